@@ -1,0 +1,12 @@
+export * from './types.ts';
+export { normalizeHostEvent, cleanExtensions, cleanNumber, parseCallType } from './normalize.ts';
+export {
+  validateHostBody,
+  extractToken,
+  eventIdempotencyKey,
+  canonicalJson,
+  isHostEventType,
+  MAX_FIELD_LENGTH,
+  MAX_EXTENSIONS,
+  type Validation,
+} from './validate.ts';
