@@ -1,0 +1,68 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Sql } from '@fleet/db';
+import type { ModelOptions } from '@fleet/call-model';
+import type { CallIntakeConfig } from './config.ts';
+import enterpriseDirectory from './plugins/enterprise-directory.ts';
+import eventStore from './plugins/event-store.ts';
+import callProcessor from './plugins/call-processor.ts';
+import dispatcher from './plugins/dispatcher.ts';
+import hostEventRoutes from './routes/host-events.ts';
+import healthRoutes from './routes/health.ts';
+import { UnknownEvent } from './errors.ts';
+
+export interface BuildOptions {
+  sql: Sql;
+  config: Pick<
+    CallIntakeConfig,
+    | 'GATEWAY_URL'
+    | 'BODY_LIMIT_BYTES'
+    | 'GROUP_COMMIT_WINDOW_MS'
+    | 'GROUP_COMMIT_MAX_BATCH'
+    | 'PROCESSOR_POLL_MS'
+    | 'DISPATCH_POLL_MS'
+    | 'DISPATCH_TIMEOUT_MS'
+    | 'WORKERS'
+  >;
+  logger?: FastifyServerOptions['logger'];
+  model?: ModelOptions;
+}
+
+/**
+ * call-intake as a Fastify instance, without side effects until `ready()`: external wiring (the token
+ * directory, the group-commit store), then the call processor and the dispatcher to the gateway,
+ * then routes. Tests build it through this same factory and use `app.inject`.
+ */
+export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
+  const { sql, config } = opts;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    disableRequestLogging: true,
+    trustProxy: '127.0.0.1',
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.info({ code: err.code, reason: err.message, url: req.url }, 'request rejected');
+    reply.code(status).send({ status: 'error', code: err.code ?? 'INTAKE_ERROR', message: err.message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const err = new UnknownEvent(`${req.method} ${req.url.split('?')[0]}`);
+    reply.code(404).send({ status: 'error', code: err.code, message: err.message });
+  });
+
+  await app.register(enterpriseDirectory, { sql });
+  await app.register(eventStore, { sql, windowMs: config.GROUP_COMMIT_WINDOW_MS, maxBatch: config.GROUP_COMMIT_MAX_BATCH });
+  await app.register(callProcessor, { sql, pollMs: config.PROCESSOR_POLL_MS, workers: config.WORKERS, model: opts.model });
+  await app.register(dispatcher, {
+    sql,
+    gatewayUrl: config.GATEWAY_URL,
+    timeoutMs: config.DISPATCH_TIMEOUT_MS,
+    pollMs: config.DISPATCH_POLL_MS,
+    workers: config.WORKERS,
+  });
+  await app.register(healthRoutes, { sql });
+  await app.register(hostEventRoutes, { bodyLimit: config.BODY_LIMIT_BYTES });
+  return app;
+}

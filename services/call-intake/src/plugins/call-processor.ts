@@ -1,0 +1,174 @@
+import fp from 'fastify-plugin';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Sql } from '@fleet/db';
+import { emptyState, nextDeadline, type CallSummary, type ModelOptions, type ModelState } from '@fleet/call-model';
+import { applyStoredEvents, type StoredEvent } from '../processor/apply.ts';
+import { effectToDelivery } from '../processor/deliveries.ts';
+
+/** Events applied per transaction; a backlog is worked off in several. */
+const BATCH = 500;
+
+export interface CallProcessor {
+  /** Schedules a run for the enterprise (coalesced: one run at a time per enterprise). */
+  kick(enterprise: string): void;
+  /** Runs every enterprise with unprocessed events or due timers once (the poll; also for tests). */
+  sweep(): Promise<void>;
+  /** Resolves when no run is in progress. */
+  idle(): Promise<void>;
+  onDeliveries(fn: () => void): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Applies each enterprise's stored events to the call model in arrival order, in one transaction per
+ * batch: the state row is locked FOR UPDATE (two call-intake instances never interleave one
+ * enterprise), the new state, the calls projection, the outbox rows and the events' processed mark
+ * commit together — so a crash anywhere leaves either all of it or none, and the next run redoes it.
+ * Runs for different enterprises proceed in parallel.
+ */
+export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: ModelOptions = {}): CallProcessor {
+  const runs = new Map<string, { rerun: boolean; done: Promise<void> }>();
+  const deliveryListeners: (() => void)[] = [];
+
+  async function runOnce(enterprise: string): Promise<boolean> {
+    let produced = 0;
+    const more = await sql.begin(async (tx) => {
+      await tx`insert into call_model_state (enterprise, state) values (${enterprise}, ${tx.json(emptyState() as never)})
+               on conflict (enterprise) do nothing`;
+      const [st] = await tx<{ state: ModelState }[]>`
+        select state from call_model_state where enterprise = ${enterprise} for update`;
+      const [ent] = await tx<{ host_token: string }[]>`select host_token from enterprises where number = ${enterprise}`;
+      const events = await tx<StoredEvent[]>`
+        select id::int as id, event_type, body, received_at from call_events
+        where enterprise = ${enterprise} and processed_at is null order by id limit ${BATCH}`;
+      const now = Date.now();
+      const before = st!.state;
+      const pristine = structuredClone(before);
+      let out;
+      try {
+        out = applyStoredEvents(before, events, now, model, false);
+      } catch (err) {
+        log.error({ enterprise, err }, 'call model threw; re-applying event by event');
+        out = applyStoredEvents(pristine, events, now, model, true);
+      }
+      const deadline = nextDeadline(out.state);
+      await tx`
+        update call_model_state set state = ${tx.json(out.state as never)},
+          next_deadline = ${deadline === null ? null : new Date(deadline)},
+          last_event_id = greatest(last_event_id, ${events.at(-1)?.id ?? 0}), updated_at = now()
+        where enterprise = ${enterprise}`;
+      const latest = new Map<string, CallSummary>();
+      for (const { effect } of out.effects) latest.set(effect.call.callId, effect.call);
+      for (const call of latest.values()) await upsertCall(tx as unknown as Sql, enterprise, call);
+      for (const { effect, raw } of out.effects) {
+        const row = effectToDelivery(effect, { enterprise, token: ent?.host_token ?? '', raw });
+        if (!row) continue;
+        const res = await tx`
+          insert into intake_outbox (enterprise, call_id, event_type, dedup_key, payload)
+          values (${enterprise}, ${row.callId}, ${row.eventType}, ${row.dedupKey}, ${tx.json(row.payload as never)})
+          on conflict (enterprise, call_id, dedup_key) do nothing`;
+        produced += res.count;
+      }
+      if (events.length) {
+        const failed = new Map(out.failed.map((f) => [f.id, f.error]));
+        await tx`update call_events set processed_at = now() where id = any(${events.map((e) => e.id)}::bigint[])`;
+        for (const [id, error] of failed) await tx`update call_events set process_error = ${error} where id = ${id}`;
+      }
+      return events.length === BATCH;
+    });
+    if (produced) for (const fn of deliveryListeners) fn();
+    return more;
+  }
+
+  function kick(enterprise: string): void {
+    const current = runs.get(enterprise);
+    if (current) {
+      current.rerun = true;
+      return;
+    }
+    const entry = { rerun: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      try {
+        do {
+          entry.rerun = false;
+          while (await runOnce(enterprise));
+        } while (entry.rerun);
+      } catch (err) {
+        // Database trouble: the next sweep retries; nothing is lost, events stay unprocessed.
+        log.error({ enterprise, err }, 'call processing failed; will retry');
+      } finally {
+        runs.delete(enterprise);
+      }
+    })();
+    runs.set(enterprise, entry);
+  }
+
+  async function sweep(): Promise<void> {
+    const rows = await sql<{ enterprise: string }[]>`
+      select distinct enterprise from call_events where processed_at is null
+      union select enterprise from call_model_state where next_deadline <= now()`;
+    for (const r of rows) kick(r.enterprise);
+    await idle();
+  }
+
+  async function idle(): Promise<void> {
+    while (runs.size) await Promise.all([...runs.values()].map((r) => r.done));
+  }
+
+  return {
+    kick,
+    sweep,
+    idle,
+    onDeliveries: (fn) => void deliveryListeners.push(fn),
+    stop: idle,
+  };
+}
+
+async function upsertCall(tx: Sql, enterprise: string, c: CallSummary): Promise<void> {
+  await tx`
+    insert into calls (enterprise, call_id, kind, direction, phone, trunk, ringing, answered_by, status, result,
+                       started_at, answered_at, ended_at, duration_sec, summary, updated_at)
+    values (${enterprise}, ${c.callId}, ${c.kind}, ${c.direction}, ${c.phone}, ${c.trunk}, ${c.ringing}, ${c.answeredBy},
+            ${c.status}, ${c.result}, ${new Date(c.startedAt)}, ${c.answeredAt === null ? null : new Date(c.answeredAt)},
+            ${c.endedAt === null ? null : new Date(c.endedAt)}, ${c.durationSec}, ${tx.json(c as never)}, now())
+    on conflict (enterprise, call_id) do update set
+      kind = excluded.kind, direction = excluded.direction, phone = excluded.phone, trunk = excluded.trunk,
+      ringing = excluded.ringing, answered_by = excluded.answered_by, status = excluded.status,
+      result = excluded.result, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
+      duration_sec = excluded.duration_sec, summary = excluded.summary, updated_at = now()`;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    processor: CallProcessor;
+  }
+}
+
+export default fp(
+  async (app, opts: { sql: Sql; pollMs: number; workers: boolean; model?: ModelOptions }) => {
+    const processor = createCallProcessor(opts.sql, app.log, opts.model);
+    app.decorate('processor', processor);
+    app.eventStore.onCommit((enterprises) => {
+      if (opts.workers) for (const e of enterprises) processor.kick(e);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    if (opts.workers) {
+      const tick = () => {
+        processor
+          .sweep()
+          .catch((err) => app.log.warn({ err }, 'processor sweep failed'))
+          .finally(() => {
+            timer = setTimeout(tick, opts.pollMs);
+          });
+      };
+      app.addHook('onReady', async () => {
+        tick();
+      });
+    }
+    app.addHook('onClose', async () => {
+      clearTimeout(timer);
+      await processor.stop();
+    });
+  },
+  { name: 'call-processor', dependencies: ['event-store'] },
+);

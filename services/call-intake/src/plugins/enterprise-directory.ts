@@ -1,0 +1,80 @@
+import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
+import type { Sql } from '@fleet/db';
+
+/** What call-intake needs to know about the enterprise behind a host token. */
+export interface EnterpriseRef {
+  number: string;
+  active: boolean;
+  timezone: string;
+}
+
+export interface EnterpriseDirectory {
+  /** The enterprise whose host_token is `token`, or null. Cached; evicted by NOTIFY enterprise_changed. */
+  byToken(token: string): Promise<EnterpriseRef | null>;
+  /** Drops every cached entry (on NOTIFY, and when the LISTEN connection reconnects). */
+  clear(): void;
+  listening: boolean;
+}
+
+const MISS = { number: '', active: false, timezone: '' } satisfies EnterpriseRef;
+
+/**
+ * Token → enterprise lookups on the hot path without a query per event: an LRU with a TTL, single
+ * flight per token, and a LISTEN on `enterprise_changed` that clears it whenever any enterprise row
+ * changes (token rotated, deactivated, added). Unknown tokens are cached briefly so garbage traffic
+ * cannot hammer the database; the NOTIFY of a newly added enterprise clears them too.
+ */
+export function createEnterpriseDirectory(sql: Sql): EnterpriseDirectory {
+  const cache = new LRUCache<string, EnterpriseRef>({ max: 50_000, ttl: 60_000 });
+  const inflight = new Map<string, Promise<EnterpriseRef>>();
+  const dir: EnterpriseDirectory = {
+    listening: false,
+    clear: () => cache.clear(),
+    async byToken(token) {
+      const hit = cache.get(token);
+      if (hit) return hit === MISS ? null : hit;
+      let p = inflight.get(token);
+      if (!p) {
+        p = load(token).finally(() => inflight.delete(token));
+        inflight.set(token, p);
+      }
+      const ref = await p;
+      return ref === MISS ? null : ref;
+    },
+  };
+  async function load(token: string): Promise<EnterpriseRef> {
+    const [row] = await sql<EnterpriseRef[]>`
+      select number, active, timezone from enterprises where host_token = ${token}`;
+    const ref = row ?? MISS;
+    cache.set(token, ref, row ? {} : { ttl: 5_000 });
+    return ref;
+  }
+  return dir;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    directory: EnterpriseDirectory;
+  }
+}
+
+export default fp(
+  async (app, opts: { sql: Sql }) => {
+    const dir = createEnterpriseDirectory(opts.sql);
+    app.decorate('directory', dir);
+    const sub = await opts.sql.listen(
+      'enterprise_changed',
+      () => dir.clear(),
+      () => {
+        // First LISTEN and every reconnect: notifications sent meanwhile are lost (PITFALLS.md).
+        dir.listening = true;
+        dir.clear();
+      },
+    );
+    app.addHook('onClose', async () => {
+      await sub.unlisten().catch(() => {});
+    });
+  },
+  { name: 'enterprise-directory' },
+);

@@ -1,0 +1,55 @@
+import { normalizeHostEvent, type HostEventType } from '@fleet/asterisk-events';
+import { advanceTime, applyEvent, type CallEffect, type ModelOptions, type ModelState } from '@fleet/call-model';
+
+export interface StoredEvent {
+  id: number;
+  event_type: HostEventType;
+  body: Record<string, unknown>;
+  received_at: Date;
+}
+
+export interface AppliedEffect {
+  effect: CallEffect;
+  /** The event that caused it (null for effects of the passing of time). */
+  raw: Record<string, unknown> | null;
+}
+
+export interface ApplyOutcome {
+  state: ModelState;
+  effects: AppliedEffect[];
+  /** Events the model threw on, with the error; they are marked processed with the error. */
+  failed: { id: number; error: string }[];
+}
+
+/**
+ * Applies stored events in id order, then the passing of time up to `now`. A model exception on one
+ * event skips that event (state as before it) instead of blocking the enterprise forever; `safe`
+ * snapshots the state before each event so that skipping is exact (the caller retries in safe mode
+ * only after a fast run threw).
+ */
+export function applyStoredEvents(
+  state: ModelState,
+  events: StoredEvent[],
+  now: number,
+  opts: ModelOptions,
+  safe: boolean,
+): ApplyOutcome {
+  const effects: AppliedEffect[] = [];
+  const failed: { id: number; error: string }[] = [];
+  for (const row of events) {
+    const ev = normalizeHostEvent(row.event_type, row.body, { seq: row.id, receivedAt: row.received_at.getTime() });
+    const snapshot = safe ? JSON.stringify(state) : '';
+    try {
+      const r = applyEvent(state, ev, opts);
+      state = r.state;
+      for (const effect of r.effects) effects.push({ effect, raw: row.body });
+    } catch (err) {
+      if (!safe) throw err;
+      state = JSON.parse(snapshot) as ModelState;
+      failed.push({ id: row.id, error: (err as Error).message.slice(0, 500) });
+    }
+  }
+  const t = advanceTime(state, now, opts);
+  for (const effect of t.effects) effects.push({ effect, raw: null });
+  return { state: t.state, effects, failed };
+}
