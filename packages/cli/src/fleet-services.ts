@@ -1,0 +1,52 @@
+import type { ServiceSpec } from './supervisor.ts';
+
+export interface FleetPorts {
+  callIntake: number;
+  gateway: number;
+  retailcrm: number;
+}
+
+/** The fleet's ports from the environment (the same variables the services read), with defaults. */
+export function portsFromEnv(env: Record<string, string | undefined> = process.env): FleetPorts {
+  return {
+    callIntake: Number(env.CALL_INTAKE_PORT ?? 8000),
+    gateway: Number(env.GATEWAY_PORT ?? 8020),
+    retailcrm: Number(env.RETAILCRM_PORT ?? 8019),
+  };
+}
+
+/**
+ * The service processes of the fleet in start order (downstream first, so that nothing upstream
+ * queues against a service that is still starting), each told where the others are.
+ */
+export function fleetServices(databaseUrl: string, ports: FleetPorts, extraEnv: Record<string, string> = {}): ServiceSpec[] {
+  const common = {
+    DATABASE_URL: databaseUrl,
+    CALL_INTAKE_PORT: String(ports.callIntake),
+    GATEWAY_PORT: String(ports.gateway),
+    RETAILCRM_PORT: String(ports.retailcrm),
+    GATEWAY_URL: `http://127.0.0.1:${ports.gateway}`,
+    RETAILCRM_URL: `http://127.0.0.1:${ports.retailcrm}`,
+    ...extraEnv,
+  };
+  return [
+    {
+      name: 'retailcrm',
+      entry: 'services/retailcrm/src/server.ts',
+      healthUrl: `http://127.0.0.1:${ports.retailcrm}/health`,
+      env: common,
+    },
+    {
+      name: 'gateway',
+      entry: 'services/integration-gateway/src/server.ts',
+      healthUrl: `http://127.0.0.1:${ports.gateway}/health`,
+      env: common,
+    },
+    {
+      name: 'call-intake',
+      entry: 'services/call-intake/src/server.ts',
+      healthUrl: `http://127.0.0.1:${ports.callIntake}/health`,
+      env: common,
+    },
+  ];
+}

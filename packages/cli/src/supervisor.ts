@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (the services are started from here so that tsx resolves). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface ServiceSpec {
+  name: string;
+  /** Entry file relative to the repository root. */
+  entry: string;
+  /** Health URL polled until it answers 200. */
+  healthUrl: string;
+  env: Record<string, string>;
+}
+
+export interface RunningService {
+  spec: ServiceSpec;
+  child: ChildProcess | null;
+}
+
+export interface SupervisorOptions {
+  /** Receives every output line of every service, prefixed with its name. */
+  onLine?: (service: string, line: string) => void;
+  /** Restart a service that exits on its own (not when stopped through the supervisor). */
+  restart?: boolean;
+}
+
+/**
+ * Runs each fleet service as its own Node process (tsx), prefixes their output, restarts one that
+ * crashes (with a growing delay), and stops them all with SIGTERM, then SIGKILL after `graceMs`.
+ * Used by `pnpm start`, `pnpm demo` and the end-to-end tests, so all three run the fleet one way.
+ */
+export class Supervisor {
+  private readonly services = new Map<string, RunningService>();
+  private readonly crashes = new Map<string, number>();
+  private stopping = false;
+
+  constructor(private readonly opts: SupervisorOptions = {}) {}
+
+  /** Starts a service and waits until its health URL answers 200 (or rejects after `timeoutMs`). */
+  async start(spec: ServiceSpec, timeoutMs = 30_000): Promise<void> {
+    const entry: RunningService = { spec, child: null };
+    this.services.set(spec.name, entry);
+    this.spawn(entry);
+    await waitHealthy(spec.healthUrl, timeoutMs, () => entry.child?.exitCode != null);
+  }
+
+  private spawn(entry: RunningService): void {
+    const { spec } = entry;
+    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    entry.child = child;
+    const emit = (line: string) => this.opts.onLine?.(spec.name, line);
+    createInterface({ input: child.stdout! }).on('line', emit);
+    createInterface({ input: child.stderr! }).on('line', emit);
+    child.on('exit', (code, signal) => {
+      if (entry.child !== child) return;
+      entry.child = null;
+      if (this.stopping || !this.opts.restart || !this.services.has(spec.name)) return;
+      const n = (this.crashes.get(spec.name) ?? 0) + 1;
+      this.crashes.set(spec.name, n);
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(n, 6));
+      emit(`exited (${signal ?? code}); restarting in ${delay} ms`);
+      setTimeout(() => !this.stopping && this.services.has(spec.name) && !entry.child && this.spawn(entry), delay).unref();
+    });
+  }
+
+  /** Kills a service abruptly (SIGKILL), as a crash would; it stays down until `revive`. */
+  kill(name: string): void {
+    const entry = this.services.get(name);
+    if (!entry?.child) return;
+    const child = entry.child;
+    entry.child = null;
+    child.kill('SIGKILL');
+  }
+
+  /** Starts a killed or stopped service again and waits for its health. */
+  async revive(name: string, timeoutMs = 30_000): Promise<void> {
+    const entry = this.services.get(name);
+    if (!entry) throw new Error(`unknown service ${name}`);
+    if (!entry.child) this.spawn(entry);
+    await waitHealthy(entry.spec.healthUrl, timeoutMs, () => entry.child?.exitCode != null);
+  }
+
+  /** Stops one service gracefully (SIGTERM), waiting for it to exit. */
+  async stopService(name: string, graceMs = 10_000): Promise<void> {
+    const entry = this.services.get(name);
+    const child = entry?.child;
+    if (!entry || !child) return;
+    entry.child = null;
+    await terminate(child, graceMs);
+  }
+
+  /** Stops every service gracefully, in reverse start order. */
+  async stopAll(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    const entries = [...this.services.values()].reverse();
+    await Promise.all(
+      entries.map(async (e) => {
+        const c = e.child;
+        e.child = null;
+        if (c) await terminate(c, graceMs);
+      }),
+    );
+  }
+}
+
+function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Polls `url` until it answers 200; rejects after `timeoutMs` or when `dead()` says the process exited. */
+export async function waitHealthy(url: string, timeoutMs: number, dead: () => boolean = () => false): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < until) {
+    if (dead()) throw new Error(`${url}: process exited before it was healthy`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} not healthy after ${timeoutMs} ms (${last})`);
+}
