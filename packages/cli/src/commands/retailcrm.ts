@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import type { TransactionSql } from 'postgres';
+import { notFoundError } from '../errors.ts';
+import { mask, renderTable } from '../format.ts';
+import { defineCommand } from '../command.ts';
+import { assignExtension, readUserExtensions } from '../user-extensions.ts';
+import * as v from '../validate.ts';
+
+// Every write below MERGES into integrations_config.retailcrm and never replaces it: the
+// predecessor wiped the manager↔extension map when connection settings were saved
+// (shared/domain/retailcrm.md, "Lessons"). `retailcrm` is treated as {} when absent or not an object.
+const RETAILCRM = `case when jsonb_typeof(integrations_config->'retailcrm') = 'object'
+  then integrations_config->'retailcrm' else '{}'::jsonb end`;
+
+/** A fresh module clientId: 32 hex characters. RetailCRM echoes it on every callback to us. */
+export const newClientId = () => randomBytes(16).toString('hex');
+
+export const retailcrmSet = defineCommand({
+  group: 'retailcrm',
+  name: 'set',
+  summary: 'connect an enterprise to its RetailCRM account (keeps the user map)',
+  usage:
+    'fleet retailcrm set --enterprise <n> --domain <https url> --api-key <key> [--disabled] [--record-url-template <url>]',
+  options: {
+    enterprise: { type: 'string' },
+    domain: { type: 'string' },
+    'api-key': { type: 'string' },
+    disabled: { type: 'boolean' },
+    'record-url-template': { type: 'string' },
+  },
+  parse: (o) => ({
+    enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'),
+    patch: {
+      domain: v.retailcrmDomain(v.required(o, 'domain')),
+      api_key: v.apiKey(v.required(o, 'api-key')),
+      enabled: o.disabled !== true,
+      ...(typeof o['record-url-template'] === 'string'
+        ? { record_url_template: v.recordUrlTemplate(o['record-url-template']) }
+        : {}),
+    },
+  }),
+  async run({ enterprise, patch }, { sql, out }) {
+    const candidate = newClientId();
+    const [row] = await sql<{ client_id: string }[]>`
+      update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
+        ${sql.unsafe(RETAILCRM)} || ${JSON.stringify(patch)}::jsonb
+        || case when coalesce(integrations_config->'retailcrm'->>'client_id', '') <> '' then '{}'::jsonb
+           else jsonb_build_object('client_id', ${candidate}::text) end)
+      where number = ${enterprise}
+      returning integrations_config->'retailcrm'->>'client_id' as client_id`;
+    if (!row) throw notFoundError(`enterprise ${enterprise} not found`);
+    const generated = row.client_id === candidate ? ' (generated)' : '';
+    out(
+      `retailcrm for enterprise ${enterprise}: ${patch.enabled ? 'enabled' : 'disabled'}, ${patch.domain}, ` +
+        `api key ${mask(patch.api_key)}, client id ${mask(row.client_id)}${generated}`,
+    );
+  },
+});
+
+export const retailcrmMap = defineCommand({
+  group: 'retailcrm',
+  name: 'map',
+  summary: 'give a RetailCRM user an extension (taken from any other user)',
+  usage: 'fleet retailcrm map --enterprise <n> --user <RetailCRM user id> --extension <2-6 digits>',
+  options: { enterprise: { type: 'string' }, user: { type: 'string' }, extension: { type: 'string' } },
+  parse: (o) => ({
+    enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'),
+    user: v.userId(v.required(o, 'user')),
+    extension: v.extension(v.required(o, 'extension')),
+  }),
+  async run({ enterprise, user, extension }, { sql, out }) {
+    const result = await sql.begin(async (tx) => {
+      // Row lock: two operators mapping at once must not both keep the extension.
+      const [row] = await tx<{ map: unknown }[]>`
+        select integrations_config->'retailcrm'->'user_extensions' as map
+        from enterprises where number = ${enterprise} for update`;
+      if (!row) throw notFoundError(`enterprise ${enterprise} not found`);
+      const assignment = assignExtension(readUserExtensions(row.map), user, extension);
+      await writeUserExtensions(tx, enterprise, assignment.map);
+      return assignment;
+    });
+    for (const other of result.takenFrom) out(`extension ${extension} removed from user ${other}`);
+    if (result.replaced) out(`user ${user} no longer has extension ${result.replaced}`);
+    out(`user ${user} → extension ${extension} (enterprise ${enterprise})`);
+  },
+});
+
+export const retailcrmUnmap = defineCommand({
+  group: 'retailcrm',
+  name: 'unmap',
+  summary: "remove a RetailCRM user's extension",
+  usage: 'fleet retailcrm unmap --enterprise <n> --user <RetailCRM user id>',
+  options: { enterprise: { type: 'string' }, user: { type: 'string' } },
+  parse: (o) => ({
+    enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'),
+    user: v.userId(v.required(o, 'user')),
+  }),
+  async run({ enterprise, user }, { sql, out }) {
+    const removed = await sql.begin(async (tx) => {
+      const [row] = await tx<{ map: unknown }[]>`
+        select integrations_config->'retailcrm'->'user_extensions' as map
+        from enterprises where number = ${enterprise} for update`;
+      if (!row) throw notFoundError(`enterprise ${enterprise} not found`);
+      const map = readUserExtensions(row.map);
+      const ext = map[user];
+      if (ext === undefined) return undefined;
+      delete map[user];
+      await writeUserExtensions(tx, enterprise, map);
+      return ext;
+    });
+    // Unmapping an unmapped user is not an error: scripts may repeat it.
+    out(removed ? `user ${user} unmapped (was extension ${removed})` : `user ${user} had no extension: nothing to do`);
+  },
+});
+
+type Tx = TransactionSql<Record<string, never>>;
+
+async function writeUserExtensions(tx: Tx, enterprise: string, map: Record<string, string>): Promise<void> {
+  await tx`
+    update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
+      ${tx.unsafe(RETAILCRM)} || jsonb_build_object('user_extensions', ${JSON.stringify(map)}::jsonb))
+    where number = ${enterprise}`;
+}
+
+export const retailcrmShow = defineCommand({
+  group: 'retailcrm',
+  name: 'show',
+  summary: "show an enterprise's RetailCRM settings (secrets masked)",
+  usage: 'fleet retailcrm show --enterprise <n>',
+  options: { enterprise: { type: 'string' } },
+  parse: (o) => ({ enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise') }),
+  async run({ enterprise }, { sql, out }) {
+    const [row] = await sql<{ retailcrm: unknown }[]>`
+      select integrations_config->'retailcrm' as retailcrm from enterprises where number = ${enterprise}`;
+    if (!row) throw notFoundError(`enterprise ${enterprise} not found`);
+    const c = (typeof row.retailcrm === 'object' && row.retailcrm !== null ? row.retailcrm : {}) as Record<string, unknown>;
+    const str = (k: string) => (typeof c[k] === 'string' ? (c[k] as string) : undefined);
+    out(`enterprise ${enterprise} retailcrm`);
+    out(`  enabled:             ${c.enabled === true ? 'yes' : 'no'}`);
+    out(`  domain:              ${str('domain') ?? '- (not configured: fleet retailcrm set)'}`);
+    out(`  api key:             ${mask(str('api_key'))}`);
+    out(`  client id:           ${mask(str('client_id'))}`);
+    out(`  record url template: ${str('record_url_template') ?? '-'}`);
+    const map = readUserExtensions(c.user_extensions);
+    const users = Object.keys(map).sort((a, b) => Number(a) - Number(b));
+    if (users.length === 0) {
+      out('  user extensions:     none');
+      return;
+    }
+    out('  user extensions:');
+    for (const line of renderTable(['USER', 'EXTENSION'], users.map((u) => [u, map[u]!]))) out(`    ${line}`);
+  },
+});

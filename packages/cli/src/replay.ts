@@ -1,0 +1,10 @@
+// `pnpm replay …`: post scenario files to call-intake as an Asterisk host would. Logic: run-replay.ts.
+import { runReplay } from './run-replay.ts';
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
+
+process.exitCode = await runReplay(argv, {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+});
