@@ -1,0 +1,44 @@
+// The gateway as a Fastify instance with no side effects until it is ready: server.ts and the tests
+// build it the same way. Background work (LISTEN, cache refresh, delivery worker) starts on onReady
+// and stops on onClose.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Sql } from '@fleet/db';
+import { logOptions } from '@fleet/log';
+import type { GatewayConfig } from './config.ts';
+import { corePlugin } from './plugins/core.ts';
+import { deliveryPlugin } from './plugins/delivery.ts';
+import { enablementCachePlugin } from './plugins/enablement-cache.ts';
+import dispatchRoutes from './routes/dispatch.ts';
+import healthRoutes from './routes/health.ts';
+import integrationRoutes from './routes/integrations.ts';
+import statsRoutes from './routes/stats.ts';
+
+export interface BuildAppOptions {
+  config: GatewayConfig;
+  /** The pool; owned by the caller, who ends it after `app.close()`. */
+  sql: Sql;
+  /** Fastify logger option; default: the fleet's pino options at config.LOG_LEVEL. */
+  logger?: FastifyServerOptions['logger'];
+  /** Start the delivery worker on ready (default true; tests of dispatch alone turn it off). */
+  worker?: boolean;
+  /** LISTEN + periodic reload of the enablement cache (default true). */
+  cacheBackground?: boolean;
+}
+
+/** Builds the integration gateway (routes, cache, worker); call `listen` or `inject` on the result. */
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? logOptions({ name: 'integration-gateway', level: opts.config.LOG_LEVEL, pretty: opts.config.LOG_PRETTY }),
+    // A number where a string belongs is a caller bug to report, not to coerce.
+    ajv: { customOptions: { coerceTypes: false } },
+    bodyLimit: 256 * 1024,
+  });
+  await app.register(corePlugin, { config: opts.config, sql: opts.sql });
+  await app.register(enablementCachePlugin, { background: opts.cacheBackground });
+  await app.register(deliveryPlugin, { worker: opts.worker });
+  await app.register(dispatchRoutes);
+  await app.register(integrationRoutes);
+  await app.register(healthRoutes);
+  await app.register(statsRoutes);
+  return app;
+}

@@ -1,0 +1,18 @@
+// Every error the gateway raises is a coded factory (prefix GW_): callers and tests branch on `code`.
+import createError from '@fastify/error';
+
+/** 403: the route only serves callers on the loopback interface (call-intake, operators on the host). */
+export const ForbiddenOriginError = createError('GW_FORBIDDEN_ORIGIN', 'only loopback callers may use %s', 403);
+/** 422: the enterprise named in a dispatch does not exist. */
+export const UnknownEnterpriseError = createError('GW_UNKNOWN_ENTERPRISE', 'enterprise %s does not exist', 422);
+/** 403: the dispatch token is not the enterprise's host token. */
+export const BadTokenError = createError('GW_BAD_TOKEN', 'token does not match enterprise %s', 403);
+/** 503: the database did not answer. */
+export const DatabaseUnavailableError = createError('GW_DB_UNAVAILABLE', 'database unavailable: %s', 503);
+
+/** A forward failed in a way that may succeed later (network, timeout, 5xx, 409, 429). */
+export const UpstreamTransientError = createError('GW_UPSTREAM_TRANSIENT', 'transient upstream failure: %s', 502);
+/** A forward was refused for good (4xx other than 409/429): the delivery goes dead at once. */
+export const UpstreamPermanentError = createError('GW_UPSTREAM_PERMANENT', 'permanent upstream failure: %s', 502);
+/** The circuit breaker of this (enterprise, integration) is open: no attempt was made. */
+export const BreakerOpenError = createError('GW_BREAKER_OPEN', 'circuit breaker open for %s', 503);

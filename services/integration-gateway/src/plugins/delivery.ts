@@ -1,0 +1,51 @@
+// Tier 2: the outbound side — forwarder (undici), breakers (opossum) and the delivery worker.
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { createBreakers, type Breakers } from './breakers.ts';
+import { createDeliveryWorker, type DeliveryWorker } from './delivery-worker.ts';
+import { createForwarder, type Forwarder } from './forwarder.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    forwarder: Forwarder;
+    breakers: Breakers;
+    deliveryWorker: DeliveryWorker;
+  }
+}
+
+/** Decorates forwarder, breakers and worker; the worker runs from onReady to onClose unless `worker` is false. */
+export const deliveryPlugin = fp(
+  async (app: FastifyInstance, opts: { worker?: boolean }) => {
+    const c = app.config;
+    const forwarder = createForwarder({ services: { retailcrm: c.RETAILCRM_URL }, timeoutMs: c.FORWARD_TIMEOUT_MS });
+    const breakers = createBreakers({
+      forwarder,
+      log: app.log.child({ component: 'breakers' }),
+      resetTimeoutMs: c.BREAKER_RESET_MS,
+      volumeThreshold: c.BREAKER_VOLUME,
+    });
+    const worker = createDeliveryWorker({
+      sql: app.sql,
+      log: app.log.child({ component: 'delivery-worker' }),
+      forwarder,
+      breakers,
+      pollMs: c.WORKER_POLL_MS,
+      concurrency: c.WORKER_CONCURRENCY,
+      retries: c.FORWARD_RETRIES,
+      retryMinMs: c.FORWARD_RETRY_MIN_MS,
+      giveUpMs: c.GIVE_UP_MS,
+      rescheduleMaxMs: c.RESCHEDULE_MAX_MS,
+    });
+    app.decorate('forwarder', forwarder);
+    app.decorate('breakers', breakers);
+    app.decorate('deliveryWorker', worker);
+    if (opts.worker !== false && c.WORKER_ENABLED) app.addHook('onReady', async () => worker.start());
+    // Drain in-flight deliveries before the pools close under them.
+    app.addHook('onClose', async () => {
+      await worker.stop();
+      breakers.shutdown();
+      await forwarder.close();
+    });
+  },
+  { name: 'gateway-delivery', dependencies: ['gateway-core'] },
+);
