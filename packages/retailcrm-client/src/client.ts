@@ -1,0 +1,101 @@
+import type { Dispatcher } from 'undici';
+import { RetailCrmError } from './errors.ts';
+import { parseCrmOrigin } from './format.ts';
+import { createRateLimiter, type RateLimiter } from './limiter.ts';
+import { send, type CrmExchange, type RetryPolicy, type TransportOptions } from './transport.ts';
+import type {
+  CallEvent,
+  CallEventResponse,
+  CredentialsResponse,
+  EditModuleResponse,
+  GetModuleResponse,
+  IntegrationModule,
+  ResponsibleManagerResponse,
+  UploadCall,
+  UploadCallsResponse,
+  UsersQuery,
+  UsersResponse,
+} from './types.ts';
+
+export interface RetailCrmClientOptions {
+  /** Account origin or host: 'https://acme.retailcrm.ru' or 'acme.retailcrm.ru'; http only for loopback. */
+  domain: string;
+  apiKey: string;
+  /** Per attempt, ms (default 3000). */
+  timeoutMs?: number;
+  /** undici dispatcher (an Agent shared by the service; a MockAgent in tests). Default: undici's global. */
+  dispatcher?: Dispatcher;
+  /** The process-wide per-key limiter. Default: a private one, which does NOT coordinate with other clients. */
+  limiter?: RateLimiter;
+  retry?: RetryPolicy;
+  /** Called after every attempt (request + response or error), e.g. to write integration_logs. */
+  onExchange?: (x: CrmExchange) => void | Promise<void>;
+}
+
+/** RetailCRM API v5 methods the telephony integration uses. Every method throws RetailCrmError. */
+export interface RetailCrmClient {
+  /** The API origin requests go to (no key). */
+  readonly origin: string;
+  /** POST /api/v5/telephony/call/event: popup (in/out) or its end (hangup). */
+  callEvent(event: CallEvent): Promise<CallEventResponse>;
+  /** POST /api/v5/telephony/calls/upload with 1..50 calls; repeats come back in duplicateCalls. */
+  uploadCalls(calls: UploadCall[]): Promise<UploadCallsResponse>;
+  /** GET /api/credentials: the key's scopes and sites. */
+  credentials(): Promise<CredentialsResponse>;
+  /** GET /api/v5/integration-modules/{code}. */
+  getIntegrationModule(code: string): Promise<GetModuleResponse>;
+  /** POST /api/v5/integration-modules/{code}/edit (create or update; additionalCodes replaced wholesale). */
+  editIntegrationModule(code: string, module: IntegrationModule): Promise<EditModuleResponse>;
+  /** GET /api/v5/users with page, limit (20|50|100) and filter[…]. */
+  users(query?: UsersQuery): Promise<UsersResponse>;
+  /** GET /api/v5/telephony/manager?phone=…: the client's responsible manager, if any. */
+  responsibleManager(phone: string, opts?: { details?: boolean; ignoreStatus?: boolean }): Promise<ResponsibleManagerResponse>;
+}
+
+/**
+ * Creates a client for one account. Throws RetailCrmError RCRM_INVALID_REQUEST on a non-https domain.
+ * Contract: shared/domain/retailcrm.md.
+ */
+export function createRetailCrmClient(opts: RetailCrmClientOptions): RetailCrmClient {
+  if (!opts.apiKey) throw new RetailCrmError({ code: 'RCRM_INVALID_REQUEST', transient: false, message: 'apiKey is empty' });
+  const t: TransportOptions = {
+    origin: parseCrmOrigin(opts.domain),
+    apiKey: opts.apiKey,
+    timeoutMs: opts.timeoutMs ?? 3000,
+    dispatcher: opts.dispatcher,
+    limiter: opts.limiter ?? createRateLimiter(),
+    retry: opts.retry ?? {},
+    onExchange: opts.onExchange,
+  };
+  const enc = encodeURIComponent;
+  return {
+    origin: t.origin,
+    callEvent: (event) =>
+      send(t, { method: 'POST', path: '/api/v5/telephony/call/event', bucket: 'telephony', fields: { event } }),
+    uploadCalls: (calls) => {
+      if (calls.length < 1 || calls.length > 50) {
+        return Promise.reject(new RetailCrmError({ code: 'RCRM_INVALID_REQUEST', transient: false, message: `calls/upload takes 1..50 calls, got ${calls.length}` }));
+      }
+      return send(t, { method: 'POST', path: '/api/v5/telephony/calls/upload', bucket: 'telephony', fields: { calls } });
+    },
+    credentials: () => send(t, { method: 'GET', path: '/api/credentials', bucket: 'general' }),
+    getIntegrationModule: (code) =>
+      send(t, { method: 'GET', path: `/api/v5/integration-modules/${enc(code)}`, bucket: 'general' }),
+    editIntegrationModule: (code, module) =>
+      send(t, { method: 'POST', path: `/api/v5/integration-modules/${enc(code)}/edit`, bucket: 'general', fields: { integrationModule: module } }),
+    users: (q = {}) => {
+      const query: Record<string, string> = {};
+      if (q.page !== undefined) query.page = String(q.page);
+      if (q.limit !== undefined) query.limit = String(q.limit);
+      for (const [k, v] of Object.entries(q.filter ?? {})) query[`filter[${k}]`] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+      return send(t, { method: 'GET', path: '/api/v5/users', bucket: 'general', query });
+    },
+    responsibleManager: (phone, o = {}) =>
+      send(t, {
+        method: 'GET',
+        path: '/api/v5/telephony/manager',
+        bucket: 'telephony',
+        query: { phone, details: o.details ? '1' : '0', ignoreStatus: o.ignoreStatus ? '1' : '0' },
+      }),
+  };
+}

@@ -1,0 +1,56 @@
+/** Codes of RetailCrmError; callers branch on these, never on the message. */
+export type RetailCrmErrorCode =
+  /** HTTP 503 (RetailCRM's answer to exceeding the per-key rate limit). transient */
+  | 'RCRM_RATE_LIMITED'
+  /** No response within timeoutMs. transient */
+  | 'RCRM_TIMEOUT'
+  /** Connection refused/reset, DNS… transient */
+  | 'RCRM_NETWORK'
+  /** Unexpected HTTP status without a RetailCRM error body; 5xx transient, 4xx permanent. */
+  | 'RCRM_HTTP_ERROR'
+  /** 401/403: wrong or missing API key, or a key without the scope. permanent */
+  | 'RCRM_UNAUTHORIZED'
+  /** RetailCRM answered `success:false` (validation…). permanent */
+  | 'RCRM_REJECTED'
+  /** 2xx whose body is not RetailCRM JSON. transient (a proxy page, a truncated body) */
+  | 'RCRM_BAD_RESPONSE'
+  /** Our own precondition failed before sending (bad domain, 0 or >50 calls…). permanent */
+  | 'RCRM_INVALID_REQUEST';
+
+export interface RetailCrmErrorInit {
+  code: RetailCrmErrorCode;
+  message: string;
+  transient: boolean;
+  status?: number;
+  /** RetailCRM's `errorMsg` and `errors` when it sent them. */
+  errorMsg?: string;
+  errors?: unknown;
+  /** From a Retry-After header, ms. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/** Every failure of the RetailCRM client. `transient` says whether a later retry may succeed. */
+export class RetailCrmError extends Error {
+  override readonly name = 'RetailCrmError';
+  readonly code: RetailCrmErrorCode;
+  readonly transient: boolean;
+  readonly status: number | undefined;
+  readonly errorMsg: string | undefined;
+  readonly errors: unknown;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: RetailCrmErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = init.code;
+    this.transient = init.transient;
+    this.status = init.status;
+    this.errorMsg = init.errorMsg;
+    this.errors = init.errors;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+export function isRetailCrmError(err: unknown): err is RetailCrmError {
+  return err instanceof RetailCrmError;
+}

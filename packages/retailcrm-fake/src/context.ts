@@ -1,0 +1,10 @@
+import type { GuardContext } from './guard.ts';
+import type { FakeUser } from './state.ts';
+
+/** Everything the fake's routes share. */
+export interface FakeContext extends GuardContext {
+  users: FakeUser[] | undefined;
+  managerByPhone: Record<string, number>;
+  sites: string[];
+  seenExternalIds: Set<string>;
+}

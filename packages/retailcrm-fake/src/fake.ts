@@ -1,0 +1,93 @@
+// A strict fake of RetailCRM's telephony contract (shared/domain/retailcrm.md) for tests and the demo.
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { FakeContext } from './context.ts';
+import { guard, reject, type FakeApiKey, type FakeFaults } from './guard.ts';
+import { moduleRoutes } from './routes/modules.ts';
+import { telephonyRoutes } from './routes/telephony.ts';
+import { userRoutes } from './routes/users.ts';
+import { createState, type FakeState, type FakeUser } from './state.ts';
+
+export interface RetailCrmFakeOptions {
+  apiKeys: FakeApiKey[];
+  users?: FakeUser[];
+  /** Modules registered before the first request, by code. */
+  modules?: Record<string, Record<string, unknown>>;
+  /** Defaults: telephony 40, general 10 (per key, any 1 s window). */
+  rateLimitPerSecond?: { telephony?: number; general?: number };
+  faults?: FakeFaults;
+  /** Client phone → RetailCRM user id of the responsible manager (telephony/manager). */
+  managerByPhone?: Record<string, number>;
+  sites?: string[];
+  /** Fastify request logging (default off). */
+  logger?: boolean;
+}
+
+export interface RetailCrmFake {
+  app: FastifyInstance;
+  /** Listens on 127.0.0.1:`port` (0 = any free port); resolves with the base URL, e.g. http://127.0.0.1:40123. */
+  listen(port?: number): Promise<string>;
+  close(): Promise<void>;
+  /** Live state: what was accepted and rejected. Replaced by reset(). */
+  readonly state: FakeState;
+  /** Replaces the fault settings (counters such as fail503Next included). */
+  setFaults(faults: FakeFaults): void;
+  reset(): void;
+}
+
+/** Creates the fake (not listening). */
+export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
+  const ctx: FakeContext = {
+    state: createState(opts.modules),
+    keys: opts.apiKeys.map((k, i) => ({ key: k.key, label: k.label ?? `key${i}`, scopes: k.scopes })),
+    limits: { telephony: opts.rateLimitPerSecond?.telephony ?? 40, general: opts.rateLimitPerSecond?.general ?? 10 },
+    faults: { ...opts.faults },
+    windows: new Map(),
+    users: opts.users,
+    managerByPhone: opts.managerByPhone ?? {},
+    sites: opts.sites ?? ['main'],
+    seenExternalIds: new Set(),
+  };
+  const app = Fastify({ logger: opts.logger ?? false });
+  app.register(formbody);
+  // RetailCRM reads only form fields: a JSON (or any other) body is an empty form.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, {}));
+
+  app.addHook('preHandler', async (req, reply) => {
+    const answered = await guard(ctx, req, reply);
+    if (answered) return answered;
+  });
+  telephonyRoutes(app, ctx);
+  moduleRoutes(app, ctx);
+  userRoutes(app, ctx);
+  app.get('/api/api-versions', (_req, reply) => reply.send({ success: true, versions: ['3.0', '4.0', '5.0'] }));
+  app.get('/_fake/state', (_req, reply) => reply.send(ctx.state));
+  app.post('/_fake/reset', (_req, reply) => {
+    reset();
+    return reply.send({ success: true });
+  });
+  app.setNotFoundHandler((req, reply) => reject(ctx, req, reply, 404, 'unknown_method', 'API method not found'));
+
+  function reset(): void {
+    ctx.state = createState(opts.modules);
+    ctx.windows.clear();
+    ctx.seenExternalIds.clear();
+    ctx.faults = { ...opts.faults };
+  }
+
+  return {
+    app,
+    async listen(port = 0) {
+      return app.listen({ port, host: '127.0.0.1' });
+    },
+    close: () => app.close(),
+    get state() {
+      return ctx.state;
+    },
+    setFaults(faults) {
+      ctx.faults = { ...faults };
+    },
+    reset,
+  };
+}

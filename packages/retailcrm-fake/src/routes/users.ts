@@ -1,0 +1,41 @@
+// GET users (paginated, filter[…]) and GET /api/credentials.
+import type { FastifyInstance } from 'fastify';
+import { reject } from '../guard.ts';
+import type { FakeContext } from '../context.ts';
+
+const LIMITS = [20, 50, 100];
+const FILTERS = ['active', 'isManager', 'online'] as const;
+
+export function userRoutes(app: FastifyInstance, ctx: FakeContext): void {
+  app.get('/api/v5/users', { config: { crm: { bucket: 'general', scope: 'user_read' } } }, (req, reply) => {
+    const q = req.query as Record<string, string | undefined>;
+    const limit = q.limit === undefined ? 20 : Number(q.limit);
+    const page = q.page === undefined ? 1 : Number(q.page);
+    if (!LIMITS.includes(limit)) return reject(ctx, req, reply, 400, 'validation', 'Errors in the input parameters', { limit: 'must be one of 20, 50, 100' });
+    if (!Number.isInteger(page) || page < 1) return reject(ctx, req, reply, 400, 'validation', 'Errors in the input parameters', { page: 'must be a positive integer' });
+    let users = ctx.users ?? [];
+    for (const f of FILTERS) {
+      const v = q[`filter[${f}]`];
+      if (v !== undefined) users = users.filter((u) => Boolean(u[f]) === (v === '1' || v === 'true'));
+    }
+    if (q['filter[status]']) users = users.filter((u) => u.status === q['filter[status]']);
+    const totalPageCount = Math.max(1, Math.ceil(users.length / limit));
+    return reply.send({
+      success: true,
+      pagination: { limit, totalCount: users.length, currentPage: page, totalPageCount },
+      users: users.slice((page - 1) * limit, page * limit),
+    });
+  });
+
+  app.get('/api/credentials', { config: { crm: { bucket: 'general' } } }, (req, reply) => {
+    const key = ctx.keys.find((k) => k.label === req.crmKey)!;
+    return reply.send({
+      success: true,
+      credentials: key.scopes ?? ALL_SCOPES,
+      siteAccess: 'access_full',
+      sitesAvailable: ctx.sites,
+    });
+  });
+}
+
+export const ALL_SCOPES = ['telephony_read', 'telephony_write', 'integration_read', 'integration_write', 'user_read'];
