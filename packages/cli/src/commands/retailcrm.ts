@@ -43,7 +43,7 @@ export const retailcrmSet = defineCommand({
     const candidate = newClientId();
     const [row] = await sql<{ client_id: string }[]>`
       update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
-        ${sql.unsafe(RETAILCRM)} || ${JSON.stringify(patch)}::jsonb
+        ${sql.unsafe(RETAILCRM)} || ${sql.json(patch)}
         || case when coalesce(integrations_config->'retailcrm'->>'client_id', '') <> '' then '{}'::jsonb
            else jsonb_build_object('client_id', ${candidate}::text) end)
       where number = ${enterprise}
@@ -118,7 +118,7 @@ type Tx = TransactionSql<Record<string, never>>;
 async function writeUserExtensions(tx: Tx, enterprise: string, map: Record<string, string>): Promise<void> {
   await tx`
     update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
-      ${tx.unsafe(RETAILCRM)} || jsonb_build_object('user_extensions', ${JSON.stringify(map)}::jsonb))
+      ${tx.unsafe(RETAILCRM)} || jsonb_build_object('user_extensions', ${tx.json(map)}))
     where number = ${enterprise}`;
 }
 
