@@ -62,8 +62,8 @@ describe('POST /dispatch/call-event', () => {
     const res = await post(dispatchBody('200', 'c-4', 'dial', 'ringing:1'));
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'ignored' });
-    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from gateway_deliveries where enterprise = '200'`;
-    expect(n).toBe(0);
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from gateway_deliveries where enterprise = '200'`;
+    expect(row!.n).toBe(0);
   });
 
   it('is idempotent per dedup_key: the same event twice gives one delivery and one forward', async () => {

@@ -10,7 +10,11 @@ import { loadGatewayConfig } from '../src/config.ts';
 import type { ForwardBody } from '../src/domain/payload.ts';
 
 /** What the fake answers: a status code, 'hang' (never answers) or 'reset' (drops the socket). */
-export type Behaviour = number | 'hang' | 'reset' | { status: number; headers?: Record<string, string>; body?: string };
+export type Behaviour =
+  | number
+  | 'hang'
+  | 'reset'
+  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
 
 export interface FakeCrm {
   url: string;
@@ -35,6 +39,7 @@ export async function startFakeCrm(): Promise<FakeCrm> {
     if (b === 'hang') return void hanging.add(res);
     if (b === 'reset') return void req.socket.destroy();
     const r = typeof b === 'number' ? { status: b } : b;
+    if ('delayMs' in r && r.delayMs) await new Promise((ok) => setTimeout(ok, r.delayMs));
     res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
     res.end(r.body ?? JSON.stringify({ ok: r.status < 300 }));
   });
