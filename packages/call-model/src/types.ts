@@ -84,5 +84,10 @@ export interface ModelOptions {
   closeWithoutHangupMs?: number;
   /** A call with no event for this long is closed by timeout (ms, default 4 h). */
   staleCallMs?: number;
+  /**
+   * How long `call.ended` waits after the final hangup so that events of other UniqueIds arriving up
+   * to this late (consultation hangups, bridges) still land in the summary (ms, default 2000).
+   */
+  settleMs?: number;
   originates?: OriginateLookup;
 }

@@ -1,0 +1,103 @@
+// Everything the passing of time does: emit `call.ended` after the settle time, close calls whose
+// final hangup never comes, close stale calls, and forget ended calls and stray legs.
+import type { CallRec, ModelState, Opts } from './state.ts';
+import { type Ctx, emitEnded } from './effects.ts';
+import { inAnyBridge, lastLeftAt, localPartner } from './legs.ts';
+import { isFacing } from './link.ts';
+import { finishSummary } from './summary.ts';
+
+type Action =
+  | { at: number; kind: 'close'; call: CallRec; endedAt: number }
+  | { at: number; kind: 'stale'; call: CallRec }
+  | { at: number; kind: 'emit'; call: CallRec }
+  | { at: number; kind: 'prune'; call: CallRec }
+  | { at: number; kind: 'orphan'; leg: string };
+
+/**
+ * When a call that sent no final hangup may be closed: its client-facing legs left their last bridge
+ * and nothing else is live. "Nothing else" is (a) the caller of an outgoing call already hung up while
+ * the client was still bridged (1-4), or (b) the client's last partner (or its Local half) hung up —
+ * 2-5/2-14/2-17/2-28 end this way after a mobile answered. Without (b) a client who leaves a bridge is
+ * being transferred (2-19 rings the next manager for 49 s): we wait for its hangup.
+ */
+function closeAt(state: ModelState, c: CallRec, opts: Opts): { at: number; endedAt: number } | null {
+  if (c.endingAt !== null || c.finalizedAt !== null) return null;
+  const facing = c.s.legs.map((u) => state.legs[u]).filter((l) => l !== undefined && isFacing(c, l));
+  if (facing.length === 0 || facing.some((l) => l!.hungUp || inAnyBridge(l!))) return null;
+  let left: number | null = null;
+  for (const l of facing) {
+    const t = lastLeftAt(l!);
+    if (t !== null && (left === null || t > left)) left = t;
+  }
+  if (left === null) return null;
+  let done = c.awaitTrunk;
+  if (!done && c.s.direction !== 'out' && c.s.answered && c.lastPartner) {
+    const p = state.legs[c.lastPartner];
+    const half = p ? localPartner(state, p) : null;
+    done = !!p && (p.hungUp || !!half?.hungUp);
+  }
+  if (!done) return null;
+  return { at: left + Math.max(opts.closeWithoutHangupMs, opts.settleMs), endedAt: left };
+}
+
+function actions(state: ModelState, opts: Opts): Action[] {
+  const out: Action[] = [];
+  for (const c of Object.values(state.calls)) {
+    if (c.finalizedAt !== null) {
+      out.push({ at: c.finalizedAt + opts.retainEndedMs, kind: 'prune', call: c });
+    } else if (c.emitAt !== null) {
+      out.push({ at: c.emitAt, kind: 'emit', call: c });
+    } else {
+      const close = closeAt(state, c, opts);
+      if (close) out.push({ at: close.at, kind: 'close', call: c, endedAt: close.endedAt });
+      out.push({ at: c.lastEventAt + opts.staleCallMs, kind: 'stale', call: c });
+    }
+  }
+  for (const leg of Object.values(state.legs)) {
+    if (leg.call !== null) continue;
+    out.push({ at: leg.lastAt + (inAnyBridge(leg) ? opts.staleCallMs : opts.retainEndedMs), kind: 'orphan', leg: leg.u });
+  }
+  return out;
+}
+
+function earliest(list: Action[]): Action | null {
+  let best: Action | null = null;
+  for (const a of list) if (!best || a.at < best.at) best = a;
+  return best;
+}
+
+/** The earliest time at which `runTimers` would change something, or null. */
+export function nextActionAt(state: ModelState, opts: Opts): number | null {
+  return earliest(actions(state, opts))?.at ?? null;
+}
+
+/** Marks the call's end (our clock); `call.ended` follows after the settle time. */
+export function markEnding(c: CallRec, endedAt: number, emitAt: number): void {
+  if (c.endingAt !== null) return;
+  c.endingAt = endedAt;
+  c.emitAt = emitAt;
+}
+
+/** Applies every due action up to `now`, earliest first. */
+export function runTimers(ctx: Ctx, now: number): void {
+  for (;;) {
+    const a = earliest(actions(ctx.state, ctx.opts));
+    if (!a || a.at > now) return;
+    if (a.kind === 'orphan') {
+      delete ctx.state.legs[a.leg];
+    } else if (a.kind === 'prune') {
+      for (const u of a.call.s.legs) if (ctx.state.legs[u]?.call === a.call.s.callId) delete ctx.state.legs[u];
+      for (const leg of Object.values(ctx.state.legs)) if (leg.call === a.call.s.callId) delete ctx.state.legs[leg.u];
+      delete ctx.state.calls[a.call.s.callId];
+    } else if (a.kind === 'close') {
+      markEnding(a.call, a.endedAt, a.at);
+    } else if (a.kind === 'stale') {
+      markEnding(a.call, a.call.lastEventAt, a.at);
+    } else {
+      const c = a.call;
+      finishSummary(c, c.endingAt ?? a.at);
+      c.finalizedAt = a.at;
+      emitEnded(ctx, c);
+    }
+  }
+}
