@@ -2,7 +2,7 @@
 // made by plain SQL, and a full reload when LISTEN reconnects (notifications sent meanwhile are lost).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
+import { createSql, createTestDatabase, TEST_SERVER_ENV, type Sql, type TestDatabase } from '@fleet/db';
 import { seedEnterprise, startApp, waitFor } from './helpers.ts';
 
 let db: TestDatabase;
@@ -117,5 +117,59 @@ describe('freshness', () => {
     // And NOTIFY works again on the new connection.
     await sql`update enterprises set integrations_config = ${sql.json({ retailcrm: { enabled: true, domain: 'd', api_key: 'k' } })} where number = '100'`;
     await waitFor(() => enabled(app, '100'), 1000, 5);
+  });
+
+  it('recovers LISTEN after an outage in which the database refused connections, then reloads', async () => {
+    const watched = await startApp(sql, db.url, CRM, { worker: false, env: { LISTEN_HEARTBEAT_MS: '100' } });
+    apps.push(watched);
+    await waitFor(async () => (await watched.inject('/stats')).json().cache.listen.lastHeartbeatAt !== null, 3000);
+    const before = (await watched.inject('/stats')).json().cache.listen.connects;
+
+    // Refuse new connections, then drop the LISTEN connection; meanwhile a change nobody announces.
+    const admin = createSql(process.env[TEST_SERVER_ENV]!, { max: 1 }); // ALTER DATABASE must run elsewhere
+    await admin.unsafe(`alter database ${db.name} with allow_connections false`);
+    try {
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity
+                where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen%'`;
+      await sql.begin(async (tx) => {
+        await tx`set local session_replication_role = replica`;
+        await tx`update enterprises set active = false where number = '300'`;
+        await tx`update enterprises set integrations_config = '{}' where number = '200'`;
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      await admin.unsafe(`alter database ${db.name} with allow_connections true`);
+      await admin.end();
+    }
+    await waitFor(async () => (await watched.inject('/stats')).json().cache.listen.connects > before, 5000);
+    await waitFor(async () => !(await enabled(watched, '200')), 2000);
+    // NOTIFY reaches it again.
+    await sql`update enterprises set integrations_config = ${sql.json({ retailcrm: { enabled: true, domain: 'd', api_key: 'k' } })} where number = '200'`;
+    await waitFor(() => enabled(watched, '200'), 1000, 5);
+  });
+
+  it('LISTENs again when its self-NOTIFY heartbeat is not heard (a silently dead channel), then reloads', async () => {
+    // The channel goes deaf without the connection closing: notifications are dropped until a new LISTEN.
+    let deaf = false;
+    const deafening = new Proxy(sql, {
+      get(target, prop, receiver) {
+        if (prop !== 'listen') return Reflect.get(target, prop, receiver);
+        return (channel: string, onNotify: (x: string) => void, onListen?: () => void) => {
+          deaf = false;
+          return target.listen(channel, (x) => deaf || onNotify(x), onListen);
+        };
+      },
+    });
+    const watched = await startApp(deafening, db.url, CRM, { worker: false, env: { LISTEN_HEARTBEAT_MS: '100' } });
+    apps.push(watched);
+    expect(await enabled(watched, '100')).toBe(true);
+    const before = (await watched.inject('/stats')).json().cache;
+    deaf = true;
+    await sql`update enterprises set integrations_config = '{}' where number = '100'`;
+    await waitFor(async () => !(await enabled(watched, '100')), 3000);
+    const after = (await watched.inject('/stats')).json().cache;
+    expect(after.listen.connects).toBeGreaterThan(before.listen.connects);
+    expect(after.fullReloads).toBeGreaterThan(before.fullReloads);
+    expect(after.listen.state).toBe('listening');
   });
 });

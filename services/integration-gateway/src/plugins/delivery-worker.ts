@@ -131,13 +131,16 @@ export function createDeliveryWorker(o: DeliveryWorkerOptions) {
     });
   }
 
-  async function drainCall(k: CallKey): Promise<void> {
+  /** Steps through one call; how many rows it settled (0 when the call was busy elsewhere or not due). */
+  async function drainCall(k: CallKey): Promise<number> {
+    let settled = 0;
     try {
-      while (running && (await step(k)) === 'next');
+      while (running && (await step(k)) === 'next') settled++;
     } catch (err) {
       counters.errors++;
       o.log.error({ err, enterprise: k.enterprise, callId: k.call_id }, 'delivery step failed');
     }
+    return settled;
   }
 
   async function tickOnce(): Promise<void> {
@@ -148,9 +151,11 @@ export function createDeliveryWorker(o: DeliveryWorkerOptions) {
       if (!running || inflight.size >= o.concurrency) break;
       const key = keyOf(k);
       if (inflight.has(key)) continue;
-      const p = drainCall(k).finally(() => {
+      const p = drainCall(k).then((settled) => {
         inflight.delete(key);
-        kick(); // a slot is free and this call may have more
+        // A slot is free: look again at once, unless this call was held by another instance (then
+        // the poll timer retries it; kicking would spin on the same locked call).
+        if (settled > 0) kick();
       });
       inflight.set(key, p);
     }

@@ -167,8 +167,9 @@ export function createEnablementCache(o: EnablementCacheOptions) {
     }
   }
 
-  // postgres.js re-issues LISTEN after a reconnect but gives up silently if that one attempt fails:
-  // a NOTIFY to ourselves proves the channel still works, otherwise we LISTEN again.
+  // postgres.js re-issues LISTEN after a reconnect (and retries the connection), but a rejected
+  // re-LISTEN is swallowed (`.catch(() => {})` in its listen()), leaving a deaf channel. A NOTIFY to
+  // ourselves proves the channel still works; when it is not heard we LISTEN again (→ full reload).
   async function heartbeat(): Promise<void> {
     if (listenState !== 'listening') return listen();
     const nonce = `gw-ping:${randomBytes(6).toString('hex')}`;
