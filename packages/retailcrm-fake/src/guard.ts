@@ -23,6 +23,8 @@ export interface FakeFaults {
   hangNext?: number;
   /** Retry-After seconds sent with fault 503s (omitted when undefined). */
   retryAfterSec?: number;
+  /** Inject faults only into requests whose path starts with this, e.g. '/api/v5/telephony/calls/upload'. */
+  path?: string;
   /** Random source for the ratios (default Math.random). */
   random?: () => number;
 }
@@ -88,12 +90,13 @@ export async function guard(ctx: GuardContext, req: FastifyRequest, reply: Fasti
 
   const f = ctx.faults;
   const rnd = f.random ?? Math.random;
-  if ((f.fail503Next ?? 0) > 0 || (f.status503Ratio ?? 0) > rnd()) {
+  const faulty = !f.path || req.url.startsWith(f.path);
+  if (faulty && ((f.fail503Next ?? 0) > 0 || (f.status503Ratio ?? 0) > rnd())) {
     if ((f.fail503Next ?? 0) > 0) f.fail503Next = f.fail503Next! - 1;
     if (f.retryAfterSec !== undefined) reply.header('retry-after', String(f.retryAfterSec));
     return reject(ctx, req, reply, 503, 'fault_503', 'Service temporarily unavailable.');
   }
-  if ((f.hangNext ?? 0) > 0 || (f.hangRatio ?? 0) > rnd()) {
+  if (faulty && ((f.hangNext ?? 0) > 0 || (f.hangRatio ?? 0) > rnd())) {
     if ((f.hangNext ?? 0) > 0) f.hangNext = f.hangNext! - 1;
     await new Promise((r) => setTimeout(r, f.hangMs ?? 10_000));
   }

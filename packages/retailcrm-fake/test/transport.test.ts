@@ -109,3 +109,13 @@ describe('rate limit and faults', () => {
     expect(f.fake.state.events).toHaveLength(0);
   });
 });
+
+describe('faults limited to a path', () => {
+  it('fails only the calls/upload requests', async () => {
+    f = makeFake({ faults: { fail503Next: 1, path: '/api/v5/telephony/calls/upload' } });
+    expect((await f.post(CALL_EVENT, { event: EVENT })).statusCode).toBe(200);
+    const call = { date: '2024-03-01 10:00:00', type: 'in', phone: '1', externalId: 'c1' };
+    expect((await f.post('/api/v5/telephony/calls/upload', { calls: [call] })).statusCode).toBe(503);
+    expect((await f.post('/api/v5/telephony/calls/upload', { calls: [call] })).statusCode).toBe(200);
+  });
+});

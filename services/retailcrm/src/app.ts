@@ -1,0 +1,60 @@
+// The RetailCRM service as a Fastify instance with no side effects: server.ts and the tests build it
+// the same way (fastify/demo layout). Tiers: core (config, pool) → clients/repositories → routes.
+import { STATUS_CODES } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Dispatcher } from 'undici';
+import type { Sql } from '@fleet/db';
+import { logOptions } from '@fleet/log';
+import type { RateLimiter } from '@fleet/retailcrm-client';
+import type { RetailCrmConfig } from './config.ts';
+import { corePlugin } from './plugins/core.ts';
+import { crmPlugin } from './plugins/crm.ts';
+import { enterprisesPlugin } from './plugins/enterprises.ts';
+import { integrationLogsPlugin } from './plugins/integration-logs.ts';
+import { stepsPlugin } from './plugins/steps.ts';
+import callEventRoutes from './routes/call-event.ts';
+import healthRoutes from './routes/health.ts';
+
+export interface BuildAppOptions {
+  config: RetailCrmConfig;
+  /** The pool; owned by the caller, who ends it after `app.close()`. */
+  sql: Sql;
+  /** Fastify logger option; default: the fleet's pino options (with redaction) at config.LOG_LEVEL. */
+  logger?: FastifyServerOptions['logger'];
+  /** Outbound HTTP to RetailCRM (default: an Agent owned by the app). */
+  dispatcher?: Dispatcher;
+  /** The per-key limiter (default: one for this app, i.e. for the process). */
+  limiter?: RateLimiter;
+}
+
+/** Builds the service; call `listen` or `inject` on the result. */
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? logOptions({ name: 'retailcrm', level: opts.config.LOG_LEVEL, pretty: opts.config.LOG_PRETTY }),
+    ajv: { customOptions: { coerceTypes: false } },
+    bodyLimit: 256 * 1024,
+  });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; details?: Record<string, unknown> }, request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.warn({ code: err.code, reason: err.message }, 'request refused');
+    const details = err.details ?? {};
+    if (typeof details.retry_after === 'number') reply.header('retry-after', String(details.retry_after));
+    const known = status < 500 || err.code?.startsWith('RCRM_');
+    return reply.code(status).send({
+      statusCode: status,
+      code: known ? (err.code ?? 'RCRM_BAD_REQUEST') : 'RCRM_INTERNAL',
+      error: STATUS_CODES[status],
+      message: known ? err.message : 'internal error',
+      ...details,
+    });
+  });
+  await app.register(corePlugin, { config: opts.config, sql: opts.sql });
+  await app.register(crmPlugin, { dispatcher: opts.dispatcher, limiter: opts.limiter });
+  await app.register(enterprisesPlugin);
+  await app.register(stepsPlugin);
+  await app.register(integrationLogsPlugin);
+  await app.register(healthRoutes);
+  await app.register(callEventRoutes);
+  return app;
+}

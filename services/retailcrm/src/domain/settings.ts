@@ -1,0 +1,61 @@
+// integrations_config.retailcrm of an enterprise → the settings one request needs. Pure.
+import { buildRecordUrl, parseCrmOrigin, formatCrmDate } from '@fleet/retailcrm-client';
+import { ConfigInvalidError, DisabledError, NotConfiguredError } from '../errors.ts';
+
+export interface EnterpriseRow {
+  number: string;
+  active: boolean;
+  timezone: string;
+  retailcrm: unknown;
+}
+
+export interface RetailCrmSettings {
+  enterprise: string;
+  /** API origin, https (http only for loopback). */
+  origin: string;
+  apiKey: string;
+  timezone: string;
+  /** RetailCRM userId → extension, as the CLI's `fleet retailcrm map` writes it. */
+  userExtensions: Record<string, string>;
+  recordUrlTemplate: string | undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+/**
+ * @throws DisabledError, NotConfiguredError, ConfigInvalidError (all 422: the gateway must not retry).
+ */
+export function settingsOf(row: EnterpriseRow): RetailCrmSettings {
+  const c = row.retailcrm;
+  if (!c || typeof c !== 'object') throw new NotConfiguredError(row.number, 'no integrations_config.retailcrm');
+  const cfg = c as Record<string, unknown>;
+  if (cfg.enabled !== true || !row.active) throw new DisabledError(row.number);
+  const domain = str(cfg.domain);
+  const apiKey = str(cfg.api_key);
+  if (!domain || !apiKey) throw new NotConfiguredError(row.number, domain ? 'api_key is missing' : 'domain is missing');
+  let origin: string;
+  try {
+    origin = parseCrmOrigin(domain);
+  } catch (err) {
+    throw new ConfigInvalidError(row.number, (err as Error).message);
+  }
+  try {
+    formatCrmDate(0, row.timezone);
+  } catch {
+    throw new ConfigInvalidError(row.number, `unknown time zone ${JSON.stringify(row.timezone)}`);
+  }
+  const template = str(cfg.record_url_template);
+  if (template) {
+    try {
+      buildRecordUrl(template, { enterprise: row.number, uniqueId: 'x', callId: 'x' });
+    } catch (err) {
+      throw new ConfigInvalidError(row.number, (err as Error).message);
+    }
+  }
+  const map = cfg.user_extensions && typeof cfg.user_extensions === 'object' ? (cfg.user_extensions as Record<string, unknown>) : {};
+  const userExtensions: Record<string, string> = {};
+  for (const [userId, ext] of Object.entries(map)) {
+    if (/^\d+$/.test(userId) && (typeof ext === 'string' || typeof ext === 'number') && String(ext) !== '') userExtensions[userId] = String(ext);
+  }
+  return { enterprise: row.number, origin, apiKey, timezone: row.timezone, userExtensions, recordUrlTemplate: template };
+}

@@ -1,0 +1,48 @@
+// Tier 2: the outbound side. One undici Agent and ONE per-API-key rate limiter for the whole process,
+// so that concurrent requests for one account never exceed RetailCRM's limits together.
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { Agent, type Dispatcher } from 'undici';
+import { createRateLimiter, createRetailCrmClient, type CrmExchange, type RateLimiter, type RetailCrmClient } from '@fleet/retailcrm-client';
+
+export interface CrmFactory {
+  /** A client for one account; `onExchange` receives every attempt (key-free) for integration_logs. */
+  clientFor(origin: string, apiKey: string, onExchange: (x: CrmExchange) => Promise<void>): RetailCrmClient;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    rcrmClients: CrmFactory;
+  }
+}
+
+export interface CrmPluginOptions {
+  /** Tests pass their own; default: an Agent closed with the app. */
+  dispatcher?: Dispatcher;
+  limiter?: RateLimiter;
+}
+
+export const crmPlugin = fp(
+  async (app: FastifyInstance, opts: CrmPluginOptions) => {
+    const c = app.rcrmConfig;
+    const owned = opts.dispatcher ? undefined : new Agent({ connections: 16, keepAliveTimeout: 10_000 });
+    const dispatcher = opts.dispatcher ?? owned!;
+    const limiter = opts.limiter ?? createRateLimiter({ telephonyPerSecond: c.RETAILCRM_RATE_TELEPHONY, generalPerSecond: c.RETAILCRM_RATE_GENERAL });
+    app.decorate('rcrmClients', {
+      clientFor: (origin, apiKey, onExchange) =>
+        createRetailCrmClient({
+          domain: origin,
+          apiKey,
+          timeoutMs: c.RETAILCRM_TIMEOUT_MS,
+          dispatcher,
+          limiter,
+          retry: { retries: c.RETAILCRM_RETRIES, minTimeoutMs: c.RETAILCRM_RETRY_MIN_MS, maxRetryAfterMs: c.RETAILCRM_MAX_RETRY_AFTER_MS },
+          onExchange,
+        }),
+    } satisfies CrmFactory);
+    app.addHook('onClose', async () => {
+      await owned?.close();
+    });
+  },
+  { name: 'retailcrm-crm', dependencies: ['retailcrm-core'] },
+);

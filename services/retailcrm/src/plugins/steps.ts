@@ -1,0 +1,88 @@
+// Tier 2: the service's own idempotency. Each side effect at RetailCRM is a step of a call in
+// retailcrm_call_steps, claimed with a lease: a concurrent retry of the same request finds the step
+// running (409, the gateway retries), a later retry finds it done (skipped), and a step whose worker
+// crashed becomes claimable again when its lease runs out.
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { StepInProgressError } from '../errors.ts';
+
+export type StepOutcome = 'done' | 'already_done';
+
+export interface StepKey {
+  enterprise: string;
+  callId: string;
+  step: string;
+}
+
+export interface StepStore {
+  /**
+   * Runs `action` unless the step is done; marks it done when `action` resolves, releases the claim
+   * when it throws (and rethrows).
+   * @throws StepInProgressError (409) when another request holds the lease.
+   */
+  run(key: StepKey, action: () => Promise<void>): Promise<StepOutcome>;
+  /** True when any of `steps` of the call is done (e.g. the hangup, to leave a late dial alone). */
+  anyDone(enterprise: string, callId: string, steps: string[]): Promise<boolean>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    rcrmSteps: StepStore;
+  }
+}
+
+export const stepsPlugin = fp(
+  async (app: FastifyInstance) => {
+    const sql = app.sql;
+    const leaseMs = app.rcrmConfig.RETAILCRM_STEP_LEASE_MS;
+
+    async function claim(k: StepKey): Promise<'claimed' | 'done' | { runningForMs: number }> {
+      const claimed = await sql`
+        insert into retailcrm_call_steps (enterprise, call_id, step, status, lease_until)
+        values (${k.enterprise}, ${k.callId}, ${k.step}, 'running', now() + ${leaseMs} * interval '1 millisecond')
+        on conflict (enterprise, call_id, step) do update
+          set status = 'running', lease_until = excluded.lease_until, updated_at = now()
+          where retailcrm_call_steps.status <> 'done' and retailcrm_call_steps.lease_until < now()
+        returning step`;
+      if (claimed.length === 1) return 'claimed';
+      const [row] = await sql<{ status: string; ms: number | null }[]>`
+        select status, (extract(epoch from (lease_until - now())) * 1000)::int as ms
+        from retailcrm_call_steps
+        where enterprise = ${k.enterprise} and call_id = ${k.callId} and step = ${k.step}`;
+      if (!row || row.status === 'done') return 'done';
+      return { runningForMs: Math.max(0, row.ms ?? 0) };
+    }
+
+    app.decorate('rcrmSteps', {
+      async run(k, action) {
+        const c = await claim(k);
+        if (c === 'done') return 'already_done';
+        if (c !== 'claimed') {
+          throw Object.assign(new StepInProgressError(k.step, k.callId), {
+            details: { step: k.step, retry_after: Math.max(1, Math.ceil(Math.min(c.runningForMs, 30_000) / 1000)) },
+          });
+        }
+        try {
+          await action();
+        } catch (err) {
+          // Let the next retry claim it at once rather than after the lease.
+          await sql`
+            delete from retailcrm_call_steps
+            where enterprise = ${k.enterprise} and call_id = ${k.callId} and step = ${k.step} and status = 'running'`;
+          throw err;
+        }
+        await sql`
+          update retailcrm_call_steps set status = 'done', lease_until = null, updated_at = now()
+          where enterprise = ${k.enterprise} and call_id = ${k.callId} and step = ${k.step}`;
+        return 'done';
+      },
+      async anyDone(enterprise, callId, steps) {
+        const rows = await sql`
+          select 1 from retailcrm_call_steps
+          where enterprise = ${enterprise} and call_id = ${callId} and step in ${sql(steps)} and status = 'done'`;
+        return rows.length > 0;
+      },
+    } satisfies StepStore);
+  },
+  { name: 'retailcrm-steps', dependencies: ['retailcrm-core'] },
+);

@@ -1,0 +1,95 @@
+// POST /internal/retailcrm/call-event: the gateway forwards one call event (dial or hangup); we tell
+// RetailCRM about it, once. dial → popup (call/event in|out); hangup → popup end (call/event hangup),
+// THEN the history record (calls/upload). Each of those is a step claimed in retailcrm_call_steps.
+import type { FastifyInstance, FastifyBaseLogger } from 'fastify';
+import { RetailCrmError, type RetailCrmClient } from '@fleet/retailcrm-client';
+import { audienceOf, dialEvent, hangupEvent, historyRecord } from '../domain/crm-requests.ts';
+import type { RetailCrmSettings } from '../domain/settings.ts';
+import { NotCustomerCallError, UpstreamRejectedError, UpstreamUnavailableError } from '../errors.ts';
+import type { LogKind } from '../plugins/integration-logs.ts';
+import { callEventSchema, type CallEventBody } from './call-event.schema.ts';
+import { loopbackOnly } from './loopback-only.ts';
+
+export type StepReport =
+  | { step: string; outcome: 'done' | 'already_done' }
+  | { step: string; outcome: 'skipped' | 'superseded'; reason: string }
+  | { step: string; outcome: 'rejected'; errorMsg: string };
+
+/** 200 body. Errors are { statusCode, code, error, message, ...details } (see app.ts). */
+export interface CallEventReply {
+  status: 'ok';
+  steps: StepReport[];
+}
+
+export default async function callEventRoutes(app: FastifyInstance): Promise<void> {
+  app.post<{ Body: CallEventBody }>(
+    '/internal/retailcrm/call-event',
+    { schema: callEventSchema, onRequest: loopbackOnly },
+    async (request): Promise<CallEventReply> => {
+      const b = request.body;
+      const call = b.call;
+      const log = request.log.child({ enterprise: b.enterprise, callId: call.callId });
+      if (call.kind !== 'customer' || call.direction === 'internal') throw new NotCustomerCallError(call.callId);
+      const s = await app.rcrmEnterprises.retailCrmSettings(b.enterprise);
+      const steps: StepReport[] = [];
+      const run = stepRunner(app, s, b, steps, log);
+
+      if (b.event_type === 'dial') {
+        const step = `event:dial:${b.dedup_key}`;
+        const audience = audienceOf(b.synthetic ? call.ringing : (b.new_extensions ?? []), s);
+        if (!call.phone.trim()) steps.push({ step, outcome: 'skipped', reason: 'no client phone' });
+        else if (await app.rcrmSteps.anyDone(s.enterprise, call.callId, ['event:hangup', 'upload'])) {
+          steps.push({ step, outcome: 'superseded', reason: 'the call already ended at the CRM' });
+        } else if (audience.codes.length === 0) steps.push({ step, outcome: 'skipped', reason: 'no extensions to show the popup to' });
+        else await run(step, 'call.event', (c) => c.callEvent(dialEvent(call, audience)));
+      } else {
+        const audience = audienceOf(call.ringing, s);
+        if (!call.phone.trim()) {
+          steps.push({ step: 'event:hangup', outcome: 'skipped', reason: 'no client phone' });
+          steps.push({ step: 'upload', outcome: 'skipped', reason: 'no client phone (RetailCRM requires one)' });
+        } else {
+          // A popup that never opened needs no end; the history record is still written.
+          if (audience.codes.length === 0) steps.push({ step: 'event:hangup', outcome: 'skipped', reason: 'nobody rang' });
+          else await run('event:hangup', 'call.event', (c) => c.callEvent(hangupEvent(call, audience)));
+          await run('upload', 'calls.upload', (c) => c.uploadCalls([historyRecord(call, s, b.record_url)]));
+        }
+      }
+
+      const rejected = steps.find((x) => x.outcome === 'rejected');
+      if (rejected) throw Object.assign(new UpstreamRejectedError(rejected.errorMsg), { details: { errorMsg: rejected.errorMsg, steps } });
+      log.info({ event: b.event_type, steps }, 'delivered to RetailCRM');
+      return { status: 'ok', steps };
+    },
+  );
+}
+
+/**
+ * Runs one step through the step store. A permanent CRM refusal is recorded and the next step still
+ * runs (a refused popup end must not cost the call its history record); a transient failure stops
+ * here with 503 so the gateway retries the whole request later, skipping what is done.
+ */
+function stepRunner(app: FastifyInstance, s: RetailCrmSettings, b: CallEventBody, steps: StepReport[], log: FastifyBaseLogger) {
+  return async (step: string, kind: LogKind, action: (c: RetailCrmClient) => Promise<unknown>): Promise<void> => {
+    const client = app.rcrmClients.clientFor(s.origin, s.apiKey, (x) =>
+      app.rcrmLogs.write({ enterprise: s.enterprise, kind, callId: b.call.callId, phone: b.call.phone, apiKey: s.apiKey }, x),
+    );
+    try {
+      const outcome = await app.rcrmSteps.run({ enterprise: s.enterprise, callId: b.call.callId, step }, async () => {
+        await action(client);
+      });
+      steps.push({ step, outcome });
+    } catch (err) {
+      if (!(err instanceof RetailCrmError)) throw err;
+      if (!err.transient) {
+        log.warn({ step, code: err.code, status: err.status, errorMsg: err.errorMsg, errors: err.errors }, 'RetailCRM refused the step');
+        steps.push({ step, outcome: 'rejected', errorMsg: err.errorMsg ?? err.message });
+        return;
+      }
+      log.warn({ step, code: err.code, status: err.status }, 'RetailCRM unavailable');
+      const retryAfter = err.retryAfterMs === undefined ? undefined : Math.ceil(err.retryAfterMs / 1000);
+      throw Object.assign(new UpstreamUnavailableError(`${err.code}: ${err.message}`), {
+        details: { reason: err.code, step, steps, ...(retryAfter === undefined ? {} : { retry_after: retryAfter }) },
+      });
+    }
+  };
+}

@@ -1,0 +1,197 @@
+// What RetailCRM observes for one call: a popup per dial with the right codes and userIds, and on
+// hangup the popup's end plus exactly one history record, whatever the gateway retries.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { answered, call, createWorld, dial, hangup, missed, post, type World } from './fixtures.ts';
+
+let w: World;
+beforeAll(async () => {
+  w = await createWorld();
+});
+afterAll(() => w.close());
+afterEach(async () => {
+  w.fake.reset();
+  await w.sql`truncate retailcrm_call_steps, integration_logs`;
+});
+
+describe('dial → popup', () => {
+  it('shows the popup to the new extensions and the users mapped to them', async () => {
+    const res = await post(w.app, dial(call(), ['151', '152']));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', steps: [{ step: 'event:dial:dial:1', outcome: 'done' }] });
+    expect(w.fake.state.events.map((e) => e.event)).toEqual([
+      { type: 'in', phone: '+375440000001', codes: ['151', '152'], userIds: [18, 19], callExternalId: '1709276405.101' },
+    ]);
+  });
+
+  it('regression: an extension nobody is mapped to gets a code only, never some other manager', async () => {
+    await post(w.app, dial(call(), ['153']));
+    expect(w.fake.state.events[0]!.event).toEqual({ type: 'in', phone: '+375440000001', codes: ['153'], callExternalId: '1709276405.101' });
+  });
+
+  it('an outgoing call pops up as type out for the dialling extension', async () => {
+    await post(w.app, dial(call({ direction: 'out', ringing: ['152'] }), ['152']));
+    expect(w.fake.state.events[0]!.event).toMatchObject({ type: 'out', codes: ['152'], userIds: [19] });
+  });
+
+  it('a synthetic dial shows the popup to everybody who rang', async () => {
+    const res = await post(w.app, dial(call(), [], 'dial:synthetic', { synthetic: true }));
+    expect(res.json().steps).toEqual([{ step: 'event:dial:dial:synthetic', outcome: 'done' }]);
+    expect(w.fake.state.events[0]!.event.codes).toEqual(['151', '152']);
+  });
+
+  it('stepwise ringing adds the new managers with a new dedup_key', async () => {
+    await post(w.app, dial(call({ ringing: ['151'] }), ['151'], 'dial:1'));
+    await post(w.app, dial(call(), ['152'], 'dial:2'));
+    expect(w.fake.state.events.map((e) => e.event.codes)).toEqual([['151'], ['152']]);
+  });
+
+  it('a dial after the hangup is superseded', async () => {
+    await post(w.app, hangup(missed()));
+    const res = await post(w.app, dial(call(), ['151']));
+    expect(res.json().steps[0]).toMatchObject({ outcome: 'superseded' });
+    expect(w.fake.state.events.map((e) => e.event.type)).toEqual(['hangup']);
+  });
+});
+
+describe('hangup → popup end + one history record', () => {
+  it('missed incoming call: hangupStatus "no answered", result "no answer", Minsk date, no manager', async () => {
+    const res = await post(w.app, hangup(missed()));
+    expect(res.statusCode).toBe(200);
+    expect(res.json().steps).toEqual([
+      { step: 'event:hangup', outcome: 'done' },
+      { step: 'upload', outcome: 'done' },
+    ]);
+    expect(w.fake.state.events.map((e) => e.event)).toEqual([
+      { type: 'hangup', hangupStatus: 'no answered', phone: '+375440000001', codes: ['151', '152'], userIds: [18, 19], callExternalId: '1709276405.101' },
+    ]);
+    expect(w.fake.state.uploads.map((u) => u.call)).toEqual([
+      { date: '2024-03-01 10:00:05', type: 'in', phone: '+375440000001', result: 'no answer', duration: 0, durationWaiting: 20, externalId: '1709276405.101' },
+    ]);
+  });
+
+  it('answered call names the manager (code + userId) and links the recording from the template', async () => {
+    await post(w.app, hangup(answered()));
+    expect(w.fake.state.events[0]!.event.hangupStatus).toBe('answered');
+    expect(w.fake.state.uploads[0]!.call).toEqual({
+      date: '2024-03-01 10:00:05', type: 'in', phone: '+375440000001', code: '151', userId: 18, result: 'answered',
+      duration: 60, durationWaiting: 7, externalId: '1709276405.101', recordUrl: 'https://rec.example/201/1709276405.101.mp3',
+    });
+  });
+
+  it('record_url from the gateway wins over the template', async () => {
+    await post(w.app, hangup(answered(), { record_url: 'https://pbx.example/rec/x.wav' }));
+    expect(w.fake.state.uploads[0]!.call.recordUrl).toBe('https://pbx.example/rec/x.wav');
+  });
+
+  it('answered on a mobile: answered, but no code and no userId', async () => {
+    await post(w.app, hangup(answered({ answeredBy: '375290000002', mobiles: ['375290000002'], talkedWith: ['375290000002'] })));
+    const up = w.fake.state.uploads[0]!.call;
+    expect(up.result).toBe('answered');
+    expect(up).not.toHaveProperty('code');
+    expect(up).not.toHaveProperty('userId');
+  });
+
+  it('answered by an unmapped extension: its code, no invented userId', async () => {
+    await post(w.app, hangup(answered({ answeredBy: '153', ringing: ['153'] })));
+    expect(w.fake.state.events[0]!.event).not.toHaveProperty('userIds');
+    expect(w.fake.state.uploads[0]!.call).toMatchObject({ code: '153' });
+    expect(w.fake.state.uploads[0]!.call).not.toHaveProperty('userId');
+  });
+
+  it('busy outgoing call: type out, busy, the dialling manager', async () => {
+    await post(w.app, hangup(call({ direction: 'out', ringing: ['152'], status: 'ended', result: 'busy', durationSec: 0, waitSec: 3 })));
+    expect(w.fake.state.events[0]!.event).toMatchObject({ type: 'hangup', hangupStatus: 'busy' });
+    expect(w.fake.state.uploads[0]!.call).toMatchObject({ type: 'out', result: 'busy', code: '152', userId: 19 });
+  });
+
+  it('a hangup nobody rang for writes the history record without a popup end', async () => {
+    const res = await post(w.app, hangup(missed({ ringing: [] })));
+    expect(res.json().steps).toEqual([
+      { step: 'event:hangup', outcome: 'skipped', reason: 'nobody rang' },
+      { step: 'upload', outcome: 'done' },
+    ]);
+    expect(w.fake.state.events).toHaveLength(0);
+    expect(w.fake.state.uploads).toHaveLength(1);
+  });
+
+  it('no client phone (anonymous): nothing is sent, RetailCRM would refuse it', async () => {
+    const res = await post(w.app, hangup(missed({ phone: '' })));
+    expect(res.statusCode).toBe(200);
+    expect(w.fake.state.requests).toBe(0);
+  });
+});
+
+describe('retries never repeat a side effect', () => {
+  it('the same hangup twice: one event, one upload; the retry answers already_done', async () => {
+    expect((await post(w.app, hangup(answered()))).statusCode).toBe(200);
+    const again = await post(w.app, hangup(answered()));
+    expect(again.statusCode).toBe(200);
+    expect(again.json().steps).toEqual([
+      { step: 'event:hangup', outcome: 'already_done' },
+      { step: 'upload', outcome: 'already_done' },
+    ]);
+    expect(w.fake.state.events).toHaveLength(1);
+    expect(w.fake.state.uploads).toHaveLength(1);
+    expect(w.fake.state.duplicateUploads).toBe(0);
+  });
+
+  it('the same dial twice: one popup', async () => {
+    await post(w.app, dial(call(), ['151']));
+    await post(w.app, dial(call(), ['151']));
+    expect(w.fake.state.events).toHaveLength(1);
+  });
+
+  it('a concurrent retry while the step runs gets 409 RCRM_STEP_IN_PROGRESS, and the CRM sees one event', async () => {
+    w.fake.setFaults({ hangNext: 1, hangMs: 400 });
+    const first = post(w.app, dial(call(), ['151']));
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await post(w.app, dial(call(), ['151']));
+    expect(second.statusCode).toBe(409);
+    expect(second.json()).toMatchObject({ code: 'RCRM_STEP_IN_PROGRESS', step: 'event:dial:dial:1' });
+    expect(Number(second.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await first).statusCode).toBe(200);
+    expect(w.fake.state.events).toHaveLength(1);
+  });
+
+  it('a step left running by a crashed worker is performed again once its lease ran out', async () => {
+    await w.sql`insert into retailcrm_call_steps (enterprise, call_id, step, status, lease_until)
+      values ('201', '1709276405.101', 'event:dial:dial:1', 'running', now() - interval '1 second')`;
+    const res = await post(w.app, dial(call(), ['151']));
+    expect(res.statusCode).toBe(200);
+    expect(w.fake.state.events).toHaveLength(1);
+  });
+});
+
+describe('RetailCRM failures', () => {
+  it('CRM 503 after the client retries → 503 RCRM_UPSTREAM_UNAVAILABLE; the later retry delivers once', async () => {
+    w.fake.setFaults({ fail503Next: 10 });
+    const res = await post(w.app, dial(call(), ['151']));
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 'RCRM_UPSTREAM_UNAVAILABLE', reason: 'RCRM_RATE_LIMITED', step: 'event:dial:dial:1' });
+    w.fake.setFaults({});
+    expect((await post(w.app, dial(call(), ['151']))).statusCode).toBe(200);
+    expect(w.fake.state.events).toHaveLength(1);
+  });
+
+  it('upload unavailable after the popup ended: the retry performs only the upload', async () => {
+    w.fake.setFaults({ fail503Next: 10, path: '/api/v5/telephony/calls/upload' });
+    const res = await post(w.app, hangup(missed()));
+    expect(res.statusCode).toBe(503);
+    expect(res.json().steps).toEqual([{ step: 'event:hangup', outcome: 'done' }]);
+    w.fake.setFaults({});
+    const again = await post(w.app, hangup(missed()));
+    expect(again.json().steps).toEqual([
+      { step: 'event:hangup', outcome: 'already_done' },
+      { step: 'upload', outcome: 'done' },
+    ]);
+    expect(w.fake.state.events).toHaveLength(1);
+    expect(w.fake.state.uploads).toHaveLength(1);
+  });
+
+  it('a timeout is transient: 503', async () => {
+    w.fake.setFaults({ hangNext: 5, hangMs: 1500 });
+    const res = await post(w.app, dial(call(), ['151']));
+    expect(res.statusCode).toBe(503);
+    expect(res.json().reason).toBe('RCRM_TIMEOUT');
+  });
+});
