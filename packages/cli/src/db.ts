@@ -7,6 +7,7 @@ import type { FleetConnection } from './run-fleet.ts';
 const EMBEDDED_USER = 'fleet';
 const EMBEDDED_PASSWORD = 'fleet-local';
 const DEFAULT_PG_PORT = 54329;
+const PROBE_TIMEOUT_MS = 5000;
 
 /** True when something accepts TCP connections on 127.0.0.1:`port` within `timeoutMs`. */
 export function isPortOpen(port: number, timeoutMs = 1000): Promise<boolean> {
@@ -34,15 +35,22 @@ export async function reachRunningEmbedded(env: Record<string, string | undefine
   if (!(await isPortOpen(port))) return undefined;
   const serverUrl = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`;
   const admin = createSql(serverUrl, { max: 1, applicationName: 'fleet-cli' });
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const [row] = await admin`select 1 as ok from pg_database where datname = 'fleet'`;
+    // Something that is not PostgreSQL may accept the connection and never answer: postgres.js
+    // would keep reconnecting, so the probe gets a deadline of its own.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+    });
+    const [row] = await Promise.race([admin`select 1 as ok from pg_database where datname = 'fleet'`, deadline]);
     if (!row) await admin.unsafe('create database fleet');
   } catch (e) {
     throw new Error(
       `port ${port} answers but not as the fleet's embedded PostgreSQL (${(e as Error).message}); set DATABASE_URL or FLEET_PG_PORT`,
     );
   } finally {
-    await admin.end();
+    clearTimeout(timer);
+    await admin.end({ timeout: 0 });
   }
   return withDatabase(serverUrl, 'fleet');
 }
