@@ -20,6 +20,7 @@ export function touchLeg(state: ModelState, ev: HostEvent): LegRec {
       lastAt: ev.receivedAt,
       bridges: [],
       hungUp: false,
+      pending: null,
       fp: [],
     };
     state.legs[ev.uniqueId] = leg;

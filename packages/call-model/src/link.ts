@@ -5,7 +5,7 @@ import type { CallRec, LegRec, LegRole } from './state.ts';
 import { type Ctx, emitAnswered } from './effects.ts';
 import { bridgeMates, localPartner } from './legs.ts';
 import { CONSULTATION_CONTEXT, isExtension, isExternal, isTrunkChannel, parseChannel, sameNumber } from './numbers.ts';
-import { addOnce } from './summary.ts';
+import { addOnce, addRinging } from './summary.ts';
 
 /** The call, if it still takes information (not yet finalized). */
 export function liveCall(ctx: Ctx, callId: string | null): CallRec | null {
@@ -25,7 +25,30 @@ function liveCalls(ctx: Ctx, allowEnding: boolean): CallRec[] {
  */
 export function engagedCall(ctx: Ctx, ext: string, allowEnding: boolean): CallRec | null {
   if (!isExtension(ext)) return null;
-  return liveCalls(ctx, allowEnding).find((c) => c.s.kind === 'customer' && c.s.talkedWith.includes(ext)) ?? null;
+  const calls = liveCalls(ctx, allowEnding).filter((c) => c.s.kind === 'customer');
+  // Also the extension the client's bridge names as connected line: the bridge pair may still be in
+  // flight (events of different UniqueIds arrive up to 2 s out of order).
+  return (
+    calls.find((c) => c.s.talkedWith.includes(ext)) ??
+    calls.find((c) => c.bridgeConnectedLine === ext && facingBridged(ctx, c)) ??
+    calls.find((c) => c.s.ringing.includes(ext) && extBridgedWithClient(ctx, ext, c.s.phone)) ??
+    null
+  );
+}
+
+/** The extension's SIP leg sits in a bridge connected to this client (the client's own bridge event may lag). */
+function extBridgedWithClient(ctx: Ctx, ext: string, client: string): boolean {
+  return Object.values(ctx.state.legs).some((l) => {
+    const ch = parseChannel(l.channel);
+    return ch?.tech === 'SIP' && ch.num === ext && sameNumber(l.cl, client) && l.bridges.some((s) => s.left === null);
+  });
+}
+
+function facingBridged(ctx: Ctx, c: CallRec): boolean {
+  return c.s.legs.some((u) => {
+    const l = ctx.state.legs[u];
+    return l !== undefined && isFacing(c, l) && l.bridges.some((s) => s.left === null);
+  });
 }
 
 /** The incoming call ringing this mobile (FollowMe); with hints, the one whose client is among them. */
@@ -130,6 +153,18 @@ function pair(ctx: Ctx, a: LegRec, b: LegRec, at: number): void {
  */
 export function linkByChannel(ctx: Ctx, leg: LegRec): void {
   if (leg.call !== null) return;
+  if (leg.pending) {
+    const p = leg.pending;
+    const c =
+      mobileCall(ctx, p.phone, p.exts, true, false) ??
+      p.exts.map((e) => engagedCall(ctx, e, true)).find((x) => x !== null) ??
+      null;
+    if (c) {
+      attach(ctx, leg, c, 'mobile');
+      addRinging(c.s, [p.phone]);
+    }
+    return;
+  }
   const ch = parseChannel(leg.channel);
   if (!ch) return;
   if (ch.tech === 'Local') {
@@ -153,5 +188,16 @@ export function linkByChannel(ctx: Ctx, leg: LegRec): void {
     // The trunk channel of a FollowMe leg (it dials the mobile): part of the call, not a talker.
     const follow = calls.find((c) => c.s.mobiles.some((m) => sameNumber(m, leg.cid)));
     if (follow) attach(ctx, leg, follow, 'other');
+  }
+}
+
+/**
+ * Retries linking of unlinked legs: a call's new ringing target or talker may be the evidence an
+ * earlier leg lacked (a FollowMe dial or a consultation half that arrived before the parent's dial
+ * or bridge, within the reordering the hosts produce).
+ */
+export function adoptOrphans(ctx: Ctx): void {
+  for (const leg of Object.values(ctx.state.legs)) {
+    if (leg.call === null && (leg.pending || leg.channel)) linkByChannel(ctx, leg);
   }
 }

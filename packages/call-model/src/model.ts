@@ -6,8 +6,8 @@ import { type CallRec, type LegRec, type ModelState, emptyModelState, withDefaul
 import { type Ctx, emitRinging, emitStarted } from './effects.ts';
 import { classify } from './classify.ts';
 import { inAnyBridge, isDuplicate, joinBridge, leaveBridge, rememberEvent, touchLeg } from './legs.ts';
-import { attach, callerExt, evaluateBridge, isFacing, linkByChannel, liveCall, noteTalk } from './link.ts';
-import { hostSeconds, isExtension, isExternal } from './numbers.ts';
+import { adoptOrphans, attach, callerExt, evaluateBridge, isFacing, linkByChannel, liveCall, noteTalk } from './link.ts';
+import { CONSULTATION_CONTEXT, hostSeconds, isExtension, isExternal, parseChannel } from './numbers.ts';
 import { addRinging, newSummary } from './summary.ts';
 import { markEnding, nextActionAt, runTimers } from './timers.ts';
 import type { Direction } from './types.ts';
@@ -33,7 +33,10 @@ export function applyEvent(state: ModelState, ev: HostEvent, opts: ModelOptions 
   const ctx = begin(state, opts);
   runTimers(ctx, ev.receivedAt);
   // bridge_create/bridge_destroy carry no channel: membership comes from bridge/bridge_leave.
-  if (ev.uniqueId && !isDuplicate(ctx.state, ev)) handle(ctx, ev);
+  if (ev.uniqueId && !isDuplicate(ctx.state, ev)) {
+    handle(ctx, ev);
+    adoptOrphans(ctx);
+  }
   return { state: ctx.state, effects: ctx.effects };
 }
 
@@ -126,6 +129,12 @@ function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent): void {
       leg.call = d.callId;
       return;
     }
+    if (d.kind === 'new' && d.direction === 'out' && looksLikeFollowMe(leg, ev)) {
+      // Not a manager's own call: a FollowMe leg whose incoming call we have not seen yet.
+      leg.pending = { phone: ev.phone, exts: ev.extensions };
+      if (ev.type === 'hangup') leg.hungUp = true;
+      return;
+    }
     if (d.kind === 'attach') {
       attach(ctx, leg, d.call, d.role);
       c = d.call;
@@ -184,4 +193,15 @@ function onPrimaryHangup(ctx: Ctx, c: CallRec, leg: LegRec, ev: HostEvent): void
   });
   if (trunkBridged) c.awaitTrunk = true;
   else markEnding(c, ev.receivedAt, ev.receivedAt + ctx.opts.settleMs);
+}
+
+/**
+ * A manager's outgoing dial names the caller extension in Extensions and runs on its SIP channel; a
+ * FollowMe leg names the client (2-5: Extensions [375440000001]) and runs on a `Local/<mobile>@<ctx>`
+ * half. Either sign keeps it from becoming an outgoing call of its own.
+ */
+function looksLikeFollowMe(leg: LegRec, ev: HostEvent): boolean {
+  const ch = parseChannel(leg.channel);
+  if (ch?.tech === 'Local' && ch.context !== CONSULTATION_CONTEXT) return true;
+  return ev.extensions.length > 0 && !ev.extensions.some(isExtension);
 }

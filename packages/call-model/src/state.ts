@@ -31,6 +31,11 @@ export interface LegRec {
   lastAt: number;
   bridges: BridgeStay[];
   hungUp: boolean;
+  /**
+   * A FollowMe-looking outgoing dial whose incoming call is not known yet (it arrived early, up to 2 s
+   * out of order): the number it rang and its Extensions. Linked as soon as the parent shows up.
+   */
+  pending: { phone: string; exts: string[] } | null;
   /** Fingerprints of the events seen on this UniqueId: exact duplicates are dropped. */
   fp: string[];
 }
