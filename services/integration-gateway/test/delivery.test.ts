@@ -15,6 +15,7 @@ beforeAll(async () => {
   sql = createSql(db.url, { max: 12 });
   crm = await startFakeCrm();
   await seedEnterprise(sql, '100');
+  await seedEnterprise(sql, '400');
   app = await startApp(sql, db.url, crm.url);
 });
 
@@ -134,5 +135,19 @@ describe('failures', () => {
     expect(stats.deadLetters[0]).toMatchObject({ call_id: 'perm-1', status_code: 400 });
     // A permanent refusal says nothing about the service's health: the breaker stays closed.
     expect(stats.breakers[0].state).toBe('closed');
+  });
+});
+
+describe('integration switched off', () => {
+  it('drops pending deliveries as disabled once the integration is turned off', async () => {
+    crm.behave((b) => (b.enterprise === '400' ? 503 : 200));
+    const res = await app.inject({ method: 'POST', url: '/dispatch/call-event', payload: dispatchBody('400', 'off-1', 'dial', 'ringing:1') });
+    expect(res.json().status).toBe('accepted');
+    await waitFor(() => crm.received.some((b) => b.callId === 'off-1'));
+    await sql`update enterprises set integrations_config = '{}' where number = '400'`;
+    await waitFor(async () => (await statusOf('off-1'))['ringing:1'] === 'disabled', 5000);
+    const sent = seen('off-1').length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen('off-1')).toHaveLength(sent);
   });
 });

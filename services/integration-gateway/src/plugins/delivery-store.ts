@@ -131,6 +131,11 @@ export async function markSuperseded(tx: Tx, row: DeliveryRow): Promise<void> {
   await tx`update gateway_deliveries set status = 'superseded', last_error = 'hangup already delivered' where id = ${row.id}`;
 }
 
+/** A delivery whose integration was switched off before it went out. */
+export async function markDisabled(tx: Tx, row: DeliveryRow): Promise<void> {
+  await tx`update gateway_deliveries set status = 'disabled', last_error = 'integration disabled' where id = ${row.id}`;
+}
+
 /** Puts a failed delivery back with its next attempt `delayMs` from now. */
 export async function reschedule(tx: Tx, row: DeliveryRow, delayMs: number, error: string, attempted: boolean): Promise<void> {
   await tx`

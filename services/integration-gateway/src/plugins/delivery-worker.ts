@@ -13,6 +13,7 @@ import type { Breakers } from './breakers.ts';
 import * as store from './delivery-store.ts';
 import type { CallKey, DeliveryRow } from './delivery-store.ts';
 import type { ForwardBody } from '../domain/payload.ts';
+import type { Integration } from '../domain/enablement.ts';
 import type { Forwarder, ForwardFailure } from './forwarder.ts';
 
 export interface DeliveryWorkerOptions {
@@ -26,6 +27,8 @@ export interface DeliveryWorkerOptions {
   retryMinMs: number;
   giveUpMs: number;
   rescheduleMaxMs: number;
+  /** Whether the integration is still on for the enterprise (the enablement cache). */
+  isEnabled: (enterprise: string, integration: Integration) => Promise<boolean>;
 }
 
 type Step = 'next' | 'stop';
@@ -37,7 +40,7 @@ export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
 /** Creates the worker; it polls only between `start()` and `stop()`. */
 export function createDeliveryWorker(o: DeliveryWorkerOptions) {
   const inflight = new Map<string, Promise<void>>();
-  const counters = { delivered: 0, synthetic: 0, superseded: 0, rescheduled: 0, dead: 0, retries: 0, errors: 0 };
+  const counters = { delivered: 0, synthetic: 0, superseded: 0, disabled: 0, rescheduled: 0, dead: 0, retries: 0, errors: 0 };
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | null = null;
@@ -108,6 +111,13 @@ export function createDeliveryWorker(o: DeliveryWorkerOptions) {
       const row = await store.headDelivery(tx, k);
       if (!row || !row.due) return 'stop';
       const log = o.log.child({ enterprise: row.enterprise, callId: row.call_id, integration: row.integration });
+      // Switched off since dispatch: the integration's service would only refuse it.
+      if (!(await o.isEnabled(row.enterprise, row.integration))) {
+        await store.markDisabled(tx, row);
+        counters.disabled++;
+        log.info({ dedupKey: row.dedup_key }, 'integration disabled; delivery dropped');
+        return 'next';
+      }
       if (row.event_type === 'dial' && progress.hangup_done) {
         await store.markSuperseded(tx, row);
         counters.superseded++;

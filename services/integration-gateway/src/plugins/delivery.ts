@@ -35,6 +35,7 @@ export const deliveryPlugin = fp(
       retryMinMs: c.FORWARD_RETRY_MIN_MS,
       giveUpMs: c.GIVE_UP_MS,
       rescheduleMaxMs: c.RESCHEDULE_MAX_MS,
+      isEnabled: async (enterprise, integration) => (await app.enablement.get(enterprise)).integrations[integration],
     });
     app.decorate('forwarder', forwarder);
     app.decorate('breakers', breakers);
@@ -47,5 +48,5 @@ export const deliveryPlugin = fp(
       await forwarder.close();
     });
   },
-  { name: 'gateway-delivery', dependencies: ['gateway-core'] },
+  { name: 'gateway-delivery', dependencies: ['gateway-core', 'enablement-cache'] },
 );
