@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { TransactionSql } from 'postgres';
+import type { Sql } from '@fleet/db';
 import { notFoundError } from '../errors.ts';
 import { mask, renderTable } from '../format.ts';
 import { defineCommand } from '../command.ts';
@@ -113,7 +113,9 @@ export const retailcrmUnmap = defineCommand({
   },
 });
 
-type Tx = TransactionSql<Record<string, never>>;
+// The transaction handle sql.begin passes (its second overload takes (options, callback)); derived
+// here so that postgres need not be a dependency of its own.
+type Tx = Parameters<Parameters<Sql['begin']>[1]>[0];
 
 async function writeUserExtensions(tx: Tx, enterprise: string, map: Record<string, string>): Promise<void> {
   await tx`
