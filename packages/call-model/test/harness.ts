@@ -40,6 +40,8 @@ export interface RunResult {
   final: ModelState;
   /** State right after the last event (before time passes). */
   afterEvents: ModelState;
+  /** How many of `effects` were emitted while applying events (the rest by time passing). */
+  eventEffects: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export function run(events: FixtureEvent[], times: number[], opts: ModelOptions 
     state = persist(r.state);
   });
   const afterEvents = state;
+  const eventEffects = effects.length;
   const last = T0 + (times.length ? Math.max(...times) : 0);
   // Step through a few intermediate times too, so the settle and close deadlines fire as they would live.
   for (const dt of [1_000, 3_000, 10_000, 60_000]) {
@@ -74,7 +77,7 @@ export function run(events: FixtureEvent[], times: number[], opts: ModelOptions 
     ended.set(e.call.callId, e.call);
     endedCount.set(e.call.callId, (endedCount.get(e.call.callId) ?? 0) + 1);
   }
-  return { effects, ended, endedCount, final: state, afterEvents };
+  return { effects, ended, endedCount, final: state, afterEvents, eventEffects };
 }
 
 /** The outcome fields the expectations name, with sets sorted. */

@@ -3,6 +3,7 @@
 // every ringing extension, nothing for mobile and consultation legs, restart safety at every step,
 // and a state that empties once ended calls are no longer retained.
 import { describe, expect, it } from 'vitest';
+import { advanceTime, nextDeadline } from '../src/index.ts';
 import { loadExpected, loadScenario, normalizeExpected, offsets, outcomeOf, run, scenarioFiles } from './harness.ts';
 
 const expected = loadExpected();
@@ -52,9 +53,40 @@ describe('asterisk scenario corpus', () => {
       expect(again.effects).toEqual(r.effects);
     });
 
+    it('reaches the same effects when time is driven by nextDeadline alone', () => {
+      let state = r.afterEvents;
+      const effects = r.effects.slice(0, r.eventEffects);
+      for (let d = nextDeadline(state), n = 0; d !== null && n < 1000; d = nextDeadline(state), n++) {
+        const step = advanceTime(state, d);
+        effects.push(...step.effects);
+        state = step.state;
+      }
+      expect(effects).toEqual(r.effects);
+      expect(state.calls).toEqual({});
+    });
+
     it('forgets ended calls after retainEndedMs', () => {
       expect(r.final.calls).toEqual({});
       expect(r.final.legs).toEqual({});
     });
+  });
+});
+
+describe('originated calls', () => {
+  it('names the manager from our originate record, never from ExternalInitiated (1-2)', () => {
+    const events = loadScenario('1-2');
+    const match = { originateId: 'o-1', extension: '151', phone: '375440000001', requestedBy: 'crm-user-7' };
+    const asked: { extension: string; phone: string }[] = [];
+    const r = run(events, offsets(events), {
+      originates: (q) => {
+        asked.push({ extension: q.extension, phone: q.phone });
+        return q.extension === '151' && q.phone === '375440000001' ? match : null;
+      },
+    });
+    expect(asked).toEqual([{ extension: '151', phone: '375440000001' }]);
+    expect(r.ended.get('1757782061.380')?.originatedBy).toEqual(match);
+    // 2-1 carries ExternalInitiated on an incoming call: no originate record, so nothing is claimed.
+    const leak = loadScenario('2-1');
+    expect(run(leak, offsets(leak)).ended.get('1757772742.60')?.originatedBy).toBeNull();
   });
 });
