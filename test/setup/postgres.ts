@@ -7,11 +7,13 @@ import { rmSync } from 'node:fs';
 import { prepareTemplate, startEmbeddedPostgres, TEST_SERVER_ENV, type EmbeddedServer } from '@fleet/db';
 
 let server: EmbeddedServer | undefined;
+let dataDir: string | undefined;
 
 export async function setup(): Promise<void> {
   let url = process.env.FLEET_TEST_DATABASE_URL;
   if (!url) {
-    const dataDir = resolve('.data/test-pg');
+    // One data directory per run: parallel runs (developers, helpers, CI) never share a cluster.
+    dataDir = resolve(`.data/test-pg-${process.pid}`);
     rmSync(dataDir, { recursive: true, force: true });
     server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
     url = server.url;
@@ -22,6 +24,7 @@ export async function setup(): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await server?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
 function freePort(): Promise<number> {
