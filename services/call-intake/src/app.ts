@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Sql } from '@fleet/db';
 import type { ModelOptions } from '@fleet/call-model';
 import type { CallIntakeConfig } from './config.ts';
@@ -37,7 +37,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    disableRequestLogging: true,
+    // Two log lines per host event would dominate the logs; outcomes are logged where they matter.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: '127.0.0.1',
   });
 

@@ -51,7 +51,7 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
         log.error({ enterprise, err }, 'call model threw; re-applying event by event');
         out = applyStoredEvents(pristine, events, now, model, true);
       }
-      const deadline = nextDeadline(out.state);
+      const deadline = nextDeadline(out.state, model);
       await tx`
         update call_model_state set state = ${tx.json(out.state as never)},
           next_deadline = ${deadline === null ? null : new Date(deadline)},
