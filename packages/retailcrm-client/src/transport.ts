@@ -88,7 +88,7 @@ function isRetryable(err: RetailCrmError): boolean {
 }
 
 async function attemptOnce<T>(opts: TransportOptions, call: CrmCall, attempt: number): Promise<T> {
-  await opts.limiter.acquire(opts.apiKey, call.bucket);
+  const release = await opts.limiter.acquire(opts.apiKey, call.bucket);
   const url = new URL(call.path, opts.origin);
   for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v);
   const form = call.method === 'POST' ? encodeForm(call.fields ?? {}) : undefined;
@@ -118,6 +118,7 @@ async function attemptOnce<T>(opts: TransportOptions, call: CrmCall, attempt: nu
     error = err instanceof RetailCrmError ? err : transportError(err, ctl.signal.aborted, opts.timeoutMs);
   } finally {
     clearTimeout(timer);
+    release();
   }
   await report(opts, {
     method: call.method,

@@ -43,6 +43,7 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
     limits: { telephony: opts.rateLimitPerSecond?.telephony ?? 40, general: opts.rateLimitPerSecond?.general ?? 10 },
     faults: { ...opts.faults },
     windows: new Map(),
+    epoch: 0,
     users: opts.users,
     managerByPhone: opts.managerByPhone ?? {},
     sites: opts.sites ?? ['main'],
@@ -70,6 +71,7 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
   app.setNotFoundHandler((req, reply) => reject(ctx, req, reply, 404, 'unknown_method', 'API method not found'));
 
   function reset(): void {
+    ctx.epoch += 1;
     ctx.state = createState(opts.modules);
     ctx.windows.clear();
     ctx.seenExternalIds.clear();

@@ -41,6 +41,8 @@ export interface GuardContext {
   limits: Record<RateBucket, number>;
   faults: FakeFaults;
   windows: Map<string, number[]>;
+  /** Bumped by reset(): a request hanging across a reset must not write into the new state. */
+  epoch: number;
 }
 
 declare module 'fastify' {
@@ -98,7 +100,9 @@ export async function guard(ctx: GuardContext, req: FastifyRequest, reply: Fasti
   }
   if (faulty && ((f.hangNext ?? 0) > 0 || (f.hangRatio ?? 0) > rnd())) {
     if ((f.hangNext ?? 0) > 0) f.hangNext = f.hangNext! - 1;
+    const epoch = ctx.epoch;
     await new Promise((r) => setTimeout(r, f.hangMs ?? 10_000));
+    if (ctx.epoch !== epoch) return reply.code(503).send({ success: false, errorMsg: 'The fake was reset meanwhile.' });
   }
 
   // Scope names as RetailCRM's key settings show them; the wording of this refusal is unconfirmed (?).
