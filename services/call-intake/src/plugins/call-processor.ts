@@ -2,19 +2,28 @@ import fp from 'fastify-plugin';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '@fleet/db';
 import { emptyState, nextDeadline, type CallSummary, type ModelOptions, type ModelState } from '@fleet/call-model';
-import { applyStoredEvents, type StoredEvent } from '../processor/apply.ts';
+import { applyStoredEvents, type AppliedEffect, type StoredEvent } from '../processor/apply.ts';
 import { effectToDelivery } from '../processor/deliveries.ts';
 
 /** Events applied per transaction; a backlog is worked off in several. */
 const BATCH = 500;
 
+/**
+ * Receives a batch's effects inside the processing transaction (e.g. to write a Telegram outbox), so
+ * that what it writes commits atomically with the call state. Must only use `tx`.
+ */
+export type EffectSink = (tx: Sql, enterprise: string, effects: AppliedEffect[]) => Promise<void>;
+
 export interface CallProcessor {
+  /** Adds a sink called with every batch's effects, in the processing transaction. */
+  addSink(sink: EffectSink): void;
   /** Schedules a run for the enterprise (coalesced: one run at a time per enterprise). */
   kick(enterprise: string): void;
   /** Runs every enterprise with unprocessed events or due timers once (the poll; also for tests). */
   sweep(): Promise<void>;
   /** Resolves when no run is in progress. */
   idle(): Promise<void>;
+  /** Called after a commit that wrote outbox rows or fed the sinks (wakes their workers). */
   onDeliveries(fn: () => void): void;
   stop(): Promise<void>;
 }
@@ -29,9 +38,11 @@ export interface CallProcessor {
 export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: ModelOptions = {}): CallProcessor {
   const runs = new Map<string, { rerun: boolean; done: Promise<void> }>();
   const deliveryListeners: (() => void)[] = [];
+  const sinks: EffectSink[] = [];
 
   async function runOnce(enterprise: string): Promise<boolean> {
     let produced = 0;
+    let sinkRows = false;
     const more = await sql.begin(async (tx) => {
       await tx`insert into call_model_state (enterprise, state) values (${enterprise}, ${tx.json(emptyState() as never)})
                on conflict (enterprise) do nothing`;
@@ -69,6 +80,10 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
           on conflict (enterprise, call_id, dedup_key) do nothing`;
         produced += res.count;
       }
+      if (out.effects.length && sinks.length) {
+        for (const sink of sinks) await sink(tx as unknown as Sql, enterprise, out.effects);
+        sinkRows = true;
+      }
       if (events.length) {
         const failed = new Map(out.failed.map((f) => [f.id, f.error]));
         await tx`update call_events set processed_at = now() where id = any(${events.map((e) => e.id)}::bigint[])`;
@@ -76,7 +91,7 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
       }
       return events.length === BATCH;
     });
-    if (produced) for (const fn of deliveryListeners) fn();
+    if (produced || sinkRows) for (const fn of deliveryListeners) fn();
     return more;
   }
 
@@ -116,6 +131,7 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
   }
 
   return {
+    addSink: (sink) => void sinks.push(sink),
     kick,
     sweep,
     idle,
