@@ -1,0 +1,6 @@
+// @fleet/telegram-render: the pure text of managers' Telegram call cards (shared/domain/telegram.md).
+export { renderCard, isLoud, personLabel, lineLabel, MAX_TEXT, COLLAPSE_OVER, type CardStage, type RenderContext, type RenderedCard } from './card.ts';
+export { formatPhone, classifyNumber, UNKNOWN_NUMBER, type NumberKind } from './phone.ts';
+export { formatTime, formatDuration } from './format.ts';
+export { escapeHtml, clip } from './html.ts';
+export { finalKeyboard, MAX_CALLBACK_BYTES, type InlineKeyboard } from './keyboard.ts';
