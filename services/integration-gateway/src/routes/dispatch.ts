@@ -21,7 +21,8 @@ const bodySchema = {
     uniqueId: { type: 'string', minLength: 1, maxLength: 150 },
     event_type: { enum: ['dial', 'hangup'] },
     dedup_key: { type: 'string', minLength: 1, maxLength: 200 },
-    raw: { type: 'object' },
+    // null when the passing of time (settle, close without hangup) produced the effect, not an event.
+    raw: { type: ['object', 'null'] },
     record_url: { type: ['string', 'null'], maxLength: 2000 },
     origin: { enum: ['live', 'recovered', 'timeout'] },
     new_extensions: strings,
