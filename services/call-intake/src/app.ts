@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Sql } from '@fleet/db';
 import type { ModelOptions } from '@fleet/call-model';
-import type { CallIntakeConfig } from './config.ts';
+import type { CallIntakeConfig, TelegramConfig } from './config.ts';
 import enterpriseDirectory from './plugins/enterprise-directory.ts';
 import eventStore from './plugins/event-store.ts';
 import callProcessor from './plugins/call-processor.ts';
@@ -9,6 +9,8 @@ import dispatcher from './plugins/dispatcher.ts';
 import hostEventRoutes from './routes/host-events.ts';
 import healthRoutes from './routes/health.ts';
 import { UnknownEvent } from './errors.ts';
+import telegram from './telegram/plugin.ts';
+import { telegramOptions } from './telegram/options.ts';
 
 export interface BuildOptions {
   sql: Sql;
@@ -22,7 +24,8 @@ export interface BuildOptions {
     | 'DISPATCH_POLL_MS'
     | 'DISPATCH_TIMEOUT_MS'
     | 'WORKERS'
-  >;
+  > &
+    Partial<TelegramConfig>;
   logger?: FastifyServerOptions['logger'];
   model?: ModelOptions;
 }
@@ -63,6 +66,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     pollMs: config.DISPATCH_POLL_MS,
     workers: config.WORKERS,
   });
+  await app.register(telegram, telegramOptions(sql, config));
   await app.register(healthRoutes, { sql });
   await app.register(hostEventRoutes, { bodyLimit: config.BODY_LIMIT_BYTES });
   return app;

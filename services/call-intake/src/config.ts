@@ -1,7 +1,31 @@
 import { commonShape, flag, loadConfig, port, positiveInt, z } from '@fleet/config';
 
+/** Managers' Telegram (src/telegram): where the Bot API is, how updates arrive, Telegram's limits. */
+export const telegramShape = {
+  /** Bot API root: Telegram, a local Bot API server, or the fake in tests and the demo. */
+  TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  /** Public https base of this service; webhooks are registered at <it>/telegram/webhook/<bot id>. */
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  /** webhook | polling; default polling without PUBLIC_BASE_URL (a laptop), else webhook. */
+  TELEGRAM_MODE: z.enum(['webhook', 'polling']).optional(),
+  /** Telegram's flood limits (the limiter keeps one request of slack below each). */
+  TELEGRAM_BOT_PER_SECOND: positiveInt(30),
+  TELEGRAM_PRIVATE_PER_SECOND: z.coerce.number().positive().default(1),
+  TELEGRAM_PRIVATE_BURST: positiveInt(3),
+  TELEGRAM_GROUP_PER_MINUTE: positiveInt(20),
+  /** A greeting card (from `start`) shows only when no dial follows within this time. */
+  TELEGRAM_GREETING_DELAY_MS: z.coerce.number().int().min(0).default(3000),
+  TELEGRAM_TIMEOUT_MS: positiveInt(10_000),
+  TELEGRAM_POLL_MS: positiveInt(1000),
+};
+
+export type TelegramConfig = z.infer<z.ZodObject<typeof telegramShape>>;
+/** The Telegram settings with every default (for callers that pass none, e.g. tests). */
+export const telegramDefaults = (): TelegramConfig => z.object(telegramShape).parse({});
+
 const shape = {
   ...commonShape,
+  ...telegramShape,
   CALL_INTAKE_PORT: port(8000),
   /** Hosts reach call-intake through nginx in production; bind wider only when they post directly. */
   CALL_INTAKE_HOST: z.string().default('127.0.0.1'),

@@ -1,0 +1,70 @@
+import type { Sql } from '@fleet/db';
+import type { RenderContext } from '@fleet/telegram-render';
+
+export interface BotRow {
+  enterprise: string;
+  bot_id: string;
+  username: string;
+  token: string;
+  webhook_secret: string;
+  mode: 'polling' | 'webhook';
+}
+
+export interface RecipientRow {
+  chat_id: string;
+  user_id: string | null;
+  kind: 'owner' | 'manager';
+  extension: string | null;
+  active: boolean;
+}
+
+/**
+ * Per-enterprise lookups for the worker (bot, render context, recipients), cached for `ttlMs` so a
+ * burst of cards does not query them per request; operator changes show within that time.
+ */
+export function createDirectory(sql: Sql, ttlMs = 2000) {
+  const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = cache.get(key);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.value as Promise<T>;
+    const value = load();
+    cache.set(key, { at: Date.now(), value });
+    value.catch(() => cache.delete(key));
+    return value;
+  }
+  return {
+    bot: (enterprise: string) =>
+      cached(`bot:${enterprise}`, async () => {
+        const [b] = await sql<BotRow[]>`
+          select enterprise, bot_id::text, username, token, webhook_secret, mode from telegram_bots where enterprise = ${enterprise}`;
+        return b ?? null;
+      }),
+    context: (enterprise: string) =>
+      cached(`ctx:${enterprise}`, async (): Promise<RenderContext> => {
+        const [e] = await sql<{ timezone: string; phone_region: string }[]>`
+          select timezone, phone_region from enterprises where number = ${enterprise}`;
+        const ext = await sql<{ extension: string; name: string }[]>`
+          select extension, name from extension_directory where enterprise = ${enterprise}`;
+        const lines = await sql<{ trunk: string; name: string }[]>`select trunk, name from line_directory where enterprise = ${enterprise}`;
+        return {
+          region: e?.phone_region ?? 'BY',
+          timeZone: e?.timezone ?? 'Europe/Minsk',
+          extensions: Object.fromEntries(ext.map((r) => [r.extension, r.name])),
+          lines: Object.fromEntries(lines.map((r) => [r.trunk, r.name])),
+        };
+      }),
+    recipient: (enterprise: string, chatId: string) =>
+      cached(`rcp:${enterprise}:${chatId}`, async () => {
+        const [r] = await sql<RecipientRow[]>`
+          select chat_id::text, user_id::text, kind, extension, active from telegram_recipients
+          where enterprise = ${enterprise} and chat_id = ${chatId}`;
+        return r ?? null;
+      }),
+    /** Forgets cached rows (after /start, /stop or a 403 changed a recipient). */
+    forget(prefix = '') {
+      for (const k of cache.keys()) if (k.includes(prefix)) cache.delete(k);
+    },
+  };
+}
+
+export type Directory = ReturnType<typeof createDirectory>;

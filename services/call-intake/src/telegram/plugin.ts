@@ -1,0 +1,62 @@
+import fp from 'fastify-plugin';
+import type { Sql } from '@fleet/db';
+import { createBotApi } from '@fleet/telegram-client';
+import { createDirectory } from './directory.ts';
+import { createLimiter, type LimiterOptions } from './limiter.ts';
+import { startPolling } from './polling.ts';
+import { createTelegramSink } from './sink.ts';
+import { createUpdateHandler, type UpdateHandler } from './updates.ts';
+import { webhookRoutes } from './webhook.ts';
+import { createCardWorker, type CardWorker } from './worker.ts';
+
+export interface TelegramOptions {
+  sql: Sql;
+  /** Bot API root (TELEGRAM_API_ROOT): Telegram, a local Bot API server or the fake. */
+  apiRoot: string;
+  /** How updates arrive; the card worker runs either way. */
+  mode: 'webhook' | 'polling';
+  limits: LimiterOptions;
+  greetingDelayMs: number;
+  timeoutMs: number;
+  pollMs: number;
+  /** Run the card worker and polling (off in some tests, like the other workers). */
+  workers: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    telegram: { worker: CardWorker; handleUpdate: UpdateHandler };
+  }
+}
+
+/**
+ * Managers' Telegram (shared/domain/telegram.md) inside call-intake: the sink that turns call effects
+ * into card rows in the processing transaction, the card worker, the webhook route and polling.
+ */
+export default fp(
+  async (app, opts: TelegramOptions) => {
+    const api = createBotApi({ apiRoot: opts.apiRoot, timeoutMs: opts.timeoutMs });
+    const limiter = createLimiter(opts.limits);
+    const directory = createDirectory(opts.sql);
+    const log = app.log.child({ component: 'telegram' });
+    const worker = createCardWorker({ sql: opts.sql, api, limiter, directory, log, pollMs: opts.pollMs, leaseMs: opts.timeoutMs + 5000 });
+    const handleUpdate = createUpdateHandler({ sql: opts.sql, api, limiter, directory, log });
+    app.decorate('telegram', { worker, handleUpdate });
+    app.processor.addSink(createTelegramSink({ greetingDelayMs: opts.greetingDelayMs }));
+    app.processor.onDeliveries(() => opts.workers && worker.kick());
+    webhookRoutes(app, { sql: opts.sql, handle: handleUpdate });
+    let polling: { stop(): Promise<void> } | undefined;
+    if (opts.workers) {
+      app.addHook('onReady', async () => {
+        worker.kick();
+        if (opts.mode === 'polling') polling = startPolling({ sql: opts.sql, api, handle: handleUpdate, log });
+      });
+    }
+    app.addHook('onClose', async () => {
+      await polling?.stop();
+      await worker.stop();
+      await api.close();
+    });
+  },
+  { name: 'telegram', dependencies: ['call-processor'] },
+);

@@ -1,0 +1,94 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Sql } from '@fleet/db';
+import type { BotApi } from '@fleet/telegram-client';
+import type { BotRow, Directory } from './directory.ts';
+import type { Limiter } from './limiter.ts';
+
+/** The parts of a Telegram Update the fleet reads (https://core.telegram.org/bots/api#update). */
+export interface TelegramUpdate {
+  update_id: number;
+  message?: { text?: string; chat: { id: number; type?: string }; from?: { id: number } };
+  callback_query?: { id: string; data?: string; from: { id: number } };
+}
+
+export const TEXTS = {
+  linked: (name: string) => `✅ Готово: сюда будут приходить звонки «${name}». Отключиться: /stop`,
+  badCode: '⚠️ Ссылка-приглашение недействительна или уже использована. Попросите у администратора новую.',
+  noCode: 'Чтобы получать звонки, откройте ссылку-приглашение от администратора.',
+  stopped: 'Уведомления о звонках отключены. Чтобы подключиться снова, нужна новая ссылка-приглашение.',
+  callSoon: (ext: string) => `Звонок с ${ext} скоро будет доступен. Пока наберите клиента вручную.`,
+  denied: 'Эта кнопка не для вас.',
+} as const;
+
+/**
+ * Handles one update of an enterprise's bot: `/start <code>` consumes a one-time invite and links the
+ * chat, `/stop` unlinks it, a "Позвонить с" button is answered once the presser is checked to be a
+ * recipient of the card's enterprise (click-to-call itself arrives with a later issue).
+ */
+export function createUpdateHandler(deps: { sql: Sql; api: BotApi; limiter: Limiter; directory: Directory; log: FastifyBaseLogger }) {
+  const { sql, api, limiter, directory, log } = deps;
+
+  async function reply(bot: BotRow, chatId: number, text: string): Promise<void> {
+    try {
+      await limiter.acquire(bot.bot_id, chatId);
+      await api.call(bot.token, 'sendMessage', { chat_id: chatId, text });
+    } catch (err) {
+      log.warn({ enterprise: bot.enterprise, chatId, error: (err as Error).message }, 'telegram reply failed');
+    }
+  }
+
+  return async function handle(bot: BotRow, update: TelegramUpdate): Promise<void> {
+    const msg = update.message;
+    if (msg?.text) {
+      const [command, arg] = msg.text.trim().split(/\s+/, 2);
+      const chatId = msg.chat.id;
+      if (command === '/start' || command?.startsWith('/start@')) {
+        if (!arg) return reply(bot, chatId, TEXTS.noCode);
+        const linked = await sql.begin(async (tx) => {
+          const [invite] = await tx<{ kind: string; extension: string | null }[]>`
+            update telegram_invites set used_at = now(), used_by_chat = ${chatId}
+            where code = ${arg} and enterprise = ${bot.enterprise} and used_at is null and expires_at > now()
+            returning kind, extension`;
+          if (!invite) return null;
+          await tx`
+            insert into telegram_recipients (enterprise, chat_id, user_id, kind, extension)
+            values (${bot.enterprise}, ${chatId}, ${msg.from?.id ?? null}, ${invite.kind}, ${invite.extension})
+            on conflict (enterprise, chat_id) do update set active = true, user_id = excluded.user_id,
+              kind = excluded.kind, extension = coalesce(excluded.extension, telegram_recipients.extension), updated_at = now()`;
+          const [e] = await tx<{ name: string }[]>`select name from enterprises where number = ${bot.enterprise}`;
+          return e?.name ?? bot.enterprise;
+        });
+        directory.forget(`rcp:${bot.enterprise}:${chatId}`);
+        log.info({ enterprise: bot.enterprise, chatId, linked: !!linked }, 'telegram /start');
+        return reply(bot, chatId, linked ? TEXTS.linked(linked) : TEXTS.badCode);
+      }
+      if (command === '/stop' || command?.startsWith('/stop@')) {
+        await sql`update telegram_recipients set active = false, updated_at = now() where enterprise = ${bot.enterprise} and chat_id = ${chatId}`;
+        directory.forget(`rcp:${bot.enterprise}:${chatId}`);
+        log.info({ enterprise: bot.enterprise, chatId }, 'telegram /stop');
+        return reply(bot, chatId, TEXTS.stopped);
+      }
+      return;
+    }
+    const cb = update.callback_query;
+    if (cb) {
+      const id = /^call:(\d{1,18})$/.exec(cb.data ?? '')?.[1];
+      const [card] = id
+        ? await sql<{ extension: string | null }[]>`
+            select r.extension from telegram_cards c
+            join telegram_recipients r on r.enterprise = c.enterprise and r.active
+              and (r.user_id = ${cb.from.id} or r.chat_id = ${cb.from.id})
+            where c.id = ${id} and c.enterprise = ${bot.enterprise} limit 1`
+        : [];
+      const text = card?.extension ? TEXTS.callSoon(card.extension) : TEXTS.denied;
+      try {
+        await limiter.acquire(bot.bot_id, null);
+        await api.call(bot.token, 'answerCallbackQuery', { callback_query_id: cb.id, text });
+      } catch (err) {
+        log.warn({ enterprise: bot.enterprise, error: (err as Error).message }, 'answerCallbackQuery failed');
+      }
+    }
+  };
+}
+
+export type UpdateHandler = ReturnType<typeof createUpdateHandler>;
