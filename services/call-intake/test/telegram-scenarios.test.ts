@@ -8,7 +8,7 @@ import type { Sql, TestDatabase } from '@fleet/db';
 import type { CallSummary } from '@fleet/call-model';
 import type { TelegramFake } from '@fleet/telegram-fake';
 import { FIXTURES, intake, scenario, withDatabase } from './helpers.ts';
-import { addTelegramEnterprise, chatView, post, startFake, telegramConfig } from './telegram-harness.ts';
+import { addTelegramEnterprise, chatView, FAST, post, startFake, telegramConfig } from './telegram-harness.ts';
 
 const codes = (JSON.parse(readFileSync(new URL('_index.json', FIXTURES), 'utf8')) as { code: string }[]).map((e) => e.code);
 const CHATS = [1001, 1002, -1003];
@@ -21,7 +21,7 @@ let app: Awaited<ReturnType<typeof intake>>;
 
 beforeAll(async () => {
   ({ db, sql } = await withDatabase());
-  const started = await startFake(codes.map((_, i) => ({ token: botToken(i), username: `bot${i}` })));
+  const started = await startFake(codes.map((_, i) => ({ token: botToken(i), username: `bot${i}` })), FAST);
   fake = started.fake;
   app = await intake(sql, { ...telegramConfig(started.root), TELEGRAM_GREETING_DELAY_MS: 0 } as never);
   for (const [i] of codes.entries()) {
