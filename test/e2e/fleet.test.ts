@@ -78,7 +78,7 @@ describe('fleet end to end', () => {
     const callIds = scenarios.map((s) => String(s.events.find((e) => e.event === 'start' || e.event === 'dial')!.body.UniqueId));
     await replay(f, scenarios[0]!.events, TOKEN);
     await waitFor('the first call delivered', () => uploadsOf(callIds[0]!).length === 1);
-    f.supervisor.kill('retailcrm');
+    await f.supervisor.kill('retailcrm');
     for (const s of scenarios.slice(1)) await replay(f, s.events, TOKEN);
     await sleep(3000); // deliveries pile up at the gateway meanwhile
     const [pending] = await f.sql`select count(*)::int as n from gateway_deliveries where status = 'pending'`;

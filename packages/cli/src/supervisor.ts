@@ -42,11 +42,11 @@ export class Supervisor {
   async start(spec: ServiceSpec, timeoutMs = 30_000): Promise<void> {
     const entry: RunningService = { spec, child: null };
     this.services.set(spec.name, entry);
-    this.spawn(entry);
-    await waitHealthy(spec.healthUrl, timeoutMs, () => entry.child?.exitCode != null);
+    const child = this.spawn(entry);
+    await waitHealthy(spec.healthUrl, timeoutMs, () => exited(child));
   }
 
-  private spawn(entry: RunningService): void {
+  private spawn(entry: RunningService): ChildProcess {
     const { spec } = entry;
     const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
       cwd: REPO_ROOT,
@@ -67,23 +67,26 @@ export class Supervisor {
       emit(`exited (${signal ?? code}); restarting in ${delay} ms`);
       setTimeout(() => !this.stopping && this.services.has(spec.name) && !entry.child && this.spawn(entry), delay).unref();
     });
+    return child;
   }
 
-  /** Kills a service abruptly (SIGKILL), as a crash would; it stays down until `revive`. */
-  kill(name: string): void {
+  /** Kills a service abruptly (SIGKILL), as a crash would, and waits until it is gone (its port free); it stays down until `revive`. */
+  async kill(name: string): Promise<void> {
     const entry = this.services.get(name);
     if (!entry?.child) return;
     const child = entry.child;
     entry.child = null;
+    const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
+    if (!exited(child)) await gone;
   }
 
   /** Starts a killed or stopped service again and waits for its health. */
   async revive(name: string, timeoutMs = 30_000): Promise<void> {
     const entry = this.services.get(name);
     if (!entry) throw new Error(`unknown service ${name}`);
-    if (!entry.child) this.spawn(entry);
-    await waitHealthy(entry.spec.healthUrl, timeoutMs, () => entry.child?.exitCode != null);
+    const child = entry.child ?? this.spawn(entry);
+    await waitHealthy(entry.spec.healthUrl, timeoutMs, () => exited(child));
   }
 
   /** Stops one service gracefully (SIGTERM), waiting for it to exit. */
@@ -108,6 +111,8 @@ export class Supervisor {
     );
   }
 }
+
+const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
 function terminate(child: ChildProcess, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
