@@ -6,6 +6,8 @@ export interface CommandContext {
   sql: Sql;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** The environment (TELEGRAM_API_ROOT, PUBLIC_BASE_URL for the telegram commands). */
+  env: Record<string, string | undefined>;
 }
 
 /** Option values as `util.parseArgs` returns them. */

@@ -12,5 +12,6 @@ exitWith(
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     connect: () => openFleetDatabase(process.env),
+    env: process.env,
   }),
 );

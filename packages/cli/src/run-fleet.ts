@@ -15,6 +15,8 @@ export interface FleetIo {
   err: (line: string) => void;
   /** Called only once the arguments are valid: `--help` and usage errors never touch the database. */
   connect(): Promise<FleetConnection>;
+  /** Environment for commands that talk to other systems (Telegram); default none. */
+  env?: Record<string, string | undefined>;
 }
 
 const GROUPS = [...new Set(COMMANDS.map((c) => c.group))];
@@ -73,7 +75,7 @@ export async function runFleet(argv: string[], io: FleetIo): Promise<number> {
   let connection: FleetConnection | undefined;
   try {
     connection = await io.connect();
-    await command.run(input, { sql: connection.sql, out: io.out, err: io.err });
+    await command.run(input, { sql: connection.sql, out: io.out, err: io.err, env: io.env ?? {} });
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CliError) {

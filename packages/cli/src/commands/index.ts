@@ -1,5 +1,7 @@
 import type { Command } from '../command.ts';
 import { enterpriseAdd, enterpriseList, enterpriseSet } from './enterprise.ts';
+import { telegramInvite, telegramRecipients, telegramSetToken, telegramStatus, telegramWebhook } from './telegram.ts';
+import { extensionAdd, lineAdd } from './directory.ts';
 import { retailcrmMap, retailcrmSet, retailcrmShow, retailcrmUnmap } from './retailcrm.ts';
 
 /** Every `fleet <group> <name>` command, in the order `fleet --help` lists them. */
@@ -11,4 +13,11 @@ export const COMMANDS: readonly Command[] = [
   retailcrmMap,
   retailcrmUnmap,
   retailcrmShow,
+  telegramSetToken,
+  telegramStatus,
+  telegramInvite,
+  telegramRecipients,
+  telegramWebhook,
+  extensionAdd,
+  lineAdd,
 ];
