@@ -1,0 +1,72 @@
+import { createSql, migrate, resolveDatabase, type ResolvedDatabase } from '@fleet/db';
+import { fleetServices, portsFromEnv, type FleetPorts } from './fleet-services.ts';
+import { Supervisor } from './supervisor.ts';
+
+const COLORS: Record<string, string> = { 'call-intake': '\x1b[36m', gateway: '\x1b[35m', retailcrm: '\x1b[33m', asterisk: '\x1b[32m' };
+
+export interface BootedFleet {
+  db: ResolvedDatabase;
+  supervisor: Supervisor;
+  ports: FleetPorts;
+  /** Stops the services, then the embedded database when this boot started it. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * What `pnpm start` and `pnpm demo` share: PostgreSQL (embedded unless DATABASE_URL), migrations,
+ * then every service as its own supervised process with name-prefixed output. SIGINT/SIGTERM stop
+ * everything cleanly.
+ * @throws Error when the database cannot start or a service does not become healthy (after stopping
+ * what was started).
+ */
+export async function bootFleet(opts: { say: (line: string) => void; env?: Record<string, string> }): Promise<BootedFleet> {
+  const { say } = opts;
+  const db = await resolveDatabase(process.env).catch((err: Error) => {
+    throw new Error(`cannot start PostgreSQL: ${err.message} (another start/demo on the same FLEET_DATA_DIR? or set DATABASE_URL)`);
+  });
+  say(db.embedded ? `embedded PostgreSQL ready (${redact(db.url)})` : `using DATABASE_URL (${redact(db.url)})`);
+  const sql = createSql(db.url, { max: 1 });
+  try {
+    const migrated = await migrate(sql);
+    say(`migrations applied: ${migrated.applied.length ? migrated.applied.join(', ') : 'none new'}`);
+  } finally {
+    await sql.end();
+  }
+
+  const tty = process.stdout.isTTY;
+  const supervisor = new Supervisor({
+    restart: true,
+    onLine: (name, line) => console.log(`${tty ? (COLORS[name] ?? '') : ''}${name.padEnd(12)}${tty ? '\x1b[0m' : ''}| ${line}`),
+  });
+  let stopped: Promise<void> | null = null;
+  const shutdown = () =>
+    (stopped ??= (async () => {
+      say('stopping services…');
+      await supervisor.stopAll();
+      if (db.embedded) {
+        say('stopping embedded PostgreSQL…');
+        await db.embedded.stop().catch(() => {});
+      }
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => void shutdown().then(() => process.exit(0)));
+  }
+
+  const ports = portsFromEnv();
+  try {
+    for (const spec of fleetServices(db.url, ports, { LOG_PRETTY: tty ? 'true' : 'false', ...opts.env })) {
+      await supervisor.start(spec, 60_000);
+      say(`${spec.name} is up (${spec.healthUrl})`);
+    }
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+  return { db, supervisor, ports, shutdown };
+}
+
+function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
