@@ -1,7 +1,7 @@
 // The gateway as a Fastify instance with no side effects until it is ready: server.ts and the tests
 // build it the same way. Background work (LISTEN, cache refresh, delivery worker) starts on onReady
 // and stops on onClose.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Sql } from '@fleet/db';
 import { logOptions } from '@fleet/log';
 import type { GatewayConfig } from './config.ts';
@@ -32,6 +32,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     // A number where a string belongs is a caller bug to report, not to coerce.
     ajv: { customOptions: { coerceTypes: false } },
     bodyLimit: 256 * 1024,
+    // Two lines per delivery would drown the logs; outcomes are logged where they matter.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   await app.register(corePlugin, { config: opts.config, sql: opts.sql });
   await app.register(enablementCachePlugin, { background: opts.cacheBackground });
