@@ -1,2 +1,2 @@
 export * from './types.ts';
-export { emptyState, applyEvent, advanceTime, nextDeadline, type ModelState } from './model.ts';
+export { emptyState, applyEvent, applyEvents, advanceTime, nextDeadline, type ModelState } from './model.ts';

@@ -13,7 +13,13 @@ import telegram from './telegram/plugin.ts';
 import { telegramOptions } from './telegram/options.ts';
 
 export interface BuildOptions {
+  /** Pool for background work (call processing, dispatch, health). */
   sql: Sql;
+  /**
+   * Pool of the hot path only (token lookups, group commit), so that an acknowledgement never waits
+   * behind background transactions for a connection. Defaults to `sql` (tests).
+   */
+  hotSql?: Sql;
   config: Pick<
     CallIntakeConfig,
     | 'GATEWAY_URL'
@@ -56,8 +62,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     reply.code(404).send({ status: 'error', code: err.code, message: err.message });
   });
 
-  await app.register(enterpriseDirectory, { sql });
-  await app.register(eventStore, { sql, windowMs: config.GROUP_COMMIT_WINDOW_MS, maxBatch: config.GROUP_COMMIT_MAX_BATCH });
+  const hotSql = opts.hotSql ?? sql;
+  await app.register(enterpriseDirectory, { sql: hotSql });
+  await app.register(eventStore, { sql: hotSql, windowMs: config.GROUP_COMMIT_WINDOW_MS, maxBatch: config.GROUP_COMMIT_MAX_BATCH });
   await app.register(callProcessor, { sql, pollMs: config.PROCESSOR_POLL_MS, workers: config.WORKERS, model: opts.model });
   await app.register(dispatcher, {
     sql,

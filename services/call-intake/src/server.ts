@@ -16,10 +16,13 @@ try {
   throw err;
 }
 
-const sql = createSql(config.DATABASE_URL, { max: 10, applicationName: 'call-intake' });
+const sql = createSql(config.DATABASE_URL, { max: 8, applicationName: 'call-intake' });
+// One batch is in flight at a time, plus token lookups and the LISTEN connection.
+const hotSql = createSql(config.DATABASE_URL, { max: 3, applicationName: 'call-intake-hot' });
 await migrate(sql);
 const app = await buildApp({
   sql,
+  hotSql,
   config,
   logger: logOptions({ name: 'call-intake', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY }),
 });
@@ -32,7 +35,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     app.log.info({ signal }, 'shutting down: draining accepted events');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     await app.close();
-    await sql.end({ timeout: 5 });
+    await Promise.all([sql.end({ timeout: 5 }), hotSql.end({ timeout: 5 })]);
     clearTimeout(force);
     process.exit(0);
   });

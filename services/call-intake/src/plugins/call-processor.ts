@@ -7,6 +7,8 @@ import { effectToDelivery } from '../processor/deliveries.ts';
 
 /** Events applied per transaction; a backlog is worked off in several. */
 const BATCH = 500;
+/** Enterprises processed at once: bounded so background work never takes every pooled connection. */
+const MAX_PARALLEL_RUNS = 4;
 
 /**
  * Receives a batch's effects inside the processing transaction (e.g. to write a Telegram outbox), so
@@ -95,6 +97,16 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
     return more;
   }
 
+  // Waiting enterprises in kick order; a run takes a slot, a finished run hands it to the next.
+  const waiting: (() => void)[] = [];
+  let active = 0;
+  const slot = () =>
+    active < MAX_PARALLEL_RUNS ? (active++, Promise.resolve()) : new Promise<void>((r) => waiting.push(() => (active++, r())));
+  const release = () => {
+    active--;
+    waiting.shift()?.();
+  };
+
   function kick(enterprise: string): void {
     const current = runs.get(enterprise);
     if (current) {
@@ -103,6 +115,7 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
     }
     const entry = { rerun: false, done: Promise.resolve() };
     entry.done = (async () => {
+      await slot();
       try {
         do {
           entry.rerun = false;
@@ -112,6 +125,7 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
         // Database trouble: the next sweep retries; nothing is lost, events stay unprocessed.
         log.error({ enterprise, err }, 'call processing failed; will retry');
       } finally {
+        release();
         runs.delete(enterprise);
       }
     })();

@@ -1,5 +1,5 @@
 import { normalizeHostEvent, type HostEventType } from '@fleet/asterisk-events';
-import { advanceTime, applyEvent, type CallEffect, type ModelOptions, type ModelState } from '@fleet/call-model';
+import { advanceTime, applyEvent, applyEvents, type CallEffect, type ModelOptions, type ModelState } from '@fleet/call-model';
 
 export interface StoredEvent {
   id: number;
@@ -36,9 +36,19 @@ export function applyStoredEvents(
 ): ApplyOutcome {
   const effects: AppliedEffect[] = [];
   const failed: { id: number; error: string }[] = [];
-  for (const row of events) {
-    const ev = normalizeHostEvent(row.event_type, row.body, { seq: row.id, receivedAt: row.received_at.getTime() });
-    const snapshot = safe ? JSON.stringify(state) : '';
+  const normalized = events.map((row) =>
+    normalizeHostEvent(row.event_type, row.body, { seq: row.id, receivedAt: row.received_at.getTime() }),
+  );
+  if (!safe) {
+    // Fast path: one copy of the state for the whole batch.
+    const r = applyEvents(state, normalized, opts, now, (i, produced) => {
+      for (const effect of produced) effects.push({ effect, raw: i >= 0 ? events[i]!.body : null });
+    });
+    return { state: r.state, effects, failed };
+  }
+  for (const [i, row] of events.entries()) {
+    const ev = normalized[i]!;
+    const snapshot = JSON.stringify(state);
     try {
       const r = applyEvent(state, ev, opts);
       state = r.state;

@@ -1,7 +1,8 @@
 // Outbound pacing per bot and per chat, so that the fleet stays under Telegram's flood limits instead
 // of discovering them (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
-// Each limit keeps one request of slack below the configured one: requests reach Telegram a few ms
-// after we take the slot, and jitter must not turn an exact schedule into a 429.
+// Each limit keeps a 5 % (at least one request) slack below the configured one: requests reach
+// Telegram a few ms after we take the slot, and on a loaded event loop that jitter must not turn an
+// exact schedule into a 429 (each 429 costs a whole retry_after second of the bot).
 
 export interface LimiterOptions {
   /** Requests per bot in any second (Telegram: ~30). */
@@ -50,20 +51,22 @@ export interface Limiter {
 }
 
 const PAUSE_MARGIN_MS = 20;
+const SLACK = 0.95;
+const slack = (n: number) => Math.max(1, Math.min(n - 1, Math.floor(n * SLACK)));
 
 export function createLimiter(opts: LimiterOptions, now: () => number = Date.now): Limiter {
   const bots = new Map<string, { window: Window; pausedUntil: number; chats: Map<number, Window | Bucket> }>();
   const botOf = (b: string) => {
     let s = bots.get(b);
-    if (!s) bots.set(b, (s = { window: new Window(Math.max(1, opts.botPerSecond - 1), 1000), pausedUntil: 0, chats: new Map() }));
+    if (!s) bots.set(b, (s = { window: new Window(slack(opts.botPerSecond), 1000), pausedUntil: 0, chats: new Map() }));
     return s;
   };
   const chatOf = (s: ReturnType<typeof botOf>, chatId: number) => {
     let c = s.chats.get(chatId);
     if (!c) {
       c = chatId > 0
-        ? new Bucket(opts.privatePerSecond, Math.max(1, opts.privateBurst - 1))
-        : new Window(Math.max(1, opts.groupPerMinute - 1), 60_000);
+        ? new Bucket(opts.privatePerSecond * SLACK, Math.max(1, opts.privateBurst - 1))
+        : new Window(slack(opts.groupPerMinute), 60_000);
       s.chats.set(chatId, c);
     }
     return c;

@@ -24,6 +24,7 @@ interface CardRow {
 const COLUMNS = 'id::text, enterprise, call_id, chat_id::text, stage, call, version, live_message_id::text, live_text, final_message_id::text, attempts';
 /** A card gets at most this many operations per claim (a normal final needs ≤ 2); then others go first. */
 const OPS_PER_CLAIM = 6;
+const CLAIMERS_PER_CHAT = 3;
 
 export interface CardWorker {
   /** Looks for due cards now (after a commit fed the sink). */
@@ -76,6 +77,7 @@ export function createCardWorker(opts: {
   }
 
   const reload = async (id: string) => (await sql<CardRow[]>`select ${sql.unsafe(COLUMNS)} from telegram_cards where id = ${id}`)[0]!;
+  const renew = (id: string) => sql`update telegram_cards set lease_until = now() + make_interval(secs => ${opts.leaseMs / 1000}) where id = ${id}`;
   const release = (id: string) => sql`update telegram_cards set lease_until = null where id = ${id}`;
   const finish = (id: string, status: 'done' | 'dead', error: string | null) =>
     sql`update telegram_cards set status = ${status}, last_error = ${error}, lease_until = null, updated_at = now() where id = ${id}`;
@@ -100,12 +102,17 @@ export function createCardWorker(opts: {
         row = await reload(row.id); // the sink moved the card on meanwhile
         continue;
       }
+      // The lease is renewed BEFORE waiting for the limiter: a query between taking the slot and
+      // sending would bunch requests up and turn an exact schedule into 429s.
+      if (n > 0) await renew(row.id); // the claim itself set the first lease
+      const waitStart = Date.now();
       await limiter.acquire(bot.bot_id, Number(row.chat_id), abort.signal);
-      await sql`update telegram_cards set lease_until = now() + make_interval(secs => ${opts.leaseMs / 1000}) where id = ${row.id}`;
+      if (Date.now() - waitStart > opts.leaseMs / 2) await renew(row.id); // a long group-chat wait
       const markup = row.stage === 'final' ? finalKeyboard({ extension: recipient.extension, callbackData: `call:${row.id}` }) : undefined;
       const outcome = await perform(bot.token, bot.bot_id, row, op, want, markup);
       if (outcome === 'stop') return;
-      row = await reload(row.id);
+      // perform() wrote the answer to the row and to `row`; a newer stage is caught by the version
+      // check when the card is marked done (then the row is reloaded).
     }
     await release(row.id);
   }
@@ -128,8 +135,13 @@ export function createCardWorker(opts: {
           chat_id, text: want.text, parse_mode: 'HTML', disable_notification: !want.loud,
           link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}),
         });
-        if (op.final) await sql`update telegram_cards set final_message_id = ${m.message_id} where id = ${row.id}`;
-        else await sql`update telegram_cards set live_message_id = ${m.message_id}, live_text = ${want.text} where id = ${row.id}`;
+        if (op.final) {
+          await sql`update telegram_cards set final_message_id = ${m.message_id} where id = ${row.id}`;
+          row.final_message_id = String(m.message_id);
+        } else {
+          await sql`update telegram_cards set live_message_id = ${m.message_id}, live_text = ${want.text} where id = ${row.id}`;
+          Object.assign(row, { live_message_id: String(m.message_id), live_text: want.text });
+        }
       } else if (op.kind === 'edit') {
         try {
           await api.call(token, 'editMessageText', {
@@ -139,11 +151,17 @@ export function createCardWorker(opts: {
         } catch (e) {
           if (!isNotModified(e)) throw e;
         }
-        if (op.final) await sql`update telegram_cards set final_message_id = live_message_id, live_message_id = null, live_text = null where id = ${row.id}`;
-        else await sql`update telegram_cards set live_text = ${want.text} where id = ${row.id}`;
+        if (op.final) {
+          await sql`update telegram_cards set final_message_id = live_message_id, live_message_id = null, live_text = null where id = ${row.id}`;
+          Object.assign(row, { final_message_id: row.live_message_id, live_message_id: null, live_text: null });
+        } else {
+          await sql`update telegram_cards set live_text = ${want.text} where id = ${row.id}`;
+          row.live_text = want.text;
+        }
       } else {
         await api.call(token, 'deleteMessage', { chat_id, message_id: op.messageId });
         await sql`update telegram_cards set live_message_id = null, live_text = null where id = ${row.id}`;
+        Object.assign(row, { live_message_id: null, live_text: null });
       }
       return 'next';
     } catch (e) {
@@ -157,6 +175,7 @@ export function createCardWorker(opts: {
       if (isMessageGone(e) && op.kind !== 'send') {
         // Deleted by the user (or too old): there is no live card any more; a final goes as a new message.
         await sql`update telegram_cards set live_message_id = null, live_text = null where id = ${row.id}`;
+        Object.assign(row, { live_message_id: null, live_text: null });
         return 'next';
       }
       stats.failures++;
@@ -191,7 +210,10 @@ export function createCardWorker(opts: {
       return;
     }
     const lane = { again: false, done: Promise.resolve() };
-    lane.done = (async () => {
+    // A few claimers per chat: each card (call) is still worked by one at a time, so operations of a
+    // call in a chat stay ordered, while the database round trips of different calls overlap and the
+    // limiter — not our latency — sets the pace.
+    const claimer = async () => {
       try {
         while (!stopped) {
           const row = await claim(enterprise, chatId);
@@ -207,10 +229,9 @@ export function createCardWorker(opts: {
         }
       } catch (err) {
         if (!stopped) log.warn({ enterprise, chatId, err }, 'telegram lane failed; the next round retries');
-      } finally {
-        lanes.delete(key);
       }
-    })();
+    };
+    lane.done = Promise.all(Array.from({ length: CLAIMERS_PER_CHAT }, claimer)).then(() => void lanes.delete(key));
     lanes.set(key, lane);
   }
 
