@@ -1,0 +1,18 @@
+export { checkExtension, checkPhone, sanitizeName, EXTENSION_RE, type Checked } from './dial-input.ts';
+export {
+  originateCommand,
+  nextCallCommand,
+  showChannelsCommand,
+  showVersionCommand,
+  originateChannelSeen,
+  DB_PUT_OK,
+  CONTEXT_RE,
+  BINARY_RE,
+  UnsafeCommandError,
+  type OriginateSpec,
+} from './commands.ts';
+export { parseHostKey, hostKeyFromBlob, formatHostKey, fingerprint, type HostKey } from './host-key.ts';
+export { openConnection, execWithDeadline, targetName, type HostTarget, type ExecResult, type ConnectOptions } from './connection.ts';
+export { createHostPool, type HostPool, type HostPoolOptions, type HostStats } from './pool.ts';
+export { createLimiter, type Limiter } from './limiter.ts';
+export { HostError, isHostError, type HostErrorCode } from './errors.ts';

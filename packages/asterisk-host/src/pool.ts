@@ -1,0 +1,198 @@
+// Per host: ONE kept-alive SSH connection reused by every command, a concurrency limit (OpenSSH
+// allows 10 sessions per connection by default) and an opossum circuit breaker, so that a dead host
+// costs callers a fast, explained error instead of a pile of hanging connects.
+import CircuitBreaker from 'opossum';
+import type { NodeSSH } from 'node-ssh';
+import { execWithDeadline, openConnection, targetName, type ExecResult, type HostTarget } from './connection.ts';
+import { HostError } from './errors.ts';
+import { createLimiter, type Limiter } from './limiter.ts';
+
+export interface HostPoolOptions {
+  /** SSH handshake deadline (ms, issue 6: 5000). */
+  connectTimeoutMs?: number;
+  /** Deadline of one command (ms, issue 6: 10000). */
+  commandTimeoutMs?: number;
+  /** Commands running at once per host; more wait in line. */
+  concurrency?: number;
+  /** How many may wait; beyond that AST_HOST_BUSY at once. */
+  maxQueue?: number;
+  keepaliveIntervalMs?: number;
+  /** A connection unused this long is closed (ms). */
+  idleCloseMs?: number;
+  breaker?: {
+    /** Open → half-open after this (ms). */
+    resetTimeoutMs?: number;
+    /** Failures (in %) over the rolling window that open it. */
+    errorThresholdPercentage?: number;
+    /** Calls in the window before it may open. */
+    volumeThreshold?: number;
+    rollingCountTimeoutMs?: number;
+  };
+  /** Breaker transitions, for logs. */
+  onBreaker?: (host: string, state: 'open' | 'halfOpen' | 'close') => void;
+}
+
+export interface HostStats {
+  host: string;
+  breaker: 'closed' | 'open' | 'half-open';
+  connected: boolean;
+  active: number;
+  queued: number;
+}
+
+export interface HostPool {
+  /**
+   * Runs `command` on the host. Resolves with stdout/stderr/exit status (a non-zero exit is a
+   * result, not an error). @throws HostError (see errors.ts), AST_HOST_CIRCUIT_OPEN while the breaker is open.
+   */
+  exec(target: HostTarget, command: string): Promise<ExecResult>;
+  stats(): HostStats[];
+  close(): Promise<void>;
+}
+
+interface Entry {
+  key: string;
+  target: HostTarget;
+  ssh: NodeSSH | null;
+  connecting: Promise<NodeSSH> | null;
+  limiter: Limiter;
+  breaker: CircuitBreaker<[string], ExecResult>;
+  lastUsed: number;
+}
+
+/** Creates an empty pool; entries appear per (user, host, port, key file, pinned key) on first use. */
+export function createHostPool(opts: HostPoolOptions = {}): HostPool {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+  const commandTimeoutMs = opts.commandTimeoutMs ?? 10_000;
+  const entries = new Map<string, Entry>();
+  let closed = false;
+
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const e of entries.values()) {
+      if (e.ssh && e.limiter.active === 0 && now - e.lastUsed > (opts.idleCloseMs ?? 600_000)) drop(e);
+    }
+  }, Math.min(opts.idleCloseMs ?? 600_000, 60_000));
+  sweeper.unref();
+
+  function drop(e: Entry): void {
+    const ssh = e.ssh;
+    e.ssh = null;
+    ssh?.dispose();
+  }
+
+  async function connection(e: Entry): Promise<{ ssh: NodeSSH; reused: boolean }> {
+    if (e.ssh?.isConnected()) return { ssh: e.ssh, reused: true };
+    e.ssh = null;
+    if (!e.connecting) {
+      e.connecting = openConnection(e.target, { connectTimeoutMs, keepaliveIntervalMs: opts.keepaliveIntervalMs })
+        .then((ssh) => {
+          if (closed) {
+            ssh.dispose();
+            throw new HostError('AST_HOST_UNREACHABLE', 'pool closed');
+          }
+          e.ssh = ssh;
+          ssh.connection?.on('close', () => {
+            if (e.ssh === ssh) e.ssh = null;
+          });
+          return ssh;
+        })
+        .finally(() => {
+          e.connecting = null;
+        });
+    }
+    return { ssh: await e.connecting, reused: false };
+  }
+
+  async function run(e: Entry, command: string): Promise<ExecResult> {
+    const release = await e.limiter.acquire(commandTimeoutMs);
+    try {
+      e.lastUsed = Date.now();
+      const name = targetName(e.target);
+      const first = await connection(e);
+      try {
+        return strip(await execWithDeadline(first.ssh, command, commandTimeoutMs, name));
+      } catch (err) {
+        const h = err as HostError;
+        if (h.details?.channelOpened === false) drop(e);
+        // A pooled connection that died silently (host rebooted): the command never started, so
+        // one retry on a fresh connection is safe. A fresh connection failing is a real failure.
+        if (first.reused && h.code === 'AST_HOST_UNREACHABLE' && h.details?.channelOpened === false) {
+          const again = await connection(e);
+          return strip(await execWithDeadline(again.ssh, command, commandTimeoutMs, name));
+        }
+        throw err;
+      }
+    } finally {
+      e.lastUsed = Date.now();
+      release();
+    }
+  }
+
+  function entry(t: HostTarget): Entry {
+    const key = `${targetName(t)}|${t.keyFile}|${t.hostKey}`;
+    let e = entries.get(key);
+    if (e) return e;
+    const created: Entry = {
+      key,
+      target: t,
+      ssh: null,
+      connecting: null,
+      limiter: createLimiter(opts.concurrency ?? 4, opts.maxQueue ?? 100, () => new HostError('AST_HOST_BUSY', `${targetName(t)} is busy: too many commands waiting`)),
+      breaker: undefined as never,
+      lastUsed: Date.now(),
+    };
+    created.breaker = new CircuitBreaker((command: string) => run(created, command), {
+      timeout: false, // our own deadlines are finer: connect 5 s, command 10 s
+      resetTimeout: opts.breaker?.resetTimeoutMs ?? 30_000,
+      errorThresholdPercentage: opts.breaker?.errorThresholdPercentage ?? 50,
+      volumeThreshold: opts.breaker?.volumeThreshold ?? 3,
+      rollingCountTimeout: opts.breaker?.rollingCountTimeoutMs ?? 30_000,
+      // true = "not a failure of the host": a busy host or a bad request must not open the breaker.
+      errorFilter: (err: unknown) => !(err instanceof HostError && err.countsAgainstHost),
+    });
+    const name = targetName(t);
+    created.breaker.on('open', () => opts.onBreaker?.(name, 'open'));
+    created.breaker.on('halfOpen', () => opts.onBreaker?.(name, 'halfOpen'));
+    created.breaker.on('close', () => opts.onBreaker?.(name, 'close'));
+    entries.set(key, created);
+    return created;
+  }
+
+  return {
+    async exec(target, command) {
+      if (closed) throw new HostError('AST_HOST_UNREACHABLE', 'host pool is closed');
+      const e = entry(target);
+      try {
+        return await e.breaker.fire(command);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'EOPENBREAKER') {
+          throw new HostError(
+            'AST_HOST_CIRCUIT_OPEN',
+            `${targetName(target)} failed repeatedly: not trying for up to ${Math.round((opts.breaker?.resetTimeoutMs ?? 30_000) / 1000)} s (circuit open)`,
+          );
+        }
+        throw err;
+      }
+    },
+    stats: () =>
+      [...entries.values()].map((e) => ({
+        host: targetName(e.target),
+        breaker: e.breaker.opened ? 'open' : e.breaker.halfOpen ? 'half-open' : 'closed',
+        connected: Boolean(e.ssh?.isConnected()),
+        active: e.limiter.active,
+        queued: e.limiter.queued,
+      })),
+    async close() {
+      closed = true;
+      clearInterval(sweeper);
+      for (const e of entries.values()) {
+        e.breaker.shutdown();
+        drop(e);
+      }
+      entries.clear();
+    },
+  };
+}
+
+const strip = ({ channelOpened: _, ...r }: ExecResult & { channelOpened: boolean }): ExecResult => r;

@@ -1,0 +1,208 @@
+// A real OpenSSH sshd on a loopback port, with generated host and user keys and an `asterisk`
+// stand-in that records its arguments and can be told to print output, fail, be slow, or not show the
+// originated channel. The tests that use it FAIL, never skip, when CI is set and sshd is missing.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile, unlink } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const SSHD = '/usr/sbin/sshd';
+
+/** True when sshd can be used here; throws when CI is set and it cannot (a skipped test proves nothing). */
+export function sshdAvailable(): boolean {
+  const ok = existsSync(SSHD) && existsSync('/usr/bin/ssh-keygen');
+  if (!ok && process.env.CI) throw new Error(`${SSHD} or ssh-keygen is missing but CI is set: install openssh-server (.ci/run does)`);
+  return ok;
+}
+
+export interface HostBehaviour {
+  /** Printed by `channel originate` (any output means failure). */
+  originateOutput?: string;
+  /** `channel originate` exits with this and "Unable to connect to remote asterisk" on stderr. */
+  exitCode?: number;
+  /** Every command sleeps this long first (seconds). */
+  slowSeconds?: number;
+  /** Whether an originate makes its channel appear in `core show channels concise` (default true). */
+  showChannel?: boolean;
+}
+
+export interface TestHost {
+  port: number;
+  /** The pinned entry: `ssh-ed25519 AAAA…`. */
+  hostKey: string;
+  /** Another valid key, for the mismatch test. */
+  otherHostKey: string;
+  userKeyFile: string;
+  /** Absolute path of the stand-in (use as the per-host binary path). */
+  binary: string;
+  dir: string;
+  /** Argument vectors of every stand-in invocation, in order. */
+  calls(): Promise<string[][]>;
+  clearCalls(): Promise<void>;
+  behave(b: HostBehaviour): Promise<void>;
+  stop(): Promise<void>;
+  /** Starts sshd again on the same port. */
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function waitForPort(port: number, up: boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const open = await new Promise<boolean>((r) => {
+      const c = connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        r(true);
+      });
+      c.once('error', () => r(false));
+    });
+    if (open === up) return;
+    if (Date.now() > deadline) throw new Error(`sshd port ${port} did not become ${up ? 'open' : 'closed'}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const standIn = (dir: string) => `#!/bin/bash
+# asterisk stand-in: records argv (unit-separated, record-terminated), then behaves as told by files in ${dir}.
+D='${dir}'
+printf '%s\\x1f' "$@" >> "$D/calls"; printf '\\x1e' >> "$D/calls"
+[ -f "$D/slow" ] && sleep "$(cat "$D/slow")"
+case "$2" in
+  "core show channels concise") [ -f "$D/channels" ] && cat "$D/channels"; exit 0 ;;
+  "core show version") echo "Asterisk 22.10.1 built by test @ sshd-harness"; exit 0 ;;
+  "database put "*) echo "Updated database successfully"; exit 0 ;;
+  "channel originate "*)
+    if [ -f "$D/exit" ]; then echo "Unable to connect to remote asterisk (does /var/run/asterisk/asterisk.ctl exist?)" >&2; exit "$(cat "$D/exit")"; fi
+    if [ -f "$D/output" ]; then cat "$D/output"; exit 0; fi
+    if [ ! -f "$D/nochannel" ]; then
+      chan=$(printf '%s' "$2" | cut -d' ' -f3)
+      printf '%s-00000001;2!web-originate!s!1!Ring!Dial!Local/x!!!3!0!!1700000000.1\\n' "$chan" > "$D/channels"
+    fi
+    exit 0 ;;
+  *) echo "No such command '$2' (type 'core show help $2' for other possible commands)"; exit 0 ;;
+esac
+`;
+
+/** Starts sshd as root with a temporary config (StrictModes no, UsePAM no, keys and pid file in the temp dir). */
+export async function startTestHost(): Promise<TestHost> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleet-sshd-'));
+  const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fleet-test', '-f', file]);
+  keygen(join(dir, 'host_ed25519'));
+  keygen(join(dir, 'other_host_ed25519'));
+  keygen(join(dir, 'user_ed25519'));
+  await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'user_ed25519.pub')));
+  await chmod(join(dir, 'authorized_keys'), 0o600);
+  const binDir = join(dir, 'bin');
+  execFileSync('mkdir', ['-p', binDir]);
+  const binary = join(binDir, 'asterisk');
+  await writeFile(binary, standIn(dir), { mode: 0o755 });
+  const port = await freePort();
+  const cfg = join(dir, 'sshd_config');
+  await writeFile(
+    cfg,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host_ed25519')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      // The stand-in is also reachable as plain `asterisk` (the default binary path).
+      `SetEnv PATH=${binDir}:/usr/local/bin:/usr/bin:/bin`,
+      'MaxStartups 100:30:200',
+      'MaxSessions 20',
+      'LogLevel ERROR',
+      'UseDNS no',
+      'PrintMotd no',
+      'PrintLastLog no',
+      'PermitUserRC no',
+      '',
+    ].join('\n'),
+  );
+  const pub = (f: string) => execFileSync('cat', [join(dir, f)]).toString().trim().split(/\s+/).slice(0, 2).join(' ');
+  let proc: ChildProcess | undefined;
+
+  async function start(): Promise<void> {
+    // sshd's compiled-in privilege separation directory (Debian creates it only in its init script).
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    const p = spawn(SSHD, ['-D', '-f', cfg, '-e'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.once('exit', (code) => {
+      if (proc === p) proc = undefined;
+      if (code && code !== 0 && code !== 255) process.stderr.write(`sshd exited ${code}: ${stderr}\n`);
+    });
+    proc = p;
+    try {
+      await waitForPort(port, true);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}: ${stderr}`);
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const p = proc;
+    if (!p) return;
+    proc = undefined;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    await exited;
+    await waitForPort(port, false);
+  }
+
+  const put = async (name: string, value: string | undefined) => {
+    const f = join(dir, name);
+    if (value === undefined) await unlink(f).catch(() => undefined);
+    else await writeFile(f, value);
+  };
+
+  await start();
+  return {
+    port,
+    hostKey: pub('host_ed25519.pub'),
+    otherHostKey: pub('other_host_ed25519.pub'),
+    userKeyFile: join(dir, 'user_ed25519'),
+    binary,
+    dir,
+    async calls() {
+      const raw = await readFile(join(dir, 'calls'), 'utf8').catch(() => '');
+      return raw
+        .split('\x1e')
+        .filter((r) => r !== '')
+        .map((r) => r.split('\x1f').slice(0, -1));
+    },
+    clearCalls: () => put('calls', undefined),
+    async behave(b) {
+      await put('output', b.originateOutput);
+      await put('exit', b.exitCode === undefined ? undefined : String(b.exitCode));
+      await put('slow', b.slowSeconds === undefined ? undefined : String(b.slowSeconds));
+      await put('nochannel', b.showChannel === false ? '1' : undefined);
+      await put('channels', undefined);
+    },
+    stop,
+    start,
+    async dispose() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
