@@ -24,7 +24,7 @@ interface CardRow {
 const COLUMNS = 'id::text, enterprise, call_id, chat_id::text, stage, call, version, live_message_id::text, live_text, final_message_id::text, attempts';
 /** A card gets at most this many operations per claim (a normal final needs ≤ 2); then others go first. */
 const OPS_PER_CLAIM = 6;
-const CLAIMERS_PER_CHAT = 3;
+const CLAIMERS_PER_CHAT = 1;
 
 export interface CardWorker {
   /** Looks for due cards now (after a commit fed the sink). */
