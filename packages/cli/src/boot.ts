@@ -1,5 +1,5 @@
 import { createSql, migrate, resolveDatabase, type ResolvedDatabase } from '@fleet/db';
-import { fleetServices, portsFromEnv, type FleetPorts } from './fleet-services.ts';
+import { fleetServices, portsFromEnv, secretsEnv, type FleetPorts } from './fleet-services.ts';
 import { Supervisor } from './supervisor.ts';
 
 const COLORS: Record<string, string> = { 'call-intake': '\x1b[36m', gateway: '\x1b[35m', retailcrm: '\x1b[33m', asterisk: '\x1b[32m' };
@@ -53,8 +53,10 @@ export async function bootFleet(opts: { say: (line: string) => void; env?: Recor
   }
 
   const ports = portsFromEnv();
+  const secrets = secretsEnv(process.env);
+  if (secrets.note) say(secrets.note);
   try {
-    for (const spec of fleetServices(db.url, ports, { LOG_PRETTY: tty ? 'true' : 'false', ...opts.env })) {
+    for (const spec of fleetServices(db.url, ports, { LOG_PRETTY: tty ? 'true' : 'false', ...secrets.vars, ...opts.env })) {
       await supervisor.start(spec, 60_000);
       say(`${spec.name} is up (${spec.healthUrl})`);
     }

@@ -1,3 +1,4 @@
+import { devSecretsPath, loadOrCreateDevSecrets } from '@fleet/secrets';
 import type { ServiceSpec } from './supervisor.ts';
 
 export interface FleetPorts {
@@ -49,4 +50,18 @@ export function fleetServices(databaseUrl: string, ports: FleetPorts, extraEnv: 
       env: common,
     },
   ];
+}
+
+/**
+ * JWT_SECRET and SECRETS_KEY for the services `pnpm start`/`pnpm demo` run: the environment's, else
+ * development values generated once into FLEET_DATA_DIR/dev-secrets.json (so admin links and stored
+ * keys survive restarts, and `pnpm fleet` on the same database uses the same ones).
+ */
+export function secretsEnv(env: Record<string, string | undefined> = process.env): { vars: Record<string, string>; note?: string } {
+  if (env.JWT_SECRET && env.SECRETS_KEY) return { vars: { JWT_SECRET: env.JWT_SECRET, SECRETS_KEY: env.SECRETS_KEY } };
+  const dev = loadOrCreateDevSecrets(env);
+  return {
+    vars: { JWT_SECRET: env.JWT_SECRET || dev.JWT_SECRET, SECRETS_KEY: env.SECRETS_KEY || dev.SECRETS_KEY },
+    note: `development secrets from ${devSecretsPath(env)} (set JWT_SECRET and SECRETS_KEY in production)`,
+  };
 }

@@ -16,6 +16,8 @@ export function fleetOn(sql: Sql) {
       out: (l) => out.push(l),
       err: (l) => err.push(l),
       connect: async () => ({ sql, close: async () => {} }),
+      // Test secrets (@fleet/secrets) for commands that encrypt or sign.
+      env: { NODE_ENV: 'test' },
     });
     return { code, out, err };
   };

@@ -2,7 +2,10 @@
 // predecessor wiped the manager↔extension map when connection settings were saved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
+import { decryptSecret, isEncrypted, resolveSecrets } from '@fleet/secrets';
 import { fleetOn } from './fleet-harness.ts';
+
+const plainKey = (stored: unknown) => decryptSecret(resolveSecrets({ NODE_ENV: 'test' }).secretsKey, String(stored), '201');
 
 let db: TestDatabase;
 let sql: Sql;
@@ -32,7 +35,11 @@ describe('fleet retailcrm', () => {
     expect(r).toMatchObject({ code: 0, err: [] });
     expect(r.out.join('\n')).not.toContain('KEY-aaaa');
     const c = await retailcrm();
-    expect(c).toMatchObject({ enabled: true, domain: 'https://shop.retailcrm.ru', api_key: 'KEY-aaaaaaaaaaaaaaaa1234' });
+    expect(c).toMatchObject({ enabled: true, domain: 'https://shop.retailcrm.ru' });
+    // Encrypted at rest (issue 5); the plain key is nowhere in the row.
+    expect(isEncrypted(String(c.api_key))).toBe(true);
+    expect(JSON.stringify(c)).not.toContain('KEY-aaaa');
+    expect(plainKey(c.api_key)).toBe('KEY-aaaaaaaaaaaaaaaa1234');
     expect(c.client_id).toMatch(/^[0-9a-f]{32}$/);
     const [row] = await sql`select integrations_config->'telegram' as t from enterprises where number = '201'`;
     expect(row!.t).toEqual({ enabled: true, chat: '-100' });
@@ -55,10 +62,11 @@ describe('fleet retailcrm', () => {
     );
     expect(r.code).toBe(0);
     const after = await retailcrm();
+    expect(plainKey(after.api_key)).toBe('KEY-bbbbbbbbbbbbbbbb5678');
     expect(after).toEqual({
       enabled: false,
       domain: 'https://crm.shop.by',
-      api_key: 'KEY-bbbbbbbbbbbbbbbb5678',
+      api_key: after.api_key,
       client_id: before.client_id,
       record_url_template: 'https://rec.shop.by/{uniqueId}.mp3',
       user_extensions: { '19': '152', '20': '151' },

@@ -14,6 +14,7 @@ import { integrationLogsPlugin } from './plugins/integration-logs.ts';
 import { stepsPlugin } from './plugins/steps.ts';
 import callEventRoutes from './routes/call-event.ts';
 import healthRoutes from './routes/health.ts';
+import adminRoutes from './routes/admin.ts';
 
 export interface BuildAppOptions {
   config: RetailCrmConfig;
@@ -56,5 +57,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(integrationLogsPlugin);
   await app.register(healthRoutes);
   await app.register(callEventRoutes);
+  await app.register(adminRoutes);
   return app;
 }

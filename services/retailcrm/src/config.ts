@@ -1,6 +1,7 @@
 // The only place that reads the environment (STYLE.md rule 2). A bad value stops the service at boot
 // with a ConfigError naming the variable.
-import { commonShape, loadConfig, port, positiveInt, z } from '@fleet/config';
+import { commonShape, ConfigError, loadConfig, port, positiveInt, z } from '@fleet/config';
+import { resolveSecrets } from '@fleet/secrets';
 
 const shape = {
   ...commonShape,
@@ -20,6 +21,18 @@ const shape = {
   /** RetailCRM's per-key limits (requests/s). */
   RETAILCRM_RATE_TELEPHONY: positiveInt(40),
   RETAILCRM_RATE_GENERAL: positiveInt(10),
+  // Admin page (issue 5). JWT_SECRET and SECRETS_KEY are resolved by @fleet/secrets below.
+  /** Public origin RetailCRM and browsers reach us at (module URLs, accountUrl); default the local port. */
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  /** Lifetime of an admin link (the module's accountUrl), days. */
+  ADMIN_LINK_TTL_DAYS: positiveInt(365),
+  /** Lifetime of an admin browser session, hours. */
+  ADMIN_SESSION_TTL_HOURS: positiveInt(12),
+  /** Link exchanges per client IP per minute (auth endpoints). */
+  ADMIN_AUTH_RATE_PER_MINUTE: positiveInt(20),
+  /** The telephony module's code and name at RetailCRM. */
+  RETAILCRM_MODULE_CODE: z.string().regex(/^[a-z0-9][a-z0-9_-]{1,63}$/).default('fleet-telephony'),
+  RETAILCRM_MODULE_NAME: z.string().min(1).max(100).default('Fleet Телефония'),
 };
 
 /** The RetailCRM service's validated configuration (units: ms unless named otherwise). */
@@ -27,8 +40,19 @@ export type RetailCrmConfig = ReturnType<typeof loadRetailCrmConfig>;
 
 /**
  * Parses the service's variables from `env` (default `process.env`).
+ * JWT_SECRET and SECRETS_KEY are required unless NODE_ENV=test or FLEET_DEV=1 (@fleet/secrets).
  * @throws ConfigError (code FLEET_CONFIG_INVALID) naming the first bad variable.
  */
 export function loadRetailCrmConfig(env: Record<string, string | undefined> = process.env) {
-  return loadConfig(shape, env);
+  const base = loadConfig(shape, env);
+  const secrets = resolveSecrets(env);
+  const publicBaseUrl = (base.PUBLIC_BASE_URL ?? `http://127.0.0.1:${base.RETAILCRM_PORT}`).replace(/\/+$/, '');
+  if (new URL(publicBaseUrl).pathname !== '/') throw new ConfigError('PUBLIC_BASE_URL', 'must be an origin without a path');
+  return {
+    ...base,
+    PUBLIC_BASE_URL: publicBaseUrl,
+    JWT_SECRET: secrets.jwtSecret,
+    /** AES-256-GCM key of the API keys at rest (32 bytes). */
+    SECRETS_KEY: secrets.secretsKey,
+  };
 }

@@ -3,3 +3,7 @@ export { loadRetailCrmConfig, type RetailCrmConfig } from './config.ts';
 export type { CallEventBody } from './routes/call-event.schema.ts';
 export type { CallEventReply, StepReport } from './routes/call-event.ts';
 export { audienceOf, dialEvent, hangupEvent, historyRecord, managerOf } from './domain/crm-requests.ts';
+// The admin operations `fleet retailcrm admin-link/register` share with the page.
+export type { AdminContext } from './admin/context.ts';
+export { issueLink, linkUrl, revokeLinks } from './admin/links.ts';
+export { registerModule, type RegistrationResult } from './admin/registration.ts';

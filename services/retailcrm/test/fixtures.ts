@@ -33,7 +33,7 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
     user_extensions: { '18': '151', '19': '152' },
     record_url_template: 'https://rec.example/{enterprise}/{uniqueId}.mp3',
   });
-  const config = loadRetailCrmConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', RETAILCRM_RETRY_MIN_MS: '10', RETAILCRM_TIMEOUT_MS: '1000', ...env });
+  const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: 'silent', RETAILCRM_RETRY_MIN_MS: '10', RETAILCRM_TIMEOUT_MS: '1000', ...env });
   const app = await buildApp({ sql, config, logger: false });
   return {
     db, sql, fake, baseUrl, app,

@@ -122,7 +122,7 @@ describe('health', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toEqual({ status: 'ok', database: true });
     const deadSql = createSql('postgres://nobody@127.0.0.1:9/none', { max: 1 });
-    const config = loadRetailCrmConfig({ DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', LOG_LEVEL: 'silent' });
+    const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', LOG_LEVEL: 'silent' });
     const app = await buildApp({ sql: deadSql, config, logger: false });
     const down = await app.inject({ method: 'GET', url: '/health' });
     await app.close();

@@ -3,6 +3,7 @@ import { enterpriseAdd, enterpriseList, enterpriseSet } from './enterprise.ts';
 import { telegramInvite, telegramRecipients, telegramSetToken, telegramStatus, telegramWebhook } from './telegram.ts';
 import { extensionAdd, lineAdd } from './directory.ts';
 import { retailcrmMap, retailcrmSet, retailcrmShow, retailcrmUnmap } from './retailcrm.ts';
+import { retailcrmAdminLink, retailcrmRegister } from './retailcrm-admin.ts';
 
 /** Every `fleet <group> <name>` command, in the order `fleet --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -13,6 +14,8 @@ export const COMMANDS: readonly Command[] = [
   retailcrmMap,
   retailcrmUnmap,
   retailcrmShow,
+  retailcrmAdminLink,
+  retailcrmRegister,
   telegramSetToken,
   telegramStatus,
   telegramInvite,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { decryptSecret, encryptSecret, isEncrypted, resolveSecrets } from '@fleet/secrets';
 import type { Sql } from '@fleet/db';
 import { notFoundError } from '../errors.ts';
 import { mask, renderTable } from '../format.ts';
@@ -39,11 +40,15 @@ export const retailcrmSet = defineCommand({
         : {}),
     },
   }),
-  async run({ enterprise, patch }, { sql, out }) {
+  async run({ enterprise, patch }, { sql, out, env }) {
     const candidate = newClientId();
+    // Stored encrypted (AES-256-GCM, SECRETS_KEY, bound to the enterprise); readers still accept
+    // legacy plain keys. Without DATABASE_URL (the local embedded database) the dev secrets apply.
+    const { secretsKey } = resolveSecrets(env, { allowDevFile: !env.DATABASE_URL });
+    const stored = { ...patch, api_key: encryptSecret(secretsKey, patch.api_key, enterprise) };
     const [row] = await sql<{ client_id: string }[]>`
       update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
-        ${sql.unsafe(RETAILCRM)} || ${sql.json(patch)}
+        ${sql.unsafe(RETAILCRM)} || ${sql.json(stored)}
         || case when coalesce(integrations_config->'retailcrm'->>'client_id', '') <> '' then '{}'::jsonb
            else jsonb_build_object('client_id', ${candidate}::text) end)
       where number = ${enterprise}
@@ -131,7 +136,7 @@ export const retailcrmShow = defineCommand({
   usage: 'fleet retailcrm show --enterprise <n>',
   options: { enterprise: { type: 'string' } },
   parse: (o) => ({ enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise') }),
-  async run({ enterprise }, { sql, out }) {
+  async run({ enterprise }, { sql, out, env }) {
     const [row] = await sql<{ retailcrm: unknown }[]>`
       select integrations_config->'retailcrm' as retailcrm from enterprises where number = ${enterprise}`;
     if (!row) throw notFoundError(`enterprise ${enterprise} not found`);
@@ -140,7 +145,7 @@ export const retailcrmShow = defineCommand({
     out(`enterprise ${enterprise} retailcrm`);
     out(`  enabled:             ${c.enabled === true ? 'yes' : 'no'}`);
     out(`  domain:              ${str('domain') ?? '- (not configured: fleet retailcrm set)'}`);
-    out(`  api key:             ${mask(str('api_key'))}`);
+    out(`  api key:             ${showKey(str('api_key'), enterprise, env)}`);
     out(`  client id:           ${mask(str('client_id'))}`);
     out(`  record url template: ${str('record_url_template') ?? '-'}`);
     const map = readUserExtensions(c.user_extensions);
@@ -153,3 +158,14 @@ export const retailcrmShow = defineCommand({
     for (const line of renderTable(['USER', 'EXTENSION'], users.map((u) => [u, map[u]!]))) out(`    ${line}`);
   },
 });
+
+/** The stored key masked; an encrypted one is decrypted first (or said to be unreadable). */
+function showKey(stored: string | undefined, enterprise: string, env: Record<string, string | undefined>): string {
+  if (!stored || !isEncrypted(stored)) return mask(stored);
+  try {
+    const { secretsKey } = resolveSecrets(env, { allowDevFile: !env.DATABASE_URL });
+    return `${mask(decryptSecret(secretsKey, stored, enterprise))} (encrypted)`;
+  } catch {
+    return 'encrypted (not readable with this SECRETS_KEY)';
+  }
+}

@@ -23,16 +23,23 @@ export interface RetailCrmSettings {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 /**
+ * `decrypt` turns the stored api_key (AES-GCM `enc:v1:…`, or a legacy plain key) into the key.
  * @throws DisabledError, NotConfiguredError, ConfigInvalidError (all 422: the gateway must not retry).
  */
-export function settingsOf(row: EnterpriseRow): RetailCrmSettings {
+export function settingsOf(row: EnterpriseRow, decrypt: (stored: string) => string = (v) => v): RetailCrmSettings {
   const c = row.retailcrm;
   if (!c || typeof c !== 'object') throw new NotConfiguredError(row.number, 'no integrations_config.retailcrm');
   const cfg = c as Record<string, unknown>;
   if (cfg.enabled !== true || !row.active) throw new DisabledError(row.number);
   const domain = str(cfg.domain);
-  const apiKey = str(cfg.api_key);
-  if (!domain || !apiKey) throw new NotConfiguredError(row.number, domain ? 'api_key is missing' : 'domain is missing');
+  const storedKey = str(cfg.api_key);
+  if (!domain || !storedKey) throw new NotConfiguredError(row.number, domain ? 'api_key is missing' : 'domain is missing');
+  let apiKey: string;
+  try {
+    apiKey = decrypt(storedKey);
+  } catch {
+    throw new ConfigInvalidError(row.number, 'api_key cannot be decrypted with SECRETS_KEY');
+  }
   let origin: string;
   try {
     origin = parseCrmOrigin(domain);

@@ -2,6 +2,7 @@
 // changed them a moment ago, and one indexed select costs less than a cache's invalidation).
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import { decryptSecret } from '@fleet/secrets';
 import { EnterpriseNotFoundError } from '../errors.ts';
 import { settingsOf, type EnterpriseRow, type RetailCrmSettings } from '../domain/settings.ts';
 
@@ -23,7 +24,7 @@ export const enterprisesPlugin = fp(
           from enterprises where number = ${enterprise}`;
         const row = rows[0];
         if (!row) throw new EnterpriseNotFoundError(enterprise);
-        return settingsOf(row);
+        return settingsOf(row, (stored) => decryptSecret(app.rcrmConfig.SECRETS_KEY, stored, enterprise));
       },
     });
   },

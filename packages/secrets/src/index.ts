@@ -1,0 +1,2 @@
+export { ENCRYPTED_PREFIX, SecretDecryptError, decryptSecret, encryptSecret, isEncrypted } from './cipher.ts';
+export { devSecretsPath, loadOrCreateDevSecrets, parseSecretsKey, resolveSecrets, type FleetSecrets } from './keys.ts';

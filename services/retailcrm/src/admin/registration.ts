@@ -1,0 +1,90 @@
+// Registering the telephony module (POST integration-modules/{code}/edit): the page's "Сохранить и
+// зарегистрировать", every mapping change (to push the full additionalCodes) and
+// `fleet retailcrm register`. Each attempt lands in integration_logs with RetailCRM's answer.
+import { randomBytes } from 'node:crypto';
+import { isRetailCrmError, type AdditionalCode } from '@fleet/retailcrm-client';
+import type { AdminContext } from './context.ts';
+import { CrmFailedError, NotConnectedError } from './errors.ts';
+import { journalExchanges } from './journal-write.ts';
+import { currentModuleLink, issueLink, linkUrl, revokeLinks, signLink, type LinkRow } from './links.ts';
+import { additionalCodesOf, buildModule } from './module.ts';
+import { readConnection, type StoredConnection } from './store.ts';
+
+export interface RegistrationResult {
+  active: boolean;
+  additionalCodes: AdditionalCode[];
+  /** User ids RetailCRM does not know (info.notExistUsersIds). */
+  notExistUsersIds: number[];
+  /** Older links revoked by this registration. */
+  revokedLinks: number;
+}
+
+export interface RegisterOptions {
+  /** 'register' issues a new accountUrl link and revokes the older ones once RetailCRM accepted it;
+   *  'push' re-sends the module with the current link (a mapping change). Default 'register'. */
+  mode?: 'register' | 'push';
+  /** The session of the admin who asked: kept open across the revocation. */
+  keepSessionHash?: string;
+  /** Override the stored switch (delete: false). */
+  active?: boolean;
+}
+
+/** The connection, or NotConnectedError saying what is missing. */
+export async function usableConnection(ctx: AdminContext, enterprise: string): Promise<StoredConnection & { domain: string; apiKey: string }> {
+  const conn = await readConnection(ctx.sql, ctx.secretsKey, enterprise);
+  if (!conn) throw new NotConnectedError(`предприятие ${enterprise} не найдено`);
+  if (conn.apiKeyUnreadable) throw new NotConnectedError('API-ключ не расшифровывается текущим SECRETS_KEY, введите его заново');
+  if (!conn.domain) throw new NotConnectedError('не указан адрес RetailCRM');
+  if (!conn.apiKey) throw new NotConnectedError('не указан API-ключ');
+  return conn as StoredConnection & { domain: string; apiKey: string };
+}
+
+/** Registers (or re-sends) the module for `enterprise`. @throws NotConnectedError, CrmFailedError */
+export async function registerModule(ctx: AdminContext, enterprise: string, opts: RegisterOptions = {}): Promise<RegistrationResult> {
+  const conn = await usableConnection(ctx, enterprise);
+  const clientId = conn.clientId ?? (await ensureClientId(ctx, enterprise));
+  const existing = opts.mode === 'push' ? await currentModuleLink(ctx.sql, enterprise) : undefined;
+  const fresh = existing ? undefined : await issueLink(ctx.sql, ctx.jwtSecret, enterprise, 'module', ctx.linkTtlDays);
+  const link: LinkRow = existing ?? fresh!;
+  const active = opts.active ?? conn.enabled;
+  const module = buildModule({
+    code: ctx.moduleCode,
+    name: ctx.moduleName,
+    active,
+    publicBaseUrl: ctx.publicBaseUrl,
+    clientId,
+    accountUrl: linkUrl(ctx.publicBaseUrl, signLink(ctx.jwtSecret, link)),
+    userExtensions: conn.userExtensions,
+  });
+  const client = ctx.clientFor(conn.domain, conn.apiKey, journalExchanges(ctx.sql, enterprise, 'module.edit', conn.apiKey));
+  let info: { notExistUsersIds?: number[] } | undefined;
+  try {
+    const res = await client.editIntegrationModule(ctx.moduleCode, module);
+    info = res.info;
+  } catch (err) {
+    if (fresh) await ctx.sql`delete from retailcrm_admin_links where jti = ${fresh.jti}`;
+    throw crmFailure(err);
+  }
+  const revokedLinks = fresh
+    ? await revokeLinks(ctx.sql, enterprise, 're-registered', { jti: fresh.jti, sessionHash: opts.keepSessionHash })
+    : 0;
+  return { active, additionalCodes: additionalCodesOf(conn.userExtensions), notExistUsersIds: info?.notExistUsersIds ?? [], revokedLinks };
+}
+
+/** A RetailCRM failure as the page shows it: RetailCRM's own errorMsg and field errors when it sent them. */
+export function crmFailure(err: unknown): Error {
+  if (!isRetailCrmError(err)) return err as Error;
+  const fields = err.errors && typeof err.errors === 'object' ? Object.entries(err.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`) : [];
+  const text = [err.errorMsg ?? err.message, ...fields].join('; ');
+  return Object.assign(new CrmFailedError(text), { details: { crmCode: err.code, crmStatus: err.status ?? null } });
+}
+
+async function ensureClientId(ctx: AdminContext, enterprise: string): Promise<string> {
+  const candidate = randomBytes(16).toString('hex');
+  const [row] = await ctx.sql<{ client_id: string }[]>`
+    update enterprises set integrations_config = jsonb_set(integrations_config, '{retailcrm,client_id}',
+      to_jsonb(coalesce(nullif(integrations_config->'retailcrm'->>'client_id', ''), ${candidate}::text)))
+    where number = ${enterprise}
+    returning integrations_config->'retailcrm'->>'client_id' as client_id`;
+  return row!.client_id;
+}

@@ -1,0 +1,100 @@
+// integrations_config.retailcrm as the admin page reads and writes it. Every write MERGES into the
+// section (jsonb ||) and never replaces it: the predecessor wiped user_extensions when connection
+// settings were saved (shared/domain/retailcrm.md, "Lessons"). Each write fires the enterprises
+// trigger, so the gateway's enablement cache hears `integration_config_changed` at once.
+import { randomBytes } from 'node:crypto';
+import type { Sql } from '@fleet/db';
+import { decryptSecret, encryptSecret } from '@fleet/secrets';
+
+export interface StoredConnection {
+  enterprise: string;
+  name: string;
+  timezone: string;
+  enabled: boolean;
+  domain: string | undefined;
+  /** Decrypted (legacy plain keys are read as they are); undefined when unset or undecryptable. */
+  apiKey: string | undefined;
+  apiKeyUnreadable: boolean;
+  clientId: string | undefined;
+  userExtensions: Record<string, string>;
+}
+
+export const SECTION = `case when jsonb_typeof(integrations_config->'retailcrm') = 'object'
+  then integrations_config->'retailcrm' else '{}'::jsonb end`;
+
+const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+/** Reads `user_extensions` defensively: digits → non-empty string, anything else dropped. */
+export function readUserExtensions(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const map: Record<string, string> = {};
+  for (const [u, e] of Object.entries(value)) {
+    if (/^\d+$/.test(u) && (typeof e === 'string' || typeof e === 'number') && String(e) !== '') map[u] = String(e);
+  }
+  return map;
+}
+
+/** The enterprise's connection, or undefined when the enterprise does not exist. */
+export async function readConnection(sql: Sql, key: Buffer, enterprise: string): Promise<StoredConnection | undefined> {
+  const [row] = await sql<{ name: string; timezone: string; c: unknown }[]>`
+    select name, timezone, integrations_config->'retailcrm' as c from enterprises where number = ${enterprise}`;
+  if (!row) return undefined;
+  const c = (row.c && typeof row.c === 'object' ? row.c : {}) as Record<string, unknown>;
+  let apiKey: string | undefined;
+  let apiKeyUnreadable = false;
+  const stored = str(c.api_key);
+  if (stored) {
+    try {
+      apiKey = decryptSecret(key, stored, enterprise);
+    } catch {
+      apiKeyUnreadable = true;
+    }
+  }
+  return {
+    enterprise,
+    name: row.name,
+    timezone: row.timezone,
+    enabled: c.enabled === true,
+    domain: str(c.domain),
+    apiKey,
+    apiKeyUnreadable,
+    clientId: str(c.client_id),
+    userExtensions: readUserExtensions(c.user_extensions),
+  };
+}
+
+/**
+ * Saves domain, the API key (encrypted; kept when `apiKey` is undefined) and the switch; generates a
+ * client_id when there is none. Returns the client_id.
+ */
+export async function saveConnection(
+  sql: Sql,
+  key: Buffer,
+  enterprise: string,
+  patch: { domain: string; apiKey?: string; enabled: boolean },
+): Promise<string> {
+  const candidate = randomBytes(16).toString('hex');
+  const fields: Record<string, string | boolean> = { domain: patch.domain, enabled: patch.enabled };
+  if (patch.apiKey !== undefined) fields.api_key = encryptSecret(key, patch.apiKey, enterprise);
+  const [row] = await sql<{ client_id: string }[]>`
+    update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
+      ${sql.unsafe(SECTION)} || ${sql.json(fields)}
+      || case when coalesce(integrations_config->'retailcrm'->>'client_id', '') <> '' then '{}'::jsonb
+         else jsonb_build_object('client_id', ${candidate}::text) end)
+    where number = ${enterprise}
+    returning integrations_config->'retailcrm'->>'client_id' as client_id`;
+  return row!.client_id;
+}
+
+/**
+ * Removes the connection (domain, key, client id, switch, record template) and keeps only the
+ * manager map, so connecting again later restores it.
+ */
+export async function removeConnection(sql: Sql, enterprise: string): Promise<void> {
+  await sql`
+    update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
+      jsonb_build_object('enabled', false)
+      || case when ${sql.unsafe(SECTION)} ? 'user_extensions'
+         then jsonb_build_object('user_extensions', ${sql.unsafe(SECTION)}->'user_extensions') else '{}'::jsonb end)
+    where number = ${enterprise}`;
+}
