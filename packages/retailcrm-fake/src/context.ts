@@ -5,6 +5,7 @@ import type { FakeUser } from './state.ts';
 export interface FakeContext extends GuardContext {
   users: FakeUser[] | undefined;
   managerByPhone: Record<string, number>;
+  customerByPhone: Record<string, Record<string, unknown>>;
   sites: string[];
   seenExternalIds: Set<string>;
 }

@@ -7,6 +7,7 @@ import { moduleRoutes } from './routes/modules.ts';
 import { telephonyRoutes } from './routes/telephony.ts';
 import { userRoutes } from './routes/users.ts';
 import { createState, type FakeState, type FakeUser } from './state.ts';
+import { changeStatus, click, type CallbackResult, type ClickOptions } from './callbacks.ts';
 
 export interface RetailCrmFakeOptions {
   apiKeys: FakeApiKey[];
@@ -18,6 +19,8 @@ export interface RetailCrmFakeOptions {
   faults?: FakeFaults;
   /** Client phone → RetailCRM user id of the responsible manager (telephony/manager). */
   managerByPhone?: Record<string, number>;
+  /** Client phone → the customer telephony/manager returns with details=1. */
+  customerByPhone?: Record<string, Record<string, unknown>>;
   sites?: string[];
   /** Fastify request logging (default off). */
   logger?: boolean;
@@ -33,6 +36,10 @@ export interface RetailCrmFake {
   /** Replaces the fault settings (counters such as fail503Next included). */
   setFaults(faults: FakeFaults): void;
   reset(): void;
+  /** RetailCRM's click-to-call callback to the registered module's makeCallUrl (with its clientId). */
+  click(o: ClickOptions): Promise<CallbackResult>;
+  /** RetailCRM's status callback to changeUserStatusUrl. */
+  changeStatus(o: Parameters<typeof changeStatus>[1]): Promise<CallbackResult>;
 }
 
 /** Creates the fake (not listening). */
@@ -46,6 +53,7 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
     epoch: 0,
     users: opts.users,
     managerByPhone: opts.managerByPhone ?? {},
+    customerByPhone: opts.customerByPhone ?? {},
     sites: opts.sites ?? ['main'],
     seenExternalIds: new Set(),
   };
@@ -91,5 +99,7 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
       ctx.faults = { ...faults };
     },
     reset,
+    click: (o) => click(ctx.state, o),
+    changeStatus: (o) => changeStatus(ctx.state, o),
   };
 }

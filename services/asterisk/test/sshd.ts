@@ -41,6 +41,8 @@ export interface TestHost {
   /** Argument vectors of every stand-in invocation, in order. */
   calls(): Promise<string[][]>;
   clearCalls(): Promise<void>;
+  /** When each invocation started (epoch ms, fractional), in order. */
+  times(): Promise<number[]>;
   behave(b: HostBehaviour): Promise<void>;
   stop(): Promise<void>;
   /** Starts sshd again on the same port. */
@@ -79,6 +81,7 @@ async function waitForPort(port: number, up: boolean, ms = 5000): Promise<void> 
 const standIn = (dir: string) => `#!/bin/bash
 # asterisk stand-in: records argv (unit-separated, record-terminated), then behaves as told by files in ${dir}.
 D='${dir}'
+date +%s%N >> "$D/times"
 printf '%s\\x1f' "$@" >> "$D/calls"; printf '\\x1e' >> "$D/calls"
 [ -f "$D/slow" ] && sleep "$(cat "$D/slow")"
 case "$2" in
@@ -190,7 +193,14 @@ export async function startTestHost(): Promise<TestHost> {
         .filter((r) => r !== '')
         .map((r) => r.split('\x1f').slice(0, -1));
     },
-    clearCalls: () => put('calls', undefined),
+    async clearCalls() {
+      await put('calls', undefined);
+      await put('times', undefined);
+    },
+    async times() {
+      const raw = await readFile(join(dir, 'times'), 'utf8').catch(() => '');
+      return raw.split('\n').filter(Boolean).map((ns) => Number(BigInt(ns) / 1000n) / 1000);
+    },
     async behave(b) {
       await put('output', b.originateOutput);
       await put('exit', b.exitCode === undefined ? undefined : String(b.exitCode));

@@ -21,6 +21,16 @@ const shape = {
   /** RetailCRM's per-key limits (requests/s). */
   RETAILCRM_RATE_TELEPHONY: positiveInt(40),
   RETAILCRM_RATE_GENERAL: positiveInt(10),
+  // Click-to-call and routing callbacks (issue 6).
+  /** services/asterisk on loopback. */
+  ASTERISK_URL: z.string().url().default('http://127.0.0.1:8018'),
+  /** Longest wait for services/asterisk (its own limits are connect 5 s + command 10 s). */
+  MAKE_CALL_TIMEOUT_MS: positiveInt(17_000),
+  /** Repeated clicks (same user, same number) within this start one call. */
+  CLICK_DEDUP_MS: positiveInt(5_000),
+  /** getcustomerdata answers within this whatever RetailCRM does (fail open). */
+  CUSTOMER_DATA_DEADLINE_MS: z.coerce.number().int().min(50).max(1_500).default(1_200),
+  CUSTOMER_DATA_CACHE_MS: positiveInt(60_000),
   // Admin page (issue 5). JWT_SECRET and SECRETS_KEY are resolved by @fleet/secrets below.
   /** Public origin RetailCRM and browsers reach us at (module URLs, accountUrl); default the local port. */
   PUBLIC_BASE_URL: z.string().url().optional(),

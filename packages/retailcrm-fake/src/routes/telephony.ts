@@ -49,16 +49,18 @@ export function telephonyRoutes(app: FastifyInstance, ctx: FakeContext): void {
   });
 
   app.get('/api/v5/telephony/manager', { config: { crm: { bucket: 'telephony', scope: 'telephony_read' } } }, (req, reply) => {
-    const { phone } = req.query as { phone?: string };
+    const { phone, details } = req.query as { phone?: string; details?: string };
     if (!phone) return reject(ctx, req, reply, 400, 'missing_parameter', "Parameter 'phone' is missing");
     const digits = phone.replace(/\D/g, '');
     const entry = Object.entries(ctx.managerByPhone).find(([p]) => p.replace(/\D/g, '') === digits);
     const user = entry && ctx.users?.find((u) => u.id === entry[1]);
-    if (!entry) return reply.send({ success: true });
+    const customer = details === '1' ? Object.entries(ctx.customerByPhone).find(([p]) => p.replace(/\D/g, '') === digits)?.[1] : undefined;
+    if (!entry) return reply.send({ success: true, ...(customer ? { customer } : {}) });
     const code = codesOf(ctx, entry[1])[0];
     return reply.send({
       success: true,
       manager: { id: entry[1], firstName: user?.firstName, lastName: user?.lastName, ...(code ? { code } : {}) },
+      ...(customer ? { customer } : {}),
     });
   });
 }

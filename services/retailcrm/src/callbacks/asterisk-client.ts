@@ -1,0 +1,32 @@
+// The loopback call to services/asterisk: POST /api/makecallexternal (form). Its answer is already
+// bounded (connect 5 s, command 10 s); our own deadline only guards against the service hanging.
+import { request, type Dispatcher } from 'undici';
+
+export interface OriginateAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export async function askAsterisk(
+  baseUrl: string,
+  fields: Record<string, string>,
+  timeoutMs: number,
+  dispatcher?: Dispatcher,
+): Promise<OriginateAnswer> {
+  const res = await request(`${baseUrl.replace(/\/+$/, '')}/api/makecallexternal`, {
+    method: 'POST',
+    body: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    ...(dispatcher ? { dispatcher } : {}),
+  });
+  const text = await res.body.text();
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = { success: false, message: text.slice(0, 200) };
+  }
+  return { status: res.statusCode, body };
+}

@@ -1,0 +1,95 @@
+// makeCallUrl = /retailcrm/make-call (GET query or POST form): a manager clicked a client's number in
+// RetailCRM. We find the enterprise by clientId, the extension (code, else the user's mapping), check
+// the number, and ask services/asterisk to originate — answering 200 once the host accepted it.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { checkExtension, checkPhone } from '@fleet/asterisk-host';
+import { askAsterisk } from '../callbacks/asterisk-client.ts';
+import { createClickDedup } from '../callbacks/click-dedup.ts';
+import { enterpriseByClientId } from '../callbacks/client-id.ts';
+import { CallbackInvalidError, CallbacksDisabledError, NoHostError, OriginateFailedError, UnknownClientIdError } from '../callbacks/errors.ts';
+import { writeCallbackLog } from '../callbacks/journal.ts';
+
+export interface MakeCallOptions {
+  asteriskUrl: string;
+  timeoutMs: number;
+  dedupMs: number;
+}
+
+type Params = Record<string, unknown>;
+export const callbackParams = (r: FastifyRequest): Params => ({
+  ...(r.query as Params),
+  ...(r.body && typeof r.body === 'object' ? (r.body as Params) : {}),
+});
+const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCallOptions): Promise<void> {
+  const dedup = createClickDedup(opts.dedupMs);
+
+  const handler = async (request: FastifyRequest) => {
+    const t0 = performance.now();
+    const p = callbackParams(request);
+    const ent = await enterpriseByClientId(app.sql, p.clientId);
+    if (!ent) throw new UnknownClientIdError();
+    const { clientId: _secret, ...logged } = p;
+    const journal = (statusCode: number, response: unknown, error?: string) =>
+      writeCallbackLog(
+        app.sql,
+        { enterprise: ent.enterprise, kind: 'make-call', phone: one(p.phone) ?? null, method: request.method, url: '/retailcrm/make-call', request: logged, statusCode, response, ok: statusCode === 200, error, latencyMs: Math.round(performance.now() - t0) },
+        (err) => request.log.warn({ err }, 'integration_logs write failed'),
+      );
+    try {
+      if (!ent.active || !ent.enabled) throw new CallbacksDisabledError(ent.enterprise);
+      const userId = one(p.userId);
+      if (userId !== undefined && !/^\d{1,12}$/.test(userId)) throw new CallbackInvalidError('userId must be a number');
+      const code = one(p.code);
+      let extension: string;
+      if (code !== undefined && code !== '') {
+        const ext = checkExtension(code);
+        if (!ext.ok) throw new CallbackInvalidError(ext.reason);
+        extension = ext.value;
+      } else {
+        const mapped = userId ? ent.userExtensions[userId] : undefined;
+        if (!mapped) throw new CallbackInvalidError(userId ? `no extension configured for user ${userId}` : 'neither code nor userId given');
+        extension = mapped;
+      }
+      const phone = checkPhone(p.phone, ent.region);
+      if (!phone.ok) throw new CallbackInvalidError(phone.reason);
+      const [h] = await app.sql<{ originate_secret: string }[]>`select originate_secret from asterisk_hosts where enterprise = ${ent.enterprise}`;
+      if (!h) throw new NoHostError(ent.enterprise);
+
+      const key = `${ent.enterprise}|${userId ?? `ext${extension}`}|${phone.value}`;
+      const { result, repeated } = await dedup.run(key, () =>
+        askAsterisk(
+          opts.asteriskUrl,
+          {
+            code: extension,
+            phone: phone.value,
+            clientId: h.originate_secret,
+            requestedBy: userId ? `crm:${userId}` : 'api',
+            correlationId: randomUUID(),
+            wait: '0', // RetailCRM wants a quick 200: confirmation lands in the originate record
+          },
+          opts.timeoutMs,
+        ),
+      );
+      if (result.status !== 200) {
+        const reason = typeof result.body.message === 'string' ? result.body.message : `asterisk service answered ${result.status}`;
+        if (result.status === 400) throw new CallbackInvalidError(reason);
+        throw Object.assign(new OriginateFailedError(reason), { statusCode: result.status === 504 ? 504 : 502, details: { reason: result.body.code } });
+      }
+      const answer = { success: true, status: result.body.status, correlation_id: result.body.correlation_id, from_ext: extension, to_phone: phone.value, ...(repeated ? { repeated: true } : {}) };
+      request.log.info({ enterprise: ent.enterprise, userId, extension, repeated }, 'click-to-call started');
+      await journal(200, answer);
+      return answer;
+    } catch (err) {
+      const e = err as Error & { statusCode?: number; code?: string };
+      const status = e.statusCode && e.statusCode >= 400 ? e.statusCode : 502;
+      await journal(status, { success: false, code: e.code, errorMsg: e.message }, `${e.code ?? 'ERROR'}: ${e.message}`);
+      throw err;
+    }
+  };
+
+  app.get('/retailcrm/make-call', handler);
+  app.post('/retailcrm/make-call', handler);
+}
