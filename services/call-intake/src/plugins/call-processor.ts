@@ -4,6 +4,7 @@ import type { Sql } from '@fleet/db';
 import { emptyState, nextDeadline, type CallSummary, type ModelOptions, type ModelState } from '@fleet/call-model';
 import { applyStoredEvents, type AppliedEffect, type StoredEvent } from '../processor/apply.ts';
 import { effectToDelivery } from '../processor/deliveries.ts';
+import { confirmMatchedOriginates, loadOriginateLookup } from '../processor/originates.ts';
 
 /** Events applied per transaction; a backlog is worked off in several. */
 const BATCH = 500;
@@ -54,15 +55,17 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
       const events = await tx<StoredEvent[]>`
         select id::int as id, event_type, body, received_at from call_events
         where enterprise = ${enterprise} and processed_at is null order by id limit ${BATCH}`;
+      // Click-to-call: our originate records fill the model's seam (unless the caller gave one).
+      const opts: ModelOptions = model.originates ? model : { ...model, originates: await loadOriginateLookup(tx as unknown as Sql, enterprise, events[0]?.received_at) };
       const now = Date.now();
       const before = st!.state;
       const pristine = structuredClone(before);
       let out;
       try {
-        out = applyStoredEvents(before, events, now, model, false);
+        out = applyStoredEvents(before, events, now, opts, false);
       } catch (err) {
         log.error({ enterprise, err }, 'call model threw; re-applying event by event');
-        out = applyStoredEvents(pristine, events, now, model, true);
+        out = applyStoredEvents(pristine, events, now, opts, true);
       }
       const deadline = nextDeadline(out.state, model);
       await tx`
@@ -73,6 +76,7 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
       const latest = new Map<string, CallSummary>();
       for (const { effect } of out.effects) latest.set(effect.call.callId, effect.call);
       for (const call of latest.values()) await upsertCall(tx as unknown as Sql, enterprise, call);
+      await confirmMatchedOriginates(tx as unknown as Sql, out.effects);
       for (const { effect, raw } of out.effects) {
         const row = effectToDelivery(effect, { enterprise, token: ent?.host_token ?? '', raw });
         if (!row) continue;
