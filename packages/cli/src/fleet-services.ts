@@ -5,6 +5,8 @@ export interface FleetPorts {
   callIntake: number;
   gateway: number;
   retailcrm: number;
+  /** services/asterisk (click-to-call over SSH); left out of the fleet when undefined. */
+  asterisk?: number;
 }
 
 /** The fleet's ports from the environment (the same variables the services read), with defaults. */
@@ -13,6 +15,7 @@ export function portsFromEnv(env: Record<string, string | undefined> = process.e
     callIntake: Number(env.CALL_INTAKE_PORT ?? 8000),
     gateway: Number(env.GATEWAY_PORT ?? 8020),
     retailcrm: Number(env.RETAILCRM_PORT ?? 8019),
+    asterisk: Number(env.ASTERISK_PORT ?? 8018),
   };
 }
 
@@ -28,9 +31,16 @@ export function fleetServices(databaseUrl: string, ports: FleetPorts, extraEnv: 
     RETAILCRM_PORT: String(ports.retailcrm),
     GATEWAY_URL: `http://127.0.0.1:${ports.gateway}`,
     RETAILCRM_URL: `http://127.0.0.1:${ports.retailcrm}`,
+    ...(ports.asterisk === undefined ? {} : { ASTERISK_PORT: String(ports.asterisk), ASTERISK_URL: `http://127.0.0.1:${ports.asterisk}` }),
     ...extraEnv,
   };
+  // retailcrm's make-call calls the asterisk service: it starts first.
+  const asterisk: ServiceSpec[] =
+    ports.asterisk === undefined
+      ? []
+      : [{ name: 'asterisk', entry: 'services/asterisk/src/server.ts', healthUrl: `http://127.0.0.1:${ports.asterisk}/health`, env: common }];
   return [
+    ...asterisk,
     {
       name: 'retailcrm',
       entry: 'services/retailcrm/src/server.ts',

@@ -4,6 +4,7 @@ import { telegramInvite, telegramRecipients, telegramSetToken, telegramStatus, t
 import { extensionAdd, lineAdd } from './directory.ts';
 import { retailcrmMap, retailcrmSet, retailcrmShow, retailcrmUnmap } from './retailcrm.ts';
 import { retailcrmAdminLink, retailcrmRegister } from './retailcrm-admin.ts';
+import { hostCheck, hostSet } from './host.ts';
 
 /** Every `fleet <group> <name>` command, in the order `fleet --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -23,4 +24,6 @@ export const COMMANDS: readonly Command[] = [
   telegramWebhook,
   extensionAdd,
   lineAdd,
+  hostSet,
+  hostCheck,
 ];
