@@ -63,16 +63,19 @@ function showTab(name) {
 window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
 
 // ---------- connection ----------
-async function loadState() {
+// fillForm: false keeps what the admin typed (after a check), true shows what is stored.
+async function loadState(fillForm = true) {
   state = await api('GET', '/state');
   csrf = state.csrfToken;
   $('#enterprise').textContent = `${state.enterprise.name} · предприятие ${state.enterprise.number}`;
   const f = $('#connection-form');
-  f.domain.value = state.connection.domain ?? '';
-  f.apiKey.value = '';
+  if (fillForm) {
+    f.domain.value = state.connection.domain ?? '';
+    f.apiKey.value = '';
+    f.enabled.checked = state.connection.enabled;
+  }
   f.apiKey.placeholder = state.connection.apiKeyMasked ? `Сохранён: ${state.connection.apiKeyMasked} — оставьте пустым, чтобы не менять` : 'Ключ из «Настройки → Интеграция → Ключи доступа к API»';
   $('#key-hint').textContent = state.connection.apiKeyMasked ? 'Ключ хранится зашифрованным и не показывается целиком.' : '';
-  f.enabled.checked = state.connection.enabled;
   const badge = $('#badge');
   badge.textContent = !state.connection.configured ? 'Не настроено' : state.connection.enabled ? 'Включено' : 'Выключено';
   badge.className = `badge ${state.connection.configured ? (state.connection.enabled ? 'on' : 'off') : ''}`;
@@ -91,6 +94,7 @@ $('#check').addEventListener('click', (e) =>
   busy(e.currentTarget, async () => {
     const f = $('#connection-form');
     const box = $('#check-result');
+    box.hidden = true;
     try {
       const r = await api('POST', '/connection/check', { domain: f.domain.value, apiKey: f.apiKey.value || undefined });
       if (r.ok) result(box, 'ok', esc(r.message));
@@ -99,7 +103,7 @@ $('#check').addEventListener('click', (e) =>
     } catch (err) {
       result(box, 'err', esc(err.message));
     }
-    await loadState();
+    await loadState(false);
   }),
 );
 
@@ -108,6 +112,7 @@ $('#connection-form').addEventListener('submit', (e) => {
   busy($('#save'), async () => {
     const f = e.currentTarget;
     const box = $('#check-result');
+    box.hidden = true;
     try {
       const r = await api('PUT', '/connection', { domain: f.domain.value, apiKey: f.apiKey.value || undefined, enabled: f.enabled.checked });
       if (r.registration.ok) result(box, 'ok', `Настройки сохранены. ${esc(r.registration.message)}`);
@@ -203,6 +208,7 @@ async function loadManagers() {
 $('#save-managers').addEventListener('click', (e) =>
   busy(e.currentTarget, async () => {
     const box = $('#managers-result');
+    box.hidden = true;
     const names = Object.fromEntries(mgr.managers.map((m) => [String(m.id), m.name]));
     try {
       const r = await api('PUT', '/managers', { changes: [...changes].map(([userId, extension]) => ({ userId, extension })), names });
