@@ -24,7 +24,16 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
     getUserInfo: (request) => request.adminSession?.idHash ?? '',
     cookieOpts: { path: ADMIN_PATH, httpOnly: true, sameSite: 'strict', secure: app.rcrmConfig.PUBLIC_BASE_URL.startsWith('https:') },
   });
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, {
+    global: false,
+    // Behind nginx/ every peer is 127.0.0.1: key on the X-Real-IP it sets, but only for loopback
+    // peers (anyone else could send the header to get a fresh bucket).
+    keyGenerator: (request) => {
+      const real = request.headers['x-real-ip'];
+      const loopback = /^(127\.|::1$|::ffff:127\.)/.test(request.socket.remoteAddress ?? '');
+      return loopback && typeof real === 'string' && real ? real : request.ip;
+    },
+  });
   // RetailCRM posts the accountUrl as a form; register the parser unless the app already has one.
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody);
   await app.register(fastifyStatic, {
