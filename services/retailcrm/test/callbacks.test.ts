@@ -33,7 +33,7 @@ beforeAll(async () => {
   const crm = await fake.listen();
   const rc = { enabled: true, domain: crm, api_key: KEY, client_id: CLIENT_ID, user_extensions: { '18': '151' } };
   await sql`insert into enterprises (number, name, host_token, integrations_config) values ('201', 'Shop', ${TOKEN}, ${sql.json({ retailcrm: rc })})`;
-  const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: 'silent', RETAILCRM_TIMEOUT_MS: '3000', RETAILCRM_RETRY_MIN_MS: '10' });
+  const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: 'silent', RETAILCRM_TIMEOUT_MS: '3000', RETAILCRM_RETRY_MIN_MS: '10', ASTERISK_URL: 'http://127.0.0.1:9' });
   app = await buildApp({ sql, config, logger: false });
 });
 afterAll(async () => {
@@ -138,5 +138,26 @@ describe('manager status', () => {
     expect(res.status).toBe(200);
     const [row] = await sql`select status from retailcrm_manager_status where enterprise = '201' and user_id = 18`;
     expect(row!.status).toBe('free');
+  });
+});
+
+describe('make-call without a working asterisk service', () => {
+  const click = () => app.inject({ method: 'GET', url: `/retailcrm/make-call?${new URLSearchParams({ clientId: CLIENT_ID, userId: '18', phone: '+375440000001' })}` });
+
+  it('no host configured → 422 saying so', async () => {
+    const res = await click();
+    expect(res.statusCode).toBe(422);
+    expect(res.json().code).toBe('RCRM_NO_ASTERISK_HOST');
+  });
+
+  it('the asterisk service unreachable → 502 with the reason (never a 500 or a hang), journalled', async () => {
+    await sql`insert into asterisk_hosts (enterprise, host, username, key_file, host_key, originate_secret)
+              values ('201', '127.0.0.1', 'root', '/nonexistent', 'ssh-ed25519 AAAA', ${'ab'.repeat(24)})`;
+    const res = await click();
+    expect(res.statusCode).toBe(502);
+    expect(res.json()).toMatchObject({ code: 'RCRM_ORIGINATE_FAILED' });
+    expect(res.json().message).toMatch(/asterisk service unreachable/);
+    const [log] = await sql`select ok, status_code from integration_logs where kind = 'make-call' order by id desc limit 1`;
+    expect(log).toEqual({ ok: false, status_code: 502 });
   });
 });

@@ -71,7 +71,12 @@ export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCal
             wait: '0', // RetailCRM wants a quick 200: confirmation lands in the originate record
           },
           opts.timeoutMs,
-        ),
+        ).catch((err: Error & { code?: string }) => {
+          // The asterisk service itself is down or hung: still a reason, never a 500.
+          throw Object.assign(new OriginateFailedError(`asterisk service unreachable (${err.code ?? err.message})`), {
+            statusCode: err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT' ? 504 : 502,
+          });
+        }),
       );
       if (result.status !== 200) {
         const reason = typeof result.body.message === 'string' ? result.body.message : `asterisk service answered ${result.status}`;
