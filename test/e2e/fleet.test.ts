@@ -29,7 +29,7 @@ const uploadsOf = (callId: string) => f.crm.state.uploads.filter((u) => u.call.e
 describe('fleet end to end', () => {
   it('is configured with the operator CLI against the same database', async () => {
     const out: string[] = [];
-    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), connect: async () => ({ sql: f.sql, close: async () => {} }) };
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), env: process.env, connect: async () => ({ sql: f.sql, close: async () => {} }) };
     expect(await runFleet(['enterprise', 'add', '--number', '367', '--name', 'Acme', '--token', TOKEN, '--timezone', 'Europe/Minsk'], io)).toBe(0);
     expect(await runFleet(['retailcrm', 'set', '--enterprise', '367', '--domain', f.crmUrl, '--api-key', API_KEY], io)).toBe(0);
     expect(await runFleet(['retailcrm', 'map', '--enterprise', '367', '--user', '18', '--extension', '151'], io)).toBe(0);
