@@ -61,6 +61,11 @@ export class Supervisor {
       if (entry.child !== child) return;
       entry.child = null;
       if (this.stopping || !this.opts.restart || !this.services.has(spec.name)) return;
+      if (code === 78) {
+        // EX_CONFIG (packages/service): restarting cannot fix a bad variable.
+        emit('exited on bad configuration; not restarting');
+        return;
+      }
       const n = (this.crashes.get(spec.name) ?? 0) + 1;
       this.crashes.set(spec.name, n);
       const delay = Math.min(30_000, 500 * 2 ** Math.min(n, 6));

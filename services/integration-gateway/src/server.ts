@@ -1,37 +1,13 @@
-// Process entry: config, pool, app, listen; SIGTERM/SIGINT close the app (HTTP drained, worker
-// stopped after its in-flight rows, UNLISTEN) and then end the pool.
+// Process entry: config, pool, app, listen; SIGTERM/SIGINT drain (HTTP, the delivery worker's
+// in-flight rows, UNLISTEN), then end the pool (packages/service).
 import { createSql } from '@fleet/db';
+import { runService } from '@fleet/service';
 import { buildApp } from './app.ts';
 import { loadGatewayConfig } from './config.ts';
 
-const config = loadGatewayConfig();
-// Each delivering call holds one connection for the duration of its forward; leave room for requests.
-const sql = createSql(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY + 6, applicationName: 'integration-gateway' });
-const app = await buildApp({ config, sql });
-
-let closing = false;
-async function shutdown(signal: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  app.log.info({ signal }, 'shutting down');
-  const force = setTimeout(() => process.exit(1), 20_000);
-  force.unref();
-  try {
-    await app.close();
-    await sql.end({ timeout: 5 });
-    process.exit(0);
-  } catch (err) {
-    app.log.error({ err }, 'shutdown failed');
-    process.exit(1);
-  }
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
-
-try {
-  await app.listen({ port: config.GATEWAY_PORT, host: config.GATEWAY_HOST });
-} catch (err) {
-  app.log.fatal({ err }, 'cannot listen');
-  await sql.end({ timeout: 1 });
-  process.exit(1);
-}
+await runService('integration-gateway', async () => {
+  const config = loadGatewayConfig();
+  // Each delivering call holds one connection for the duration of its forward; leave room for requests.
+  const sql = createSql(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY + 6, applicationName: 'integration-gateway' });
+  return { app: await buildApp({ config, sql }), port: config.GATEWAY_PORT, host: config.GATEWAY_HOST, pools: [sql] };
+});

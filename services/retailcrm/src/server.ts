@@ -1,36 +1,12 @@
-// Process entry: config, pool, app, listen; SIGTERM/SIGINT close the app (in-flight requests finish,
-// the outbound Agent closes) and then end the pool.
+// Process entry: config, pool, app, listen; SIGTERM/SIGINT drain (in-flight requests, the outbound
+// Agent), then end the pool (packages/service).
 import { createSql } from '@fleet/db';
+import { runService } from '@fleet/service';
 import { buildApp } from './app.ts';
 import { loadRetailCrmConfig } from './config.ts';
 
-const config = loadRetailCrmConfig();
-const sql = createSql(config.DATABASE_URL, { max: 10, applicationName: 'retailcrm' });
-const app = await buildApp({ config, sql });
-
-let closing = false;
-async function shutdown(signal: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  app.log.info({ signal }, 'shutting down');
-  const force = setTimeout(() => process.exit(1), 20_000);
-  force.unref();
-  try {
-    await app.close();
-    await sql.end({ timeout: 5 });
-    process.exit(0);
-  } catch (err) {
-    app.log.error({ err }, 'shutdown failed');
-    process.exit(1);
-  }
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
-
-try {
-  await app.listen({ port: config.RETAILCRM_PORT, host: config.RETAILCRM_HOST });
-} catch (err) {
-  app.log.fatal({ err }, 'cannot listen');
-  await sql.end({ timeout: 1 });
-  process.exit(1);
-}
+await runService('retailcrm', async () => {
+  const config = loadRetailCrmConfig();
+  const sql = createSql(config.DATABASE_URL, { max: 10, applicationName: 'retailcrm' });
+  return { app: await buildApp({ config, sql }), port: config.RETAILCRM_PORT, host: config.RETAILCRM_HOST, pools: [sql] };
+});
