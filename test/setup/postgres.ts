@@ -27,7 +27,8 @@ async function start(): Promise<{ url: string; server?: EmbeddedServer; dataDir?
   rmSync(dataDir, { recursive: true, force: true });
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
   await prepareTemplate(server.url);
-  return { url: server.url, server, dataDir };
+  // server.dataDir differs from dataDir when the cluster had to be relocated (private parent folder).
+  return { url: server.url, server, dataDir: server.dataDir };
 }
 
 export async function setup(): Promise<void> {

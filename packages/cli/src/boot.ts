@@ -21,7 +21,7 @@ export interface BootedFleet {
  */
 export async function bootFleet(opts: { say: (line: string) => void; env?: Record<string, string> }): Promise<BootedFleet> {
   const { say } = opts;
-  const db = await resolveDatabase(process.env).catch((err: Error) => {
+  const db = await resolveDatabase(process.env, say).catch((err: Error) => {
     throw new Error(`cannot start PostgreSQL: ${err.message} (another start/demo on the same FLEET_DATA_DIR? or set DATABASE_URL)`);
   });
   say(db.embedded ? `embedded PostgreSQL ready (${redact(db.url)})` : `using DATABASE_URL (${redact(db.url)})`);
