@@ -12,6 +12,7 @@ import { enterpriseHostsPlugin } from './plugins/enterprise-hosts.ts';
 import { originateRecordsPlugin } from './plugins/originate-records.ts';
 import healthRoutes from './routes/health.ts';
 import makeCallExternalRoutes from './routes/makecallexternal.ts';
+import { recoveryPlugin } from './recovery/plugin.ts';
 
 export interface BuildAppOptions {
   config: AsteriskConfig;
@@ -43,6 +44,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(corePlugin, { config: opts.config, sql: opts.sql, pool: opts.pool });
   await app.register(enterpriseHostsPlugin);
   await app.register(originateRecordsPlugin);
+  await app.register(recoveryPlugin);
   await app.register(healthRoutes);
   await app.register(makeCallExternalRoutes);
   return app;

@@ -23,6 +23,12 @@ const shape = {
   /** After an `accepted` answer, how long the service keeps looking for the channel (ms). */
   ASTERISK_CONFIRM_LATER_MS: positiveInt(15_000),
   ASTERISK_CONFIRM_POLL_MS: positiveInt(500),
+  /** Recovery of failed host posts (src/recovery): every this often (ms, ± jitter); 0 = only on demand. */
+  RECOVERY_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
+  RECOVERY_JITTER_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Largest host post log fetched (bytes), and the deadline of fetching one (ms). */
+  RECOVERY_MAX_FILE_BYTES: positiveInt(64 * 1024 * 1024),
+  RECOVERY_FETCH_TIMEOUT_MS: positiveInt(60_000),
 };
 
 /** The asterisk service's validated configuration (units: ms unless named otherwise). */

@@ -133,6 +133,8 @@ export async function startTestHost(): Promise<TestHost> {
       `SetEnv PATH=${binDir}:/usr/local/bin:/usr/bin:/bin`,
       'MaxStartups 100:30:200',
       'MaxSessions 20',
+      // The recovery job fetches the hosts' post logs over SFTP (sshd's built-in server: no binary needed).
+      'Subsystem sftp internal-sftp',
       'LogLevel ERROR',
       'UseDNS no',
       'PrintMotd no',
