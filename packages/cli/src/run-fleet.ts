@@ -33,7 +33,9 @@ const isHelp = (a: string | undefined) => a === '--help' || a === '-h' || a === 
  * line (plus the usage line for usage errors); nothing is thrown.
  */
 export async function runFleet(argv: string[], io: FleetIo): Promise<number> {
-  const [group, name, ...rest] = argv;
+  // A one-word command (`fleet recover --enterprise 1`) has the name '': every later argument is an option.
+  const single = COMMANDS.some((c) => c.group === argv[0] && c.name === '');
+  const [group, name, ...rest] = single ? [argv[0]!, '', ...argv.slice(1)] : argv;
   const command = COMMANDS.find((c) => c.group === group && c.name === name);
   if (!command) {
     const known = group !== undefined && GROUPS.includes(group);

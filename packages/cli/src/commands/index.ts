@@ -5,6 +5,7 @@ import { extensionAdd, lineAdd } from './directory.ts';
 import { retailcrmMap, retailcrmSet, retailcrmShow, retailcrmUnmap } from './retailcrm.ts';
 import { retailcrmAdminLink, retailcrmRegister } from './retailcrm-admin.ts';
 import { hostCheck, hostSet } from './host.ts';
+import { recover } from './recover.ts';
 
 /** Every `fleet <group> <name>` command, in the order `fleet --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -26,4 +27,5 @@ export const COMMANDS: readonly Command[] = [
   lineAdd,
   hostSet,
   hostCheck,
+  recover,
 ];
