@@ -20,6 +20,15 @@ export default defineConfig({
         },
       },
       {
+        // Deployment kit and generated documents (issue 8): nginx, systemd, compose, OpenAPI, README
+        // configuration table. No database: the apps are built offline.
+        test: {
+          name: 'ops',
+          include: ['test/ops/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

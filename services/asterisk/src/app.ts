@@ -12,6 +12,8 @@ import { enterpriseHostsPlugin } from './plugins/enterprise-hosts.ts';
 import { originateRecordsPlugin } from './plugins/originate-records.ts';
 import healthRoutes from './routes/health.ts';
 import makeCallExternalRoutes from './routes/makecallexternal.ts';
+import { metricsPlugin, openapiPlugin } from '@fleet/metrics';
+import { registerAsteriskMetrics } from './metrics.ts';
 import { recoveryPlugin } from './recovery/plugin.ts';
 
 export interface BuildAppOptions {
@@ -40,11 +42,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       message: known ? err.message : 'internal error',
     });
   });
+  await app.register(openapiPlugin, { title: 'asterisk', description: 'Internal: click-to-call (/api/makecallexternal) over SSH to enterprise hosts (loopback callers).' });
+  await app.register(metricsPlugin, { service: 'asterisk' });
   await app.register(formbody);
   await app.register(corePlugin, { config: opts.config, sql: opts.sql, pool: opts.pool });
   await app.register(enterpriseHostsPlugin);
   await app.register(originateRecordsPlugin);
   await app.register(recoveryPlugin);
+  registerAsteriskMetrics(app);
   await app.register(healthRoutes);
   await app.register(makeCallExternalRoutes);
   return app;

@@ -11,6 +11,9 @@ import healthRoutes from './routes/health.ts';
 import { UnknownEvent } from './errors.ts';
 import telegram from './telegram/plugin.ts';
 import { telegramOptions } from './telegram/options.ts';
+import { metricsPlugin, openapiPlugin } from '@fleet/metrics';
+import { registerIntakeMetrics } from './metrics.ts';
+import { openapiRoutes } from './openapi.ts';
 
 export interface BuildOptions {
   /** Pool for background work (call processing, dispatch, health). */
@@ -62,6 +65,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     reply.code(404).send({ status: 'error', code: err.code, message: err.message });
   });
 
+  await app.register(openapiPlugin, { title: 'call-intake', description: 'Asterisk host events (group commit), the Telegram webhook, health and stats.', routes: openapiRoutes });
+  await app.register(metricsPlugin, { service: 'call-intake' });
+  registerIntakeMetrics(app, sql);
   const hotSql = opts.hotSql ?? sql;
   await app.register(enterpriseDirectory, { sql: hotSql });
   await app.register(eventStore, { sql: hotSql, windowMs: config.GROUP_COMMIT_WINDOW_MS, maxBatch: config.GROUP_COMMIT_MAX_BATCH });

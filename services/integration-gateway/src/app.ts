@@ -12,6 +12,8 @@ import dispatchRoutes from './routes/dispatch.ts';
 import healthRoutes from './routes/health.ts';
 import integrationRoutes from './routes/integrations.ts';
 import statsRoutes from './routes/stats.ts';
+import { metricsPlugin, openapiPlugin } from '@fleet/metrics';
+import { registerGatewayMetrics } from './metrics.ts';
 
 export interface BuildAppOptions {
   config: GatewayConfig;
@@ -35,9 +37,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     // Two lines per delivery would drown the logs; outcomes are logged where they matter.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  await app.register(openapiPlugin, { title: 'integration-gateway', description: 'Internal: dispatch from call-intake, enablement cache, integrations, health and stats (loopback callers).' });
+  await app.register(metricsPlugin, { service: 'integration-gateway' });
   await app.register(corePlugin, { config: opts.config, sql: opts.sql });
   await app.register(enablementCachePlugin, { background: opts.cacheBackground });
   await app.register(deliveryPlugin, { worker: opts.worker });
+  registerGatewayMetrics(app);
   await app.register(dispatchRoutes);
   await app.register(integrationRoutes);
   await app.register(healthRoutes);

@@ -16,6 +16,7 @@ import callEventRoutes from './routes/call-event.ts';
 import healthRoutes from './routes/health.ts';
 import callbackRoutes from './callbacks/plugin.ts';
 import adminRoutes from './routes/admin.ts';
+import { metricsPlugin, openapiPlugin } from '@fleet/metrics';
 
 export interface BuildAppOptions {
   config: RetailCrmConfig;
@@ -51,6 +52,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       ...details,
     });
   });
+  await app.register(openapiPlugin, { title: 'retailcrm', description: 'RetailCRM integration: call events from the gateway, admin page and API, RetailCRM callbacks, getcustomerdata.' });
+  await app.register(metricsPlugin, { service: 'retailcrm' });
   await app.register(corePlugin, { config: opts.config, sql: opts.sql });
   await app.register(crmPlugin, { dispatcher: opts.dispatcher, limiter: opts.limiter });
   await app.register(enterprisesPlugin);

@@ -28,6 +28,12 @@ export const crmPlugin = fp(
     const owned = opts.dispatcher ? undefined : new Agent({ connections: 16, keepAliveTimeout: 10_000 });
     const dispatcher = opts.dispatcher ?? owned!;
     const limiter = opts.limiter ?? createRateLimiter({ telephonyPerSecond: c.RETAILCRM_RATE_TELEPHONY, generalPerSecond: c.RETAILCRM_RATE_GENERAL });
+    // Every attempt's latency, by API path and answer (status, or the error code when none came).
+    const latency = app.metrics.histogram('fleet_retailcrm_request_duration_seconds', 'Requests to RetailCRM (each attempt), by API path and status', ['path', 'status']);
+    const timed = (onExchange: (x: CrmExchange) => Promise<void>) => (x: CrmExchange) => {
+      latency.observe({ path: x.path, status: x.status ? String(x.status) : (x.error?.code ?? 'none') }, x.latencyMs / 1000);
+      return onExchange(x);
+    };
     app.decorate('rcrmClients', {
       clientFor: (origin, apiKey, onExchange) =>
         createRetailCrmClient({
@@ -37,12 +43,12 @@ export const crmPlugin = fp(
           dispatcher,
           limiter,
           retry: { retries: c.RETAILCRM_RETRIES, minTimeoutMs: c.RETAILCRM_RETRY_MIN_MS, maxRetryAfterMs: c.RETAILCRM_MAX_RETRY_AFTER_MS },
-          onExchange,
+          onExchange: timed(onExchange),
         }),
     } satisfies CrmFactory);
     app.addHook('onClose', async () => {
       await owned?.close();
     });
   },
-  { name: 'retailcrm-crm', dependencies: ['retailcrm-core'] },
+  { name: 'retailcrm-crm', dependencies: ['retailcrm-core', 'fleet-metrics'] },
 );
