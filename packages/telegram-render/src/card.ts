@@ -29,6 +29,15 @@ export interface RenderedCard {
   disableNotification: boolean;
 }
 
+/**
+ * The call as a card shows it: `recovered` is set by call-intake when some of the call's events were
+ * read back from the host's post log after the host failed to deliver them (issue 7 §7).
+ */
+export type CardCall = CallSummary & { recovered?: boolean };
+
+/** Last line of the final message of a recovered call. */
+export const RECOVERED_LINE = '♻️ Восстановлено из журнала АТС (хост не смог доставить события вовремя)';
+
 /** Telegram's limit on a message text (https://core.telegram.org/bots/api#sendmessage). */
 export const MAX_TEXT = 4096;
 /** More ringing managers than this collapse into an expandable blockquote. */
@@ -53,7 +62,7 @@ export function isLoud(stage: CardStage, call: CallSummary): boolean {
  * of an internal call (kind 'internal') is always shown as internal. Lists that would push the text
  * over 4096 characters are shortened ("… и ещё N").
  */
-export function renderCard(stage: CardStage, call: CallSummary, ctx: RenderContext): RenderedCard {
+export function renderCard(stage: CardStage, call: CardCall, ctx: RenderContext): RenderedCard {
   const disableNotification = !isLoud(stage, call);
   for (const limit of [Infinity, 30, 10, 3, 0]) {
     const text = build(stage, call, ctx, limit);
@@ -62,7 +71,7 @@ export function renderCard(stage: CardStage, call: CallSummary, ctx: RenderConte
   return { text: build(stage, call, { ...ctx, clientName: null, recordingUrl: null }, 0).slice(0, MAX_TEXT), disableNotification };
 }
 
-function build(stage: CardStage, call: CallSummary, ctx: RenderContext, limit: number): string {
+function build(stage: CardStage, call: CardCall, ctx: RenderContext, limit: number): string {
   const dir = call.kind === 'internal' ? 'internal' : call.direction;
   const title =
     stage === 'final' ? (call.answered ? TITLES.answered[dir] : TITLES.missed[dir]) : TITLES[stage][dir];
@@ -89,6 +98,7 @@ function build(stage: CardStage, call: CallSummary, ctx: RenderContext, limit: n
     lines.push(call.answered ? `Разговор: ${formatDuration(call.durationSec)}` : `Ожидание: ${formatDuration(call.waitSec)}`);
     const url = safeUrl(ctx.recordingUrl);
     if (url) lines.push(`🎧 <a href="${escapeHtml(url)}">Запись разговора</a>`);
+    if (call.recovered) lines.push(RECOVERED_LINE);
   }
   return lines.join('\n');
 }

@@ -53,7 +53,7 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
         select state from call_model_state where enterprise = ${enterprise} for update`;
       const [ent] = await tx<{ host_token: string }[]>`select host_token from enterprises where number = ${enterprise}`;
       const events = await tx<StoredEvent[]>`
-        select id::int as id, event_type, body, received_at from call_events
+        select id::int as id, event_type, body, received_at, origin from call_events
         where enterprise = ${enterprise} and processed_at is null order by id limit ${BATCH}`;
       // Click-to-call: our originate records fill the model's seam (unless the caller gave one).
       const opts: ModelOptions = model.originates ? model : { ...model, originates: await loadOriginateLookup(tx as unknown as Sql, enterprise, events[0]?.received_at) };
@@ -77,8 +77,9 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
       for (const { effect } of out.effects) latest.set(effect.call.callId, effect.call);
       for (const call of latest.values()) await upsertCall(tx as unknown as Sql, enterprise, call);
       await confirmMatchedOriginates(tx as unknown as Sql, out.effects);
-      for (const { effect, raw } of out.effects) {
-        const row = effectToDelivery(effect, { enterprise, token: ent?.host_token ?? '', raw });
+      await markRecovered(tx as unknown as Sql, enterprise, out.effects);
+      for (const { effect, raw, origin } of out.effects) {
+        const row = effectToDelivery(effect, { enterprise, token: ent?.host_token ?? '', raw, origin });
         if (!row) continue;
         const res = await tx`
           insert into intake_outbox (enterprise, call_id, event_type, dedup_key, payload)
@@ -156,6 +157,21 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
     onDeliveries: (fn) => void deliveryListeners.push(fn),
     stop: idle,
   };
+}
+
+/**
+ * A call with any event re-ingested from the host's post log (call_events.origin 'recovered', written
+ * by services/asterisk's recovery job) is recovered in every effect, including those of the passing of
+ * time in a later batch: its deliveries carry origin 'recovered' and its Telegram final says so.
+ */
+async function markRecovered(tx: Sql, enterprise: string, effects: AppliedEffect[]): Promise<void> {
+  const ids = [...new Set(effects.map((e) => e.effect.call.callId))];
+  if (!ids.length) return;
+  const rows = await tx<{ unique_id: string }[]>`
+    select distinct unique_id from call_events
+    where enterprise = ${enterprise} and unique_id = any(${ids}::text[]) and origin = 'recovered'`;
+  const recovered = new Set(rows.map((r) => r.unique_id));
+  for (const e of effects) if (recovered.has(e.effect.call.callId)) e.origin = 'recovered';
 }
 
 async function upsertCall(tx: Sql, enterprise: string, c: CallSummary): Promise<void> {

@@ -6,12 +6,16 @@ export interface StoredEvent {
   event_type: HostEventType;
   body: Record<string, unknown>;
   received_at: Date;
+  /** 'recovered' when read back from the host's post log (services/asterisk recovery); default 'live'. */
+  origin?: 'live' | 'recovered';
 }
 
 export interface AppliedEffect {
   effect: CallEffect;
   /** The event that caused it (null for effects of the passing of time). */
   raw: Record<string, unknown> | null;
+  /** The causing event's origin (absent = 'live'): a recovered call says so at the CRM and in Telegram. */
+  origin?: 'live' | 'recovered';
 }
 
 export interface ApplyOutcome {
@@ -42,7 +46,7 @@ export function applyStoredEvents(
   if (!safe) {
     // Fast path: one copy of the state for the whole batch.
     const r = applyEvents(state, normalized, opts, now, (i, produced) => {
-      for (const effect of produced) effects.push({ effect, raw: i >= 0 ? events[i]!.body : null });
+      for (const effect of produced) effects.push({ effect, raw: i >= 0 ? events[i]!.body : null, origin: i >= 0 ? events[i]!.origin : undefined });
     });
     return { state: r.state, effects, failed };
   }
@@ -52,7 +56,7 @@ export function applyStoredEvents(
     try {
       const r = applyEvent(state, ev, opts);
       state = r.state;
-      for (const effect of r.effects) effects.push({ effect, raw: row.body });
+      for (const effect of r.effects) effects.push({ effect, raw: row.body, origin: row.origin });
     } catch (err) {
       if (!safe) throw err;
       state = JSON.parse(snapshot) as ModelState;

@@ -18,7 +18,7 @@ export interface DispatchPayload {
   dedup_key: string;
   raw: Record<string, unknown> | null;
   record_url: string | null;
-  origin: 'live' | 'timeout';
+  origin: 'live' | 'recovered' | 'timeout';
   call: CallSummary;
   new_extensions: string[];
 }
@@ -31,7 +31,7 @@ export interface DispatchPayload {
  */
 export function effectToDelivery(
   effect: CallEffect,
-  ctx: { enterprise: string; token: string; raw: Record<string, unknown> | null },
+  ctx: { enterprise: string; token: string; raw: Record<string, unknown> | null; origin?: 'live' | 'recovered' },
 ): OutboxRow | null {
   const call = effect.call;
   if (call.kind !== 'customer') return null;
@@ -61,7 +61,7 @@ export function effectToDelivery(
       dedup_key: effect.key,
       raw,
       record_url: null,
-      origin: call.closedByTimeout ? 'timeout' : 'live',
+      origin: call.closedByTimeout ? 'timeout' : (ctx.origin ?? 'live'),
       call,
       new_extensions: newExtensions,
     },

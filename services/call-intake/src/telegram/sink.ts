@@ -17,20 +17,26 @@ export function createTelegramSink(opts: { greetingDelayMs: number }): EffectSin
       where b.enterprise = ${enterprise} limit 1`;
     if (!has) return;
     const latest = new Map<string, { call: CallSummary; stage: ReturnType<typeof stageOf> }>();
-    for (const { effect } of effects) {
+    // Calls with an event read back from the host's post log: their final says so (sticky, below).
+    const recovered = new Set<string>();
+    for (const { effect, origin } of effects) {
       const stage = stageOf(effect);
       const prev = latest.get(effect.call.callId);
       if (!prev || STAGE_RANK[stage] >= STAGE_RANK[prev.stage]) latest.set(effect.call.callId, { call: effect.call, stage });
+      if (origin === 'recovered') recovered.add(effect.call.callId);
     }
     for (const { call, stage } of latest.values()) {
+      const rec = recovered.has(call.callId);
       const delay = stage === 'greeting' ? opts.greetingDelayMs : 0;
       await tx`
-        insert into telegram_cards (enterprise, call_id, chat_id, stage, call, not_before)
-        select ${enterprise}, ${call.callId}, r.chat_id, ${stage}, ${tx.json(call as never)},
-               now() + make_interval(secs => ${delay / 1000})
+        insert into telegram_cards (enterprise, call_id, chat_id, stage, call, not_before, recovered)
+        select ${enterprise}, ${call.callId}, r.chat_id, ${stage}, ${tx.json((rec ? { ...call, recovered: true } : call) as never)},
+               now() + make_interval(secs => ${delay / 1000}), ${rec}
         from telegram_recipients r where r.enterprise = ${enterprise} and r.active
         on conflict (enterprise, call_id, chat_id) do update set
-          stage = excluded.stage, call = excluded.call, version = telegram_cards.version + 1,
+          stage = excluded.stage, version = telegram_cards.version + 1,
+          call = case when telegram_cards.recovered then excluded.call || '{"recovered": true}' else excluded.call end,
+          recovered = telegram_cards.recovered or excluded.recovered,
           not_before = excluded.not_before, status = 'pending', updated_at = now(),
           queued_at = case when telegram_cards.status = 'pending' then telegram_cards.queued_at else now() end
         where telegram_cards.stage <> 'final'
