@@ -111,6 +111,8 @@ http {
       ['POST', '/cache/evict', 404],
       ['GET', '/stats', 404],
       ['GET', '/health', 404],
+      ['GET', '/metrics', 404],
+      ['GET', '/ready', 404],
       ['GET', '/start', 403],
       ['GET', '/', 404],
       ['GET', '/retailcrm-adminx', 404],
