@@ -8,5 +8,6 @@ export {
   isHostEventType,
   MAX_FIELD_LENGTH,
   MAX_EXTENSIONS,
+  MAX_DEPTH,
   type Validation,
 } from './validate.ts';

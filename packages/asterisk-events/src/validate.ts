@@ -5,6 +5,25 @@ import { HOST_EVENT_TYPES, type HostEventType } from './types.ts';
 export const MAX_FIELD_LENGTH = 512;
 /** Most ringing targets accepted in one `Extensions` list. */
 export const MAX_EXTENSIONS = 200;
+/** Deepest nesting accepted anywhere in a body; hosts post flat objects with one list (depth 2). */
+export const MAX_DEPTH = 8;
+
+// PostgreSQL's jsonb refuses \u0000 and unpaired surrogates, and a body nested thousands deep overflows
+// the idempotency key's canonical JSON: such a body failed its whole group-commit batch with a 503.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why `value` cannot be stored as it is (nesting, NUL, lone surrogate in a key or string), or null. */
+function unstorable(value: unknown, depth: number): string | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? 'a value contains NUL or an unpaired surrogate' : null;
+  if (value === null || typeof value !== 'object') return null;
+  if (depth > MAX_DEPTH) return `body is nested deeper than ${MAX_DEPTH} levels`;
+  for (const [k, v] of Object.entries(value)) {
+    if (UNSTORABLE.test(k)) return 'a key contains NUL or an unpaired surrogate';
+    const why = unstorable(v, depth + 1);
+    if (why) return why;
+  }
+  return null;
+}
 
 const STRING_FIELDS = [
   'UniqueId', 'Phone', 'Trunk', 'CallStatus', 'StartTime', 'EndTime', 'DateReceived', 'BridgeUniqueid',
@@ -34,13 +53,16 @@ export type Validation = { ok: true } | { ok: false; reason: string };
  * Checks a parsed host body against the contract (shared/domain/asterisk-events.md): an object;
  * known string fields are strings (numbers tolerated) of at most MAX_FIELD_LENGTH; CallType 0/1/2 as
  * int or string; Extensions an array of strings; the fields the event type needs are non-empty.
- * Unknown extra fields are accepted (hosts add flags such as ExternalInitiated).
+ * Unknown extra fields are accepted (hosts add flags such as ExternalInitiated), as long as the body
+ * is storable: nested at most MAX_DEPTH deep, no NUL and no unpaired surrogate in keys or strings.
  */
 export function validateHostBody(type: HostEventType, body: unknown): Validation {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, reason: 'body must be a JSON object' };
   }
   const b = body as Record<string, unknown>;
+  const why = unstorable(b, 1);
+  if (why) return { ok: false, reason: why };
   for (const f of STRING_FIELDS) {
     const v = b[f];
     if (v === undefined || v === null) continue;

@@ -6,7 +6,7 @@ import { BadInputError } from '../admin/errors.ts';
 import { journalExchanges } from '../admin/journal-write.ts';
 import { lastOutcomes, readJournal } from '../admin/journal-read.ts';
 import { currentModuleLink, revokeLinks } from '../admin/links.ts';
-import { listExtensions, listManagers, saveMapping, type MappingChange } from '../admin/managers.ts';
+import { listExtensions, listManagers, saveMapping, withStoredStatus, type MappingChange } from '../admin/managers.ts';
 import { maskKey } from '../admin/redact.ts';
 import { crmFailure, registerModule, usableConnection } from '../admin/registration.ts';
 import { readConnection, removeConnection, saveConnection } from '../admin/store.ts';
@@ -37,11 +37,17 @@ export default async function adminApiRoutes(app: FastifyInstance): Promise<void
 
   function parseDomain(v: unknown): string {
     if (typeof v !== 'string' || !v.trim()) throw new BadInputError('Укажите адрес RetailCRM, например https://shop.retailcrm.ru');
+    let origin: string;
     try {
-      return parseCrmOrigin(v.trim());
+      origin = parseCrmOrigin(v.trim());
     } catch {
       throw new BadInputError('Адрес RetailCRM должен быть https://…, например https://shop.retailcrm.ru');
     }
+    // A name DNS cannot hold (a label over 63 characters, over 253 in all) was saved and then failed
+    // every CRM call with a 502.
+    const host = new URL(origin).hostname;
+    if (host.length > 253 || host.split('.').some((label) => label.length > 63)) throw new BadInputError('Адрес RetailCRM слишком длинный для имени сайта');
+    return origin;
   }
   function parseKey(v: unknown): string | undefined {
     if (v === undefined || v === null || v === '') return undefined;
@@ -133,6 +139,7 @@ export default async function adminApiRoutes(app: FastifyInstance): Promise<void
     } catch (err) {
       throw crmFailure(err);
     }
+    managers = await withStoredStatus(app.sql, conn.enterprise, managers);
     return { managers, extensions: await listExtensions(app.sql, conn.enterprise, conn.userExtensions), mapping: conn.userExtensions };
   });
 
@@ -166,10 +173,14 @@ export default async function adminApiRoutes(app: FastifyInstance): Promise<void
     };
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/journal', async (request) => {
-    const q = request.query;
+  app.get<{ Querystring: Record<string, unknown> }>('/journal', async (request) => {
+    // A repeated parameter arrives as an array (?phone=1&phone=2): only a single string is a filter.
+    const q = Object.fromEntries(Object.entries(request.query).filter(([, v]) => typeof v === 'string')) as Record<string, string | undefined>;
     const page = Math.max(1, Math.min(10_000, Number.parseInt(q.page ?? '1', 10) || 1));
-    const date = (v: string | undefined) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined);
+    // A real calendar day: 2024-02-30 or 9999-99-99 would fail PostgreSQL's ::date cast with a 500.
+    const day = (v: string) => new Date(`${v}T00:00:00Z`);
+    const date = (v: string | undefined) =>
+      v && /^\d{4}-\d{2}-\d{2}$/.test(v) && v >= '1970-01-01' && !Number.isNaN(day(v).getTime()) && day(v).toISOString().startsWith(v) ? v : undefined;
     const status = q.status === 'ok' || q.status === 'error' ? q.status : undefined;
     const conn = (await readConnection(app.sql, key, ent(request)))!;
     return readJournal(
