@@ -157,6 +157,21 @@ describe('connection, registration, managers, journal', () => {
     expect((await b().api('GET', '/journal?phone=375290000000')).json().total).toBe(0);
   });
 
+  it('managers show the status RetailCRM pushed to changeUserStatusUrl, with its time', async () => {
+    const clientId = String((await config()).client_id);
+    const pushed = await w.app.inject({
+      method: 'POST',
+      url: '/retailcrm/status',
+      payload: new URLSearchParams({ clientId, userId: '19', code: '151', status: 'dinner' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(pushed.statusCode, pushed.body).toBe(200);
+    const list = await b().api('GET', '/managers');
+    const byId = Object.fromEntries(list.json().managers.map((m: { id: number }) => [m.id, m]));
+    expect(byId[19]).toMatchObject({ status: 'dinner', statusSince: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(byId[18].statusSince).toBeNull();
+  });
+
   it('registering again revokes older links but keeps the admin in', async () => {
     const old = await operatorLink(w.sql, w.app, ENTERPRISE);
     expect((await b().api('PUT', '/connection', { domain: w.baseUrl, enabled: true })).json().registration.ok).toBe(true);

@@ -175,7 +175,7 @@ function renderManagers() {
         )
         .join('');
       return `<tr data-user="${id}" class="${changes.has(id) ? 'changed' : ''}"><td class="who">${esc(m.name)}<small>${esc(m.email ?? `ID ${m.id}`)}</small></td>
-        <td><span class="dot ${m.online ? 'online' : ''}"></span>${esc(STATUS[m.status] ?? '—')}</td>
+        <td><span class="dot ${m.online ? 'online' : ''}"></span>${esc(STATUS[m.status] ?? '—')}${m.statusSince ? `<small>с ${esc(new Date(m.statusSince).toLocaleTimeString('ru-RU', { hour: '2-digit', minute: '2-digit' }))}</small>` : ''}</td>
         <td><select aria-label="Номер для ${esc(m.name)}" data-user="${id}">${options}</select></td></tr>`;
     })
     .join('')}</tbody></table>`;

@@ -11,6 +11,8 @@ export interface Manager {
   name: string;
   email: string | null;
   status: string | null;
+  /** When the status last changed, if RetailCRM told us through changeUserStatusUrl (ISO time). */
+  statusSince: string | null;
   online: boolean;
 }
 
@@ -35,8 +37,22 @@ export async function listManagers(client: RetailCrmClient): Promise<Manager[]> 
   }
   return users
     .filter((u) => u.active !== false)
-    .map((u) => ({ id: u.id, name: managerName(u), email: u.email ?? null, status: u.status ?? null, online: u.online === true }))
+    .map((u) => ({ id: u.id, name: managerName(u), email: u.email ?? null, status: u.status ?? null, statusSince: null, online: u.online === true }))
     .sort((a, b) => a.name.localeCompare(b.name, 'ru') || a.id - b.id);
+}
+
+/**
+ * Overlays the statuses RetailCRM pushed to `/retailcrm/status` (retailcrm_manager_status): they are
+ * newer than the users API's `status` snapshot and carry the time of the change.
+ */
+export async function withStoredStatus(sql: Sql, enterprise: string, managers: Manager[]): Promise<Manager[]> {
+  const rows = await sql<{ user_id: number; status: string; changed_at: Date }[]>`
+    select user_id, status, changed_at from retailcrm_manager_status where enterprise = ${enterprise}`;
+  const byUser = new Map(rows.map((r) => [Number(r.user_id), r]));
+  return managers.map((m) => {
+    const stored = byUser.get(m.id);
+    return stored ? { ...m, status: stored.status, statusSince: stored.changed_at.toISOString() } : m;
+  });
 }
 
 /** The operator's directory (fleet extension add) plus mapped extensions missing from it. */
