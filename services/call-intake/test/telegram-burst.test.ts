@@ -2,9 +2,12 @@
 // is delivered (one final per call per chat, no live card), no request reaches the fake before a
 // retry_after it answered has expired, and the time from the first event to the last request is
 // compared with the minimum the limits allow for one final per call per chat (printed).
-// Limits are scaled (bot 50/s, chat 20/s, burst 3) for both the fake and the fleet so the run takes
-// ~20 s instead of the 5 minutes 1 msg/s per chat would need; the ratios are what is measured.
-// The assertion is on the fake's recorded request times.
+// SCALING: the limits are scaled for both the fake and the fleet (bot 50/s instead of 30/s, private
+// chat 20/s with a burst of 3 instead of ~1/s) so the run takes ~20 s instead of the 5 minutes that
+// 1 msg/s per chat would need; the bot limit is the binding one either way, and the ratio to the
+// limit-implied minimum is what is measured. The assertions are on the fake's recorded request times,
+// not on wall-clock budgets; the fleet's limiter keeps 5 % slack below each limit, so ~1.07 is the
+// best it can do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql, TestDatabase } from '@fleet/db';
 import type { TelegramFake } from '@fleet/telegram-fake';
@@ -71,13 +74,12 @@ describe('a burst of 300 calls', () => {
         `limit-implied minimum ${minimum.toFixed(2)} s; ratio ${(total / minimum).toFixed(3)}`,
     );
     expect(fake.violations()).toEqual([]);
+    expect(chatRequests.filter((r) => r.status === 429), 'no 429 in a normal run').toEqual([]);
     for (const chat of CHATS) {
       const v = chatView(fake, BOT, chat);
       expect(v.live).toEqual([]);
       expect(v.finals).toHaveLength(CALLS);
     }
-    // NOT MET YET: measured ratio ≈ 1.3 (the per-chat lane is bound by database round trips, not by
-    // the limits). The acceptance's 15 % is tracked in the issue; a regression guard on what we have:
-    expect(total / minimum).toBeLessThanOrEqual(1.6);
+    expect(total / minimum).toBeLessThanOrEqual(1.15);
   }, 180_000);
 });

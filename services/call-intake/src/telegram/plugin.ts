@@ -42,7 +42,7 @@ export default fp(
     const worker = createCardWorker({ sql: opts.sql, api, limiter, directory, log, pollMs: opts.pollMs, leaseMs: opts.timeoutMs + 5000 });
     const handleUpdate = createUpdateHandler({ sql: opts.sql, api, limiter, directory, log });
     app.decorate('telegram', { worker, handleUpdate });
-    app.processor.addSink(createTelegramSink({ greetingDelayMs: opts.greetingDelayMs }));
+    app.processor.addSink(createTelegramSink({ greetingDelayMs: opts.greetingDelayMs, onStage: worker.hint }));
     app.processor.onDeliveries(() => opts.workers && worker.kick());
     webhookRoutes(app, { sql: opts.sql, handle: handleUpdate });
     let polling: { stop(): Promise<void> } | undefined;

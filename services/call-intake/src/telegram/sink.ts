@@ -1,6 +1,7 @@
 import type { Sql } from '@fleet/db';
 import type { CallSummary } from '@fleet/call-model';
 import type { EffectSink } from '../plugins/call-processor.ts';
+import type { CardStage } from '@fleet/telegram-render';
 import { stageOf, STAGE_RANK } from './plan.ts';
 
 /**
@@ -10,7 +11,11 @@ import { stageOf, STAGE_RANK } from './plan.ts';
  * event cannot turn a finished call back into a live one. A greeting waits `greetingDelayMs` for a
  * dial (the predecessor slept 3 s inside its per-chat loop instead; here it is a time on the row).
  */
-export function createTelegramSink(opts: { greetingDelayMs: number }): EffectSink {
+export function createTelegramSink(opts: {
+  greetingDelayMs: number;
+  /** Told of each call's wanted stage (in the transaction, so only a hint: it may still roll back). */
+  onStage?: (enterprise: string, callId: string, stage: CardStage) => void;
+}): EffectSink {
   return async (tx: Sql, enterprise, effects) => {
     const [has] = await tx`
       select 1 from telegram_bots b join telegram_recipients r on r.enterprise = b.enterprise and r.active
@@ -42,6 +47,7 @@ export function createTelegramSink(opts: { greetingDelayMs: number }): EffectSin
         where telegram_cards.stage <> 'final'
           and ${STAGE_RANK[stage]} >= case telegram_cards.stage
                 when 'greeting' then 0 when 'ringing' then 1 when 'talking' then 2 else 3 end`;
+      opts.onStage?.(enterprise, call.callId, stage);
     }
   };
 }

@@ -30,8 +30,8 @@ export function createUpdateHandler(deps: { sql: Sql; api: BotApi; limiter: Limi
 
   async function reply(bot: BotRow, chatId: number, text: string): Promise<void> {
     try {
-      await limiter.acquire(bot.bot_id, chatId);
-      await api.call(bot.token, 'sendMessage', { chat_id: chatId, text });
+      const free = await limiter.acquire(bot.bot_id, chatId);
+      await api.call(bot.token, 'sendMessage', { chat_id: chatId, text }).finally(free);
     } catch (err) {
       log.warn({ enterprise: bot.enterprise, chatId, error: (err as Error).message }, 'telegram reply failed');
     }
@@ -82,8 +82,8 @@ export function createUpdateHandler(deps: { sql: Sql; api: BotApi; limiter: Limi
         : [];
       const text = card?.extension ? TEXTS.callSoon(card.extension) : TEXTS.denied;
       try {
-        await limiter.acquire(bot.bot_id, null);
-        await api.call(bot.token, 'answerCallbackQuery', { callback_query_id: cb.id, text });
+        const free = await limiter.acquire(bot.bot_id, null);
+        await api.call(bot.token, 'answerCallbackQuery', { callback_query_id: cb.id, text }).finally(free);
       } catch (err) {
         log.warn({ enterprise: bot.enterprise, error: (err as Error).message }, 'answerCallbackQuery failed');
       }

@@ -4,8 +4,8 @@ import type { CallSummary } from '@fleet/call-model';
 import { finalKeyboard, renderCard, type CardStage } from '@fleet/telegram-render';
 import { isFlood, isForbidden, isMessageGone, isNotModified, isTransient, type BotApi } from '@fleet/telegram-client';
 import type { Directory } from './directory.ts';
-import type { Limiter } from './limiter.ts';
-import { nextOp, type CardOp } from './plan.ts';
+import type { Limiter, Release } from './limiter.ts';
+import { nextOp, STAGE_RANK, type CardOp } from './plan.ts';
 
 interface CardRow {
   id: string;
@@ -24,27 +24,45 @@ interface CardRow {
 const COLUMNS = 'id::text, enterprise, call_id, chat_id::text, stage, call, version, live_message_id::text, live_text, final_message_id::text, attempts';
 /** A card gets at most this many operations per claim (a normal final needs ≤ 2); then others go first. */
 const OPS_PER_CLAIM = 6;
-const CLAIMERS_PER_CHAT = 1;
+/**
+ * Cards of one chat worked at once. Each card (call) is still worked by one task, so the operations of
+ * a call in a chat stay ordered, while the requests of different calls wait in the limiter together:
+ * the limits, not our database round trips, set the pace (one card at a time was round-trip bound).
+ */
+const CARDS_PER_CHAT = 8;
+/** Stage hints kept (the newest; a hint only saves a request, losing one costs nothing else). */
+const MAX_HINTS = 20_000;
+/** Kicks arrive with every processor commit; scans for due cards run at most this often. */
+const MIN_SCAN_GAP_MS = 25;
 
 export interface CardWorker {
   /** Looks for due cards now (after a commit fed the sink). */
   kick(): void;
+  /** The sink wants `stage` for a call: a card still waiting to send an earlier stage re-plans. */
+  hint(enterprise: string, callId: string, stage: CardStage): void;
   /** Resolves when no lane is running and nothing is due (tests). */
   idle(): Promise<void>;
-  stats: { requests: number; floods: number; failures: number; lastError: string | null };
+  stats: { requests: number; floods: number; failures: number; reclaimed: number; lastError: string | null };
   stop(): Promise<void>;
 }
 
 /** Seconds until the next attempt after a transient failure: 1, 2, 4 … 60. */
 const backoff = (attempts: number) => Math.min(60, 2 ** Math.max(0, attempts - 1));
 
+interface Lane {
+  again: boolean;
+  wake: () => void;
+  done: Promise<void>;
+}
+
 /**
- * Delivers telegram_cards: one lane per chat (cards of a chat one after another, oldest call first, so
- * operations of one call in one chat are strictly ordered), lanes of all chats in parallel, each
- * request paced by the limiter. Each Bot API answer is written to the row at once (message ids), so a
- * restart resumes where the database says; a row is claimed with a lease so two instances never send
- * the same card. 429 pauses the bot for exactly retry_after; 403 deactivates the recipient; "not
- * modified" counts as done and "not found" as "no live card" — neither can loop.
+ * Delivers telegram_cards: one lane per chat keeping up to CARDS_PER_CHAT cards in flight (claimed in
+ * batches, oldest first), lanes of all chats in parallel, each request paced by the limiter. Each Bot
+ * API answer is written to the row at once, in the same statement that marks the card done when
+ * nothing is left to do (message ids, so a restart resumes where the database says); a row is claimed
+ * with a lease so two instances never send the same card, and a lease left by a killed instance is
+ * taken over once it expires. 429 pauses the bot for exactly retry_after; 403 deactivates the
+ * recipient; "not modified" counts as done and "not found" as "no live card" — neither can loop.
  */
 export function createCardWorker(opts: {
   sql: Sql;
@@ -56,34 +74,84 @@ export function createCardWorker(opts: {
   leaseMs: number;
 }): CardWorker {
   const { sql, api, limiter, directory, log } = opts;
-  const lanes = new Map<string, { again: boolean; done: Promise<void> }>();
-  const stats = { requests: 0, floods: 0, failures: 0, lastError: null as string | null };
+  const lanes = new Map<string, Lane>();
+  const stats = { requests: 0, floods: 0, failures: 0, reclaimed: 0, lastError: null as string | null };
   const abort = new AbortController();
+  const leaseSec = opts.leaseMs / 1000;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> | null = null;
   let roundAgain = false;
+  const hints = new Map<string, number>();
+  const hintKey = (enterprise: string, callId: string) => `${enterprise}\n${callId}`;
 
-  async function claim(enterprise: string, chatId: string): Promise<CardRow | undefined> {
-    const [row] = await sql<CardRow[]>`
-      update telegram_cards set lease_until = now() + make_interval(secs => ${opts.leaseMs / 1000})
-      where id = (
-        select id from telegram_cards
+  /**
+   * Leases up to `n` due cards of a chat (not those this lane already works). A card whose previous
+   * lease was never released was being worked by an instance that died: logged as reclaimed.
+   */
+  async function claim(enterprise: string, chatId: string, n: number, busy: string[]): Promise<CardRow[]> {
+    const rows = await sql<(CardRow & { reclaimed: boolean })[]>`
+      with c as (
+        select id, lease_until is not null as reclaimed from telegram_cards
         where enterprise = ${enterprise} and chat_id = ${chatId} and status = 'pending' and not_before <= now()
           and next_attempt_at <= now() and (lease_until is null or lease_until < now())
-        order by id limit 1 for update skip locked)
-      returning ${sql.unsafe(COLUMNS)}`;
-    return row;
+          and not (id::text = any(${busy}::text[]))
+        order by queued_at, id limit ${n} for update skip locked)
+      update telegram_cards t set lease_until = now() + make_interval(secs => ${leaseSec})
+      from c where t.id = c.id
+      returning ${sql.unsafe(COLUMNS.split(', ').map((col) => `t.${col}`).join(', '))}, c.reclaimed`;
+    for (const r of rows) {
+      if (!r.reclaimed) continue;
+      stats.reclaimed++;
+      log.info({ enterprise, chatId, callId: r.call_id, stage: r.stage }, 'telegram card reclaimed from a lease that was never released');
+    }
+    return rows.sort((a, b) => Number(a.id) - Number(b.id));
   }
 
   const reload = async (id: string) => (await sql<CardRow[]>`select ${sql.unsafe(COLUMNS)} from telegram_cards where id = ${id}`)[0]!;
-  const renew = (id: string) => sql`update telegram_cards set lease_until = now() + make_interval(secs => ${opts.leaseMs / 1000}) where id = ${id}`;
+  const renew = (id: string) => sql`update telegram_cards set lease_until = now() + make_interval(secs => ${leaseSec}) where id = ${id}`;
   const release = (id: string) => sql`update telegram_cards set lease_until = null where id = ${id}`;
   const finish = (id: string, status: 'done' | 'dead', error: string | null) =>
     sql`update telegram_cards set status = ${status}, last_error = ${error}, lease_until = null, updated_at = now() where id = ${id}`;
 
+  const stateOf = (row: CardRow) => ({
+    stage: row.stage, liveMessageId: num(row.live_message_id), liveText: row.live_text, finalMessageId: num(row.final_message_id),
+  });
+
+  /**
+   * Writes what the chat shows now (right after the Bot API answered) and, when that is all the card
+   * wanted and the sink has not moved it on meanwhile (same version), marks it done — one statement.
+   * Returns true when done; false when more is to do (`row` reloaded if the sink moved it on).
+   */
+  async function record(row: CardRow, finished: boolean): Promise<{ done: boolean; row: CardRow }> {
+    const [r] = await sql<{ version: number; status: string }[]>`
+      update telegram_cards set
+        live_message_id = ${row.live_message_id}, live_text = ${row.live_text}, final_message_id = ${row.final_message_id},
+        status = case when ${finished} and version = ${row.version} then 'done' else status end,
+        last_error = case when ${finished} and version = ${row.version} then null else last_error end,
+        lease_until = case when ${finished} and version = ${row.version} then null
+                           else now() + make_interval(secs => ${leaseSec}) end,
+        updated_at = now()
+      where id = ${row.id}
+      returning version, status`;
+    if (!r) return { done: true, row };
+    if (r.version !== row.version) return { done: false, row: await reload(row.id) };
+    return { done: finished, row };
+  }
+
+  /** Waits for a limiter slot, keeping the lease alive meanwhile (a group chat's wait can be long). */
+  async function slot(botId: string, row: CardRow): Promise<Release> {
+    const keep = setInterval(() => void renew(row.id).catch(() => {}), Math.max(1000, opts.leaseMs / 3));
+    try {
+      return await limiter.acquire(botId, Number(row.chat_id), abort.signal);
+    } finally {
+      clearInterval(keep);
+    }
+  }
+
   /** Works one claimed card until it shows what it should (or cannot). */
   async function work(row: CardRow): Promise<void> {
+    let hinted = false;
     for (let n = 0; n < OPS_PER_CLAIM && !stopped; n++) {
       const bot = await directory.bot(row.enterprise);
       if (!bot) return void (await finish(row.id, 'dead', 'no bot for the enterprise'));
@@ -91,33 +159,39 @@ export function createCardWorker(opts: {
       if (!recipient?.active) return void (await finish(row.id, 'dead', 'recipient inactive'));
       const rendered = renderCard(row.stage, row.call, await directory.context(row.enterprise));
       const want = { text: rendered.text, loud: !rendered.disableNotification };
-      const op = nextOp(
-        { stage: row.stage, liveMessageId: num(row.live_message_id), liveText: row.live_text, finalMessageId: num(row.final_message_id) },
-        want,
-      );
+      const op = nextOp(stateOf(row), want);
       if (op.kind === 'none') {
-        const r = await sql`update telegram_cards set status = 'done', last_error = null, lease_until = null, updated_at = now()
-                            where id = ${row.id} and version = ${row.version}`;
-        if (r.count) return;
-        row = await reload(row.id); // the sink moved the card on meanwhile
+        const r = await record(row, true);
+        if (r.done) return;
+        row = r.row; // the sink moved the card on meanwhile
         continue;
       }
-      // The lease is renewed BEFORE waiting for the limiter: a query between taking the slot and
-      // sending would bunch requests up and turn an exact schedule into 429s.
-      if (n > 0) await renew(row.id); // the claim itself set the first lease
-      const waitStart = Date.now();
-      await limiter.acquire(bot.bot_id, Number(row.chat_id), abort.signal);
-      if (Date.now() - waitStart > opts.leaseMs / 2) await renew(row.id); // a long group-chat wait
       const markup = row.stage === 'final' ? finalKeyboard({ extension: recipient.extension, callbackData: `call:${row.id}` }) : undefined;
-      const outcome = await perform(bot.token, bot.bot_id, row, op, want, markup);
+      const free = await slot(bot.bot_id, row);
+      if (!hinted && (hints.get(hintKey(row.enterprise, row.call_id)) ?? -1) > STAGE_RANK[row.stage]) {
+        // The call moved on while this card waited for its slot (a burst): give the slot back unused
+        // and plan from the row instead of sending a stage nobody will see. Once per card: the
+        // hint may come from a transaction that has not committed yet.
+        free(true);
+        hinted = true;
+        row = await reload(row.id);
+        continue;
+      }
+      const outcome = await perform(bot.token, bot.bot_id, row, op, want, markup, free);
       if (outcome === 'stop') return;
-      // perform() wrote the answer to the row and to `row`; a newer stage is caught by the version
-      // check when the card is marked done (then the row is reloaded).
+      if (outcome === 'retry') continue;
+      // `row` now holds what the chat shows: write it at once (with done when nothing is left).
+      const r = await record(row, nextOp(stateOf(row), want).kind === 'none');
+      if (r.done) return;
+      row = r.row;
     }
     await release(row.id);
   }
 
-  /** One Bot API request and its bookkeeping; 'stop' when the card must not be worked on now. */
+  /**
+   * One Bot API request; on success `row` holds what the chat shows afterwards (the caller writes it).
+   * 'retry': nothing changed, plan again (429); 'stop': the card must not be worked on now.
+   */
   async function perform(
     token: string,
     botId: string,
@@ -125,42 +199,40 @@ export function createCardWorker(opts: {
     op: Exclude<CardOp, { kind: 'none' }>,
     want: { text: string; loud: boolean },
     markup: unknown,
-  ): Promise<'next' | 'stop'> {
+    free: Release,
+  ): Promise<'next' | 'retry' | 'stop'> {
     const chat_id = Number(row.chat_id);
     const bind = { enterprise: row.enterprise, callId: row.call_id, chatId: row.chat_id, op: op.kind };
     stats.requests++;
+    // The limiter's slot ends when the answer (or the failure) is in, before any bookkeeping.
+    const call = async <T>(method: string, params: Record<string, unknown>) => {
+      try {
+        return await api.call<T>(token, method, params);
+      } finally {
+        free();
+      }
+    };
     try {
       if (op.kind === 'send') {
-        const m = await api.call<{ message_id: number }>(token, 'sendMessage', {
+        const m = await call<{ message_id: number }>('sendMessage', {
           chat_id, text: want.text, parse_mode: 'HTML', disable_notification: !want.loud,
           link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}),
         });
-        if (op.final) {
-          await sql`update telegram_cards set final_message_id = ${m.message_id} where id = ${row.id}`;
-          row.final_message_id = String(m.message_id);
-        } else {
-          await sql`update telegram_cards set live_message_id = ${m.message_id}, live_text = ${want.text} where id = ${row.id}`;
-          Object.assign(row, { live_message_id: String(m.message_id), live_text: want.text });
-        }
+        if (op.final) row.final_message_id = String(m.message_id);
+        else Object.assign(row, { live_message_id: String(m.message_id), live_text: want.text });
       } else if (op.kind === 'edit') {
         try {
-          await api.call(token, 'editMessageText', {
+          await call('editMessageText', {
             chat_id, message_id: op.messageId, text: want.text, parse_mode: 'HTML',
             link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}),
           });
         } catch (e) {
           if (!isNotModified(e)) throw e;
         }
-        if (op.final) {
-          await sql`update telegram_cards set final_message_id = live_message_id, live_message_id = null, live_text = null where id = ${row.id}`;
-          Object.assign(row, { final_message_id: row.live_message_id, live_message_id: null, live_text: null });
-        } else {
-          await sql`update telegram_cards set live_text = ${want.text} where id = ${row.id}`;
-          row.live_text = want.text;
-        }
+        if (op.final) Object.assign(row, { final_message_id: row.live_message_id, live_message_id: null, live_text: null });
+        else row.live_text = want.text;
       } else {
-        await api.call(token, 'deleteMessage', { chat_id, message_id: op.messageId });
-        await sql`update telegram_cards set live_message_id = null, live_text = null where id = ${row.id}`;
+        await call('deleteMessage', { chat_id, message_id: op.messageId });
         Object.assign(row, { live_message_id: null, live_text: null });
       }
       return 'next';
@@ -170,11 +242,10 @@ export function createCardWorker(opts: {
         stats.floods++;
         limiter.pause(botId, e.retryAfter ?? 1);
         log.warn({ ...bind, retryAfter: e.retryAfter }, 'telegram flood limit: pausing the bot');
-        return 'next';
+        return 'retry';
       }
       if (isMessageGone(e) && op.kind !== 'send') {
         // Deleted by the user (or too old): there is no live card any more; a final goes as a new message.
-        await sql`update telegram_cards set live_message_id = null, live_text = null where id = ${row.id}`;
         Object.assign(row, { live_message_id: null, live_text: null });
         return 'next';
       }
@@ -202,36 +273,55 @@ export function createCardWorker(opts: {
     }
   }
 
+  /**
+   * The lane of one chat: keeps up to CARDS_PER_CHAT of its due cards in work, claiming as many as
+   * there is room for in one query whenever a card finishes or the lane is woken by new cards.
+   */
   function runLane(enterprise: string, chatId: string): void {
     const key = `${enterprise}\n${chatId}`;
     const existing = lanes.get(key);
     if (existing) {
       existing.again = true;
+      existing.wake();
       return;
     }
-    const lane = { again: false, done: Promise.resolve() };
-    // A few claimers per chat: each card (call) is still worked by one at a time, so operations of a
-    // call in a chat stay ordered, while the database round trips of different calls overlap and the
-    // limiter — not our latency — sets the pace.
-    const claimer = async () => {
+    const inFlight = new Map<string, Promise<void>>();
+    let woken: Promise<void> = Promise.resolve();
+    const lane: Lane = { again: false, wake: () => {}, done: Promise.resolve() };
+    const arm = () => {
+      woken = new Promise<void>((r) => (lane.wake = r));
+    };
+    lane.done = (async () => {
       try {
         while (!stopped) {
-          const row = await claim(enterprise, chatId);
-          if (!row) {
-            if (!lane.again) break;
+          arm();
+          // Claim in batches: when half the room is free, when idle, or when woken by new cards.
+          const room = CARDS_PER_CHAT - inFlight.size;
+          if (room > 0 && (room >= CARDS_PER_CHAT / 2 || lane.again)) {
             lane.again = false;
-            continue;
+            for (const row of await claim(enterprise, chatId, room, [...inFlight.keys()])) {
+              const task = work(row)
+                .catch(async (err: unknown) => {
+                  await release(row.id).catch(() => {});
+                  if (!stopped) log.warn({ enterprise, chatId, err }, 'telegram card failed; the next round retries');
+                })
+                .finally(() => inFlight.delete(row.id));
+              inFlight.set(row.id, task);
+            }
           }
-          await work(row).catch(async (e: unknown) => {
-            await release(row.id).catch(() => {});
-            throw e;
-          });
+          if (!inFlight.size) {
+            if (lane.again) continue;
+            break;
+          }
+          await Promise.race([...inFlight.values(), woken]);
         }
       } catch (err) {
         if (!stopped) log.warn({ enterprise, chatId, err }, 'telegram lane failed; the next round retries');
+      } finally {
+        await Promise.allSettled(inFlight.values());
+        lanes.delete(key);
       }
-    };
-    lane.done = Promise.all(Array.from({ length: CLAIMERS_PER_CHAT }, claimer)).then(() => void lanes.delete(key));
+    })();
     lanes.set(key, lane);
   }
 
@@ -259,7 +349,10 @@ export function createCardWorker(opts: {
       try {
         do {
           roundAgain = false;
+          const started = Date.now();
           await scan();
+          const gap = MIN_SCAN_GAP_MS - (Date.now() - started);
+          if (roundAgain && gap > 0) await new Promise((r) => setTimeout(r, gap));
         } while (roundAgain && !stopped);
       } catch (err) {
         log.warn({ err }, 'telegram scan failed; will retry');
@@ -273,6 +366,12 @@ export function createCardWorker(opts: {
 
   return {
     kick,
+    hint(enterprise, callId, stage) {
+      const key = hintKey(enterprise, callId);
+      hints.delete(key);
+      hints.set(key, STAGE_RANK[stage]);
+      if (hints.size > MAX_HINTS) hints.delete(hints.keys().next().value!);
+    },
     stats,
     async idle() {
       for (;;) {
