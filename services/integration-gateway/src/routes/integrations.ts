@@ -22,7 +22,7 @@ export default async function integrationRoutes(app: FastifyInstance): Promise<v
 
   app.post<{ Params: { enterprise: string } }>(
     '/cache/invalidate/:enterprise',
-    { schema: { params }, preHandler: loopbackOnly },
+    { schema: { params }, onRequest: loopbackOnly },
     async (request) => {
       app.enablement.invalidate(request.params.enterprise);
       return { status: 'invalidated', enterprise: request.params.enterprise };
