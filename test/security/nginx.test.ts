@@ -1,0 +1,163 @@
+// Internal endpoints through the real nginx (issue 7 §4). Behind nginx every request arrives from
+// 127.0.0.1, so the services' loopback guards let a proxied request through: the site config in
+// nginx/ is the only wall. Here the real services listen on loopback, the real nginx runs the site's
+// locations in front of them, and raw requests (a raw socket, so that `..`, `%2e`, `%2f`, double
+// slashes and absolute-form targets reach nginx unnormalised, as an attacker would send them) try to
+// reach /internal, /dispatch, /cache, makecallexternal, manager-status, /stats, /metrics, /ready.
+// Skipped only when there is no nginx binary (CI installs it: .ci/run).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorld, type App, type World } from '../fuzz/world.ts';
+
+const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
+const SITE = resolve(import.meta.dirname, '../../nginx');
+let w: World;
+let dir: string;
+let proxy: ChildProcess | undefined;
+let port: number;
+
+const freePort = () =>
+  new Promise<number>((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => ok(p));
+    });
+  });
+
+async function listen(app: App): Promise<number> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return (app.server.address() as { port: number }).port;
+}
+
+/** One HTTP/1.1 exchange over a raw socket: the request line goes out byte for byte. */
+function raw(request: string): Promise<{ status: number; body: string; text: string }> {
+  return new Promise((ok, fail) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d) => (text += d));
+    socket.on('end', () => {
+      const status = Number(/^HTTP\/1\.\d (\d{3})/.exec(text)?.[1] ?? 0);
+      ok({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4), text });
+    });
+    socket.on('error', fail);
+    socket.write(request);
+  });
+}
+
+const req = (method: string, target: string, body = '', headers = '') =>
+  raw(
+    `${method} ${target} HTTP/1.1\r\nHost: pbx.example.com\r\nConnection: close\r\n${headers}` +
+      (body ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : '') +
+      `\r\n${body}`,
+  );
+
+describe.skipIf(!existsSync(NGINX))('internal endpoints are not exposed through the nginx site config', () => {
+  beforeAll(async () => {
+    w = await createWorld();
+    await w.sql`insert into retailcrm_manager_status (enterprise, user_id, code, status, changed_at) values (${w.e1.number}, 18, '151', 'busy', now())`;
+    const intakePort = await listen(w.intake);
+    const retailcrmPort = await listen(w.retailcrm);
+    await listen(w.gateway);
+    await listen(w.asterisk);
+    dir = mkdtempSync(join(tmpdir(), 'fleet-nginx-sec-'));
+    chmodSync(dir, 0o777);
+    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d), { mode: 0o777 });
+    port = await freePort();
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream fleet_call_intake { server 127.0.0.1:${intakePort}; keepalive 4; }
+  upstream fleet_retailcrm { server 127.0.0.1:${retailcrmPort}; keepalive 4; }
+  server {
+    listen 127.0.0.1:${port};
+    include ${SITE}/fleet-proxy.conf;
+    include ${SITE}/fleet-locations.conf;
+  }
+}
+`,
+    );
+    const check = spawnSync(NGINX, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+    proxy = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (await req('GET', '/nothing').then(() => true, () => false)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    proxy?.kill('SIGQUIT');
+    await new Promise((r) => (proxy && proxy.exitCode === null ? proxy.once('exit', r) : r(null)));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await w?.close();
+  });
+
+  it('public paths reach the real services (the control case)', async () => {
+    const start = await req('POST', '/start', JSON.stringify({ Token: w.e1.hostToken, UniqueId: 'ngx.1', CallType: 0, Phone: '375440000001' }));
+    expect(start.status).toBe(200);
+    expect(start.body).toContain('Event queued for processing');
+    const click = await req('GET', '/retailcrm/make-call?clientId=nobody-nobody-nobody&code=151&phone=375291234567');
+    expect(click.status).toBe(401);
+    expect(click.body).toContain('RCRM_UNKNOWN_CLIENT_ID');
+  });
+
+  const m = 'enterprise=401';
+  it.each([
+    ['GET', `/internal/retailcrm/manager-status?${m}`],
+    ['GET', `/Internal/retailcrm/manager-status?${m}`],
+    ['GET', `/%69nternal/retailcrm/manager-status?${m}`],
+    ['GET', `//internal/retailcrm/manager-status?${m}`],
+    ['GET', `/./internal/retailcrm/manager-status?${m}`],
+    ['GET', `/retailcrm/../internal/retailcrm/manager-status?${m}`],
+    ['GET', `/retailcrm/%2e%2e/internal/retailcrm/manager-status?${m}`],
+    ['GET', `/retailcrm/..%2finternal/retailcrm/manager-status?${m}`],
+    ['GET', `/retailcrm/%2e%2e%2finternal/retailcrm/manager-status?${m}`],
+    ['GET', `/retailcrm-admin/../internal/retailcrm/manager-status?${m}`],
+    ['GET', `/retailcrm-admin/..%2F..%2Finternal/retailcrm/manager-status?${m}`],
+    ['GET', `/retailcrm/make-call/../../internal/retailcrm/manager-status?${m}`],
+    ['GET', `/retailcrm/%252e%252e/internal/retailcrm/manager-status?${m}`],
+    ['GET', `/retailcrm\\..\\internal/retailcrm/manager-status?${m}`],
+    ['GET', `/retailcrm/;/../internal/retailcrm/manager-status?${m}`],
+    ['GET', `http://127.0.0.1/internal/retailcrm/manager-status?${m}`],
+    ['GET', `/internal/retailcrm/manager-status%3F${m}`],
+    ['POST', '/internal/retailcrm/call-event'],
+    ['POST', '/telegram/webhook/../../internal/retailcrm/call-event'],
+    ['POST', '/start/../internal/retailcrm/call-event'],
+    ['POST', '/dispatch/call-event'],
+    ['POST', '/start/..%2fdispatch/call-event'],
+    ['POST', '/cache/invalidate/401'],
+    ['GET', '/api/makecallexternal?clientId=x&code=151&phone=375291234567'],
+    ['POST', '/api/makecallexternal'],
+    ['GET', '/retailcrm/../api/makecallexternal?clientId=x'],
+    ['GET', '/stats'],
+    ['GET', '/health'],
+    ['GET', '/ready'],
+    ['GET', '/metrics'],
+    ['GET', '/retailcrm/../metrics'],
+    ['GET', '/integrations/401'],
+  ])('%s %s → refused without reaching an internal handler', async (method, target) => {
+    const res = await req(method, target, method === 'POST' ? JSON.stringify({ enterprise: '401', token: w.e1.hostToken }) : '');
+    expect([400, 403, 404, 405], res.text.slice(0, 300)).toContain(res.status);
+    // What the internal handlers would have answered: the manager status, a call-event report, an
+    // originate reply, stats, metrics, readiness.
+    for (const leak of ['"managers"', '"steps"', 'enterprise_number', '"groupCommit"', '# HELP', '"retailcrm":', '"status":"accepted"', '"database"']) {
+      expect(res.body, `${method} ${target}`).not.toContain(leak);
+    }
+  });
+});
