@@ -33,6 +33,16 @@ export interface TelegramFake {
   pushUpdate(token: string, update: Record<string, unknown>): Record<string, unknown>;
   /** A user deletes a message in the app (later edits get "message to edit not found"). */
   userDeletes(token: string, chatId: number, messageId: number): void;
+  /**
+   * Network trouble on the way in: while on, chat requests (send/edit/delete) are held before the
+   * fake sees them (not recorded, not answered). For a test that kills the sender with requests in
+   * flight that never reached Telegram.
+   */
+  holdRequests(on: boolean): void;
+  /** How many requests are held now. */
+  held(): number;
+  /** Drops the held requests: their connections are cut, Telegram never saw them. */
+  discardHeld(): void;
 }
 
 type Params = Record<string, unknown>;
@@ -52,6 +62,8 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
   for (const b of opts.bots) bots.set(b.token, createBotState({ id: Number(b.token.split(':')[0]), token: b.token, username: b.username }, limits));
   const blocked = new Set<number>();
   const requests: RecordedRequest[] = [];
+  let holding = false;
+  const heldRequests: { drop(): void }[] = [];
 
   const app = Fastify({ logger: opts.logger ?? false });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_r, body, done) =>
@@ -65,6 +77,12 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
     const method = req.params.method;
     const chatId = params.chat_id === undefined ? null : Number(params.chat_id);
     if (!bot) return send(reply, fail(401, 'Unauthorized'));
+    if (holding && CHAT_METHODS.has(method)) {
+      await new Promise<void>((resolve) => heldRequests.push({ drop: resolve }));
+      reply.hijack();
+      reply.raw.destroy();
+      return;
+    }
     const rec: RecordedRequest = { t: now, bot: bot.username, method, chatId, status: 0, violation: false };
     requests.push(rec);
     const answer = await handle(bot, method, params, chatId, now, rec);
@@ -238,6 +256,7 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
     },
     async close() {
       for (const b of bots.values()) for (const w of [...b.waiters]) w();
+      for (const h of heldRequests.splice(0)) h.drop();
       await app.close();
     },
     requests,
@@ -252,6 +271,13 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
       b.updates.push(u);
       for (const w of [...b.waiters]) w();
       return u;
+    },
+    holdRequests(on) {
+      holding = on;
+    },
+    held: () => heldRequests.length,
+    discardHeld() {
+      for (const h of heldRequests.splice(0)) h.drop();
     },
     userDeletes(token, chatId, messageId) {
       const m = botOf(token).chats.get(chatId)?.get(messageId);
