@@ -8,6 +8,7 @@ import callProcessor from './plugins/call-processor.ts';
 import dispatcher from './plugins/dispatcher.ts';
 import hostEventRoutes from './routes/host-events.ts';
 import healthRoutes from './routes/health.ts';
+import journal from './journal/plugin.ts';
 import { UnknownEvent } from './errors.ts';
 import telegram from './telegram/plugin.ts';
 import { telegramOptions } from './telegram/options.ts';
@@ -34,7 +35,9 @@ export interface BuildOptions {
     | 'DISPATCH_TIMEOUT_MS'
     | 'WORKERS'
   > &
-    Partial<TelegramConfig>;
+    Partial<TelegramConfig> &
+    // Without JOURNAL_DIR there is no outage journal (tests); server.ts always has one.
+    Partial<Pick<CallIntakeConfig, 'CALL_STALE_MS' | 'JOURNAL_DIR' | 'JOURNAL_MAX_BYTES' | 'JOURNAL_SEGMENT_BYTES' | 'JOURNAL_FALLBACK_MS' | 'JOURNAL_DRAIN_POLL_MS'>>;
   logger?: FastifyServerOptions['logger'];
   model?: ModelOptions;
 }
@@ -71,7 +74,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const hotSql = opts.hotSql ?? sql;
   await app.register(enterpriseDirectory, { sql: hotSql });
   await app.register(eventStore, { sql: hotSql, windowMs: config.GROUP_COMMIT_WINDOW_MS, maxBatch: config.GROUP_COMMIT_MAX_BATCH });
-  await app.register(callProcessor, { sql, pollMs: config.PROCESSOR_POLL_MS, workers: config.WORKERS, model: opts.model });
+  if (config.JOURNAL_DIR) await app.register(journal, { sql: hotSql, dir: config.JOURNAL_DIR, maxBytes: config.JOURNAL_MAX_BYTES ?? 256 * 1024 * 1024, segmentBytes: config.JOURNAL_SEGMENT_BYTES ?? 8 * 1024 * 1024, fallbackMs: config.JOURNAL_FALLBACK_MS ?? 1000, drainPollMs: config.JOURNAL_DRAIN_POLL_MS ?? 500 });
+  const model = config.CALL_STALE_MS ? { staleCallMs: config.CALL_STALE_MS, ...opts.model } : opts.model;
+  await app.register(callProcessor, { sql, pollMs: config.PROCESSOR_POLL_MS, workers: config.WORKERS, model });
   await app.register(dispatcher, {
     sql,
     gatewayUrl: config.GATEWAY_URL,

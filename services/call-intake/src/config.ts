@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { commonShape, flag, loadConfig, port, positiveInt, z } from '@fleet/config';
+import { resolveSecrets } from '@fleet/secrets';
 
 /** Managers' Telegram (src/telegram): where the Bot API is, how updates arrive, Telegram's limits. */
 export const telegramShape = {
@@ -19,7 +21,10 @@ export const telegramShape = {
   TELEGRAM_POLL_MS: positiveInt(1000),
 };
 
-export type TelegramConfig = z.infer<z.ZodObject<typeof telegramShape>>;
+export type TelegramConfig = z.infer<z.ZodObject<typeof telegramShape>> & {
+  /** AES-256-GCM key of the bot tokens at rest: SECRETS_KEY as @fleet/secrets resolves it. */
+  SECRETS_KEY?: Buffer;
+};
 /** The Telegram settings with every default (for callers that pass none, e.g. tests). */
 export const telegramDefaults = (): TelegramConfig => z.object(telegramShape).parse({});
 
@@ -41,11 +46,29 @@ const shape = {
   DISPATCH_TIMEOUT_MS: positiveInt(3000),
   /** Start the background processor and dispatcher (off in some tests). */
   WORKERS: flag(true),
+  /** A call with no event for this long is closed as ended without a hangup (call model staleCallMs; 4 h). */
+  CALL_STALE_MS: z.coerce.number().int().min(1000).default(4 * 3_600_000),
+  /** Local data of the fleet on this machine; the outage journal defaults to <it>/journal/call-intake. */
+  FLEET_DATA_DIR: z.string().min(1).default('.data'),
+  /** Outage journal (src/journal): one directory per instance, on a local disk. */
+  JOURNAL_DIR: z.string().min(1).optional(),
+  /** Bound on the journal: past it, host events are refused with 503 while PostgreSQL is down. */
+  JOURNAL_MAX_BYTES: positiveInt(256 * 1024 * 1024),
+  JOURNAL_SEGMENT_BYTES: positiveInt(8 * 1024 * 1024),
+  /** A group-commit insert unanswered after this long is journaled instead (hosts give up at 3 s). */
+  JOURNAL_FALLBACK_MS: positiveInt(1000),
+  /** How often the journal checks whether PostgreSQL is back. */
+  JOURNAL_DRAIN_POLL_MS: positiveInt(500),
 };
 
 export type CallIntakeConfig = ReturnType<typeof loadCallIntakeConfig>;
 
-/** Reads and validates call-intake's environment; throws ConfigError naming the bad variable. */
+/**
+ * Reads and validates call-intake's environment; throws ConfigError naming the bad variable.
+ * SECRETS_KEY (bot tokens at rest) resolves like the RetailCRM service's: required, except fixed values
+ * under NODE_ENV=test and the dev-secrets file under FLEET_DEV=1 (@fleet/secrets).
+ */
 export function loadCallIntakeConfig(env: Record<string, string | undefined> = process.env) {
-  return loadConfig(shape, env);
+  const c = { ...loadConfig(shape, env), SECRETS_KEY: resolveSecrets(env).secretsKey };
+  return { ...c, JOURNAL_DIR: resolve(c.JOURNAL_DIR ?? `${c.FLEET_DATA_DIR}/journal/call-intake`) };
 }

@@ -1,6 +1,10 @@
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
 import type { Sql } from '@fleet/db';
+import { withDeadline } from '../journal/outage.ts';
+
+/** A lookup unanswered this long counts as failed (the host gives up at 3 s; the journal needs time too). */
+const LOOKUP_DEADLINE_MS = 1000;
 
 /** What call-intake needs to know about the enterprise behind a host token. */
 export interface EnterpriseRef {
@@ -26,7 +30,8 @@ const MISS = { number: '', active: false, timezone: '' } satisfies EnterpriseRef
  * cannot hammer the database; the NOTIFY of a newly added enterprise clears them too.
  */
 export function createEnterpriseDirectory(sql: Sql): EnterpriseDirectory {
-  const cache = new LRUCache<string, EnterpriseRef>({ max: 50_000, ttl: 60_000 });
+  // Expired entries stay (noDeleteOnStaleGet) so that they can answer while PostgreSQL is down.
+  const cache = new LRUCache<string, EnterpriseRef>({ max: 50_000, ttl: 60_000, noDeleteOnStaleGet: true });
   const inflight = new Map<string, Promise<EnterpriseRef>>();
   const dir: EnterpriseDirectory = {
     listening: false,
@@ -44,8 +49,14 @@ export function createEnterpriseDirectory(sql: Sql): EnterpriseDirectory {
     },
   };
   async function load(token: string): Promise<EnterpriseRef> {
-    const [row] = await sql<EnterpriseRef[]>`
-      select number, active, timezone from enterprises where host_token = ${token}`;
+    let row: EnterpriseRef | undefined;
+    try {
+      [row] = await withDeadline(sql<EnterpriseRef[]>`select number, active, timezone from enterprises where host_token = ${token}`, LOOKUP_DEADLINE_MS);
+    } catch (err) {
+      const stale = cache.get(token, { allowStale: true });
+      if (stale) return stale; // the outage journal takes the event; a stale answer beats a lost one
+      throw err;
+    }
     const ref = row ?? MISS;
     cache.set(token, ref, row ? {} : { ttl: 5_000 });
     return ref;

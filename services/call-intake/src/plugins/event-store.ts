@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Sql } from '@fleet/db';
 import type { HostEventType } from '@fleet/asterisk-events';
+import { isOutage, withDeadline } from '../journal/outage.ts';
 
 export interface IncomingEvent {
   enterprise: string;
@@ -13,8 +14,18 @@ export interface IncomingEvent {
 }
 
 export interface StoreResult {
-  /** call_events.id, or null when this exact event was already stored (a retransmission). */
+  /** call_events.id, or null when this exact event was already stored (a retransmission) or journaled. */
   id: number | null;
+  /** True when the event was kept in the local journal (PostgreSQL down), to be drained later. */
+  journaled?: boolean;
+}
+
+/** Where events go while PostgreSQL cannot take them (src/journal). */
+export interface EventFallback {
+  /** True while events must go to the fallback (so that none overtakes an event kept there). */
+  engaged(): boolean;
+  /** Keeps the events durably; one settled result per event, in order. */
+  keep(evs: IncomingEvent[], cause?: unknown): Promise<PromiseSettledResult<void>[]>;
 }
 
 export interface EventStore {
@@ -23,6 +34,13 @@ export interface EventStore {
   /** Listener called with the enterprises of each committed batch (to wake the processor). */
   onCommit(fn: (enterprises: Set<string>) => void): void;
   stats: { batches: number; events: number; duplicates: number; maxBatch: number };
+  /**
+   * Sends batches to `fb` while it is engaged, and engages it when an insert fails for an outage or
+   * is unanswered after `deadlineMs` (the events are then kept there; a late commit is deduplicated).
+   */
+  useFallback(fb: EventFallback, deadlineMs: number): void;
+  /** Tells the commit listeners about rows committed elsewhere (the journal's drain). */
+  committed(enterprises: Set<string>): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +62,7 @@ export function createEventStore(sql: Sql, opts: { windowMs: number; maxBatch: n
   let flushing: Promise<void> | null = null;
   const listeners: ((e: Set<string>) => void)[] = [];
   const stats = { batches: 0, events: 0, duplicates: 0, maxBatch: 0 };
+  let fallback: { fb: EventFallback; deadlineMs: number } | null = null;
 
   function schedule() {
     if (flushing || timer) return;
@@ -67,9 +86,16 @@ export function createEventStore(sql: Sql, opts: { windowMs: number; maxBatch: n
     }
   }
 
+  async function divert(batch: Pending[], fb: EventFallback, cause?: unknown): Promise<void> {
+    const results = await fb.keep(batch.map((p) => p.ev), cause);
+    results.forEach((r, i) => (r.status === 'fulfilled' ? batch[i]!.resolve({ id: null, journaled: true }) : batch[i]!.reject(r.reason)));
+  }
+
   async function write(batch: Pending[]): Promise<void> {
+    // Batches are written one at a time, so checking here keeps arrival order across the switch.
+    if (fallback?.fb.engaged()) return divert(batch, fallback.fb);
     try {
-      const rows = await sql<{ id: string; idempotency_key: string; enterprise: string }[]>`
+      const insert = sql<{ id: string; idempotency_key: string; enterprise: string }[]>`
         insert into call_events (enterprise, event_type, unique_id, idempotency_key, body, received_at)
         select * from unnest(
           ${batch.map((p) => p.ev.enterprise)}::text[],
@@ -80,6 +106,7 @@ export function createEventStore(sql: Sql, opts: { windowMs: number; maxBatch: n
           ${batch.map((p) => new Date(p.ev.receivedAt).toISOString())}::timestamptz[])
         on conflict (enterprise, idempotency_key) do nothing
         returning id, idempotency_key, enterprise`;
+      const rows = await (fallback ? withDeadline(insert, fallback.deadlineMs) : insert);
       const ids = new Map(rows.map((r) => [`${r.enterprise}\n${r.idempotency_key}`, Number(r.id)]));
       stats.batches++;
       stats.events += batch.length;
@@ -96,6 +123,7 @@ export function createEventStore(sql: Sql, opts: { windowMs: number; maxBatch: n
         for (const fn of listeners) fn(touched);
       }
     } catch (err) {
+      if (fallback && isOutage(err)) return divert(batch, fallback.fb, err);
       for (const p of batch) p.reject(err);
     }
   }
@@ -103,6 +131,8 @@ export function createEventStore(sql: Sql, opts: { windowMs: number; maxBatch: n
   return {
     stats,
     onCommit: (fn) => void listeners.push(fn),
+    useFallback: (fb, deadlineMs) => void (fallback = { fb, deadlineMs }),
+    committed: (enterprises) => listeners.forEach((fn) => fn(enterprises)),
     append(ev) {
       return new Promise<StoreResult>((resolve, reject) => {
         queue.push({ ev, resolve, reject });

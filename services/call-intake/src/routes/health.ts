@@ -5,8 +5,18 @@ import { pingDatabase, type Sql } from '@fleet/db';
 export default async function healthRoutes(app: FastifyInstance, opts: { sql: Sql }) {
   app.get('/health', async (_req, reply) => {
     const database = await pingDatabase(opts.sql);
-    reply.code(database ? 200 : 503);
-    return { status: database ? 'ok' : 'degraded', service: 'call-intake', database, listen: app.directory.listening };
+    // With the outage journal, events are still acknowledged while the database is down, unless it is full.
+    const journal = app.journal?.status();
+    const accepting = journal ? !journal.full : database;
+    reply.code(accepting ? 200 : 503);
+    return {
+      status: database ? 'ok' : 'degraded',
+      service: 'call-intake',
+      database,
+      listen: app.directory.listening,
+      ...(journal ? { journal } : {}),
+      ...(journal?.reason ? { reason: journal.reason } : {}),
+    };
   });
 
   app.get('/stats', async () => {

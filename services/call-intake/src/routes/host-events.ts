@@ -7,6 +7,7 @@ import {
   type HostEventType,
 } from '@fleet/asterisk-events';
 import { InactiveEnterprise, InvalidEvent, MalformedBody, MissingToken, StorageUnavailable, UnknownToken } from '../errors.ts';
+import { journalUnresolved } from '../journal/plugin.ts';
 
 const ACCEPTED = { status: 'ok', message: 'Event queued for processing' } as const;
 
@@ -31,7 +32,11 @@ export default async function hostEventRoutes(app: FastifyInstance, opts: { body
         enterprise = await app.directory.byToken(token);
       } catch (err) {
         req.log.error({ err }, 'token lookup failed');
-        throw new StorageUnavailable();
+        // PostgreSQL down and the token not cached: journaled unresolved, resolved (or refused) at drain.
+        const valid = validateHostBody(type, body);
+        if (!valid.ok) throw new InvalidEvent(valid.reason);
+        await journalUnresolved(app, { type, body, token, receivedAt }, err);
+        return ACCEPTED;
       }
       if (!enterprise) throw new UnknownToken();
       if (!enterprise.active) throw new InactiveEnterprise(enterprise.number);
@@ -74,6 +79,6 @@ async function store(
     log.debug({ enterprise: ev.enterprise, uniqueId, event: ev.type, eventId: id, duplicate: id === null }, 'event stored');
   } catch (err) {
     log.error({ err, enterprise: ev.enterprise, uniqueId }, 'event not stored');
-    throw new StorageUnavailable();
+    throw (err as { code?: string }).code === 'INTAKE_JOURNAL_FULL' ? err : new StorageUnavailable();
   }
 }
