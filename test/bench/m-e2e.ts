@@ -1,0 +1,114 @@
+// Measurement 3 (and the gateway's and retailcrm's RSS for 7): a host's POST /dial → the popup
+// (telephony/call/event) received by the strict RetailCRM fake, through call-intake → gateway →
+// retailcrm as separate processes, at fixed call rates (open loop). Both stamps are taken in this
+// process with one clock: the send time at the generator, the receive time when the fake stores the
+// event (its `events` array is observed, so the stamp is sub-millisecond, not the fake's Date.now()).
+import { createSql, createTestDatabase } from '@fleet/db';
+import { createRetailCrmFake } from '@fleet/retailcrm-fake';
+import { fleetServices } from '../../packages/cli/src/fleet-services.ts';
+import { freePort } from '../e2e/harness.ts';
+import { cpuSeconds, dist, keepAliveAgent, now, openLoop, postJson, rssSampler, Services, sleep, type Dist } from './lib.ts';
+
+// 50 enterprises, each with its own API key: 500 calls/s is 10/s per key, under RetailCRM's 40/s.
+const ENTERPRISES = 50;
+
+export interface EndToEndRate {
+  rate: number;
+  seconds: number;
+  accepted: number;
+  delivered: number;
+  /** Host POST → 200 from call-intake (intended send time → answer). */
+  intake: Dist;
+  /** Host POST (intended send time) → call/event stored by the fake. */
+  endToEnd: Dist;
+  cpuSecondsPerService: Record<string, number>;
+}
+export interface EndToEndResult {
+  rates: EndToEndRate[];
+  rssMb: Record<string, number>;
+  errors: string[];
+}
+
+export async function benchEndToEnd(o: { rates: number[]; seconds: number; profile?: boolean }): Promise<EndToEndResult> {
+  const db = await createTestDatabase();
+  const sql = createSql(db.url, { max: 2 });
+  const keys = Array.from({ length: ENTERPRISES }, (_, i) => ({ key: `bench-crm-key-${String(i).padStart(4, '0')}-0123456789` }));
+  const crm = createRetailCrmFake({ apiKeys: keys, users: [{ id: 18, active: true }] });
+  const crmUrl = await crm.listen(0);
+  // When the fake stores a call/event, stamp it (first event of each call).
+  const received = new Map<string, number>();
+  const events = crm.state.events;
+  events.push = (...items) => {
+    const t = now();
+    for (const it of items) if (it.event.callExternalId && !received.has(it.event.callExternalId)) received.set(it.event.callExternalId, t);
+    return Array.prototype.push.apply(events, items);
+  };
+  const rows = keys.map(({ key }, i) => ({
+    number: String(60000 + i),
+    name: `bench ${i}`,
+    host_token: `e2e-token-${i}`,
+    timezone: 'Europe/Minsk',
+    integrations_config: { retailcrm: { enabled: true, domain: crmUrl, api_key: key, client_id: `client-${i}`, user_extensions: { '18': '151' } } },
+  }));
+  for (const r of rows) {
+    await sql`insert into enterprises (number, name, host_token, timezone, integrations_config)
+              values (${r.number}, ${r.name}, ${r.host_token}, ${r.timezone}, ${sql.json(r.integrations_config)})`;
+  }
+  const ports = { callIntake: await freePort(), gateway: await freePort(), retailcrm: await freePort() };
+  const svc = new Services(process.env.BENCH_PROFILE_DIR);
+  const pids: Record<string, number> = {};
+  const agent = keepAliveAgent(1024);
+  try {
+    const specs = fleetServices(db.url, ports, { LOG_LEVEL: 'warn', FLEET_DATA_DIR: `${process.env.BENCH_TMP}/e2e` });
+    for (const spec of specs) {
+      const env = spec.name === 'retailcrm' ? { ...spec.env, NODE_ENV: 'test' } : spec.env;
+      pids[spec.name] = await svc.start({ ...spec, env }, o.profile ?? false);
+    }
+    const rss = rssSampler(pids);
+    const out: EndToEndRate[] = [];
+    let seq = 0;
+    const dial = (call: number) =>
+      JSON.stringify({
+        Token: `e2e-token-${call % ENTERPRISES}`, UniqueId: `1900000000.${call}`, CallType: 0, Phone: '375440000001',
+        Extensions: ['150', '151', '152'], Trunk: '0001363', ExtTrunk: '', ExtPhone: '375440000001',
+      });
+    // Warm-up: a few calls per enterprise (JIT, connection pools, the gateway's cache, the CRM client).
+    const warm = await openLoop(100, 2, () => postJson(agent, ports.callIntake, '/dial', dial(++seq)).then((s) => s === 200));
+    const warmIds = Array.from({ length: warm.sent }, (_, i) => `1900000000.${i + 1}`);
+    for (let w = 0; w < 100 && warmIds.some((id) => !received.has(id)); w++) await sleep(100);
+    for (const rate of o.rates) {
+      const sent = new Map<string, number>();
+      const intakeLat: number[] = [];
+      const cpu0 = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p)]));
+      const first = seq + 1;
+      const res = await openLoop(rate, o.seconds, async (_i, intended) => {
+        const call = ++seq;
+        sent.set(`1900000000.${call}`, intended);
+        const st = await postJson(agent, ports.callIntake, '/dial', dial(call));
+        intakeLat.push(now() - intended);
+        return st === 200;
+      });
+      const ids = Array.from({ length: seq - first + 1 }, (_, k) => `1900000000.${first + k}`);
+      for (let w = 0; w < 300 && ids.some((id) => !received.has(id)); w++) await sleep(100);
+      const lat = ids.filter((id) => received.has(id)).map((id) => received.get(id)! - sent.get(id)!);
+      out.push({
+        rate,
+        seconds: o.seconds,
+        accepted: res.ok,
+        delivered: lat.length,
+        intake: dist(intakeLat),
+        endToEnd: dist(lat),
+        cpuSecondsPerService: Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p) - cpu0[n]!])),
+      });
+      await sleep(1000);
+    }
+    const rejected = crm.state.rejections.slice(0, 3).map((r) => `${r.status} ${r.reason} ${r.errorMsg}`);
+    return { rates: out, rssMb: rss.stop(), errors: [...svc.errors.slice(0, 5), ...rejected] };
+  } finally {
+    agent.destroy();
+    await svc.stop();
+    await crm.close();
+    await sql.end();
+    await db.drop();
+  }
+}
