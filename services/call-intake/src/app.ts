@@ -8,6 +8,7 @@ import callProcessor from './plugins/call-processor.ts';
 import dispatcher from './plugins/dispatcher.ts';
 import hostEventRoutes from './routes/host-events.ts';
 import healthRoutes from './routes/health.ts';
+import readyRoutes from './routes/ready.ts';
 import journal from './journal/plugin.ts';
 import { UnknownEvent } from './errors.ts';
 import telegram from './telegram/plugin.ts';
@@ -61,7 +62,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: err.code, reason: err.message, url: req.url }, 'request rejected');
-    reply.code(status).send({ status: 'error', code: err.code ?? 'INTAKE_ERROR', message: err.message });
+    // A 5xx says nothing of its cause: database errors quote SQL and the caller's input.
+    const ours = status < 500 || (err.code ?? '').startsWith('INTAKE_');
+    reply.code(status).send({ status: 'error', code: ours ? (err.code ?? 'INTAKE_ERROR') : 'INTAKE_INTERNAL', message: ours ? err.message : 'internal error' });
   });
   app.setNotFoundHandler((req, reply) => {
     const err = new UnknownEvent(`${req.method} ${req.url.split('?')[0]}`);
@@ -86,6 +89,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
   await app.register(telegram, telegramOptions(sql, config));
   await app.register(healthRoutes, { sql });
+  await app.register(readyRoutes, { sql, hotSql });
   await app.register(hostEventRoutes, { bodyLimit: config.BODY_LIMIT_BYTES });
   return app;
 }

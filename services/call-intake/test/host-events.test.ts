@@ -123,3 +123,12 @@ describe('POST /<event>', () => {
     expect(res.json()).toMatchObject({ status: 'ok', database: true });
   });
 });
+
+describe('what a rejection says', () => {
+  it('never echoes the body of malformed JSON (a form-encoded Token would leak)', async () => {
+    const res = await app.inject({ method: 'POST', url: '/dial', payload: 'Token=SECRET-TOKEN-99&UniqueId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('INTAKE_MALFORMED_BODY');
+    expect(res.body).not.toMatch(/SECR|Token=|N-99/);
+  });
+});

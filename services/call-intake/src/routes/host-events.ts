@@ -55,7 +55,10 @@ function parseBody(raw: unknown): Record<string, unknown> {
   try {
     body = JSON.parse(text);
   } catch (err) {
-    throw new MalformedBody((err as Error).message.slice(0, 120));
+    // JSON.parse's message quotes the text around the error, which may be part of the host token
+    // (a form-encoded `Token=…` post): only the position goes back, and to the log.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new MalformedBody(at ? `syntax error at position ${at}` : 'syntax error');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new MalformedBody('not a JSON object');
   return body as Record<string, unknown>;
