@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '@fleet/config';
 import type { Sql } from '@fleet/db';
 
+export { readyReport, within, OUTBOX_LAG_WARN_SEC, type ReadyCheck, type ReadyReport } from './readiness.ts';
+
 /** What a service's boot function hands to runService. */
 export interface ServiceProcess {
   app: FastifyInstance;

@@ -71,6 +71,9 @@ export function renderCard(stage: CardStage, call: CardCall, ctx: RenderContext)
   return { text: build(stage, call, { ...ctx, clientName: null, recordingUrl: null }, 0).slice(0, MAX_TEXT), disableNotification };
 }
 
+/** Last line of the final message of a call closed without its hangup (issue 7 §6). */
+export const TIMEOUT_LINE = '⚠️ Закрыт без сигнала отбоя: hangup от АТС не пришёл';
+
 function build(stage: CardStage, call: CardCall, ctx: RenderContext, limit: number): string {
   const dir = call.kind === 'internal' ? 'internal' : call.direction;
   const title =
@@ -99,6 +102,8 @@ function build(stage: CardStage, call: CardCall, ctx: RenderContext, limit: numb
     const url = safeUrl(ctx.recordingUrl);
     if (url) lines.push(`🎧 <a href="${escapeHtml(url)}">Запись разговора</a>`);
     if (call.recovered) lines.push(RECOVERED_LINE);
+    // The sweeper closed it (call model staleCallMs, CALL_STALE_MS): the PBX never sent the final hangup.
+    if (call.closedByTimeout) lines.push(TIMEOUT_LINE);
   }
   return lines.join('\n');
 }

@@ -11,6 +11,7 @@ import { corePlugin } from './plugins/core.ts';
 import { enterpriseHostsPlugin } from './plugins/enterprise-hosts.ts';
 import { originateRecordsPlugin } from './plugins/originate-records.ts';
 import healthRoutes from './routes/health.ts';
+import readyRoutes from './routes/ready.ts';
 import makeCallExternalRoutes from './routes/makecallexternal.ts';
 import { metricsPlugin, openapiPlugin } from '@fleet/metrics';
 import { registerAsteriskMetrics } from './metrics.ts';
@@ -51,6 +52,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(recoveryPlugin);
   registerAsteriskMetrics(app);
   await app.register(healthRoutes);
+  await app.register(readyRoutes);
   await app.register(makeCallExternalRoutes);
   return app;
 }

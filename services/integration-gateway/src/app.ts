@@ -10,6 +10,7 @@ import { deliveryPlugin } from './plugins/delivery.ts';
 import { enablementCachePlugin } from './plugins/enablement-cache.ts';
 import dispatchRoutes from './routes/dispatch.ts';
 import healthRoutes from './routes/health.ts';
+import readyRoutes from './routes/ready.ts';
 import integrationRoutes from './routes/integrations.ts';
 import statsRoutes from './routes/stats.ts';
 import { metricsPlugin, openapiPlugin } from '@fleet/metrics';
@@ -46,6 +47,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(dispatchRoutes);
   await app.register(integrationRoutes);
   await app.register(healthRoutes);
+  await app.register(readyRoutes);
   await app.register(statsRoutes);
   return app;
 }

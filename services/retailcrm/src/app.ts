@@ -14,6 +14,7 @@ import { integrationLogsPlugin } from './plugins/integration-logs.ts';
 import { stepsPlugin } from './plugins/steps.ts';
 import callEventRoutes from './routes/call-event.ts';
 import healthRoutes from './routes/health.ts';
+import readyRoutes from './routes/ready.ts';
 import callbackRoutes from './callbacks/plugin.ts';
 import adminRoutes from './routes/admin.ts';
 import { metricsPlugin, openapiPlugin } from '@fleet/metrics';
@@ -60,6 +61,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(stepsPlugin);
   await app.register(integrationLogsPlugin);
   await app.register(healthRoutes);
+  await app.register(readyRoutes);
   await app.register(callEventRoutes);
   await app.register(callbackRoutes);
   await app.register(adminRoutes);
