@@ -124,6 +124,12 @@ export function createEventStore(sql: Sql, opts: { windowMs: number; maxBatch: n
       }
     } catch (err) {
       if (fallback && isOutage(err)) return divert(batch, fallback.fb, err);
+      if (batch.length > 1 && !isOutage(err)) {
+        // One row the database refuses (a constraint, a value it cannot store) must not fail the
+        // other hosts' events of the batch: write them one by one, in order; only that row fails.
+        for (const p of batch) await write([p]);
+        return;
+      }
       for (const p of batch) p.reject(err);
     }
   }
