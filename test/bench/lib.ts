@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
+import { secretsEnv } from '../../packages/cli/src/fleet-services.ts';
 import { Supervisor, type ServiceSpec } from '../../packages/cli/src/supervisor.ts';
 
 /** Wall clock with sub-millisecond resolution (epoch ms), comparable across modules of this process. */
@@ -134,17 +135,26 @@ export function rssSampler(pids: Record<string, number>) {
 export class Services {
   readonly supervisor: Supervisor;
   readonly errors: string[] = [];
+  /** Last lines of each service's output (shown when one fails to start). */
+  readonly tail: Record<string, string[]> = {};
   constructor(private readonly profileDir?: string) {
     this.supervisor = new Supervisor({
       onLine: (name, line) => {
+        (this.tail[name] ??= []).push(line.slice(0, 300));
+        if (this.tail[name]!.length > 15) this.tail[name]!.shift();
         if (/"level":(50|60)/.test(line) && this.errors.length < 20) this.errors.push(`${name} | ${line.slice(0, 400)}`);
       },
     });
   }
   async start(spec: ServiceSpec, profile = false): Promise<number> {
-    const env = { ...spec.env };
+    // JWT_SECRET / SECRETS_KEY as `pnpm start` makes them: development values generated under the run's temp dir.
+    const env = { ...secretsEnv({ ...process.env, FLEET_DATA_DIR: process.env.BENCH_TMP }).vars, ...spec.env };
     if (profile && this.profileDir) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${this.profileDir} --cpu-prof-name=${spec.name}-${Date.now()}.cpuprofile`.trim();
-    await this.supervisor.start({ ...spec, env }, 60_000);
+    try {
+      await this.supervisor.start({ ...spec, env }, 60_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${(this.tail[spec.name] ?? []).join('\n')}`);
+    }
     return this.pid(spec.name);
   }
   pid(name: string): number {

@@ -22,6 +22,8 @@ export interface EndToEndRate {
   /** Host POST (intended send time) → call/event stored by the fake. */
   endToEnd: Dist;
   cpuSecondsPerService: Record<string, number>;
+  /** Where the time goes: ms after call-intake stored the dial (database clock), p50 / p99. */
+  stages: Record<string, [number, number]>;
 }
 export interface EndToEndResult {
   rates: EndToEndRate[];
@@ -29,7 +31,8 @@ export interface EndToEndResult {
   errors: string[];
 }
 
-export async function benchEndToEnd(o: { rates: number[]; seconds: number; profile?: boolean }): Promise<EndToEndResult> {
+/** `inspect` (diagnosis) runs against the database after the load, before it is dropped. */
+export async function benchEndToEnd(o: { rates: number[]; seconds: number; profile?: boolean; inspect?: (sql: ReturnType<typeof createSql>) => Promise<void> }): Promise<EndToEndResult> {
   const db = await createTestDatabase();
   const sql = createSql(db.url, { max: 2 });
   const keys = Array.from({ length: ENTERPRISES }, (_, i) => ({ key: `bench-crm-key-${String(i).padStart(4, '0')}-0123456789` }));
@@ -90,6 +93,19 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; profi
       });
       const ids = Array.from({ length: seq - first + 1 }, (_, k) => `1900000000.${first + k}`);
       for (let w = 0; w < 300 && ids.some((id) => !received.has(id)); w++) await sleep(100);
+      const st = await sql<Record<string, number>[]>`
+        select extract(epoch from (e.processed_at - e.received_at)) * 1000 as processed,
+               extract(epoch from (o.delivered_at - e.received_at)) * 1000 as dispatched,
+               extract(epoch from (g.created_at - e.received_at)) * 1000 as gateway_stored,
+               extract(epoch from (g.delivered_at - e.received_at)) * 1000 as crm_delivered
+        from call_events e join intake_outbox o on o.call_id = e.unique_id and o.event_type = 'dial'
+             join gateway_deliveries g on g.call_id = e.unique_id and g.event_type = 'dial'
+        where e.event_type = 'dial' and e.unique_id = any(${ids})`;
+      const stages: Record<string, [number, number]> = {};
+      for (const k of ['processed', 'dispatched', 'gateway_stored', 'crm_delivered']) {
+        const d = dist(st.map((row) => Number(row[k])).filter(Number.isFinite));
+        stages[k] = [d.p50, d.p99];
+      }
       const lat = ids.filter((id) => received.has(id)).map((id) => received.get(id)! - sent.get(id)!);
       out.push({
         rate,
@@ -98,10 +114,12 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; profi
         delivered: lat.length,
         intake: dist(intakeLat),
         endToEnd: dist(lat),
+        stages,
         cpuSecondsPerService: Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p) - cpu0[n]!])),
       });
       await sleep(1000);
     }
+    await o.inspect?.(sql);
     const rejected = crm.state.rejections.slice(0, 3).map((r) => `${r.status} ${r.reason} ${r.errorMsg}`);
     return { rates: out, rssMb: rss.stop(), errors: [...svc.errors.slice(0, 5), ...rejected] };
   } finally {

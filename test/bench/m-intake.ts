@@ -21,6 +21,8 @@ export interface IntakeResult {
   connections: number;
   seconds: number;
   bare: ClosedLoop;
+  /** Peak RSS of the bare Fastify process under the same load: the floor of Node + tsx + Fastify. */
+  bareRssMb: number;
   intake: ClosedLoop & { cpuMsPerEvent: number; meanBatch: number; drainPerSecond: number };
   ratio: number;
   rates: (OpenLoopResult & { rssMb: number })[];
@@ -115,8 +117,10 @@ export async function benchIntake(o: { seconds: number; rateSeconds: number; rat
   try {
     // Baseline first: a bare Fastify process.
     const barePort = await freePort();
-    await svc.start({ name: 'bare-fastify', entry: 'test/bench/bare-fastify.ts', healthUrl: `http://127.0.0.1:${barePort}/health`, env: { BARE_PORT: String(barePort) } });
+    const barePid = await svc.start({ name: 'bare-fastify', entry: 'test/bench/bare-fastify.ts', healthUrl: `http://127.0.0.1:${barePort}/health`, env: { BARE_PORT: String(barePort) } });
+    const bareRss = rssSampler({ bare: barePid });
     const bare = await cannon(barePort, o.connections, o.seconds, { n: 0 });
+    const bareRssMb = bareRss.stop().bare!;
     await svc.supervisor.stopService('bare-fastify');
 
     // call-intake, durable group commit, same settings.
@@ -127,7 +131,8 @@ export async function benchIntake(o: { seconds: number; rateSeconds: number; rat
     const cpuMsPerEvent = ((cpuSeconds(w.pid) - cpu0) * 1000) / Math.max(1, closed.rps * o.seconds);
     const stats = (await (await fetch(`http://127.0.0.1:${w.port}/stats`)).json()) as { groupCommit: { batches: number; events: number } };
     const backlog = await w.unprocessed();
-    const drainMs = await w.drain(120_000);
+    const drainMs = await w.drain(30_000);
+    const drained = backlog - (await w.unprocessed());
     const peak = rss.stop()['call-intake']!;
     await w.close();
 
@@ -151,7 +156,8 @@ export async function benchIntake(o: { seconds: number; rateSeconds: number; rat
       connections: o.connections,
       seconds: o.seconds,
       bare,
-      intake: { ...closed, cpuMsPerEvent, meanBatch: stats.groupCommit.events / Math.max(1, stats.groupCommit.batches), drainPerSecond: backlog / Math.max(0.001, drainMs / 1000) },
+      bareRssMb,
+      intake: { ...closed, cpuMsPerEvent, meanBatch: stats.groupCommit.events / Math.max(1, stats.groupCommit.batches), drainPerSecond: drained / Math.max(0.001, drainMs / 1000) },
       ratio: closed.rps / bare.rps,
       rates,
       rssMb: Math.max(peak, ...rates.map((r) => r.rssMb)),

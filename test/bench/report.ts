@@ -1,7 +1,8 @@
 // BENCHMARKS.md from the numbers of one `pnpm bench` run: the machine, the table with the targets
 // and whether each holds, the details of each measurement, and what bounds the misses (analysis.md).
 import { readFileSync } from 'node:fs';
-import { ms, type Machine } from './lib.ts';
+import { ms, type Dist, type Machine } from './lib.ts';
+import type { SshResult } from './m-ssh.ts';
 import type { IntakeResult } from './m-intake.ts';
 import type { EndToEndResult } from './m-e2e.ts';
 import type { ConfigResult } from './m-config.ts';
@@ -22,9 +23,11 @@ export interface Results {
   click?: ClickResult;
   telegram?: TelegramResult;
   growth?: GrowthRow[];
+  ssh?: SshResult;
+  commit?: { temp: Dist; durable: Dist };
 }
 
-const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**holds**' : '**missed**');
+const verdict = (ok: boolean | undefined) => (ok === undefined ? '—' : ok ? '**holds**' : '**missed**');
 const mb = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(0)} MB`);
 const n0 = (x: number) => x.toFixed(0);
 
@@ -68,6 +71,7 @@ export function report(r: Results): string {
     if (v !== undefined && (!rss[name] || v > rss[name]!.v)) rss[name] = { v, load };
   };
   take('call-intake', i?.rssMb, 'loads 1–2');
+  if (i) rows.push(`| 7'. peak RSS of a bare Fastify process under tsx (load 1): the floor | ${mb(i.bareRssMb)} | (context) | |`);
   for (const [k, v] of Object.entries(r.e2e?.rssMb ?? {})) take(k, v, 'load 3 (500 calls/s)');
   for (const [k, v] of Object.entries(r.click?.rssMb ?? {})) take(k, v, 'load 5');
   for (const [name, { v, load }] of Object.entries(rss)) row(`7. peak RSS of ${name} (${load})`, mb(v), '≤ 150 MB', v <= 150);
@@ -94,6 +98,7 @@ export function report(r: Results): string {
       ? '- The machine was quiet: no other test or benchmark run was seen before or during this run.'
       : `- **The machine was NOT quiet**: other runs were seen (${r.busyBefore.length} processes before, ${r.busyDuring.length} during), e.g. \`${[...r.busyBefore, ...r.busyDuring][0]}\`. Their CPU use skews the numbers (2 cores shared).`,
   );
+  if (r.commit) out.push(`- One durable single-row commit (autocommit INSERT, fsync'd WAL): p50 ${ms(r.commit.durable.p50)}, p99 ${ms(r.commit.durable.p99)}; into a temporary table (no WAL flush): p50 ${ms(r.commit.temp.p50)}. Every stage of the chain that commits pays the first.`);
   out.push('- Everything shares those cores: the load generator (this process), PostgreSQL, the services under test and any other service of the measurement.', '');
   out.push('## Results', '');
   out.push('| measurement | measured | target | verdict |', '|---|---|---|---|', ...rows, '');
@@ -140,10 +145,19 @@ export function report(r: Results): string {
       ),
       '',
     );
+    out.push('Where the time goes (database clock, ms after call-intake stored the dial; p50 / p99): ' + r.e2e.rates.map((x) => `${x.rate}/s: ` + Object.entries(x.stages).map(([k, [a, b]]) => `${k} ${n0(a)} / ${n0(b)}`).join(', ')).join('; ') + '.', '');
     if (r.e2e.errors.length) out.push('Errors seen:', '', ...r.e2e.errors.map((e) => `- \`${e.slice(0, 200)}\``), '');
   }
   if (r.config) out.push('### 4. Configuration change', '', `Two gateway processes on one database; ${r.config.changes} UPDATEs of \`integrations_config\` toggling RetailCRM for one of 20 enterprises; each gateway polled (GET /integrations/:n, ~1 ms apart) until it answers the new value. p50 ${ms(r.config.bothGateways.p50)}, p99 ${ms(r.config.bothGateways.p99)}, max ${ms(r.config.bothGateways.max)} (the time includes the UPDATE's own commit).`, '');
   if (r.click) out.push('### 5. Click to call', '', `${r.click.clicks} clicks, one after another, each on a new number: the RetailCRM fake calls the module's makeCallUrl → retailcrm (process) → asterisk (process) → a real OpenSSH sshd on loopback running the asterisk stand-in of services/asterisk/test/sshd.ts, which stamps its start. Click → originate started: p50 ${ms(r.click.toHost.p50)}, p99 ${ms(r.click.toHost.p99)}, max ${ms(r.click.toHost.max)}; click → 200 to RetailCRM: p50 ${ms(r.click.toReply.p50)}, p99 ${ms(r.click.toReply.p99)}.`, '');
+  if (r.ssh) {
+    const s = r.ssh;
+    out.push('### 5b. SSH transport (diagnosis of 5)', '', `${s.n} commands one after another on one warm connection to the same sshd (node-ssh, as packages/asterisk-host uses it):`, '', '| transport | \`true\` p50 / p99 | asterisk stand-in p50 / p99 |', '|---|---|---|',
+      `| exec channel per command (node-ssh execCommand, today) | ${ms(s.execTrue.p50)} / ${ms(s.execTrue.p99)} | ${ms(s.execStandIn.p50)} / ${ms(s.execStandIn.p99)} |`,
+      `| one long-lived \`sh\` channel, commands framed by a random end marker | ${ms(s.shellTrue.p50)} / ${ms(s.shellTrue.p99)} | ${ms(s.shellStandIn.p50)} / ${ms(s.shellStandIn.p99)} |`,
+      `| exec channel per command, client socket TCP_NODELAY | ${ms(s.noDelayExecTrue.p50)} / ${ms(s.noDelayExecTrue.p99)} | ${ms(s.noDelayExecStandIn.p50)} / ${ms(s.noDelayExecStandIn.p99)} |`,
+      `| one long-lived \`sh\` channel + TCP_NODELAY | | ${ms(s.noDelayShellStandIn.p50)} / ${ms(s.noDelayShellStandIn.p99)} |`, '');
+  }
   if (r.telegram) {
     const t = r.telegram;
     out.push('### 6. Telegram burst', '', `${t.calls} calls (scenario 2-3) posted within ${t.postedS.toFixed(1)} s for one bot and ${t.chats} private chats; requests at the fake: ${Object.entries(t.requests).map(([s, c]) => `${s}: ${c}`).join(', ')}. Last request after ${t.totalS.toFixed(2)} s; the limit-implied minimum (one final per call per chat at the bot and chat limits, not before the last call) is ${t.minimumS.toFixed(2)} s. **Scaled limits** (as services/call-intake/test/telegram-burst.test.ts): bot 50/s instead of 30/s, private chat 20/s with a burst of 3 instead of ~1/s — at the real limits the same burst needs ≥ 300 s (one message per second per chat), which this run cannot afford; the bot limit binds in both, and the ratio is what compares. The fleet keeps 5 % slack under each limit, so ×1.05–1.07 is the best possible.`, '');

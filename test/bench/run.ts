@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSql, prepareTemplate, startEmbeddedPostgres, TEST_SERVER_ENV } from '@fleet/db';
 import { freePort } from '../e2e/harness.ts';
-import { machine, otherRuns } from './lib.ts';
+import { dist, machine, otherRuns } from './lib.ts';
 import { report, type Results } from './report.ts';
 
 const { values } = parseArgs({
@@ -37,6 +37,22 @@ await prepareTemplate(serverUrl);
 process.env[TEST_SERVER_ENV] = serverUrl;
 const probe = createSql(serverUrl, { max: 1 });
 const [v] = await probe<{ v: string; fsync: string; sc: string }[]>`select current_setting('server_version') as v, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc`;
+// What one durable commit costs on this disk: every stage of the chain pays at least one.
+await probe`create temporary table bench_fsync (x int)`;
+const commits: number[] = [];
+for (let k = 0; k < (quick ? 50 : 200); k++) {
+  const t0 = performance.now();
+  await probe`insert into bench_fsync values (${k})`;
+  commits.push(performance.now() - t0);
+}
+await probe`create table if not exists bench_fsync_durable (x int)`;
+const durable: number[] = [];
+for (let k = 0; k < (quick ? 50 : 200); k++) {
+  const t0 = performance.now();
+  await probe`insert into bench_fsync_durable values (${k})`;
+  durable.push(performance.now() - t0);
+}
+await probe`drop table bench_fsync_durable`;
 await probe.end();
 
 const results: Results = {
@@ -45,6 +61,7 @@ const results: Results = {
   busyBefore,
   busyDuring: [],
   durationS: 0,
+  commit: { temp: dist(commits), durable: dist(durable) },
 };
 const step = async <T>(n: number, title: string, run: () => Promise<T>): Promise<T | undefined> => {
   if (!only.has(n)) return undefined;
@@ -79,6 +96,8 @@ try {
   results.config = await step(4, 'config change → both gateways', () => benchConfig({ changes: quick ? 10 : 100 }));
   const { benchClick } = await import('./m-click.ts');
   results.click = await step(5, 'make-call → originate on the SSH host', () => benchClick({ clicks: quick ? 20 : 200 }));
+  const { benchSsh } = await import('./m-ssh.ts');
+  results.ssh = await step(5, 'SSH transport: exec channel per command vs one shell', () => benchSsh({ n: quick ? 10 : 40 }));
   const { benchTelegram } = await import('./m-telegram.ts');
   results.telegram = await step(6, 'Telegram burst', () => benchTelegram({ calls: quick ? 60 : 300, spreadMs: quick ? 2000 : 10_000 }));
   const { benchGrowth } = await import('./m-growth.ts');
