@@ -3,6 +3,7 @@
 // bot's secret at PUBLIC_BASE_URL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
+import { decryptSecret, isEncrypted, resolveSecrets } from '@fleet/secrets';
 import { createTelegramFake, type TelegramFake } from '@fleet/telegram-fake';
 import { runFleet } from '../src/index.ts';
 
@@ -23,7 +24,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   sql = createSql(db.url, { max: 2 });
   fake = createTelegramFake({ bots: [{ token: TOKEN, username: 'shop_bot' }] });
-  env = { TELEGRAM_API_ROOT: await fake.listen(), PUBLIC_BASE_URL: 'https://fleet.example' };
+  env = { NODE_ENV: 'test', TELEGRAM_API_ROOT: await fake.listen(), PUBLIC_BASE_URL: 'https://fleet.example' };
   await sql`insert into enterprises (number, name, host_token) values ('201', 'Shop', '375291110201')`;
 });
 afterAll(async () => {
@@ -40,7 +41,10 @@ describe('fleet telegram', () => {
     const r = await fleet('telegram', 'set-token', '--enterprise', '201', '--token', TOKEN);
     expect(r).toMatchObject({ code: 0, out: ['bot @shop_bot (id 5550001) set for enterprise 201, token ****mnop'] });
     const [bot] = await sql`select bot_id::text, username, token, mode from telegram_bots where enterprise = '201'`;
-    expect(bot).toEqual({ bot_id: '5550001', username: 'shop_bot', token: TOKEN, mode: 'polling' });
+    expect(bot).toMatchObject({ bot_id: '5550001', username: 'shop_bot', mode: 'polling' });
+    // Encrypted at rest with SECRETS_KEY, bound to the enterprise (the test key under NODE_ENV=test).
+    expect(isEncrypted(bot!.token)).toBe(true);
+    expect(decryptSecret(resolveSecrets({ NODE_ENV: 'test' }).secretsKey, bot!.token, '201')).toBe(TOKEN);
   });
 
   it('invite prints a one-time deep link; recipients lists linked chats', async () => {
@@ -64,6 +68,23 @@ describe('fleet telegram', () => {
     expect(s.out.join('\n')).toContain('mode:             webhook https://fleet.example/telegram/webhook/5550001');
     expect(s.out.join('\n')).toContain('recipients:       1 active of 1');
     expect(s.out.join('\n')).not.toContain(TOKEN);
+    expect(s.out.join('\n')).toContain('token ****mnop');
+    // The same token again keeps the secret and the mode (compared decrypted: ciphertexts differ).
+    expect((await fleet('telegram', 'set-token', '--enterprise', '201', '--token', TOKEN)).code).toBe(0);
+    const [again] = await sql`select webhook_secret, mode from telegram_bots where enterprise = '201'`;
+    expect(again).toEqual(bot);
+  });
+
+  it('still reads a legacy plain token; says so when the stored one cannot be decrypted', async () => {
+    await sql`update telegram_bots set token = ${TOKEN} where enterprise = '201'`;
+    expect((await fleet('telegram', 'status', '--enterprise', '201')).out.join('\n')).toContain('token ****mnop');
+    await sql`update telegram_bots set token = 'enc:v1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA:AAAA' where enterprise = '201'`;
+    const s = await fleet('telegram', 'status', '--enterprise', '201');
+    expect(s.out.join('\n')).toContain('token encrypted (not readable with this SECRETS_KEY)');
+    const w = await fleet('telegram', 'webhook', '--enterprise', '201');
+    expect(w.code).toBe(2);
+    expect(w.err.join('\n')).toMatch(/cannot be decrypted/);
+    expect((await fleet('telegram', 'set-token', '--enterprise', '201', '--token', TOKEN)).code).toBe(0);
   });
 
   it('extension add and line add fill the directories (names replaced on repeat)', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Sql } from '@fleet/db';
+import { decryptSecret, encryptSecret, resolveSecrets } from '@fleet/secrets';
 import { botIdOf, createBotApi, TelegramApiError } from '@fleet/telegram-client';
 import { defineCommand, type CommandContext } from '../command.ts';
 import { CliError, conflictError, notFoundError, usageError } from '../errors.ts';
@@ -7,7 +7,10 @@ import { mask, renderTable } from '../format.ts';
 import * as v from '../validate.ts';
 
 // Operator commands for an enterprise's Telegram bot (shared/domain/telegram.md). The token is never
-// printed: only its mask. Bot API calls go to TELEGRAM_API_ROOT (default Telegram).
+// printed: only its mask. It is stored encrypted (AES-256-GCM with SECRETS_KEY, bound to the
+// enterprise, as the RetailCRM API key); legacy plain tokens are still read. Without DATABASE_URL (the
+// local embedded database) the dev secrets apply, as for `fleet retailcrm`. Bot API calls go to
+// TELEGRAM_API_ROOT (default Telegram).
 
 const INVITE_DAYS = 7;
 
@@ -28,6 +31,17 @@ async function withApi<T>(ctx: CommandContext, fn: (api: ReturnType<typeof creat
   }
 }
 
+const secretsKey = (env: CommandContext['env']) => resolveSecrets(env, { allowDevFile: !env.DATABASE_URL }).secretsKey;
+
+/** The stored token in clear, or null when this SECRETS_KEY cannot decrypt it. */
+function readToken(env: CommandContext['env'], enterprise: string, stored: string): string | null {
+  try {
+    return decryptSecret(secretsKey(env), stored, enterprise);
+  } catch {
+    return null;
+  }
+}
+
 interface Bot {
   bot_id: string;
   username: string;
@@ -39,12 +53,20 @@ interface Bot {
   last_error_at: Date | null;
 }
 
-async function botOf(sql: Sql, enterprise: string): Promise<Bot> {
-  const [bot] = await sql<Bot[]>`
+/** The enterprise's bot, its token in clear (null when unreadable with this SECRETS_KEY). */
+async function botOf(ctx: CommandContext, enterprise: string): Promise<Omit<Bot, 'token'> & { token: string | null }> {
+  const [bot] = await ctx.sql<Bot[]>`
     select bot_id::text, username, token, webhook_secret, mode, webhook_url, last_error, last_error_at
     from telegram_bots where enterprise = ${enterprise}`;
   if (!bot) throw notFoundError(`enterprise ${enterprise} has no bot: fleet telegram set-token`);
-  return bot;
+  return { ...bot, token: readToken(ctx.env, enterprise, bot.token) };
+}
+
+const UNREADABLE = 'the stored bot token cannot be decrypted with this SECRETS_KEY: fleet telegram set-token again';
+
+function usableToken(bot: { token: string | null }): string {
+  if (bot.token === null) throw new CliError('FLEET_CLI_USAGE', UNREADABLE);
+  return bot.token;
 }
 
 const enterpriseOnly = {
@@ -65,13 +87,18 @@ export const telegramSetToken = defineCommand({
     const me = await withApi(ctx, (api) => api.call<{ id: number; username: string }>(token, 'getMe'));
     const [taken] = await ctx.sql`select enterprise from telegram_bots where bot_id = ${me.id} and enterprise <> ${enterprise}`;
     if (taken) throw conflictError(`bot @${me.username} already serves enterprise ${taken.enterprise}`);
+    // The same token again keeps the webhook secret and mode (encrypted values differ each time, so
+    // the comparison is on the decrypted token).
+    const [old] = await ctx.sql<{ token: string }[]>`select token from telegram_bots where enterprise = ${enterprise}`;
+    const same = !!old && readToken(ctx.env, enterprise, old.token) === token;
     const secret = randomBytes(24).toString('base64url');
+    const stored = encryptSecret(secretsKey(ctx.env), token, enterprise);
     await ctx.sql`
       insert into telegram_bots (enterprise, bot_id, username, token, webhook_secret)
-      values (${enterprise}, ${me.id}, ${me.username}, ${token}, ${secret})
+      values (${enterprise}, ${me.id}, ${me.username}, ${stored}, ${secret})
       on conflict (enterprise) do update set bot_id = excluded.bot_id, username = excluded.username, token = excluded.token,
-        webhook_secret = case when telegram_bots.token = excluded.token then telegram_bots.webhook_secret else excluded.webhook_secret end,
-        mode = case when telegram_bots.token = excluded.token then telegram_bots.mode else 'polling' end,
+        webhook_secret = case when ${same} then telegram_bots.webhook_secret else excluded.webhook_secret end,
+        mode = case when ${same} then telegram_bots.mode else 'polling' end,
         last_error = null, updated_at = now()`;
     ctx.out(`bot @${me.username} (id ${me.id}) set for enterprise ${enterprise}, token ${mask(token)}`);
   },
@@ -84,14 +111,14 @@ export const telegramStatus = defineCommand({
   usage: 'fleet telegram status --enterprise <n>',
   ...enterpriseOnly,
   async run({ enterprise }, ctx) {
-    const bot = await botOf(ctx.sql, enterprise);
+    const bot = await botOf(ctx, enterprise);
     const info = await withApi(ctx, (api) =>
-      api.call<{ url: string; pending_update_count: number; last_error_message?: string }>(bot.token, 'getWebhookInfo'),
+      api.call<{ url: string; pending_update_count: number; last_error_message?: string }>(usableToken(bot), 'getWebhookInfo'),
     ).catch((e: Error) => ({ url: '', pending_update_count: NaN, last_error_message: `getWebhookInfo failed: ${e.message}` }));
     const [r] = await ctx.sql<{ active: number; total: number }[]>`
       select count(*) filter (where active)::int as active, count(*)::int as total from telegram_recipients where enterprise = ${enterprise}`;
     ctx.out(`enterprise ${enterprise} telegram`);
-    ctx.out(`  bot:              @${bot.username} (id ${bot.bot_id}), token ${mask(bot.token)}`);
+    ctx.out(`  bot:              @${bot.username} (id ${bot.bot_id}), token ${bot.token === null ? 'encrypted (not readable with this SECRETS_KEY)' : mask(bot.token)}`);
     ctx.out(`  mode:             ${info.url ? `webhook ${info.url}` : 'polling'}${bot.mode === 'webhook' && !info.url ? ' (webhook registered here but not at Telegram)' : ''}`);
     ctx.out(`  pending updates:  ${Number.isNaN(info.pending_update_count) ? '-' : info.pending_update_count}`);
     ctx.out(`  telegram error:   ${info.last_error_message ?? '-'}`);
@@ -112,7 +139,7 @@ export const telegramInvite = defineCommand({
     kind: o.owner === true ? 'owner' : 'manager',
   }),
   async run({ enterprise, extension, kind }, ctx) {
-    const bot = await botOf(ctx.sql, enterprise);
+    const bot = await botOf(ctx, enterprise);
     const code = randomBytes(16).toString('base64url');
     await ctx.sql`insert into telegram_invites (code, enterprise, kind, extension, expires_at)
                   values (${code}, ${enterprise}, ${kind}, ${extension}, now() + make_interval(days => ${INVITE_DAYS}))`;
@@ -143,9 +170,10 @@ export const telegramWebhook = defineCommand({
   options: { enterprise: { type: 'string' }, delete: { type: 'boolean' } },
   parse: (o) => ({ enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'), remove: o.delete === true }),
   async run({ enterprise, remove }, ctx) {
-    const bot = await botOf(ctx.sql, enterprise);
+    const bot = await botOf(ctx, enterprise);
+    const token = usableToken(bot);
     if (remove) {
-      await withApi(ctx, (api) => api.call(bot.token, 'deleteWebhook'));
+      await withApi(ctx, (api) => api.call(token, 'deleteWebhook'));
       await ctx.sql`update telegram_bots set mode = 'polling', webhook_url = null, updated_at = now() where enterprise = ${enterprise}`;
       return void ctx.out(`webhook of @${bot.username} deleted: polling`);
     }
@@ -153,7 +181,7 @@ export const telegramWebhook = defineCommand({
     if (!base || !/^https?:\/\//.test(base)) throw usageError('PUBLIC_BASE_URL must be set to the public https base of call-intake');
     const url = `${base.replace(/\/+$/, '')}/telegram/webhook/${bot.bot_id}`;
     await withApi(ctx, (api) =>
-      api.call(bot.token, 'setWebhook', { url, secret_token: bot.webhook_secret, allowed_updates: ['message', 'callback_query'] }),
+      api.call(token, 'setWebhook', { url, secret_token: bot.webhook_secret, allowed_updates: ['message', 'callback_query'] }),
     );
     await ctx.sql`update telegram_bots set mode = 'webhook', webhook_url = ${url}, updated_at = now() where enterprise = ${enterprise}`;
     ctx.out(`webhook of @${bot.username}: ${url}`);

@@ -1,5 +1,6 @@
 import type { Sql } from '@fleet/db';
 import type { RenderContext } from '@fleet/telegram-render';
+import type { BotReader } from './bots.ts';
 
 export interface BotRow {
   enterprise: string;
@@ -22,7 +23,7 @@ export interface RecipientRow {
  * Per-enterprise lookups for the worker (bot, render context, recipients), cached for `ttlMs` so a
  * burst of cards does not query them per request; operator changes show within that time.
  */
-export function createDirectory(sql: Sql, ttlMs = 2000) {
+export function createDirectory(sql: Sql, bots: BotReader, ttlMs = 2000) {
   const cache = new Map<string, { at: number; value: Promise<unknown> }>();
   function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     const hit = cache.get(key);
@@ -33,12 +34,8 @@ export function createDirectory(sql: Sql, ttlMs = 2000) {
     return value;
   }
   return {
-    bot: (enterprise: string) =>
-      cached(`bot:${enterprise}`, async () => {
-        const [b] = await sql<BotRow[]>`
-          select enterprise, bot_id::text, username, token, webhook_secret, mode from telegram_bots where enterprise = ${enterprise}`;
-        return b ?? null;
-      }),
+    /** The enterprise's bot, token decrypted. @throws SecretDecryptError (bots.ts) */
+    bot: (enterprise: string) => cached(`bot:${enterprise}`, () => bots.byEnterprise(enterprise)),
     context: (enterprise: string) =>
       cached(`ctx:${enterprise}`, async (): Promise<RenderContext> => {
         const [e] = await sql<{ timezone: string; phone_region: string }[]>`

@@ -20,5 +20,6 @@ export function telegramOptions(sql: Sql, config: Partial<TelegramConfig> & { WO
     timeoutMs: c.TELEGRAM_TIMEOUT_MS,
     pollMs: c.TELEGRAM_POLL_MS,
     workers: config.WORKERS,
+    secretsKey: c.SECRETS_KEY ?? null,
   };
 }

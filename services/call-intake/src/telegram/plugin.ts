@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Sql } from '@fleet/db';
 import { createBotApi } from '@fleet/telegram-client';
+import { createBotReader } from './bots.ts';
 import { createDirectory } from './directory.ts';
 import { createLimiter, type LimiterOptions } from './limiter.ts';
 import { startPolling } from './polling.ts';
@@ -21,6 +22,8 @@ export interface TelegramOptions {
   pollMs: number;
   /** Run the card worker and polling (off in some tests, like the other workers). */
   workers: boolean;
+  /** AES-256-GCM key of the bot tokens at rest (SECRETS_KEY); null reads only legacy plain tokens. */
+  secretsKey: Buffer | null;
 }
 
 declare module 'fastify' {
@@ -37,19 +40,26 @@ export default fp(
   async (app, opts: TelegramOptions) => {
     const api = createBotApi({ apiRoot: opts.apiRoot, timeoutMs: opts.timeoutMs });
     const limiter = createLimiter(opts.limits);
-    const directory = createDirectory(opts.sql);
     const log = app.log.child({ component: 'telegram' });
+    const bots = createBotReader(opts.sql, opts.secretsKey, log);
+    const directory = createDirectory(opts.sql, bots);
     const worker = createCardWorker({ sql: opts.sql, api, limiter, directory, log, pollMs: opts.pollMs, leaseMs: opts.timeoutMs + 5000 });
     const handleUpdate = createUpdateHandler({ sql: opts.sql, api, limiter, directory, log });
     app.decorate('telegram', { worker, handleUpdate });
-    app.processor.addSink(createTelegramSink({ greetingDelayMs: opts.greetingDelayMs, onStage: worker.hint }));
-    app.processor.onDeliveries(() => opts.workers && worker.kick());
-    webhookRoutes(app, { sql: opts.sql, handle: handleUpdate });
+    // Stage hints reach the worker after the commit that wrote them (the sink runs inside the
+    // transaction): a card re-planning on a hint then finds the new stage in the row.
+    const hints: Parameters<CardWorker['hint']>[] = [];
+    app.processor.addSink(createTelegramSink({ greetingDelayMs: opts.greetingDelayMs, onStage: (...h) => void hints.push(h) }));
+    app.processor.onDeliveries(() => {
+      for (const h of hints.splice(0)) worker.hint(...h);
+      if (opts.workers) worker.kick();
+    });
+    webhookRoutes(app, { bots, handle: handleUpdate });
     let polling: { stop(): Promise<void> } | undefined;
     if (opts.workers) {
       app.addHook('onReady', async () => {
         worker.kick();
-        if (opts.mode === 'polling') polling = startPolling({ sql: opts.sql, api, handle: handleUpdate, log });
+        if (opts.mode === 'polling') polling = startPolling({ sql: opts.sql, bots, api, handle: handleUpdate, log });
       });
     }
     app.addHook('onClose', async () => {

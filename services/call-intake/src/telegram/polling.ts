@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '@fleet/db';
 import type { BotApi } from '@fleet/telegram-client';
-import type { BotRow } from './directory.ts';
+import type { BotReader } from './bots.ts';
 import type { TelegramUpdate, UpdateHandler } from './updates.ts';
 
 const LONG_POLL_SEC = 25;
@@ -12,7 +12,7 @@ const REFRESH_MS = 5000;
  * One loop per bot; the bot list is re-read every few seconds so `fleet telegram set-token` takes
  * effect without a restart. A bot switched to webhook mode leaves the loop (getUpdates would be 409).
  */
-export function startPolling(deps: { sql: Sql; api: BotApi; handle: UpdateHandler; log: FastifyBaseLogger }): { stop(): Promise<void> } {
+export function startPolling(deps: { sql: Sql; bots: BotReader; api: BotApi; handle: UpdateHandler; log: FastifyBaseLogger }): { stop(): Promise<void> } {
   const abort = new AbortController();
   const loops = new Map<string, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
@@ -20,8 +20,7 @@ export function startPolling(deps: { sql: Sql; api: BotApi; handle: UpdateHandle
   async function loop(enterprise: string): Promise<void> {
     let offset = 0;
     while (!abort.signal.aborted) {
-      const [bot] = await deps.sql<BotRow[]>`
-        select enterprise, bot_id::text, username, token, webhook_secret, mode from telegram_bots where enterprise = ${enterprise}`;
+      const bot = await deps.bots.byEnterprise(enterprise);
       if (!bot || bot.mode !== 'polling') return;
       try {
         const updates = await deps.api.call<TelegramUpdate[]>(

@@ -29,7 +29,7 @@ const OPS_PER_CLAIM = 6;
  * a call in a chat stay ordered, while the requests of different calls wait in the limiter together:
  * the limits, not our database round trips, set the pace (one card at a time was round-trip bound).
  */
-const CARDS_PER_CHAT = 8;
+const CARDS_PER_CHAT = 16;
 /** Stage hints kept (the newest; a hint only saves a request, losing one costs nothing else). */
 const MAX_HINTS = 20_000;
 /** Kicks arrive with every processor commit; scans for due cards run at most this often. */
@@ -114,6 +114,13 @@ export function createCardWorker(opts: {
   const finish = (id: string, status: 'done' | 'dead', error: string | null) =>
     sql`update telegram_cards set status = ${status}, last_error = ${error}, lease_until = null, updated_at = now() where id = ${id}`;
 
+  /** Back to the queue for a later attempt (1, 2, 4 … 60 s), keeping what the chat shows. */
+  const postpone = (row: CardRow, error: string) =>
+    sql`update telegram_cards set attempts = attempts + 1, last_error = ${error},
+        live_message_id = ${row.live_message_id}, live_text = ${row.live_text}, final_message_id = ${row.final_message_id},
+        next_attempt_at = now() + make_interval(secs => ${backoff(row.attempts + 1)}), lease_until = null
+        where id = ${row.id}`;
+
   const stateOf = (row: CardRow) => ({
     stage: row.stage, liveMessageId: num(row.live_message_id), liveText: row.live_text, finalMessageId: num(row.final_message_id),
   });
@@ -153,7 +160,14 @@ export function createCardWorker(opts: {
   async function work(row: CardRow): Promise<void> {
     let hinted = false;
     for (let n = 0; n < OPS_PER_CLAIM && !stopped; n++) {
-      const bot = await directory.bot(row.enterprise);
+      const bot = await directory.bot(row.enterprise).catch(async (e: Error) => {
+        // An unreadable token (SECRETS_KEY changed): retried with backoff until the operator fixes it.
+        log.warn({ enterprise: row.enterprise, error: e.message }, 'telegram bot unavailable; card postponed');
+        await sql`update telegram_bots set last_error = ${e.message.slice(0, 500)}, last_error_at = now() where enterprise = ${row.enterprise}`;
+        await postpone(row, e.message);
+        return 'postponed' as const;
+      });
+      if (bot === 'postponed') return;
       if (!bot) return void (await finish(row.id, 'dead', 'no bot for the enterprise'));
       const recipient = await directory.recipient(row.enterprise, row.chat_id);
       if (!recipient?.active) return void (await finish(row.id, 'dead', 'recipient inactive'));
@@ -170,11 +184,12 @@ export function createCardWorker(opts: {
       const free = await slot(bot.bot_id, row);
       if (!hinted && (hints.get(hintKey(row.enterprise, row.call_id)) ?? -1) > STAGE_RANK[row.stage]) {
         // The call moved on while this card waited for its slot (a burst): give the slot back unused
-        // and plan from the row instead of sending a stage nobody will see. Once per card: the
-        // hint may come from a transaction that has not committed yet.
+        // and plan from the row instead of sending a stage nobody will see. The hint may come from a
+        // transaction that has not committed yet: when the row shows no progress, send as planned.
         free(true);
-        hinted = true;
-        row = await reload(row.id);
+        const fresh = await reload(row.id);
+        hinted = fresh.version === row.version;
+        row = fresh;
         continue;
       }
       const outcome = await perform(bot.token, bot.bot_id, row, op, want, markup, free);
@@ -261,9 +276,7 @@ export function createCardWorker(opts: {
       }
       if (isTransient(e)) {
         log.warn({ ...bind, error: err.message }, 'telegram request failed; will retry');
-        await sql`update telegram_cards set attempts = attempts + 1, last_error = ${err.message},
-                  next_attempt_at = now() + make_interval(secs => ${backoff(row.attempts + 1)}), lease_until = null
-                  where id = ${row.id}`;
+        await postpone(row, err.message);
         return 'stop';
       }
       // Any other 4xx is our bug (bad HTML, bad markup): retrying cannot help; keep the reason.
