@@ -39,6 +39,8 @@ export interface TelegramFake {
    * flight that never reached Telegram.
    */
   holdRequests(on: boolean): void;
+  /** The answers to callback queries, in order (what the pressing user saw). */
+  readonly callbackAnswers: { callbackQueryId: string; text: string; showAlert: boolean }[];
   /** How many requests are held now. */
   held(): number;
   /** Drops the held requests: their connections are cut, Telegram never saw them. */
@@ -62,6 +64,7 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
   for (const b of opts.bots) bots.set(b.token, createBotState({ id: Number(b.token.split(':')[0]), token: b.token, username: b.username }, limits));
   const blocked = new Set<number>();
   const requests: RecordedRequest[] = [];
+  const callbackAnswers: TelegramFake['callbackAnswers'] = [];
   let holding = false;
   const heldRequests: { drop(): void }[] = [];
 
@@ -132,6 +135,10 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
         return getUpdates(bot, p);
       case 'answerCallbackQuery':
         if (!p.callback_query_id) return fail(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
+        if (p.text !== undefined && String(p.text).length > 200) return fail(400, 'Bad Request: MESSAGE_TOO_LONG');
+        callbackAnswers.push({
+          callbackQueryId: String(p.callback_query_id), text: String(p.text ?? ''), showAlert: p.show_alert === true || p.show_alert === 'true',
+        });
         return ok(true);
       default:
         return fail(404, 'Not Found');
@@ -260,6 +267,7 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
       await app.close();
     },
     requests,
+    callbackAnswers,
     violations: () => requests.filter((r) => r.violation),
     messages: (token, chatId) => [...(botOf(token).chats.get(chatId)?.values() ?? [])],
     chats: (token) => [...botOf(token).chats.keys()],

@@ -18,6 +18,9 @@ export const telegramShape = {
   /** A greeting card (from `start`) shows only when no dial follows within this time. */
   TELEGRAM_GREETING_DELAY_MS: z.coerce.number().int().min(0).default(3000),
   TELEGRAM_TIMEOUT_MS: positiveInt(10_000),
+  // The "Позвонить с" button's click-to-call goes to POST /api/makecallexternal there.
+  /** services/asterisk on loopback. */
+  ASTERISK_URL: z.string().url().default('http://127.0.0.1:8018'),
   TELEGRAM_POLL_MS: positiveInt(1000),
 };
 

@@ -161,11 +161,13 @@ describe('webhook', () => {
     expect(s!.active).toBe(false);
   });
 
-  it('answers "Позвонить с" politely only for a recipient of the enterprise', async () => {
+  it('answers a "Позвонить с" press through the webhook (click-to-call itself: telegram-click-to-call.test.ts)', async () => {
     const [card] = await sql<{ id: string }[]>`select id::text from telegram_cards where enterprise = '300' limit 1`;
     await hook({ update_id: 5, callback_query: { id: 'cb1', data: `call:${card!.id}`, from: { id: A } } });
     await hook({ update_id: 6, callback_query: { id: 'cb2', data: `call:${card!.id}`, from: { id: 999999 } } });
-    const answers = fake.requests.filter((r) => r.method === 'answerCallbackQuery');
-    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(fake.callbackAnswers.map((a) => a.text)).toEqual([
+      'У вас не указан внутренний номер: звонок не с чего начать.', // A is the owner, without an extension
+      'Эта кнопка не для вас.',
+    ]);
   });
 });

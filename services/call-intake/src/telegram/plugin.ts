@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { Sql } from '@fleet/db';
 import { createBotApi } from '@fleet/telegram-client';
 import { createBotReader } from './bots.ts';
+import { createClickToCall } from './click-to-call.ts';
 import { createDirectory } from './directory.ts';
 import { createLimiter, type LimiterOptions } from './limiter.ts';
 import { startPolling } from './polling.ts';
@@ -19,12 +20,16 @@ export interface TelegramOptions {
   limits: LimiterOptions;
   greetingDelayMs: number;
   timeoutMs: number;
+  /** services/asterisk for click-to-call (ASTERISK_URL). */
+  asteriskUrl: string;
   pollMs: number;
   /** Run the card worker and polling (off in some tests, like the other workers). */
   workers: boolean;
   /** AES-256-GCM key of the bot tokens at rest (SECRETS_KEY); null reads only legacy plain tokens. */
   secretsKey: Buffer | null;
 }
+
+const CLICK_TO_CALL_TIMEOUT_MS = 12_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,7 +49,13 @@ export default fp(
     const bots = createBotReader(opts.sql, opts.secretsKey, log);
     const directory = createDirectory(opts.sql, bots);
     const worker = createCardWorker({ sql: opts.sql, api, limiter, directory, log, pollMs: opts.pollMs, leaseMs: opts.timeoutMs + 5000 });
-    const handleUpdate = createUpdateHandler({ sql: opts.sql, api, limiter, directory, log });
+    // Within the asterisk service's own bounds (connect 5 s + command 10 s) and Telegram's patience
+    // with an unanswered button.
+    const callBack = createClickToCall({
+      sql: opts.sql, asteriskUrl: opts.asteriskUrl, timeoutMs: CLICK_TO_CALL_TIMEOUT_MS,
+      region: async (enterprise) => (await directory.context(enterprise)).region,
+    });
+    const handleUpdate = createUpdateHandler({ sql: opts.sql, api, limiter, directory, log, callBack });
     app.decorate('telegram', { worker, handleUpdate });
     // Stage hints reach the worker after the commit that wrote them (the sink runs inside the
     // transaction): a card re-planning on a hint then finds the new stage in the row.

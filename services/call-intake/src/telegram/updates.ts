@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '@fleet/db';
 import type { BotApi } from '@fleet/telegram-client';
+import { CALL_TEXTS, type ClickToCall } from './click-to-call.ts';
 import type { BotRow, Directory } from './directory.ts';
 import type { Limiter } from './limiter.ts';
 
@@ -16,16 +17,14 @@ export const TEXTS = {
   badCode: '⚠️ Ссылка-приглашение недействительна или уже использована. Попросите у администратора новую.',
   noCode: 'Чтобы получать звонки, откройте ссылку-приглашение от администратора.',
   stopped: 'Уведомления о звонках отключены. Чтобы подключиться снова, нужна новая ссылка-приглашение.',
-  callSoon: (ext: string) => `Звонок с ${ext} скоро будет доступен. Пока наберите клиента вручную.`,
-  denied: 'Эта кнопка не для вас.',
 } as const;
 
 /**
  * Handles one update of an enterprise's bot: `/start <code>` consumes a one-time invite and links the
- * chat, `/stop` unlinks it, a "Позвонить с" button is answered once the presser is checked to be a
- * recipient of the card's enterprise (click-to-call itself arrives with a later issue).
+ * chat, `/stop` unlinks it, a "Позвонить с" button calls the client back (click-to-call.ts) once the
+ * presser is checked to be a recipient of the card's enterprise, and is answered with the outcome.
  */
-export function createUpdateHandler(deps: { sql: Sql; api: BotApi; limiter: Limiter; directory: Directory; log: FastifyBaseLogger }) {
+export function createUpdateHandler(deps: { sql: Sql; api: BotApi; limiter: Limiter; directory: Directory; log: FastifyBaseLogger; callBack: ClickToCall }) {
   const { sql, api, limiter, directory, log } = deps;
 
   async function reply(bot: BotRow, chatId: number, text: string): Promise<void> {
@@ -73,17 +72,16 @@ export function createUpdateHandler(deps: { sql: Sql; api: BotApi; limiter: Limi
     const cb = update.callback_query;
     if (cb) {
       const id = /^call:(\d{1,18})$/.exec(cb.data ?? '')?.[1];
-      const [card] = id
-        ? await sql<{ extension: string | null }[]>`
-            select r.extension from telegram_cards c
-            join telegram_recipients r on r.enterprise = c.enterprise and r.active
-              and (r.user_id = ${cb.from.id} or r.chat_id = ${cb.from.id})
-            where c.id = ${id} and c.enterprise = ${bot.enterprise} limit 1`
-        : [];
-      const text = card?.extension ? TEXTS.callSoon(card.extension) : TEXTS.denied;
+      const answer = id
+        ? await deps.callBack(bot.enterprise, id, cb.from.id).catch((err: unknown) => {
+            log.warn({ enterprise: bot.enterprise, err }, 'telegram click-to-call failed');
+            return { text: CALL_TEXTS.unavailable, alert: true };
+          })
+        : { text: CALL_TEXTS.denied, alert: false };
+      log.info({ enterprise: bot.enterprise, userId: cb.from.id, outcome: answer.text }, 'telegram click-to-call');
       try {
         const free = await limiter.acquire(bot.bot_id, null);
-        await api.call(bot.token, 'answerCallbackQuery', { callback_query_id: cb.id, text }).finally(free);
+        await api.call(bot.token, 'answerCallbackQuery', { callback_query_id: cb.id, text: answer.text, show_alert: answer.alert }).finally(free);
       } catch (err) {
         log.warn({ enterprise: bot.enterprise, error: (err as Error).message }, 'answerCallbackQuery failed');
       }
