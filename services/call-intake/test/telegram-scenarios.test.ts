@@ -86,14 +86,16 @@ describe('Telegram cards for the 45 scenarios', () => {
     expect(fake.violations()).toEqual([]);
   });
 
-  it('only missed incoming calls notify; finals of recipients with an extension carry "Позвонить с 151"', () => {
+  it('only missed incoming calls notify; customer finals of recipients with an extension carry "Позвонить с 151"', () => {
     const all = codes.flatMap((_, i) => CHATS.flatMap((chat) => chatView(fake, botToken(i), chat).finals.map((m) => ({ chat, m }))));
     for (const { m } of all) expect(m.disableNotification).toBe(!m.text.startsWith('<b>❌ Мы не подняли трубку'));
     expect(all.some(({ m }) => !m.disableNotification)).toBe(true);
     for (const { chat, m } of all) {
-      if (chat === 1002) expect(JSON.stringify(m.replyMarkup)).toContain('Позвонить с 151');
+      const customer = !/внутренний звонок|Коллега не поднял/.test(m.text) && !m.text.includes('Номер не определен');
+      if (chat === 1002 && customer) expect(JSON.stringify(m.replyMarkup)).toContain('Позвонить с 151');
       else expect(m.replyMarkup).toBeNull();
     }
+    expect(all.some(({ chat, m }) => chat === 1002 && m.replyMarkup === null), 'internal calls have no button').toBe(true);
     expect(all.some(({ m }) => m.text.includes('Иван &lt;Петров&gt; (151)'))).toBe(true);
   });
 });

@@ -180,7 +180,11 @@ export function createCardWorker(opts: {
         row = r.row; // the sink moved the card on meanwhile
         continue;
       }
-      const markup = row.stage === 'final' ? finalKeyboard({ extension: recipient.extension, callbackData: `call:${row.id}` }) : undefined;
+      // "Позвонить с" only where there is a client to call back (not internal calls, not unknown numbers).
+      const callable = row.call.kind === 'customer' && (row.call.phone?.match(/\d/g) ?? []).length >= 5;
+      const markup = row.stage === 'final'
+        ? finalKeyboard({ extension: callable ? recipient.extension : null, callbackData: `call:${row.id}` })
+        : undefined;
       const free = await slot(bot.bot_id, row);
       if (!hinted && (hints.get(hintKey(row.enterprise, row.call_id)) ?? -1) > STAGE_RANK[row.stage]) {
         // The call moved on while this card waited for its slot (a burst): give the slot back unused
