@@ -45,6 +45,8 @@ export interface TelegramFake {
   held(): number;
   /** Drops the held requests: their connections are cut, Telegram never saw them. */
   discardHeld(): void;
+  /** Lets the held requests through (they are handled now, in the order they came). */
+  releaseHeld(): void;
 }
 
 type Params = Record<string, unknown>;
@@ -66,7 +68,7 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
   const requests: RecordedRequest[] = [];
   const callbackAnswers: TelegramFake['callbackAnswers'] = [];
   let holding = false;
-  const heldRequests: { drop(): void }[] = [];
+  const heldRequests: { settle(go: boolean): void }[] = [];
 
   const app = Fastify({ logger: opts.logger ?? false });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_r, body, done) =>
@@ -81,10 +83,12 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
     const chatId = params.chat_id === undefined ? null : Number(params.chat_id);
     if (!bot) return send(reply, fail(401, 'Unauthorized'));
     if (holding && CHAT_METHODS.has(method)) {
-      await new Promise<void>((resolve) => heldRequests.push({ drop: resolve }));
-      reply.hijack();
-      reply.raw.destroy();
-      return;
+      const go = await new Promise<boolean>((resolve) => heldRequests.push({ settle: resolve }));
+      if (!go) {
+        reply.hijack();
+        reply.raw.destroy();
+        return;
+      }
     }
     const rec: RecordedRequest = { t: now, bot: bot.username, method, chatId, status: 0, violation: false };
     requests.push(rec);
@@ -263,7 +267,7 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
     },
     async close() {
       for (const b of bots.values()) for (const w of [...b.waiters]) w();
-      for (const h of heldRequests.splice(0)) h.drop();
+      for (const h of heldRequests.splice(0)) h.settle(false);
       await app.close();
     },
     requests,
@@ -285,7 +289,10 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
     },
     held: () => heldRequests.length,
     discardHeld() {
-      for (const h of heldRequests.splice(0)) h.drop();
+      for (const h of heldRequests.splice(0)) h.settle(false);
+    },
+    releaseHeld() {
+      for (const h of heldRequests.splice(0)) h.settle(true);
     },
     userDeletes(token, chatId, messageId) {
       const m = botOf(token).chats.get(chatId)?.get(messageId);

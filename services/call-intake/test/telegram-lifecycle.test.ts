@@ -121,6 +121,35 @@ describe('card life cycle', () => {
     expect(v.finals.at(-1)!.text).toMatch(/^<b>✅ Успешный входящий звонок/);
   });
 
+  it('a card worked twice (another holder recorded its message meanwhile) converges: our duplicate is deleted', async () => {
+    const events = fresh('2-2', 'f');
+    const dial = events.findIndex((e) => e.event === 'dial') + 1;
+    const before = fake.messages(BOT, A).length;
+    fake.holdRequests(true);
+    await post(app, events.slice(0, dial), 'HOST-300');
+    await app.processor.sweep();
+    app.telegram.worker.kick();
+    for (let i = 0; fake.held() < 2 && i < 200; i++) await new Promise((r) => setTimeout(r, 10)); // A's and B's ringing cards
+    expect(fake.held()).toBe(2);
+    fake.holdRequests(false);
+    // Meanwhile "another instance" (our lease had expired) sent chat A's ringing card and recorded it.
+    const callId = `${events[0]!.body.UniqueId}`;
+    const other = await fetch(`${root}/bot${BOT}/sendMessage`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: A, text: 'ringing (other instance)' }),
+    }).then((r) => r.json() as Promise<{ result: { message_id: number } }>);
+    await sql`update telegram_cards set live_message_id = ${other.result.message_id}, live_text = 'ringing (other instance)'
+              where enterprise = '300' and chat_id = ${A} and call_id = ${callId}`;
+    fake.releaseHeld(); // our send reaches Telegram now and is answered
+    await app.telegram.worker.idle();
+    const mine = fake.messages(BOT, A).slice(before);
+    expect(mine.filter((m) => !m.deleted).map((m) => m.messageId)).toEqual([other.result.message_id]); // ours deleted
+    expect(mine.find((m) => m.messageId === other.result.message_id)!.text).toMatch(/^<b>📞 Входящий звонок/); // edited to what we show
+    await post(app, events.slice(dial), 'HOST-300');
+    await settle();
+    expect(chatView(fake, BOT, A).live).toEqual([]);
+    expect(fake.messages(BOT, A).slice(before).filter((m) => !m.deleted).map((m) => m.text.split('\n')[0])).toEqual(['<b>❌ Мы не подняли трубку</b>']);
+  });
+
   it('403 "bot was blocked" makes the recipient inactive; its cards stop', async () => {
     fake.block(B);
     await post(app, fresh('2-3', 'e'), 'HOST-300');

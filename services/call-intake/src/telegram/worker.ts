@@ -49,6 +49,12 @@ export interface CardWorker {
 /** Seconds until the next attempt after a transient failure: 1, 2, 4 … 60. */
 const backoff = (attempts: number) => Math.min(60, 2 ** Math.max(0, attempts - 1));
 
+/** The message ids a card's row held when an operation started (compare-and-set of record()). */
+interface MessageIds {
+  live: string | null;
+  final: string | null;
+}
+
 interface Lane {
   again: boolean;
   wake: () => void;
@@ -130,7 +136,7 @@ export function createCardWorker(opts: {
    * wanted and the sink has not moved it on meanwhile (same version), marks it done — one statement.
    * Returns true when done; false when more is to do (`row` reloaded if the sink moved it on).
    */
-  async function record(row: CardRow, finished: boolean): Promise<{ done: boolean; row: CardRow }> {
+  async function record(row: CardRow, finished: boolean, before: MessageIds): Promise<{ done: boolean; row: CardRow; takenOver?: CardRow }> {
     const [r] = await sql<{ version: number; status: string }[]>`
       update telegram_cards set
         live_message_id = ${row.live_message_id}, live_text = ${row.live_text}, final_message_id = ${row.final_message_id},
@@ -140,8 +146,14 @@ export function createCardWorker(opts: {
                            else now() + make_interval(secs => ${leaseSec}) end,
         updated_at = now()
       where id = ${row.id}
+        and live_message_id is not distinct from ${before.live}::bigint and final_message_id is not distinct from ${before.final}::bigint
       returning version, status`;
-    if (!r) return { done: true, row };
+    if (!r) {
+      // Gone, or its message ids changed under us: another holder worked the card meanwhile (our lease
+      // expired, e.g. while PostgreSQL stalled this write). Its ids stand.
+      const now = (await sql<CardRow[]>`select ${sql.unsafe(COLUMNS)} from telegram_cards where id = ${row.id}`)[0];
+      return now ? { done: false, row: now, takenOver: now } : { done: true, row };
+    }
     if (r.version !== row.version) return { done: false, row: await reload(row.id) };
     return { done: finished, row };
   }
@@ -175,9 +187,9 @@ export function createCardWorker(opts: {
       const want = { text: rendered.text, loud: !rendered.disableNotification };
       const op = nextOp(stateOf(row), want);
       if (op.kind === 'none') {
-        const r = await record(row, true);
+        const r = await record(row, true, { live: row.live_message_id, final: row.final_message_id });
         if (r.done) return;
-        row = r.row; // the sink moved the card on meanwhile
+        row = r.row; // the sink (or another holder) moved the card on meanwhile
         continue;
       }
       // "Позвонить с" only where there is a client to call back (not internal calls, not unknown numbers).
@@ -196,12 +208,20 @@ export function createCardWorker(opts: {
         row = fresh;
         continue;
       }
+      const before: MessageIds = { live: row.live_message_id, final: row.final_message_id };
       const outcome = await perform(bot.token, bot.bot_id, row, op, want, markup, free);
       if (outcome === 'stop') return;
       if (outcome === 'retry') continue;
       // `row` now holds what the chat shows: write it at once (with done when nothing is left).
-      const r = await record(row, nextOp(stateOf(row), want).kind === 'none');
+      const sent = op.kind === 'send' ? (op.final ? row.final_message_id : row.live_message_id) : null;
+      const r = await record(row, nextOp(stateOf(row), want).kind === 'none', before);
       if (r.done) return;
+      if (r.takenOver && sent !== null && sent !== r.takenOver.live_message_id && sent !== r.takenOver.final_message_id) {
+        // Our message duplicates the other holder's: we alone know its id, so we delete it.
+        log.warn({ enterprise: row.enterprise, callId: row.call_id, chatId: row.chat_id, messageId: sent }, 'telegram card worked twice: duplicate message deleted');
+        const dup = { ...r.takenOver };
+        await perform(bot.token, bot.bot_id, dup, { kind: 'delete', messageId: Number(sent) }, want, undefined, await slot(bot.bot_id, dup));
+      }
       row = r.row;
     }
     await release(row.id);
