@@ -12,6 +12,39 @@ export interface TelegramUpdate {
   callback_query?: { id: string; data?: string; from: { id: number } };
 }
 
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Checks the parts of an Update the fleet reads and returns them typed, or the reason they are
+ * malformed. Update kinds the fleet ignores (edited_message, my_chat_member…) pass as an Update with
+ * neither `message` nor `callback_query`, so they are acknowledged and Telegram does not redeliver.
+ */
+export function parseUpdate(body: unknown): { ok: true; update: TelegramUpdate } | { ok: false; reason: string } {
+  if (!isObject(body) || !isId(body.update_id)) return { ok: false, reason: 'an object with an integer update_id is required' };
+  const update: TelegramUpdate = { update_id: body.update_id };
+  const m = body.message;
+  if (m !== undefined) {
+    if (!isObject(m) || !isObject(m.chat) || !isId(m.chat.id)) return { ok: false, reason: 'message.chat.id must be an integer' };
+    if (m.text !== undefined && typeof m.text !== 'string') return { ok: false, reason: 'message.text must be a string' };
+    if (m.from !== undefined && !(isObject(m.from) && isId(m.from.id))) return { ok: false, reason: 'message.from.id must be an integer' };
+    update.message = {
+      ...(typeof m.text === 'string' ? { text: m.text } : {}),
+      chat: { id: m.chat.id, ...(typeof m.chat.type === 'string' ? { type: m.chat.type } : {}) },
+      ...(isObject(m.from) ? { from: { id: m.from.id as number } } : {}),
+    };
+  }
+  const c = body.callback_query;
+  if (c !== undefined) {
+    if (!isObject(c) || typeof c.id !== 'string' || !isObject(c.from) || !isId(c.from.id)) {
+      return { ok: false, reason: 'callback_query needs a string id and an integer from.id' };
+    }
+    if (c.data !== undefined && typeof c.data !== 'string') return { ok: false, reason: 'callback_query.data must be a string' };
+    update.callback_query = { id: c.id, from: { id: c.from.id }, ...(typeof c.data === 'string' ? { data: c.data } : {}) };
+  }
+  return { ok: true, update };
+}
+
 export const TEXTS = {
   linked: (name: string) => `✅ Готово: сюда будут приходить звонки «${name}». Отключиться: /stop`,
   badCode: '⚠️ Ссылка-приглашение недействительна или уже использована. Попросите у администратора новую.',

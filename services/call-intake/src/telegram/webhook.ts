@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { SecretDecryptError } from '@fleet/secrets';
 import type { BotReader } from './bots.ts';
 import type { BotRow } from './directory.ts';
-import { TokenUnreadable, UnknownBot, WebhookUnauthorized } from './errors.ts';
-import type { TelegramUpdate, UpdateHandler } from './updates.ts';
+import { InvalidUpdate, TokenUnreadable, UnknownBot, WebhookUnauthorized } from './errors.ts';
+import { parseUpdate, type UpdateHandler } from './updates.ts';
 
 /**
  * `POST /telegram/webhook/:botId`: one endpoint for every enterprise's bot. Telegram echoes the
@@ -27,7 +27,9 @@ export function webhookRoutes(app: FastifyInstance, opts: { bots: BotReader; han
     const given = Buffer.from(String(req.headers['x-telegram-bot-api-secret-token'] ?? ''));
     const expected = Buffer.from(bot.webhook_secret);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new WebhookUnauthorized();
-    await opts.handle(bot, req.body as TelegramUpdate);
+    const parsed = parseUpdate(req.body);
+    if (!parsed.ok) throw new InvalidUpdate(parsed.reason);
+    await opts.handle(bot, parsed.update);
     return reply.code(200).send({ ok: true });
   });
 }
