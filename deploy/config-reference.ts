@@ -86,7 +86,7 @@ const MEANING: Record<string, string> = {
   LOG_LEVEL: 'pino level (fatal … trace, silent)',
   LOG_PRETTY: 'human-readable logs instead of JSON lines',
   JWT_SECRET: 'HMAC key of admin links, ≥ 32 characters (openssl rand -hex 32)',
-  SECRETS_KEY: 'AES-256-GCM key of the stored API keys, 32 bytes hex/base64 — back it up',
+  SECRETS_KEY: 'AES-256-GCM key of the stored RetailCRM API keys and Telegram bot tokens, 32 bytes hex/base64 — back it up',
   CALL_INTAKE_PORT: 'port hosts post to (through nginx)',
   GATEWAY_PORT: 'gateway port (loopback)',
   GATEWAY_HOST: 'gateway bind address',
@@ -160,7 +160,7 @@ export const ENV_EXAMPLE = resolve(import.meta.dirname, '.env.example');
 const PRODUCTION: Record<string, string> = {
   DATABASE_URL: 'postgres://fleet:change-me@127.0.0.1:5432/fleet',
   JWT_SECRET: '# openssl rand -hex 32',
-  SECRETS_KEY: '# openssl rand -hex 32 — back it up: the stored RetailCRM API keys cannot be read without it',
+  SECRETS_KEY: '# openssl rand -hex 32 — back it up: the stored RetailCRM API keys and Telegram bot tokens cannot be read without it',
   PUBLIC_BASE_URL: 'https://pbx.example.com',
 };
 /** Read by docker-compose.yml only (not by the services). */
@@ -183,6 +183,8 @@ export function envExample(): string {
     const prod = PRODUCTION[v.name];
     if (prod?.startsWith('# ')) out.push(`${note}; ${prod.slice(2)}`, `${v.name}=`);
     else if (prod !== undefined) out.push(note, `${v.name}=${prod}`);
+    // A machine-dependent default (an absolute path) would make the file differ per checkout.
+    else if (DERIVED[v.name]) out.push(`${note}; default ${DERIVED[v.name]!.replace(/`/g, '')}`, `# ${v.name}=`);
     else out.push(note, `# ${v.name}=${v.default}`);
   }
   out.push('', '# docker compose only (deploy/docker-compose.yml)');
