@@ -29,6 +29,17 @@ export default defineConfig({
         },
       },
       {
+        // Issue 7 §1 (test/faults): the fleet as processes on its own embedded PostgreSQL, faults
+        // injected; a subset in `pnpm test`, the full run with `pnpm test:faults` (README "Fault tests").
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          testTimeout: 1_800_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
