@@ -29,10 +29,19 @@ function must(re: RegExp, value: string, what: string): string {
   return value;
 }
 
+const CLI_RE = /^[A-Za-z0-9_ @/.-]+$/;
+
+/**
+ * Exactly the lines `rx` builds: `<binary> -rx "<cli>"` with BINARY_RE and CLI_RE parts — no newline,
+ * quote, `$`, `;`, backtick or redirection can be in one. The persistent shell (shell.ts) writes only
+ * lines that match this.
+ */
+export const CLI_LINE_RE = /^(?:asterisk|\/[A-Za-z0-9_./-]{1,200}) -rx "[A-Za-z0-9_ @/.-]+"$/;
+
 /** `<binary> -rx "<cli command>"`; the CLI command contains only characters the regexes above allow. */
 function rx(binary: string, cli: string): string {
   must(BINARY_RE, binary, 'asterisk binary');
-  if (!/^[A-Za-z0-9_ @/.-]+$/.test(cli)) throw new UnsafeCommandError(`refusing CLI command ${JSON.stringify(cli)}`);
+  if (!CLI_RE.test(cli)) throw new UnsafeCommandError(`refusing CLI command ${JSON.stringify(cli)}`);
   return `${binary} -rx "${cli}"`;
 }
 

@@ -67,6 +67,9 @@ export async function openConnection(t: HostTarget, o: ConnectOptions): Promise<
   }
   // Later errors (keepalive timeout, reset) arrive as events; without a listener they would crash us.
   ssh.connection?.on('error', () => undefined);
+  // ssh2 leaves Nagle on: each small command/answer packet then waits for the peer's delayed ACK
+  // (~40 ms steps, BENCHMARKS.md 5b). Commands are latency-bound, never bulk.
+  ssh.connection?.setNoDelay(true);
   return ssh;
 }
 

@@ -1,11 +1,14 @@
 // Per host: ONE kept-alive SSH connection reused by every command, a concurrency limit (OpenSSH
 // allows 10 sessions per connection by default) and an opossum circuit breaker, so that a dead host
-// costs callers a fast, explained error instead of a pile of hanging connects.
+// costs callers a fast, explained error instead of a pile of hanging connects. On the connection,
+// Asterisk CLI lines run in long-lived shells, one per busy slot (shell.ts), other commands and hosts
+// that refuse a shell use an exec channel per command.
 import CircuitBreaker from 'opossum';
 import type { NodeSSH } from 'node-ssh';
-import { execWithDeadline, openConnection, targetName, type ExecResult, type HostTarget } from './connection.ts';
+import { openConnection, targetName, type ExecResult, type HostTarget } from './connection.ts';
 import { HostError } from './errors.ts';
 import { createLimiter, type Limiter } from './limiter.ts';
+import { createShellTransport, type ShellTransport, type Transport } from './shell.ts';
 
 export interface HostPoolOptions {
   /** SSH handshake deadline (ms, issue 6: 5000). */
@@ -38,12 +41,18 @@ export interface HostStats {
   connected: boolean;
   active: number;
   queued: number;
+  /** How CLI lines travel on the current connection (null: not connected): see shell.ts. */
+  transport: Transport | null;
+  /** Shells open on the current connection. */
+  shells: number;
 }
 
 export interface HostPool {
   /**
    * Runs `command` on the host. Resolves with stdout/stderr/exit status (a non-zero exit is a
-   * result, not an error). @throws HostError (see errors.ts), AST_HOST_CIRCUIT_OPEN while the breaker is open.
+   * result, not an error; over a shell — CLI lines, shell.ts — stderr comes merged into stdout, as
+   * callers read the answer anyway). @throws HostError (see errors.ts), AST_HOST_CIRCUIT_OPEN while
+   * the breaker is open.
    */
   exec(target: HostTarget, command: string): Promise<ExecResult>;
   stats(): HostStats[];
@@ -54,7 +63,9 @@ interface Entry {
   key: string;
   target: HostTarget;
   ssh: NodeSSH | null;
-  connecting: Promise<NodeSSH> | null;
+  /** The shells of `ssh` (they live and die with it). */
+  shells: ShellTransport | null;
+  connecting: Promise<{ ssh: NodeSSH; shells: ShellTransport }> | null;
   limiter: Limiter;
   breaker: CircuitBreaker<[string], ExecResult>;
   lastUsed: number;
@@ -77,13 +88,15 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
 
   function drop(e: Entry): void {
     const ssh = e.ssh;
+    e.shells?.close();
     e.ssh = null;
+    e.shells = null;
     ssh?.dispose();
   }
 
-  async function connection(e: Entry): Promise<{ ssh: NodeSSH; reused: boolean }> {
-    if (e.ssh?.isConnected()) return { ssh: e.ssh, reused: true };
-    e.ssh = null;
+  async function connection(e: Entry): Promise<{ ssh: NodeSSH; shells: ShellTransport; reused: boolean }> {
+    if (e.ssh?.isConnected() && e.shells) return { ssh: e.ssh, shells: e.shells, reused: true };
+    if (e.ssh) drop(e);
     if (!e.connecting) {
       e.connecting = openConnection(e.target, { connectTimeoutMs, keepaliveIntervalMs: opts.keepaliveIntervalMs })
         .then((ssh) => {
@@ -91,17 +104,23 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
             ssh.dispose();
             throw new HostError('AST_HOST_UNREACHABLE', 'pool closed');
           }
+          const shells = createShellTransport(ssh);
           e.ssh = ssh;
+          e.shells = shells;
           ssh.connection?.on('close', () => {
-            if (e.ssh === ssh) e.ssh = null;
+            shells.close();
+            if (e.ssh === ssh) {
+              e.ssh = null;
+              e.shells = null;
+            }
           });
-          return ssh;
+          return { ssh, shells };
         })
         .finally(() => {
           e.connecting = null;
         });
     }
-    return { ssh: await e.connecting, reused: false };
+    return { ...(await e.connecting), reused: false };
   }
 
   async function run(e: Entry, command: string): Promise<ExecResult> {
@@ -111,7 +130,7 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
       const name = targetName(e.target);
       const first = await connection(e);
       try {
-        return strip(await execWithDeadline(first.ssh, command, commandTimeoutMs, name));
+        return strip(await first.shells.run(command, commandTimeoutMs, name));
       } catch (err) {
         const h = err as HostError;
         if (h.details?.channelOpened === false) drop(e);
@@ -119,7 +138,7 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
         // one retry on a fresh connection is safe. A fresh connection failing is a real failure.
         if (first.reused && h.code === 'AST_HOST_UNREACHABLE' && h.details?.channelOpened === false) {
           const again = await connection(e);
-          return strip(await execWithDeadline(again.ssh, command, commandTimeoutMs, name));
+          return strip(await again.shells.run(command, commandTimeoutMs, name));
         }
         throw err;
       }
@@ -137,6 +156,7 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
       key,
       target: t,
       ssh: null,
+      shells: null,
       connecting: null,
       limiter: createLimiter(opts.concurrency ?? 4, opts.maxQueue ?? 100, () => new HostError('AST_HOST_BUSY', `${targetName(t)} is busy: too many commands waiting`)),
       breaker: undefined as never,
@@ -182,6 +202,8 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
         connected: Boolean(e.ssh?.isConnected()),
         active: e.limiter.active,
         queued: e.limiter.queued,
+        transport: e.ssh?.isConnected() && e.shells ? e.shells.transport : null,
+        shells: e.shells?.shells ?? 0,
       })),
     async close() {
       closed = true;

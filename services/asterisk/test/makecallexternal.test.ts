@@ -34,6 +34,8 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     const calls = await host.calls();
     expect(calls[0]).toEqual(ORIGINATE_151);
     expect(calls.slice(1).every((c) => c.join(' ') === '-rx core show channels concise')).toBe(true);
+    // The originate and its confirmation ran in one long-lived shell on the host (one parent process).
+    expect(new Set(await host.parents()).size).toBe(1);
     const [rec] = await w.sql`select * from originates where correlation_id = ${body.correlation_id}`;
     expect(rec).toMatchObject({ enterprise: ENTERPRISE, extension: '151', phone: '375440000001', requested_by: 'telegram:5550001', status: 'confirmed' });
     expect(rec!.latency_ms).toBeGreaterThanOrEqual(0);

@@ -1,6 +1,8 @@
 // A real OpenSSH sshd on a loopback port, with generated host and user keys and an `asterisk`
 // stand-in that records its arguments and can be told to print output, fail, be slow, or not show the
 // originated channel. The tests that use it FAIL, never skip, when CI is set and sshd is missing.
+// A second user key is restricted by a forced command (authorized_keys `command=`) that runs only
+// `<asterisk> -rx "<cli>"` lines, as some hosts restrict the fleet's account: no shell there.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile, unlink } from 'node:fs/promises';
@@ -35,6 +37,8 @@ export interface TestHost {
   /** Another valid key, for the mismatch test. */
   otherHostKey: string;
   userKeyFile: string;
+  /** A key whose account may run only `<binary> -rx "<cli>"` (a forced command refuses anything else). */
+  forcedKeyFile: string;
   /** Absolute path of the stand-in (use as the per-host binary path). */
   binary: string;
   dir: string;
@@ -43,6 +47,10 @@ export interface TestHost {
   clearCalls(): Promise<void>;
   /** When each invocation started (epoch ms, fractional), in order. */
   times(): Promise<number[]>;
+  /** The parent pid of each invocation, in order (one long-lived shell = one parent). */
+  parents(): Promise<number[]>;
+  /** Commands the forced command refused, in order. */
+  refused(): Promise<string[]>;
   behave(b: HostBehaviour): Promise<void>;
   stop(): Promise<void>;
   /** Starts sshd again on the same port. */
@@ -79,10 +87,11 @@ async function waitForPort(port: number, up: boolean, ms = 5000): Promise<void> 
 }
 
 const standIn = (dir: string) => `#!/bin/bash
-# asterisk stand-in: records argv (unit-separated, record-terminated), then behaves as told by files in ${dir}.
+# asterisk stand-in: records its start (epoch ns), parent pid and argv (unit-separated) as one record
+# (record-terminated) appended in ONE write, so that invocations running at once never interleave;
+# then behaves as told by files in ${dir}.
 D='${dir}'
-date +%s%N >> "$D/times"
-printf '%s\\x1f' "$@" >> "$D/calls"; printf '\\x1e' >> "$D/calls"
+printf '%s %s %s\\x1e' "$(date +%s%N)" "$PPID" "$(printf '%s\\x1f' "$@")" >> "$D/calls"
 [ -f "$D/slow" ] && sleep "$(cat "$D/slow")"
 case "$2" in
   "core show channels concise") [ -f "$D/channels" ] && cat "$D/channels"; exit 0 ;;
@@ -100,6 +109,16 @@ case "$2" in
 esac
 `;
 
+const forcedCommand = (dir: string) => `#!/bin/sh
+# Forced command of the restricted key: runs \$SSH_ORIGINAL_COMMAND only when it is an Asterisk CLI line.
+if printf '%s' "$SSH_ORIGINAL_COMMAND" | grep -Eq '^[A-Za-z0-9_./-]+ -rx "[A-Za-z0-9_ @/.-]+"$'; then
+  exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
+fi
+printf '%s\\n' "$SSH_ORIGINAL_COMMAND" >> '${dir}/refused'
+echo 'this account may only run asterisk -rx' >&2
+exit 1
+`;
+
 /** Starts sshd as root with a temporary config (StrictModes no, UsePAM no, keys and pid file in the temp dir). */
 export async function startTestHost(): Promise<TestHost> {
   const dir = await mkdtemp(join(tmpdir(), 'fleet-sshd-'));
@@ -107,12 +126,18 @@ export async function startTestHost(): Promise<TestHost> {
   keygen(join(dir, 'host_ed25519'));
   keygen(join(dir, 'other_host_ed25519'));
   keygen(join(dir, 'user_ed25519'));
-  await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'user_ed25519.pub')));
-  await chmod(join(dir, 'authorized_keys'), 0o600);
+  keygen(join(dir, 'forced_ed25519'));
   const binDir = join(dir, 'bin');
   execFileSync('mkdir', ['-p', binDir]);
   const binary = join(binDir, 'asterisk');
   await writeFile(binary, standIn(dir), { mode: 0o755 });
+  const forced = join(dir, 'only-asterisk-rx');
+  await writeFile(forced, forcedCommand(dir), { mode: 0o755 });
+  await writeFile(
+    join(dir, 'authorized_keys'),
+    `${await readFile(join(dir, 'user_ed25519.pub'), 'utf8')}command="${forced}",no-pty,no-port-forwarding ${await readFile(join(dir, 'forced_ed25519.pub'), 'utf8')}`,
+  );
+  await chmod(join(dir, 'authorized_keys'), 0o600);
   const port = await freePort();
   const cfg = join(dir, 'sshd_config');
   await writeFile(
@@ -180,28 +205,37 @@ export async function startTestHost(): Promise<TestHost> {
     else await writeFile(f, value);
   };
 
+  /** The stand-in's records: `<epoch ns> <ppid> <arg>\x1f<arg>\x1f…` each ended by \x1e. */
+  const records = async () => {
+    const raw = await readFile(join(dir, 'calls'), 'utf8').catch(() => '');
+    return raw
+      .split('\x1e')
+      .filter((r) => r !== '')
+      .map((r) => {
+        const [ns, parent, ...rest] = r.split(' ');
+        return { at: Number(BigInt(ns!) / 1000n) / 1000, parent: Number(parent), argv: rest.join(' ').split('\x1f').slice(0, -1) };
+      });
+  };
+
   await start();
   return {
     port,
     hostKey: pub('host_ed25519.pub'),
     otherHostKey: pub('other_host_ed25519.pub'),
     userKeyFile: join(dir, 'user_ed25519'),
+    forcedKeyFile: join(dir, 'forced_ed25519'),
     binary,
     dir,
-    async calls() {
-      const raw = await readFile(join(dir, 'calls'), 'utf8').catch(() => '');
-      return raw
-        .split('\x1e')
-        .filter((r) => r !== '')
-        .map((r) => r.split('\x1f').slice(0, -1));
-    },
+    calls: async () => (await records()).map((r) => r.argv),
     async clearCalls() {
       await put('calls', undefined);
-      await put('times', undefined);
+      await put('refused', undefined);
     },
-    async times() {
-      const raw = await readFile(join(dir, 'times'), 'utf8').catch(() => '');
-      return raw.split('\n').filter(Boolean).map((ns) => Number(BigInt(ns) / 1000n) / 1000);
+    times: async () => (await records()).map((r) => r.at),
+    parents: async () => (await records()).map((r) => r.parent),
+    async refused() {
+      const raw = await readFile(join(dir, 'refused'), 'utf8').catch(() => '');
+      return raw.split('\n').filter(Boolean);
     },
     async behave(b) {
       await put('output', b.originateOutput);
