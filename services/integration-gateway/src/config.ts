@@ -26,8 +26,11 @@ const shape = {
   RESCHEDULE_MAX_MS: positiveInt(60_000),
   /** Delivery worker poll period (ms); it is also kicked right after a dispatch commits. */
   WORKER_POLL_MS: positiveInt(250),
+  // server.ts sizes the pool WORKER_CONCURRENCY + 6. A delivery is a chain of round trips and durable
+  // commits in the gateway and the RetailCRM service (~20–40 ms under load), so 8 capped the worker
+  // near 200 deliveries/s; 32 keeps the pool (38) well inside PostgreSQL's default max_connections.
   /** Calls delivered in parallel (each holds one pooled connection while it delivers). */
-  WORKER_CONCURRENCY: positiveInt(8),
+  WORKER_CONCURRENCY: positiveInt(32),
   /** How long an open circuit breaker waits before a trial request (ms). */
   BREAKER_RESET_MS: positiveInt(10_000),
   /** Failed requests within the rolling window before a breaker may open. */

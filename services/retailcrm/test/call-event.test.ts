@@ -173,6 +173,20 @@ describe('RetailCRM failures', () => {
     expect(w.fake.state.events).toHaveLength(1);
   });
 
+  it('the journal holds every attempt, in order, by the time the gateway hears 200', async () => {
+    w.fake.setFaults({ fail503Next: 1 }); // the client's one retry (RETAILCRM_RETRIES=1) gets through
+    const res = await post(w.app, dial(call(), ['151']));
+    expect(res.statusCode).toBe(200);
+    // Read at once: the journal is written off the step's path but awaited before the answer.
+    const rows = await w.sql<{ status_code: number; ok: boolean }[]>`
+      select status_code, ok from integration_logs where call_id = ${call().callId} order by id`;
+    expect(rows).toEqual([
+      { status_code: 503, ok: false },
+      { status_code: 200, ok: true },
+    ]);
+    expect(w.fake.state.events).toHaveLength(1);
+  });
+
   it('upload unavailable after the popup ended: the retry performs only the upload', async () => {
     w.fake.setFaults({ fail503Next: 10, path: '/api/v5/telephony/calls/upload' });
     const res = await post(w.app, hangup(missed()));

@@ -33,28 +33,32 @@ export interface Progress {
 
 /**
  * Inserts one pending delivery per integration (idempotent on the unique key) and the calls' progress
- * rows, in one transaction. Returns how many deliveries were new.
+ * rows, atomically in ONE statement (no BEGIN/COMMIT round trips on the dispatch path). Returns how
+ * many deliveries were new.
  */
 export async function insertDeliveries(sql: Sql, integrations: Integration[], body: ForwardBody): Promise<number> {
-  return sql.begin(async (tx) => {
-    let inserted = 0;
-    for (const integration of integrations) {
-      const rows = await tx`
-        insert into gateway_deliveries (enterprise, integration, call_id, event_type, dedup_key, payload)
-        values (${body.enterprise}, ${integration}, ${body.callId}, ${body.event_type}, ${body.dedup_key}, ${tx.json(body as never)})
-        on conflict (enterprise, integration, call_id, dedup_key) do nothing
-        returning id`;
-      inserted += rows.length;
-      await tx`
-        insert into gateway_call_progress (enterprise, integration, call_id)
-        values (${body.enterprise}, ${integration}, ${body.callId})
-        on conflict do nothing`;
-    }
-    return inserted;
-  });
+  if (integrations.length === 0) return 0;
+  const [row] = await sql<{ inserted: number }[]>`
+    with d as (
+      insert into gateway_deliveries (enterprise, integration, call_id, event_type, dedup_key, payload)
+      select ${body.enterprise}, i, ${body.callId}, ${body.event_type}, ${body.dedup_key}, ${sql.json(body as never)}
+      from unnest(${integrations}::text[]) as i
+      on conflict (enterprise, integration, call_id, dedup_key) do nothing
+      returning id),
+    p as (
+      insert into gateway_call_progress (enterprise, integration, call_id)
+      select ${body.enterprise}, i, ${body.callId} from unnest(${integrations}::text[]) as i
+      on conflict do nothing)
+    select count(*)::int as inserted from d`;
+  return row?.inserted ?? 0;
 }
 
-/** Calls whose first pending delivery is due, oldest first. */
+/**
+ * Calls whose first pending delivery is due, longest due first. Ordered as the partial index
+ * gateway_deliveries_due is (next_attempt_at, id), so the scan stops after `limit` rows: ordering by
+ * id alone made every poll sort the whole due backlog, which grew with the backlog under load. Order
+ * across calls is free; within a call the step takes the head row by id.
+ */
 export function dueCalls(sql: Sql, limit: number): Promise<CallKey[]> {
   return sql<CallKey[]>`
     select d.enterprise, d.integration, d.call_id
@@ -64,7 +68,7 @@ export function dueCalls(sql: Sql, limit: number): Promise<CallKey[]> {
         select 1 from gateway_deliveries e
         where e.enterprise = d.enterprise and e.integration = d.integration and e.call_id = d.call_id
           and e.status = 'pending' and e.id < d.id)
-    order by d.id
+    order by d.next_attempt_at, d.id
     limit ${limit}`;
 }
 
@@ -98,13 +102,19 @@ export async function headDelivery(tx: Tx, k: CallKey): Promise<DeliveryRow | nu
   return row ?? null;
 }
 
-/** Marks a delivery done and records what the integration now knows about the call. */
+/**
+ * Marks a delivery done and records what the integration now knows about the call: one statement
+ * (one round trip while the call's lock is held) instead of two.
+ */
 export async function markDone(tx: Tx, row: DeliveryRow): Promise<void> {
   await tx`
-    update gateway_deliveries
-    set status = 'done', attempts = attempts + 1, delivered_at = now(), last_error = null
-    where id = ${row.id}`;
-  await markProgress(tx, row, row.event_type);
+    with done as (
+      update gateway_deliveries
+      set status = 'done', attempts = attempts + 1, delivered_at = now(), last_error = null
+      where id = ${row.id})
+    update gateway_call_progress
+    set ${row.event_type === 'dial' ? tx`dial_done = true` : tx`hangup_done = true`}, updated_at = now()
+    where enterprise = ${row.enterprise} and integration = ${row.integration} and call_id = ${row.call_id}`;
 }
 
 /** Sets dial_done or hangup_done of the call. */

@@ -13,11 +13,18 @@ declare module 'fastify' {
   }
 }
 
+/** Pooled connections kept free of the delivery worker (dispatch inserts, cache reloads, /stats). */
+export const POOL_RESERVE = 4;
+
 /** Decorates forwarder, breakers and worker; the worker runs from onReady to onClose unless `worker` is false. */
 export const deliveryPlugin = fp(
   async (app: FastifyInstance, opts: { worker?: boolean }) => {
     const c = app.config;
-    const forwarder = createForwarder({ services: { retailcrm: c.RETAILCRM_URL }, timeoutMs: c.FORWARD_TIMEOUT_MS });
+    // Each delivering call holds a pooled connection for its whole forward: never more calls than the
+    // pool can hold while leaving room for dispatch requests and the cache (server.ts sizes the pool
+    // WORKER_CONCURRENCY + 6; a caller passing a smaller pool gets fewer parallel calls, not a stall).
+    const concurrency = Math.max(1, Math.min(c.WORKER_CONCURRENCY, (app.sql.options.max ?? Infinity) - POOL_RESERVE));
+    const forwarder = createForwarder({ services: { retailcrm: c.RETAILCRM_URL }, timeoutMs: c.FORWARD_TIMEOUT_MS, connections: concurrency });
     const breakers = createBreakers({
       forwarder,
       log: app.log.child({ component: 'breakers' }),
@@ -30,7 +37,7 @@ export const deliveryPlugin = fp(
       forwarder,
       breakers,
       pollMs: c.WORKER_POLL_MS,
-      concurrency: c.WORKER_CONCURRENCY,
+      concurrency,
       retries: c.FORWARD_RETRIES,
       retryMinMs: c.FORWARD_RETRY_MIN_MS,
       giveUpMs: c.GIVE_UP_MS,

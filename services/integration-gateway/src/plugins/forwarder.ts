@@ -9,6 +9,8 @@ export interface ForwarderOptions {
   /** Base URL of each integration's service, e.g. `{ retailcrm: 'http://127.0.0.1:8019' }`. */
   services: Record<Integration, string>;
   timeoutMs: number;
+  /** Connections per integration service: one per call the worker delivers in parallel (default 32). */
+  connections?: number;
 }
 
 /** What a failed forward carries for the worker and the dead-letter log. */
@@ -45,7 +47,7 @@ export function createForwarder(o: ForwarderOptions) {
     let p = pools.get(i);
     if (!p) {
       p = new Pool(new URL(o.services[i]).origin, {
-        connections: 32,
+        connections: o.connections ?? 32,
         connectTimeout: o.timeoutMs,
         headersTimeout: o.timeoutMs,
         bodyTimeout: o.timeoutMs,
