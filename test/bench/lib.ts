@@ -149,7 +149,11 @@ export class Services {
   async start(spec: ServiceSpec, profile = false): Promise<number> {
     // JWT_SECRET / SECRETS_KEY as `pnpm start` makes them: development values generated under the run's temp dir.
     const env = { ...secretsEnv({ ...process.env, FLEET_DATA_DIR: process.env.BENCH_TMP }).vars, ...spec.env };
-    if (profile && this.profileDir) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${this.profileDir} --cpu-prof-name=${spec.name}-${Date.now()}.cpuprofile`.trim();
+    // Node refuses --cpu-prof in NODE_OPTIONS: a preload starts the profiler instead (cpu-prof-preload.mjs).
+    if (profile && this.profileDir) {
+      env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('./cpu-prof-preload.mjs', import.meta.url).href}`.trim();
+      env.BENCH_CPU_PROF_FILE = `${this.profileDir}/${spec.name}-${Date.now()}.cpuprofile`;
+    }
     try {
       await this.supervisor.start({ ...spec, env }, 60_000);
     } catch (err) {

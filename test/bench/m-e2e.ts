@@ -3,11 +3,43 @@
 // retailcrm as separate processes, at fixed call rates (open loop). Both stamps are taken in this
 // process with one clock: the send time at the generator, the receive time when the fake stores the
 // event (its `events` array is observed, so the stamp is sub-millisecond, not the fake's Date.now()).
+import { readdirSync, readFileSync } from 'node:fs';
 import { createSql, createTestDatabase } from '@fleet/db';
 import { createRetailCrmFake } from '@fleet/retailcrm-fake';
 import { fleetServices } from '../../packages/cli/src/fleet-services.ts';
 import { freePort } from '../e2e/harness.ts';
 import { cpuSeconds, dist, keepAliveAgent, now, openLoop, postJson, rssSampler, Services, sleep, type Dist } from './lib.ts';
+
+/**
+ * CPU seconds of the run's embedded PostgreSQL: the postmaster and its live children (backends,
+ * walwriter…), from /proc. NaN when the server is not ours (DATABASE_URL given; run.ts sets BENCH_PG_DATA otherwise). A backend that exits
+ * between two readings takes its CPU with it; the services keep theirs for the whole measurement.
+ */
+function postgresCpuSeconds(): number {
+  try {
+    const master = Number(readFileSync(`${process.env.BENCH_PG_DATA}/postmaster.pid`, 'utf8').split('\n')[0]);
+    let total = cpuSeconds(master);
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === master) total += cpuSeconds(Number(d));
+      } catch {
+        /* gone */
+      }
+    }
+    return total;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy and total jiffies of the whole machine (all cores, every process, ours or not), from /proc/stat. */
+function machineJiffies(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - (f[4] ?? 0), total };
+}
 
 // 50 enterprises, each with its own API key: 500 calls/s is 10/s per key, under RetailCRM's 40/s.
 const ENTERPRISES = 50;
@@ -21,8 +53,12 @@ export interface EndToEndRate {
   intake: Dist;
   /** Host POST (intended send time) → call/event stored by the fake. */
   endToEnd: Dist;
+  /** CPU seconds from the rate's start until its last delivery (or the end of the wait): each service, and `postgres`. */
   cpuSecondsPerService: Record<string, number>;
-  /** Where the time goes: ms after call-intake stored the dial (database clock), p50 / p99. */
+  /** That window (s), and how busy the whole machine was in it (%, all cores, other runs included). */
+  windowS: number;
+  machineBusyPct: number;
+  /** Where the time goes: ms after call-intake stored the dial (database clock), p50 / p99; gateway_to_crm is the gateway's own leg (delivery row stored → delivered). */
   stages: Record<string, [number, number]>;
 }
 export interface EndToEndResult {
@@ -82,7 +118,10 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; profi
     for (const rate of o.rates) {
       const sent = new Map<string, number>();
       const intakeLat: number[] = [];
-      const cpu0 = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p)]));
+      const cpuNow = () => ({ ...Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p)])), postgres: postgresCpuSeconds() });
+      const cpu0 = cpuNow();
+      const jiffies0 = machineJiffies();
+      const t0 = now();
       const first = seq + 1;
       const res = await openLoop(rate, o.seconds, async (_i, intended) => {
         const call = ++seq;
@@ -93,17 +132,22 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; profi
       });
       const ids = Array.from({ length: seq - first + 1 }, (_, k) => `1900000000.${first + k}`);
       for (let w = 0; w < 300 && ids.some((id) => !received.has(id)); w++) await sleep(100);
+      const cpu1 = cpuNow();
+      const jiffies1 = machineJiffies();
+      const windowS = (now() - t0) / 1000;
       const st = await sql<Record<string, number>[]>`
         select extract(epoch from (e.processed_at - e.received_at)) * 1000 as processed,
                extract(epoch from (o.delivered_at - e.received_at)) * 1000 as dispatched,
                extract(epoch from (g.created_at - e.received_at)) * 1000 as gateway_stored,
-               extract(epoch from (g.delivered_at - e.received_at)) * 1000 as crm_delivered
+               extract(epoch from (g.delivered_at - e.received_at)) * 1000 as crm_delivered,
+               extract(epoch from (g.delivered_at - g.created_at)) * 1000 as gateway_to_crm
         from call_events e join intake_outbox o on o.call_id = e.unique_id and o.event_type = 'dial'
              join gateway_deliveries g on g.call_id = e.unique_id and g.event_type = 'dial'
         where e.event_type = 'dial' and e.unique_id = any(${ids})`;
       const stages: Record<string, [number, number]> = {};
-      for (const k of ['processed', 'dispatched', 'gateway_stored', 'crm_delivered']) {
-        const d = dist(st.map((row) => Number(row[k])).filter(Number.isFinite));
+      for (const k of ['processed', 'dispatched', 'gateway_stored', 'crm_delivered', 'gateway_to_crm']) {
+        // Undelivered rows have null stamps (Number(null) would count them as 0 ms).
+        const d = dist(st.map((row) => row[k]).filter((v) => v !== null && v !== undefined).map(Number).filter(Number.isFinite));
         stages[k] = [d.p50, d.p99];
       }
       const lat = ids.filter((id) => received.has(id)).map((id) => received.get(id)! - sent.get(id)!);
@@ -115,7 +159,9 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; profi
         intake: dist(intakeLat),
         endToEnd: dist(lat),
         stages,
-        cpuSecondsPerService: Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p) - cpu0[n]!])),
+        cpuSecondsPerService: Object.fromEntries(Object.entries(cpu1).map(([n, c]) => [n, c - cpu0[n as keyof typeof cpu0]!])),
+        windowS,
+        machineBusyPct: (100 * (jiffies1.busy - jiffies0.busy)) / Math.max(1, jiffies1.total - jiffies0.total),
       });
       await sleep(1000);
     }

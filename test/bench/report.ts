@@ -136,16 +136,16 @@ export function report(r: Results): string {
         '(500 calls/s = 10/s per key, under the 40/s limit). Open-loop dials (incoming call ringing 150–152, 151 mapped to user 18); the time runs from the intended send ' +
         'time to the moment the fake stores the `telephony/call/event` of that call, both in the generator process.',
       '',
-      '| calls/s | s | accepted | delivered | POST → 200 p50/p99 | POST → call/event p50 | p99 | max | CPU s (intake / gateway / retailcrm) |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| calls/s | s | accepted | delivered | POST → 200 p50/p99 | POST → call/event p50 | p99 | max | CPU s (intake / gateway / retailcrm / postgres) in window s | machine busy |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...r.e2e.rates.map(
         (x) =>
           `| ${x.rate} | ${x.seconds} | ${x.accepted} | ${x.delivered} | ${ms(x.intake.p50)} / ${ms(x.intake.p99)} | ${ms(x.endToEnd.p50)} | ${ms(x.endToEnd.p99)} | ${ms(x.endToEnd.max)} | ` +
-          `${['call-intake', 'gateway', 'retailcrm'].map((k) => (x.cpuSecondsPerService[k] ?? NaN).toFixed(1)).join(' / ')} |`,
+          `${['call-intake', 'gateway', 'retailcrm', 'postgres'].map((k) => (x.cpuSecondsPerService[k] ?? NaN).toFixed(1)).join(' / ')} in ${x.windowS.toFixed(1)} | ${x.machineBusyPct.toFixed(0)} % |`,
       ),
       '',
     );
-    out.push('Where the time goes (database clock, ms after call-intake stored the dial; p50 / p99): ' + r.e2e.rates.map((x) => `${x.rate}/s: ` + Object.entries(x.stages).map(([k, [a, b]]) => `${k} ${n0(a)} / ${n0(b)}`).join(', ')).join('; ') + '.', '');
+    out.push('Where the time goes (database clock, ms after call-intake stored the dial, except gateway_to_crm: the gateway\'s own leg, delivery row stored → delivered; p50 / p99): ' + r.e2e.rates.map((x) => `${x.rate}/s: ` + Object.entries(x.stages).map(([k, [a, b]]) => `${k} ${n0(a)} / ${n0(b)}`).join(', ')).join('; ') + '.', '');
     if (r.e2e.errors.length) out.push('Errors seen:', '', ...r.e2e.errors.map((e) => `- \`${e.slice(0, 200)}\``), '');
   }
   if (r.config) out.push('### 4. Configuration change', '', `Two gateway processes on one database; ${r.config.changes} UPDATEs of \`integrations_config\` toggling RetailCRM for one of 20 enterprises; each gateway polled (GET /integrations/:n, ~1 ms apart) until it answers the new value. p50 ${ms(r.config.bothGateways.p50)}, p99 ${ms(r.config.bothGateways.p99)}, max ${ms(r.config.bothGateways.max)} (the time includes the UPDATE's own commit).`, '');

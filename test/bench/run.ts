@@ -2,7 +2,8 @@
 // PostgreSQL (a database of its own per measurement), and BENCHMARKS.md written from the numbers.
 // Usage: pnpm bench [--quick] [--only 1,2,5] [--profile] [--out BENCHMARKS.md]
 //   --quick    short runs (harness check; numbers not worth publishing)
-//   --profile  call-intake runs with --cpu-prof during measurement 1; profiles land in .data/bench-profiles
+//   --profile  call-intake (measurement 1) and every service of measurement 3 run with --cpu-prof;
+//              profiles land in .data/bench-profiles (summarise one with test/bench/top-self.ts)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +34,8 @@ if (values.profile) {
 }
 const pg = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dataDir: join(tmp, 'pg'), port: await freePort() });
 const serverUrl = process.env.DATABASE_URL ?? pg!.url;
+// Where the cluster really lives (it may be relocated): measurement 3 reads its postmaster.pid for PostgreSQL's CPU.
+if (pg) process.env.BENCH_PG_DATA = pg.dataDir;
 await prepareTemplate(serverUrl);
 process.env[TEST_SERVER_ENV] = serverUrl;
 const probe = createSql(serverUrl, { max: 1 });
@@ -91,7 +94,7 @@ try {
   );
   if (only.has(2) && !only.has(1)) results.intake = await step(2, 'fixed-rate latency', () => benchIntake({ seconds: 1, rateSeconds: quick ? 2 : 5, rates: quick ? [5000] : [1000, 2000, 5000], connections: 50, profile: false }));
   const { benchEndToEnd } = await import('./m-e2e.ts');
-  results.e2e = await step(3, 'end to end dial → RetailCRM call/event', () => benchEndToEnd({ rates: [200, 500], seconds: quick ? 2 : 8 }));
+  results.e2e = await step(3, 'end to end dial → RetailCRM call/event', () => benchEndToEnd({ rates: [200, 500], seconds: quick ? 2 : 8, profile: values.profile }));
   const { benchConfig } = await import('./m-config.ts');
   results.config = await step(4, 'config change → both gateways', () => benchConfig({ changes: quick ? 10 : 100 }));
   const { benchClick } = await import('./m-click.ts');
