@@ -53,6 +53,28 @@ export const stepsPlugin = fp(
       return { runningForMs: Math.max(0, row.ms ?? 0) };
     }
 
+    /**
+     * The CRM already performed the step: losing the mark now (a PostgreSQL restart) would let the
+     * step run again once the lease expires — a second popup close at RetailCRM, whose call/event has
+     * no idempotency key (found by the fault suite). So keep trying while this process still holds the
+     * lease; retries of the request meanwhile get 409.
+     */
+    async function markDone(k: StepKey): Promise<void> {
+      const until = Date.now() + Math.max(1000, leaseMs - 1000);
+      for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+        try {
+          await sql`
+            update retailcrm_call_steps set status = 'done', lease_until = null, updated_at = now()
+            where enterprise = ${k.enterprise} and call_id = ${k.callId} and step = ${k.step}`;
+          return;
+        } catch (err) {
+          if (Date.now() + delay > until) throw err;
+          app.log.warn({ enterprise: k.enterprise, callId: k.callId, step: k.step, err }, 'step done but not yet recorded; retrying');
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
+    }
+
     app.decorate('rcrmSteps', {
       async run(k, action) {
         const c = await claim(k);
@@ -71,9 +93,7 @@ export const stepsPlugin = fp(
             where enterprise = ${k.enterprise} and call_id = ${k.callId} and step = ${k.step} and status = 'running'`;
           throw err;
         }
-        await sql`
-          update retailcrm_call_steps set status = 'done', lease_until = null, updated_at = now()
-          where enterprise = ${k.enterprise} and call_id = ${k.callId} and step = ${k.step}`;
+        await markDone(k);
         return 'done';
       },
       async anyDone(enterprise, callId, steps) {
