@@ -49,6 +49,9 @@ export interface CardWorker {
 /** Seconds until the next attempt after a transient failure: 1, 2, 4 … 60. */
 const backoff = (attempts: number) => Math.min(60, 2 ** Math.max(0, attempts - 1));
 
+/** How long the id of a message Telegram created is kept trying to reach the database (ms). */
+const RECORD_RETRY_MS = 120_000;
+
 /** The message ids a card's row held when an operation started (compare-and-set of record()). */
 interface MessageIds {
   live: string | null;
@@ -158,6 +161,25 @@ export function createCardWorker(opts: {
     return { done: finished, row };
   }
 
+  /**
+   * record() after Telegram performed a request: only this process knows the message id now, so a
+   * failed write (PostgreSQL restarting) is retried rather than thrown away — losing it left the
+   * live card behind when the final later went out as a new message (found by the fault suite). A
+   * holder that took the card over meanwhile is handled by record()'s compare-and-set.
+   */
+  async function recordPerformed(row: CardRow, finished: boolean, before: MessageIds) {
+    const until = Date.now() + RECORD_RETRY_MS;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        return await record(row, finished, before);
+      } catch (err) {
+        if (stopped || Date.now() + delay > until) throw err;
+        log.warn({ enterprise: row.enterprise, callId: row.call_id, chatId: row.chat_id, err }, 'telegram answer not yet recorded; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
   /** Waits for a limiter slot, keeping the lease alive meanwhile (a group chat's wait can be long). */
   async function slot(botId: string, row: CardRow): Promise<Release> {
     const keep = setInterval(() => void renew(row.id).catch(() => {}), Math.max(1000, opts.leaseMs / 3));
@@ -214,7 +236,7 @@ export function createCardWorker(opts: {
       if (outcome === 'retry') continue;
       // `row` now holds what the chat shows: write it at once (with done when nothing is left).
       const sent = op.kind === 'send' ? (op.final ? row.final_message_id : row.live_message_id) : null;
-      const r = await record(row, nextOp(stateOf(row), want).kind === 'none', before);
+      const r = await recordPerformed(row, nextOp(stateOf(row), want).kind === 'none', before);
       if (r.done) return;
       if (r.takenOver && sent !== null && sent !== r.takenOver.live_message_id && sent !== r.takenOver.final_message_id) {
         // Our message duplicates the other holder's: we alone know its id, so we delete it.
