@@ -23,7 +23,7 @@ export const deliveryPlugin = fp(
     // Each delivering call holds a pooled connection for its whole forward: never more calls than the
     // pool can hold while leaving room for dispatch requests and the cache (server.ts sizes the pool
     // WORKER_CONCURRENCY + 6; a caller passing a smaller pool gets fewer parallel calls, not a stall).
-    const concurrency = Math.max(1, Math.min(c.WORKER_CONCURRENCY, (app.sql.options.max ?? Infinity) - POOL_RESERVE));
+    const concurrency = Math.max(1, Math.min(c.WORKER_CONCURRENCY, (app.sql.options?.max ?? Infinity) - POOL_RESERVE));
     const forwarder = createForwarder({ services: { retailcrm: c.RETAILCRM_URL }, timeoutMs: c.FORWARD_TIMEOUT_MS, connections: concurrency });
     const breakers = createBreakers({
       forwarder,
