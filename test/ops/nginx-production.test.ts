@@ -3,16 +3,14 @@
 // certificate, host events fail over between call-intake instances, a hung instance still gets the
 // host an answer inside its 3 s limit, and internal paths (/metrics among them) never leave nginx.
 // Only the listen ports, certificate paths and upstream ports are rewritten for the test.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SITE, scratchNginx, type ScratchNginx } from '../support/nginx.ts';
 
-const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
-const SITE = resolve(import.meta.dirname, '../../nginx');
 
 /** One request (the throwaway certificate is not trusted; redirects are not followed). */
 function call(url: string, init: { method?: string; body?: string } = {}): Promise<{ status: number; location?: string; text: string }> {
@@ -29,7 +27,7 @@ function call(url: string, init: { method?: string; body?: string } = {}): Promi
 }
 const seen: string[] = [];
 let dir: string;
-let proxy: ChildProcess | undefined;
+let nginx: ScratchNginx | undefined;
 const servers: Server[] = [];
 let https: string;
 let http: string;
@@ -53,13 +51,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe.skipIf(!existsSync(NGINX))('nginx production site (nginx/fleet.conf)', () => {
+describe('nginx production site (nginx/fleet.conf)', () => {
   let ports: { down: number; intake: number; hung: number; retailcrm: number };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fleet-nginx-prod-'));
-    chmodSync(dir, 0o777);
-    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d), { mode: 0o777 });
+    nginx = scratchNginx('fleet-nginx-prod-');
+    dir = nginx.dir;
     const cert = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=pbx.example.com',
       '-keyout', join(dir, 'privkey.pem'), '-out', join(dir, 'fullchain.pem')], { encoding: 'utf8' });
     expect(cert.status, cert.stderr).toBe(0);
@@ -79,35 +76,15 @@ describe.skipIf(!existsSync(NGINX))('nginx production site (nginx/fleet.conf)', 
         .replace('127.0.0.1:8019 ', `127.0.0.1:${ports.retailcrm} `);
       writeFileSync(join(dir, file), text);
     }
-    writeFileSync(join(dir, 'nginx.conf'), `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  include fleet.conf;
-}
-`);
-    const check = spawnSync(NGINX, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+    nginx.configure('  include fleet.conf;');
+    const check = nginx.check();
     expect(check.status, check.stderr).toBe(0);
-    proxy = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (await call(`${http}/`).then(() => true, () => false)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await nginx.start(() => call(`${http}/`));
   }, 30_000);
 
   afterAll(async () => {
-    proxy?.kill('SIGQUIT');
-    await new Promise((r) => (proxy && proxy.exitCode === null ? proxy.once('exit', r) : r(null)));
+    await nginx?.stop();
     await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('passes nginx -t with every file of nginx/ (TLS placeholders → a throwaway certificate)', () => {

@@ -5,19 +5,13 @@
 // slashes and absolute-form targets reach nginx unnormalised, as an attacker would send them) try to
 // reach /internal, /dispatch, /cache, makecallexternal, manager-status, /stats, /metrics, /ready.
 // Skipped only when there is no nginx binary (CI installs it: .ci/run).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type App, type World } from '../fuzz/world.ts';
+import { SITE, scratchNginx, type ScratchNginx } from '../support/nginx.ts';
 
-const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
-const SITE = resolve(import.meta.dirname, '../../nginx');
 let w: World;
-let dir: string;
-let proxy: ChildProcess | undefined;
+let nginx: ScratchNginx | undefined;
 let port: number;
 
 const freePort = () =>
@@ -56,7 +50,7 @@ const req = (method: string, target: string, body = '', headers = '') =>
       `\r\n${body}`,
   );
 
-describe.skipIf(!existsSync(NGINX))('internal endpoints are not exposed through the nginx site config', () => {
+describe('internal endpoints are not exposed through the nginx site config', () => {
   beforeAll(async () => {
     w = await createWorld();
     await w.sql`insert into retailcrm_manager_status (enterprise, user_id, code, status, changed_at) values (${w.e1.number}, 18, '151', 'busy', now())`;
@@ -64,47 +58,23 @@ describe.skipIf(!existsSync(NGINX))('internal endpoints are not exposed through 
     const retailcrmPort = await listen(w.retailcrm);
     await listen(w.gateway);
     await listen(w.asterisk);
-    dir = mkdtempSync(join(tmpdir(), 'fleet-nginx-sec-'));
-    chmodSync(dir, 0o777);
-    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d), { mode: 0o777 });
+    nginx = scratchNginx('fleet-nginx-sec-');
     port = await freePort();
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+    nginx.configure(`
   upstream fleet_call_intake { server 127.0.0.1:${intakePort}; keepalive 4; }
   upstream fleet_retailcrm { server 127.0.0.1:${retailcrmPort}; keepalive 4; }
   server {
     listen 127.0.0.1:${port};
     include ${SITE}/fleet-proxy.conf;
     include ${SITE}/fleet-locations.conf;
-  }
-}
-`,
-    );
-    const check = spawnSync(NGINX, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  }`);
+    const check = nginx.check();
     expect(check.status, check.stderr).toBe(0);
-    proxy = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (await req('GET', '/nothing').then(() => true, () => false)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await nginx.start(`http://127.0.0.1:${port}/nothing`);
   }, 60_000);
 
   afterAll(async () => {
-    proxy?.kill('SIGQUIT');
-    await new Promise((r) => (proxy && proxy.exitCode === null ? proxy.once('exit', r) : r(null)));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await nginx?.stop();
     await w?.close();
   });
 

@@ -1,18 +1,12 @@
 // nginx/ against the real nginx: the site's locations and proxy settings pass `nginx -t`, public
 // paths reach the right service, internal ones never leave nginx. Stand-in upstreams on loopback
 // record what they receive. Skipped only when no nginx binary exists (CI installs it: .ci/run).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SITE, scratchNginx, type ScratchNginx } from '../../../test/support/nginx.ts';
 
-const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
-const SITE = resolve(import.meta.dirname, '../../../nginx');
 const seen: Array<{ upstream: string; method: string; url: string; realIp: string | undefined }> = [];
-let dir: string;
-let proxy: ChildProcess | undefined;
+let nginx: ScratchNginx | undefined;
 let upstreams: Server[] = [];
 let base: string;
 
@@ -33,54 +27,30 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe.skipIf(!existsSync(NGINX))('nginx site config', () => {
+describe('nginx site config', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fleet-nginx-'));
-    chmodSync(dir, 0o777);
-    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d), { mode: 0o777 });
+    nginx = scratchNginx('fleet-nginx-');
     const intake = await standIn('call-intake');
     const retailcrm = await standIn('retailcrm');
     upstreams = [intake.server, retailcrm.server];
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+    nginx.configure(`
   upstream fleet_call_intake { server 127.0.0.1:${intake.port}; keepalive 4; }
   upstream fleet_retailcrm { server 127.0.0.1:${retailcrm.port}; keepalive 4; }
   server {
     listen 127.0.0.1:${port};
     include ${SITE}/fleet-proxy.conf;
     include ${SITE}/fleet-locations.conf;
-  }
-}
-`,
-    );
-    const check = spawnSync(NGINX, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  }`);
+    const check = nginx.check();
     expect(check.status, check.stderr).toBe(0);
-    proxy = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (await fetch(`${base}/nothing`).then(() => true, () => false)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await nginx.start(`${base}/nothing`);
   }, 30_000);
 
   afterAll(async () => {
-    proxy?.kill('SIGQUIT');
-    await new Promise((r) => (proxy && proxy.exitCode === null ? proxy.once('exit', r) : r(null)));
+    await nginx?.stop();
     await Promise.all(upstreams.map((s) => new Promise((r) => s.close(r))));
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('proxies the admin page and RetailCRM callbacks to retailcrm, host events and webhooks to call-intake', async () => {
