@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { RetailCrmError } from './errors.ts';
 import { parseCrmOrigin } from './format.ts';
 import { createRateLimiter, type RateLimiter } from './limiter.ts';
-import { send, type CrmExchange, type RetryPolicy, type TransportOptions } from './transport.ts';
+import { send, type CrmAttempt, type CrmExchange, type RetryPolicy, type TransportOptions } from './transport.ts';
 import type {
   CallEvent,
   CallEventResponse,
@@ -30,6 +30,8 @@ export interface RetailCrmClientOptions {
   retry?: RetryPolicy;
   /** Called after every attempt (request + response or error), e.g. to write integration_logs. */
   onExchange?: (x: CrmExchange) => void | Promise<void>;
+  /** Awaited before every attempt is sent (its journal entry); a rejection cancels it with RCRM_NOT_SENT. */
+  onAttempt?: (a: CrmAttempt) => Promise<void>;
 }
 
 /** RetailCRM API v5 methods the telephony integration uses. Every method throws RetailCrmError. */
@@ -66,6 +68,7 @@ export function createRetailCrmClient(opts: RetailCrmClientOptions): RetailCrmCl
     limiter: opts.limiter ?? createRateLimiter(),
     retry: opts.retry ?? {},
     onExchange: opts.onExchange,
+    onAttempt: opts.onAttempt,
   };
   const enc = encodeURIComponent;
   return {

@@ -15,7 +15,9 @@ export type RetailCrmErrorCode =
   /** 2xx whose body is not RetailCRM JSON. transient (a proxy page, a truncated body) */
   | 'RCRM_BAD_RESPONSE'
   /** Our own precondition failed before sending (bad domain, 0 or >50 calls…). permanent */
-  | 'RCRM_INVALID_REQUEST';
+  | 'RCRM_INVALID_REQUEST'
+  /** onAttempt (the journal) refused the attempt, so it was not sent. transient, not retried inside the client */
+  | 'RCRM_NOT_SENT';
 
 export interface RetailCrmErrorInit {
   code: RetailCrmErrorCode;

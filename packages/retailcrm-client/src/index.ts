@@ -2,5 +2,5 @@ export { createRetailCrmClient, type RetailCrmClient, type RetailCrmClientOption
 export { RetailCrmError, isRetailCrmError, type RetailCrmErrorCode, type RetailCrmErrorInit } from './errors.ts';
 export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateBucket } from './limiter.ts';
 export { formatCrmDate, buildRecordUrl, parseCrmOrigin, type RecordUrlParams } from './format.ts';
-export { encodeForm, parseRetryAfter, type CrmExchange, type RetryPolicy } from './transport.ts';
+export { encodeForm, parseRetryAfter, type CrmAttempt, type CrmExchange, type RetryPolicy } from './transport.ts';
 export type * from './types.ts';

@@ -2,12 +2,29 @@
 // per attempt, the shared per-key rate limiter before every attempt, bounded retries with jitter that
 // honour Retry-After, coded errors, and an exchange record per attempt with the key kept out of it.
 import { request, type Dispatcher } from 'undici';
+import { randomUUID } from 'node:crypto';
 import pRetry from 'p-retry';
 import { RetailCrmError } from './errors.ts';
 import type { RateBucket, RateLimiter } from './limiter.ts';
 
+/** What onAttempt receives before an attempt leaves. Never contains the API key. */
+export interface CrmAttempt {
+  /** Unique per attempt; the same id reaches onExchange, so a journal can complete the entry it began. */
+  attemptId: string;
+  method: 'GET' | 'POST';
+  /** Full URL without the key. */
+  url: string;
+  path: string;
+  /** As in CrmExchange.request. */
+  request: Record<string, unknown>;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
 /** What onExchange receives for every attempt. Never contains the API key. */
 export interface CrmExchange {
+  /** The id onAttempt received for this attempt. */
+  attemptId: string;
   method: 'GET' | 'POST';
   /** Full URL without the key (the key travels only in the X-API-KEY header). */
   url: string;
@@ -45,6 +62,12 @@ export interface TransportOptions {
   limiter: RateLimiter;
   retry: RetryPolicy;
   onExchange: ((x: CrmExchange) => void | Promise<void>) | undefined;
+  /**
+   * Awaited before each attempt is sent. A rejection cancels the attempt (RCRM_NOT_SENT): a journal
+   * that must show every attempt, even one whose process is killed before the answer, cannot be
+   * skipped by sending anyway.
+   */
+  onAttempt?: ((a: CrmAttempt) => Promise<void>) | undefined;
 }
 
 export interface CrmCall {
@@ -92,6 +115,16 @@ async function attemptOnce<T>(opts: TransportOptions, call: CrmCall, attempt: nu
   const url = new URL(call.path, opts.origin);
   for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v);
   const form = call.method === 'POST' ? encodeForm(call.fields ?? {}) : undefined;
+  const attemptId = randomUUID();
+  const logged = redact(call.method === 'POST' ? (call.fields ?? {}) : Object.fromEntries(url.searchParams), opts.apiKey) as Record<string, unknown>;
+  if (opts.onAttempt) {
+    try {
+      await opts.onAttempt({ attemptId, method: call.method, url: url.toString(), path: url.pathname, request: logged, attempt });
+    } catch (err) {
+      release();
+      throw new RetailCrmError({ code: 'RCRM_NOT_SENT', transient: true, message: 'the attempt was not sent: its journal entry could not be written', cause: err });
+    }
+  }
   const started = performance.now();
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), opts.timeoutMs);
@@ -121,10 +154,11 @@ async function attemptOnce<T>(opts: TransportOptions, call: CrmCall, attempt: nu
     release();
   }
   await report(opts, {
+    attemptId,
     method: call.method,
     url: url.toString(),
     path: url.pathname,
-    request: redact(call.method === 'POST' ? (call.fields ?? {}) : Object.fromEntries(url.searchParams), opts.apiKey) as Record<string, unknown>,
+    request: logged,
     status,
     response: text === undefined ? undefined : scrub(text, opts.apiKey),
     latencyMs: Math.round(performance.now() - started),

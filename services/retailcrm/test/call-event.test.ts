@@ -178,13 +178,30 @@ describe('RetailCRM failures', () => {
     const res = await post(w.app, dial(call(), ['151']));
     expect(res.statusCode).toBe(200);
     // Read at once: the journal is written off the step's path but awaited before the answer.
-    const rows = await w.sql<{ status_code: number; ok: boolean }[]>`
-      select status_code, ok from integration_logs where call_id = ${call().callId} order by id`;
+    const rows = await w.sql<{ status_code: number; ok: boolean; state: string }[]>`
+      select status_code, ok, state from integration_logs where call_id = ${call().callId} order by id`;
     expect(rows).toEqual([
-      { status_code: 503, ok: false },
-      { status_code: 200, ok: true },
+      { status_code: 503, ok: false, state: 'done' },
+      { status_code: 200, ok: true, state: 'done' },
     ]);
     expect(w.fake.state.events).toHaveLength(1);
+  });
+
+  it('an attempt is in the journal before it reaches RetailCRM, so a kill mid-request leaves it on record', async () => {
+    w.fake.setFaults({ hangNext: 1, hangMs: 600 }); // answered late, within the client's timeout
+    const pending = post(w.app, dial(call(), ['151']));
+    let rows: { state: string; ok: boolean; error: string | null }[] = [];
+    for (let i = 0; i < 100 && rows.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      rows = await w.sql`select state, ok, error from integration_logs where call_id = ${call().callId}`;
+    }
+    // The request is still hanging at the CRM: a process killed now would leave exactly this row.
+    expect(w.fake.state.events).toHaveLength(0);
+    expect(rows).toEqual([{ state: 'sent', ok: false, error: expect.stringMatching(/^RCRM_NO_ANSWER: /) }]);
+    expect((await pending).statusCode).toBe(200);
+    expect(await w.sql`select state, ok, status_code from integration_logs where call_id = ${call().callId}`).toEqual([
+      { state: 'done', ok: true, status_code: 200 },
+    ]);
   });
 
   it('upload unavailable after the popup ended: the retry performs only the upload', async () => {

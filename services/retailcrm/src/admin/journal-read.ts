@@ -73,12 +73,15 @@ export async function readJournal(sql: Sql, enterprise: string, timezone: string
   };
 }
 
-/** Last success and last error of the integration (any kind), for the Connection section. */
+/**
+ * Last success and last error of the integration (any kind), for the Connection section. An attempt
+ * without an answer yet (state 'sent', usually in flight) is not an error to show there.
+ */
 export async function lastOutcomes(sql: Sql, enterprise: string, secrets: string[]) {
   const rows = await sql<{ ok: boolean; created_at: Date; kind: string; error: string | null; response: string | null }[]>`
     (select ok, created_at, kind, error, response from integration_logs where enterprise = ${enterprise} and ok order by id desc limit 1)
     union all
-    (select ok, created_at, kind, error, response from integration_logs where enterprise = ${enterprise} and not ok order by id desc limit 1)`;
+    (select ok, created_at, kind, error, response from integration_logs where enterprise = ${enterprise} and not ok and state = 'done' order by id desc limit 1)`;
   const pick = (ok: boolean) => {
     const r = rows.find((x) => x.ok === ok);
     if (!r) return null;

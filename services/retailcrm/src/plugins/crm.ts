@@ -3,11 +3,14 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Agent, type Dispatcher } from 'undici';
-import { createRateLimiter, createRetailCrmClient, type CrmExchange, type RateLimiter, type RetailCrmClient } from '@fleet/retailcrm-client';
+import { createRateLimiter, createRetailCrmClient, type CrmAttempt, type CrmExchange, type RateLimiter, type RetailCrmClient } from '@fleet/retailcrm-client';
 
 export interface CrmFactory {
-  /** A client for one account; `onExchange` receives every attempt (key-free) for integration_logs. */
-  clientFor(origin: string, apiKey: string, onExchange: (x: CrmExchange) => Promise<void>): RetailCrmClient;
+  /**
+   * A client for one account; `onExchange` receives every attempt (key-free) for integration_logs, and
+   * `onAttempt`, when given, is awaited before each attempt leaves (its journal entry).
+   */
+  clientFor(origin: string, apiKey: string, onExchange: (x: CrmExchange) => Promise<void>, onAttempt?: (a: CrmAttempt) => Promise<void>): RetailCrmClient;
 }
 
 declare module 'fastify' {
@@ -35,7 +38,7 @@ export const crmPlugin = fp(
       return onExchange(x);
     };
     app.decorate('rcrmClients', {
-      clientFor: (origin, apiKey, onExchange) =>
+      clientFor: (origin, apiKey, onExchange, onAttempt) =>
         createRetailCrmClient({
           domain: origin,
           apiKey,
@@ -44,6 +47,7 @@ export const crmPlugin = fp(
           limiter,
           retry: { retries: c.RETAILCRM_RETRIES, minTimeoutMs: c.RETAILCRM_RETRY_MIN_MS, maxRetryAfterMs: c.RETAILCRM_MAX_RETRY_AFTER_MS },
           onExchange: timed(onExchange),
+          onAttempt,
         }),
     } satisfies CrmFactory);
     app.addHook('onClose', async () => {

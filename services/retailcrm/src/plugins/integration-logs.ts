@@ -1,9 +1,11 @@
-// Tier 2: the journal of every request to and response from RetailCRM (integration_logs). The client
-// hands over exchanges without the API key; the key is also scrubbed here in case a caller put it in a
-// field, because a journal outlives every secret rotation.
+// Tier 2: the journal of every request to and response from RetailCRM (integration_logs). Each attempt
+// is written before it is sent (state 'sent') and completed with its answer (state 'done'), so a
+// process killed mid-request still leaves the attempt on record. The client hands over attempts
+// without the API key; the key is also scrubbed here in case a caller put it in a field, because a
+// journal outlives every secret rotation.
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import type { CrmExchange } from '@fleet/retailcrm-client';
+import type { CrmAttempt, CrmExchange } from '@fleet/retailcrm-client';
 
 export type LogKind = 'call.event' | 'calls.upload';
 
@@ -15,30 +17,70 @@ export interface ExchangeContext {
   apiKey: string;
 }
 
+/** The journal of one client's attempts (one per step run): begin before sending, complete after. */
+export interface AttemptJournal {
+  /** Writes the 'sent' row. Rejects when it cannot be written: the attempt must then not be sent. */
+  begin(a: CrmAttempt): Promise<void>;
+  /** Completes the attempt's row with the answer (or inserts it when begin was never called). Never rejects. */
+  complete(x: CrmExchange): Promise<void>;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
-    rcrmLogs: { write(ctx: ExchangeContext, x: CrmExchange): Promise<void> };
+    rcrmLogs: { journal(ctx: ExchangeContext): AttemptJournal };
   }
 }
 
+/** Shown for an attempt with no answer on record: still in flight, or its process stopped. */
+export const NO_ANSWER = 'RCRM_NO_ANSWER: sent; no answer recorded (in flight, or the process stopped before the answer)';
+
 export const integrationLogsPlugin = fp(
   async (app: FastifyInstance) => {
+    const sql = app.sql;
     app.decorate('rcrmLogs', {
-      async write(ctx: ExchangeContext, x: CrmExchange) {
+      journal(ctx: ExchangeContext): AttemptJournal {
         const scrub = (s: string) => s.split(ctx.apiKey).join('[redacted]');
-        const request = JSON.parse(scrub(JSON.stringify(x.request))) as Record<string, never>;
-        try {
-          await app.sql`
-            insert into integration_logs
-              (enterprise, integration, kind, call_id, phone, method, url, request, status_code, response, ok, error, latency_ms)
-            values
-              (${ctx.enterprise}, 'retailcrm', ${ctx.kind}, ${ctx.callId}, ${ctx.phone}, ${x.method}, ${scrub(x.url)},
-               ${app.sql.json(request)}, ${x.status ?? null}, ${x.response === undefined ? null : scrub(x.response)}, ${x.ok},
-               ${x.error ? scrub(`${x.error.code}: ${x.error.message}`) : null}, ${x.latencyMs})`;
-        } catch (err) {
-          // The journal must not turn a delivered event into a failure (and a duplicate on retry).
-          app.log.warn({ err, enterprise: ctx.enterprise, callId: ctx.callId }, 'integration_logs write failed');
-        }
+        const scrubbed = (r: Record<string, unknown>) => JSON.parse(scrub(JSON.stringify(r))) as Record<string, never>;
+        /** attemptId → the row begun for it. */
+        const rows = new Map<string, string>();
+        return {
+          async begin(a) {
+            const [row] = await sql<{ id: string }[]>`
+              insert into integration_logs
+                (enterprise, integration, kind, call_id, phone, method, url, request, ok, error, state)
+              values
+                (${ctx.enterprise}, 'retailcrm', ${ctx.kind}, ${ctx.callId}, ${ctx.phone}, ${a.method}, ${scrub(a.url)},
+                 ${sql.json(scrubbed(a.request))}, false, ${NO_ANSWER}, 'sent')
+              returning id::text`;
+            rows.set(a.attemptId, row!.id);
+          },
+          async complete(x) {
+            const id = rows.get(x.attemptId);
+            rows.delete(x.attemptId);
+            const response = x.response === undefined ? null : scrub(x.response);
+            const error = x.error ? scrub(`${x.error.code}: ${x.error.message}`) : null;
+            try {
+              if (id !== undefined) {
+                await sql`
+                  update integration_logs
+                  set status_code = ${x.status ?? null}, response = ${response}, ok = ${x.ok}, error = ${error},
+                      latency_ms = ${x.latencyMs}, state = 'done'
+                  where id = ${id}`;
+              } else {
+                await sql`
+                  insert into integration_logs
+                    (enterprise, integration, kind, call_id, phone, method, url, request, status_code, response, ok, error, latency_ms)
+                  values
+                    (${ctx.enterprise}, 'retailcrm', ${ctx.kind}, ${ctx.callId}, ${ctx.phone}, ${x.method}, ${scrub(x.url)},
+                     ${sql.json(scrubbed(x.request))}, ${x.status ?? null}, ${response}, ${x.ok}, ${error}, ${x.latencyMs})`;
+              }
+            } catch (err) {
+              // The journal must not turn a delivered event into a failure (and a duplicate on retry);
+              // the row stays 'sent' (outcome unknown), which is what the journal can still say.
+              app.log.warn({ err, enterprise: ctx.enterprise, callId: ctx.callId }, 'integration_logs write failed');
+            }
+          },
+        };
       },
     });
   },

@@ -75,14 +75,20 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
  */
 function stepRunner(app: FastifyInstance, s: RetailCrmSettings, b: CallEventBody, steps: StepReport[], log: FastifyBaseLogger) {
   return async (step: string, kind: LogKind, action: (c: RetailCrmClient) => Promise<unknown>): Promise<void> => {
-    // The journal is written off the step's path (its commit overlaps the step's "done" commit instead
-    // of preceding it), one exchange after the other so attempts keep their order, and awaited before
-    // we answer: the journal is complete when the gateway hears 200. write() never rejects.
+    // Each attempt is journalled before it leaves (a kill mid-request still leaves it on record); its
+    // answer is written off the step's path (that commit overlaps the step's "done" commit instead of
+    // preceding it), one after the other, and awaited before we answer. complete() never rejects.
+    const attempts = app.rcrmLogs.journal({ enterprise: s.enterprise, kind, callId: b.call.callId, phone: b.call.phone, apiKey: s.apiKey });
     let journal: Promise<void> = Promise.resolve();
-    const client = app.rcrmClients.clientFor(s.origin, s.apiKey, (x) => {
-      journal = journal.then(() => app.rcrmLogs.write({ enterprise: s.enterprise, kind, callId: b.call.callId, phone: b.call.phone, apiKey: s.apiKey }, x));
-      return Promise.resolve();
-    });
+    const client = app.rcrmClients.clientFor(
+      s.origin,
+      s.apiKey,
+      (x) => {
+        journal = journal.then(() => attempts.complete(x));
+        return Promise.resolve();
+      },
+      (a) => attempts.begin(a),
+    );
     try {
       const outcome = await app.rcrmSteps.run({ enterprise: s.enterprise, callId: b.call.callId, step }, async () => {
         await action(client);
