@@ -32,8 +32,13 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
     else of(id).popups.push(e.event);
   }
   for (const u of w.crm.state.uploads) of(String(u.call.externalId ?? '')).uploads.push(u.call);
-  const abandonedHangups = new Map<string, number>();
-  for (const a of w.crmTap.abandonedEvents) if (a.type === 'hangup') abandonedHangups.set(a.callId, (abandonedHangups.get(a.callId) ?? 0) + 1);
+  // Hangup attempts whose outcome the fleet could not know (integration_logs: no answer status — a
+  // timeout, a network error, or a row left 'sent' by a kill): RetailCRM may have performed them.
+  const unknownHangups = new Map<string, number>();
+  for (const r of await w.sql<{ call_id: string; n: number }[]>`
+    select call_id, count(*)::int as n from integration_logs
+    where kind = 'call.event' and request->'event'->>'type' = 'hangup' and status_code is null and coalesce(error, '') not like 'RCRM_NOT_SENT%'
+    group by call_id`) unknownHangups.set(r.call_id, r.n);
   const nearKill = (t: number) => retailcrmKills.some((k) => t <= k && t >= k - 2000);
 
   for (const run of runs) {
@@ -62,17 +67,18 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
       const popped = new Set(seen.popups.flatMap((p) => (p.codes as string[] | undefined) ?? []));
       if (seen.popups.length >= 1 && c.ringing.every((x) => popped.has(x))) add('popup');
       else failures.push(`${where}: popups for [${[...popped].sort()}], rang [${[...c.ringing].sort()}]`);
-      // RetailCRM's call/event has no idempotency key: a request processed after its client gave up
-      // (a hang past the timeout) or answered just before the retailcrm process was killed (the step
-      // not yet marked done) is repeated. Those copies are counted apart; any other is a failure.
+      // RetailCRM's call/event has no idempotency key: an attempt whose answer never came back (a hang
+      // past the timeout, a kill mid-request: the journal shows it without a status) or answered just
+      // before the retailcrm process was killed (the step not yet marked done) is repeated. Those
+      // copies are counted apart; any other is a failure.
       const extra = seen.hangups.length - 1;
-      const late = Math.min(Math.max(0, extra), abandonedHangups.get(c.callId) ?? 0);
+      const late = Math.min(Math.max(0, extra), unknownHangups.get(c.callId) ?? 0);
       const killed = seen.hangups.slice(0, -1).filter((h) => nearKill(h.receivedAt)).length;
       const explained = Math.min(Math.max(0, extra), late + killed);
       add('hangupLateCopies', late);
       add('hangupKillCopies', explained - late);
       if (seen.hangups.length >= 1 && extra - explained === 0) add('oneHangup');
-      else failures.push(`${where}: ${seen.hangups.length} hangup events (${late} after a client timeout, ${killed} near a kill)`);
+      else failures.push(`${where}: ${seen.hangups.length} hangup events (${late} after an attempt without an answer, ${killed} near a kill)`);
       for (const leg of [...c.mobileLegs, ...c.consultationLegs]) {
         const l = byCall.get(leg);
         if (l && l.popups.length + l.hangups.length + l.uploads.length) failures.push(`${where}: leg ${leg} reached the CRM as a call`);
@@ -127,15 +133,25 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
   n.telegram429 = w.tg.requests.filter((r) => r.status === 429).length + w.tgTap.injected429;
 
   // --- integration_logs against the fake --------------------------------------------------------------
-  const [logs] = await w.sql<{ n: number }[]>`select count(*)::int as n from integration_logs where kind in ('call.event', 'calls.upload')`;
-  n.logRows = logs!.n;
-  n.crmRequests = w.crmTap.requests.length;
-  // A request in flight (or answered within 1 s) when the retailcrm process was SIGKILLed may never be
-  // journaled: the process died before its insert.
-  n.inFlightAtKill = w.crmTap.requests.filter((r) => retailcrmKills.some((k) => r.start < k && (r.end === undefined || r.end > k - 1000))).length;
-  if (n.logRows > n.crmRequests || n.logRows < n.crmRequests - n.inFlightAtKill) {
-    failures.push(`integration_logs: ${n.logRows} rows for ${n.crmRequests} requests the fake saw (${n.inFlightAtKill} in flight at a kill)`);
+  // Every attempt is journalled before it leaves: each request the fake saw has its row. A row more is
+  // only allowed for an attempt journalled and then killed before it left (left in state 'sent').
+  const logs = await w.sql<{ kind: string; n: number; sent: number }[]>`
+    select kind, count(*)::int as n, (count(*) filter (where state = 'sent'))::int as sent
+    from integration_logs where kind in ('call.event', 'calls.upload') group by kind`;
+  n.logRows = 0;
+  n.logSent = 0;
+  n.crmRequests = 0;
+  for (const [kind, path] of [['call.event', '/api/v5/telephony/call/event'], ['calls.upload', '/api/v5/telephony/calls/upload']] as const) {
+    const row = logs.find((l) => l.kind === kind) ?? { n: 0, sent: 0 };
+    const seen = w.crmTap.requests.filter((r) => r.path === path).length;
+    n.logRows += row.n;
+    n.logSent += row.sent;
+    n.crmRequests += seen;
+    if (row.n < seen || row.n - seen > row.sent) {
+      failures.push(`integration_logs ${kind}: ${row.n} rows (${row.sent} without an answer) for ${seen} requests the fake saw`);
+    }
   }
+  n.crmRequestsAll = w.crmTap.requests.length;
 
   // --- nothing pending ------------------------------------------------------------------------------
   const [p] = await w.sql<Record<string, number>[]>`
@@ -155,13 +171,13 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
   const lines = [
     `CRM: ${n.customer ?? 0} customer calls (+ ${n.internal ?? 0} internal, none at the CRM): exactly one history record ${n.oneHistory ?? 0}/${n.customer ?? 0}; ` +
       `of the ${n.ringing ?? 0} that rang an extension: one hangup event ${n.oneHangup ?? 0}/${n.ringing ?? 0}, a popup for every ringing extension ${n.popup ?? 0}/${n.ringing ?? 0} ` +
-      `(repeated hangups: ${n.hangupLateCopies ?? 0} processed after the client's timeout, ${n.hangupKillCopies ?? 0} at a retailcrm kill)`,
-    `CRM fake: ${n.crmRequests} requests, ${n.fault503} injected 503, ${w.crmTap.requests.filter((r) => (r.end ?? Infinity) - r.start > 3000).length} hung past the timeout, ` +
+      `(repeated hangups: ${n.hangupLateCopies ?? 0} after an attempt without an answer, ${n.hangupKillCopies ?? 0} at a retailcrm kill)`,
+    `CRM fake: ${n.crmRequestsAll} requests, ${n.fault503} injected 503, ${w.crmTap.requests.filter((r) => (r.end ?? Infinity) - r.start > 3000).length} hung past the timeout, ` +
       `${n.rateLimited} over the rate limit, ${n.contractViolations} contract violations`,
     `Telegram: ${n.chats ?? 0} chats, ${n.finals ?? 0} final messages for ${n.chatCalls ?? 0} (call, chat) pairs, chats with exactly one final per call ${n.chatsOneFinalPerCall ?? 0}/${n.chats ?? 0}, ` +
       `${n.liveCards ?? 0} live cards; ${n.telegram429} answers 429 (${w.tgTap.injected429} injected), ${n.telegramViolations} retry_after violations ` +
       `(+ ${n.telegramInFlightAt429} already in flight when a 429 was answered)`,
-    `integration_logs: ${n.logRows} rows for ${n.crmRequests} requests the fake saw (≤ ${n.inFlightAtKill} in flight at a retailcrm kill may be missing)`,
+    `integration_logs: ${n.logRows} rows for ${n.crmRequests} call/event and calls/upload requests the fake saw; ${n.logSent} attempts without an answer (cut by a kill)`,
     `pending: intake_outbox ${n.outbox_pending}, gateway_deliveries ${n.deliveries_pending}, telegram_cards ${n.cards_pending}, unprocessed events ${n.events_unprocessed}, ` +
       `running CRM steps ${n.steps_running}; dead: outbox ${n.outbox_dead}, deliveries ${n.deliveries_dead}, cards ${n.cards_dead}`,
   ];

@@ -1,6 +1,6 @@
 // What the fault suite adds to the strict fakes, through their Fastify instances (hooks run after the
-// fakes' own): a record of every RetailCRM request (arrival, answer, whether the client had already
-// given up when it was processed), and Telegram 429s with retry_after injected at random.
+// fakes' own): a record of every RetailCRM request (arrival and answer), and Telegram 429s with
+// retry_after injected at random.
 import type { RetailCrmFake } from '@fleet/retailcrm-fake';
 import type { TelegramFake } from '@fleet/telegram-fake';
 import type { Rng } from './rng.ts';
@@ -15,32 +15,17 @@ export interface CrmRequest {
 
 export interface CrmTap {
   requests: CrmRequest[];
-  /**
-   * call/event requests processed after their client had given up (a hang past the client's timeout):
-   * RetailCRM's call/event has no idempotency key, so the retry that follows shows the event twice.
-   */
-  abandonedEvents: Array<{ callId: string; type: string }>;
 }
 
 /** Must be called before the fake listens. */
 export function tapCrm(crm: RetailCrmFake): CrmTap {
-  const tap: CrmTap = { requests: [], abandonedEvents: [] };
+  const tap: CrmTap = { requests: [] };
   const records = new WeakMap<object, CrmRequest>();
   crm.app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
     const r: CrmRequest = { path: req.url.split('?')[0]!, start: Date.now() };
     records.set(req, r);
     tap.requests.push(r);
-  });
-  // Runs after the fake's guard (and its injected hang): the socket is gone when the client timed out.
-  crm.app.addHook('preHandler', async (req) => {
-    if (!req.socket.destroyed || !req.url.startsWith('/api/v5/telephony/call/event')) return;
-    try {
-      const e = JSON.parse(String((req.body as Record<string, unknown>).event)) as { callExternalId?: string; type?: string };
-      if (e.callExternalId && e.type) tap.abandonedEvents.push({ callId: e.callExternalId, type: e.type });
-    } catch {
-      // not an event the fake would accept either
-    }
   });
   crm.app.addHook('onResponse', async (req, reply) => {
     const r = records.get(req);
