@@ -3,3 +3,4 @@ export { migrate, MIGRATIONS_DIR, type MigrationResult } from './migrate.ts';
 export { startEmbeddedPostgres, withDatabase, type EmbeddedServer, type EmbeddedOptions } from './embedded.ts';
 export { resolveDatabase, type ResolvedDatabase } from './resolve.ts';
 export { createTestDatabase, prepareTemplate, TEST_SERVER_ENV, type TestDatabase } from './testing.ts';
+export { keepListening, PING_PREFIX, type KeepListeningOptions, type Listener } from './listen.ts';
