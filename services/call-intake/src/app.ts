@@ -9,6 +9,7 @@ import dispatcher from './plugins/dispatcher.ts';
 import hostEventRoutes from './routes/host-events.ts';
 import healthRoutes from './routes/health.ts';
 import readyRoutes from './routes/ready.ts';
+import { READY_SCHEMA, type SchemaGate } from './schema.ts';
 import journal from './journal/plugin.ts';
 import { UnknownEvent } from './errors.ts';
 import telegram from './telegram/plugin.ts';
@@ -41,6 +42,8 @@ export interface BuildOptions {
     Partial<Pick<CallIntakeConfig, 'CALL_STALE_MS' | 'JOURNAL_DIR' | 'JOURNAL_MAX_BYTES' | 'JOURNAL_SEGMENT_BYTES' | 'JOURNAL_FALLBACK_MS' | 'JOURNAL_DRAIN_POLL_MS'>>;
   logger?: FastifyServerOptions['logger'];
   model?: ModelOptions;
+  /** Whether the migrations are applied (server.ts may start during an outage); default: applied. */
+  schema?: SchemaGate;
 }
 
 /**
@@ -50,6 +53,7 @@ export interface BuildOptions {
  */
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const { sql, config } = opts;
+  const schema = opts.schema ?? READY_SCHEMA;
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -77,7 +81,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const hotSql = opts.hotSql ?? sql;
   await app.register(enterpriseDirectory, { sql: hotSql });
   await app.register(eventStore, { sql: hotSql, windowMs: config.GROUP_COMMIT_WINDOW_MS, maxBatch: config.GROUP_COMMIT_MAX_BATCH });
-  if (config.JOURNAL_DIR) await app.register(journal, { sql: hotSql, dir: config.JOURNAL_DIR, maxBytes: config.JOURNAL_MAX_BYTES ?? 256 * 1024 * 1024, segmentBytes: config.JOURNAL_SEGMENT_BYTES ?? 8 * 1024 * 1024, fallbackMs: config.JOURNAL_FALLBACK_MS ?? 1000, drainPollMs: config.JOURNAL_DRAIN_POLL_MS ?? 500 });
+  if (config.JOURNAL_DIR) await app.register(journal, { sql: hotSql, dir: config.JOURNAL_DIR, maxBytes: config.JOURNAL_MAX_BYTES ?? 256 * 1024 * 1024, segmentBytes: config.JOURNAL_SEGMENT_BYTES ?? 8 * 1024 * 1024, fallbackMs: config.JOURNAL_FALLBACK_MS ?? 1000, drainPollMs: config.JOURNAL_DRAIN_POLL_MS ?? 500, schemaReady: () => schema.ready });
   const model = config.CALL_STALE_MS ? { staleCallMs: config.CALL_STALE_MS, ...opts.model } : opts.model;
   await app.register(callProcessor, { sql, pollMs: config.PROCESSOR_POLL_MS, workers: config.WORKERS, model });
   await app.register(dispatcher, {
@@ -89,7 +93,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
   await app.register(telegram, telegramOptions(sql, config));
   await app.register(healthRoutes, { sql });
-  await app.register(readyRoutes, { sql, hotSql });
+  await app.register(readyRoutes, { sql, schema });
   await app.register(hostEventRoutes, { bodyLimit: config.BODY_LIMIT_BYTES });
   return app;
 }

@@ -57,6 +57,8 @@ export interface JournalOptions {
   /** Called with the enterprises of each committed drain chunk (wakes the processor). */
   notify: (enterprises: Set<string>) => void;
   drainPollMs: number;
+  /** False while the schema is not migrated (call-intake started during an outage): no drain yet. */
+  schemaReady?: () => boolean;
 }
 
 /**
@@ -168,6 +170,7 @@ export function createEventJournal(o: JournalOptions): EventJournal {
 
   async function pass(): Promise<Pass> {
     if (!engaged) return 'done';
+    if (o.schemaReady && !o.schemaReady()) return 'down';
     if (!(await pingDatabase(o.sql, 1000))) return 'down';
     await store.seal();
     try {

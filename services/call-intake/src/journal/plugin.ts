@@ -15,6 +15,8 @@ export interface JournalPluginOptions {
   /** A live insert unanswered after this long is journaled (its outcome is settled by idempotency). */
   fallbackMs: number;
   drainPollMs: number;
+  /** Drained only once this says the schema is migrated. */
+  schemaReady?: () => boolean;
 }
 
 declare module 'fastify' {
@@ -57,6 +59,7 @@ export default fp(
       log: app.log.child({ component: 'journal' }),
       notify: (enterprises) => app.eventStore.committed(enterprises),
       drainPollMs: opts.drainPollMs,
+      schemaReady: opts.schemaReady,
     });
     app.decorate('journal', journal);
     app.eventStore.useFallback(journal, opts.fallbackMs);

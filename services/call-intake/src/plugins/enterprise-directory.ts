@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
-import type { Sql } from '@fleet/db';
+import { keepListening, type Listener, type Sql } from '@fleet/db';
 import { withDeadline } from '../journal/outage.ts';
 
 /** A lookup unanswered this long counts as failed (the host gives up at 3 s; the journal needs time too). */
@@ -18,7 +18,6 @@ export interface EnterpriseDirectory {
   byToken(token: string): Promise<EnterpriseRef | null>;
   /** Drops every cached entry (on NOTIFY, and when the LISTEN connection reconnects). */
   clear(): void;
-  listening: boolean;
 }
 
 const MISS = { number: '', active: false, timezone: '' } satisfies EnterpriseRef;
@@ -34,7 +33,6 @@ export function createEnterpriseDirectory(sql: Sql): EnterpriseDirectory {
   const cache = new LRUCache<string, EnterpriseRef>({ max: 50_000, ttl: 60_000, noDeleteOnStaleGet: true });
   const inflight = new Map<string, Promise<EnterpriseRef>>();
   const dir: EnterpriseDirectory = {
-    listening: false,
     clear: () => cache.clear(),
     async byToken(token) {
       const hit = cache.get(token);
@@ -67,24 +65,27 @@ export function createEnterpriseDirectory(sql: Sql): EnterpriseDirectory {
 declare module 'fastify' {
   interface FastifyInstance {
     directory: EnterpriseDirectory;
+    /** The LISTEN on enterprise_changed that keeps `directory` fresh (its heartbeat serves /ready). */
+    directoryListener: Listener;
   }
 }
 
 export default fp(
-  async (app, opts: { sql: Sql }) => {
+  async (app, opts: { sql: Sql; heartbeatMs?: number }) => {
     const dir = createEnterpriseDirectory(opts.sql);
     app.decorate('directory', dir);
-    const sub = await opts.sql.listen(
-      'enterprise_changed',
-      () => dir.clear(),
-      () => {
-        // First LISTEN and every reconnect: notifications sent meanwhile are lost (PITFALLS.md).
-        dir.listening = true;
-        dir.clear();
-      },
-    );
+    // In the background: call-intake starts (and journals) while PostgreSQL is down, and a deaf
+    // channel is noticed by the heartbeat and LISTENed again.
+    const listener = keepListening(opts.sql, 'enterprise_changed', {
+      onNotify: () => dir.clear(),
+      // First LISTEN and every re-LISTEN: notifications sent meanwhile are lost (PITFALLS.md).
+      onListen: () => dir.clear(),
+      heartbeatMs: opts.heartbeatMs,
+      log: app.log.child({ component: 'directory' }),
+    });
+    app.decorate('directoryListener', listener);
     app.addHook('onClose', async () => {
-      await sub.unlisten().catch(() => {});
+      await listener.close();
     });
   },
   { name: 'enterprise-directory' },

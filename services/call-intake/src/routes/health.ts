@@ -13,7 +13,7 @@ export default async function healthRoutes(app: FastifyInstance, opts: { sql: Sq
       status: database ? 'ok' : 'degraded',
       service: 'call-intake',
       database,
-      listen: app.directory.listening,
+      listen: app.directoryListener.listening,
       ...(journal ? { journal } : {}),
       ...(journal?.reason ? { reason: journal.reason } : {}),
     };
