@@ -1,12 +1,12 @@
 // Runs the fleet as production does (each service its own process, started by the same Supervisor as
 // `pnpm start`) on a throwaway database, next to a strict RetailCRM fake on a loopback port.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
 import { createRetailCrmFake, type RetailCrmFake } from '@fleet/retailcrm-fake';
 import { replayEvents, substituteToken, type ScenarioEvent } from '@fleet/cli';
 import { fleetServices, type FleetPorts } from '../../packages/cli/src/fleet-services.ts';
 import { Supervisor } from '../../packages/cli/src/supervisor.ts';
+import { freePort } from '../support/net.ts';
 
 export const FIXTURES = new URL('../../../shared/fixtures/asterisk-scenarios/', import.meta.url);
 export const API_KEY = 'e2e-api-key-0123456789';
@@ -102,13 +102,4 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
+export { freePort };

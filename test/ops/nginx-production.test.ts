@@ -10,6 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SITE, scratchNginx, type ScratchNginx } from '../support/nginx.ts';
+import { freePort } from '../support/net.ts';
 
 
 /** One request (the throwaway certificate is not trusted; redirects are not followed). */
@@ -43,14 +44,6 @@ function standIn(name: string, hang = false): Promise<number> {
     server.listen(0, '127.0.0.1', () => ok((server.address() as { port: number }).port));
   });
 }
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 describe('nginx production site (nginx/fleet.conf)', () => {
   let ports: { down: number; intake: number; hung: number; retailcrm: number };
 

@@ -5,10 +5,10 @@
 // Several projects (db, e2e) name this file, and vitest runs each project's setup in the same
 // process: the server is shared through globalThis and reference-counted, so the last teardown stops
 // it. (Before, the second setup replaced the first server, whose orphaned process kept vitest alive.)
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { rmSync } from 'node:fs';
 import { prepareTemplate, startEmbeddedPostgres, TEST_SERVER_ENV, type EmbeddedServer } from '@fleet/db';
+import { freePort } from '../support/net.ts';
 
 interface Shared {
   refs: number;
@@ -47,13 +47,3 @@ export async function teardown(): Promise<void> {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}

@@ -4,12 +4,12 @@
 // journal (every event once, in order), LISTENs again (its first LISTEN had failed) and is ready.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql, migrate, startEmbeddedPostgres, withDatabase as dbUrl, type EmbeddedServer, type Sql } from '@fleet/db';
 import { addEnterprise, scenario } from './helpers.ts';
+import { freePort } from '../../../test/support/net.ts';
 
 const TOKEN = '375290009999';
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -21,17 +21,6 @@ let url: string;
 let journalDir: string;
 let proc: ChildProcess | undefined;
 const logs: string[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -9,12 +9,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createSql, migrate, startEmbeddedPostgres, withDatabase as dbUrl, type EmbeddedServer, type Sql, type TestDatabase } from '@fleet/db';
 import { buildApp } from '../src/app.ts';
 import { addEnterprise, baseConfig, FIXTURES, withDatabase, type ScenarioEvent } from './helpers.ts';
+import { freePort } from '../../../test/support/net.ts';
 
 const ENTERPRISES = 8;
 const OUTAGE_AT_MS = 6_000;
@@ -28,17 +28,6 @@ let outageUrl: string;
 let base: { db: TestDatabase; sql: Sql };
 let down: Sql;
 const tmp: string[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 const startPg = async () => (pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort }));
 async function stopPg() {

@@ -5,7 +5,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
@@ -13,6 +12,7 @@ import { createRetailCrmFake, type RetailCrmFake } from '@fleet/retailcrm-fake';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loadRetailCrmConfig } from '../src/index.ts';
 import { issueLink, linkUrl, signLink } from '../src/admin/links.ts';
+import { freePort } from '../../../test/support/net.ts';
 
 const KEY = 'browser-test-key-0123456789abcdef';
 const WEAK_KEY = 'browser-weak-key-0123456789abcdef';
@@ -33,17 +33,6 @@ let ctx: BrowserContext;
 let page: Page;
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
 
 async function crmModule() {
   const res = await fetch(`${crmUrl}/api/v5/integration-modules/${CODE}`, { headers: { 'x-api-key': KEY } });
