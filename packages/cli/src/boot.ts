@@ -1,4 +1,5 @@
 import { createSql, migrate, resolveDatabase, type ResolvedDatabase } from '@fleet/db';
+import { buildIfNeeded, TARGETS } from './bundle.ts';
 import { fleetServices, portsFromEnv, secretsEnv, type FleetPorts } from './fleet-services.ts';
 import { Supervisor } from './supervisor.ts';
 
@@ -14,13 +15,19 @@ export interface BootedFleet {
 
 /**
  * What `pnpm start` and `pnpm demo` share: PostgreSQL (embedded unless DATABASE_URL), migrations,
- * then every service as its own supervised process with name-prefixed output. SIGINT/SIGTERM stop
+ * then every service as its own supervised process with name-prefixed output; with `bundled` the
+ * services run as `pnpm build` bundles under plain node (built first when missing or stale). SIGINT/SIGTERM stop
  * everything cleanly.
  * @throws Error when the database cannot start or a service does not become healthy (after stopping
  * what was started).
  */
-export async function bootFleet(opts: { say: (line: string) => void; env?: Record<string, string> }): Promise<BootedFleet> {
+export async function bootFleet(opts: { say: (line: string) => void; env?: Record<string, string>; bundled?: boolean }): Promise<BootedFleet> {
   const { say } = opts;
+  if (opts.bundled) {
+    // Before the database: a build error stops here with nothing to clean up.
+    const built = await buildIfNeeded(TARGETS.filter((t) => t.outfile.startsWith('services/')));
+    say(built.length ? `built ${built.map((b) => b.outfile).join(', ')}` : 'service bundles are up to date');
+  }
   const db = await resolveDatabase(process.env, say).catch((err: Error) => {
     throw new Error(`cannot start PostgreSQL: ${err.message} (another start/demo on the same FLEET_DATA_DIR? or set DATABASE_URL)`);
   });
@@ -56,7 +63,7 @@ export async function bootFleet(opts: { say: (line: string) => void; env?: Recor
   const secrets = secretsEnv(process.env);
   if (secrets.note) say(secrets.note);
   try {
-    for (const spec of fleetServices(db.url, ports, { LOG_PRETTY: tty ? 'true' : 'false', ...secrets.vars, ...opts.env })) {
+    for (const spec of fleetServices(db.url, ports, { LOG_PRETTY: tty ? 'true' : 'false', ...secrets.vars, ...opts.env }, { bundled: opts.bundled })) {
       await supervisor.start(spec, 60_000);
       say(`${spec.name} is up (${spec.healthUrl})`);
     }

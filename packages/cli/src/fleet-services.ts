@@ -19,11 +19,26 @@ export function portsFromEnv(env: Record<string, string | undefined> = process.e
   };
 }
 
+/** The bundle of a service (`pnpm build`), relative to the repository root: what production runs. */
+export const bundleEntry = (dir: string): string => `services/${dir}/dist/server.mjs`;
+
+/** The migration step's bundle (`pnpm build`; packages/cli/src/migrate.ts), run by deploy/ before the services. */
+export const MIGRATE_ENTRY = 'packages/cli/dist/migrate.mjs';
+
+export interface FleetOptions {
+  /**
+   * Run the bundles of `pnpm build` under plain node (`pnpm start`, the bundle test, benchmarks)
+   * instead of the TypeScript sources under tsx (tests: no build step between an edit and a run).
+   */
+  bundled?: boolean;
+}
+
 /**
  * The service processes of the fleet in start order (downstream first, so that nothing upstream
  * queues against a service that is still starting), each told where the others are.
  */
-export function fleetServices(databaseUrl: string, ports: FleetPorts, extraEnv: Record<string, string> = {}): ServiceSpec[] {
+export function fleetServices(databaseUrl: string, ports: FleetPorts, extraEnv: Record<string, string> = {}, opts: FleetOptions = {}): ServiceSpec[] {
+  const entry = (dir: string) => (opts.bundled ? bundleEntry(dir) : `services/${dir}/src/server.ts`);
   const common = {
     DATABASE_URL: databaseUrl,
     CALL_INTAKE_PORT: String(ports.callIntake),
@@ -38,24 +53,24 @@ export function fleetServices(databaseUrl: string, ports: FleetPorts, extraEnv: 
   const asterisk: ServiceSpec[] =
     ports.asterisk === undefined
       ? []
-      : [{ name: 'asterisk', entry: 'services/asterisk/src/server.ts', healthUrl: `http://127.0.0.1:${ports.asterisk}/health`, env: common }];
+      : [{ name: 'asterisk', entry: entry('asterisk'), healthUrl: `http://127.0.0.1:${ports.asterisk}/health`, env: common }];
   return [
     ...asterisk,
     {
       name: 'retailcrm',
-      entry: 'services/retailcrm/src/server.ts',
+      entry: entry('retailcrm'),
       healthUrl: `http://127.0.0.1:${ports.retailcrm}/health`,
       env: common,
     },
     {
       name: 'gateway',
-      entry: 'services/integration-gateway/src/server.ts',
+      entry: entry('integration-gateway'),
       healthUrl: `http://127.0.0.1:${ports.gateway}/health`,
       env: common,
     },
     {
       name: 'call-intake',
-      entry: 'services/call-intake/src/server.ts',
+      entry: entry('call-intake'),
       healthUrl: `http://127.0.0.1:${ports.callIntake}/health`,
       env: common,
     },

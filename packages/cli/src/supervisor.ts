@@ -7,8 +7,13 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface ServiceSpec {
   name: string;
-  /** Entry file relative to the repository root. */
+  /**
+   * Entry file relative to the repository root: a `.ts` source runs under tsx (`node --import tsx`), a
+   * built `.mjs` bundle (`pnpm build`) under plain node with source maps.
+   */
   entry: string;
+  /** Extra node flags before the entry (e.g. heap limits). */
+  nodeArgs?: string[];
   /** Health URL polled until it answers 200. */
   healthUrl: string;
   env: Record<string, string>;
@@ -27,7 +32,7 @@ export interface SupervisorOptions {
 }
 
 /**
- * Runs each fleet service as its own Node process (tsx), prefixes their output, restarts one that
+ * Runs each fleet service as its own Node process (tsx, or node for a bundle), prefixes their output, restarts one that
  * crashes (with a growing delay), and stops them all with SIGTERM, then SIGKILL after `graceMs`.
  * Used by `pnpm start`, `pnpm demo` and the end-to-end tests, so all three run the fleet one way.
  */
@@ -48,7 +53,7 @@ export class Supervisor {
 
   private spawn(entry: RunningService): ChildProcess {
     const { spec } = entry;
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+    const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), ...nodeArgsFor(spec.entry), spec.entry], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,6 +78,11 @@ export class Supervisor {
       setTimeout(() => !this.stopping && this.services.has(spec.name) && !entry.child && this.spawn(entry), delay).unref();
     });
     return child;
+  }
+
+  /** The process id of a running service (undefined while it is down). */
+  pid(name: string): number | undefined {
+    return this.services.get(name)?.child?.pid;
   }
 
   /** Kills a service abruptly (SIGKILL), as a crash would, and waits until it is gone (its port free); it stays down until `revive`. */
@@ -116,6 +126,15 @@ export class Supervisor {
     );
   }
 }
+
+/**
+ * Node flags for a bundle (`pnpm build`): stack traces go through its source map to the TypeScript.
+ * deploy/systemd and deploy/docker-compose.yml pass the same (test/ops/deploy.test.ts).
+ */
+export const BUNDLE_NODE_ARGS: readonly string[] = ['--enable-source-maps'];
+
+/** How node runs an entry: TypeScript source through tsx's loader, a bundle as it is. */
+export const nodeArgsFor = (entry: string): readonly string[] => (entry.endsWith('.ts') ? ['--import', 'tsx'] : BUNDLE_NODE_ARGS);
 
 const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
