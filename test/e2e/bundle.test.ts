@@ -13,7 +13,8 @@ import { createRetailCrmFake, type RetailCrmFake } from '@fleet/retailcrm-fake';
 import { buildAll, SERVICE_DIRS } from '../../packages/cli/src/bundle.ts';
 import { fleetServices, MIGRATE_ENTRY } from '../../packages/cli/src/fleet-services.ts';
 import { BUNDLE_NODE_ARGS, REPO_ROOT, Supervisor } from '../../packages/cli/src/supervisor.ts';
-import { addConnectedEnterprise, API_KEY, freePort, loadEvents, replay, waitFor, type Fleet } from './harness.ts';
+import { freePort } from '../support/net.ts';
+import { addConnectedEnterprise, API_KEY, loadEvents, replay, waitFor, type Fleet } from './harness.ts';
 
 const TOKEN = '375291110077';
 const CALL_2_1 = '1757772742.60';
