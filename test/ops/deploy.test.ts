@@ -9,6 +9,9 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CONFIG } from '../../packages/service/src/index.ts';
+import { TARGETS } from '../../packages/cli/src/bundle.ts';
+import { bundleEntry, MIGRATE_ENTRY } from '../../packages/cli/src/fleet-services.ts';
+import { BUNDLE_NODE_ARGS } from '../../packages/cli/src/supervisor.ts';
 import {
   COMPOSE_ONLY, configTable, ENV_EXAMPLE, envExample, envFileNames, README, readmeWithTable, variables, variablesOf, type Service,
 } from '../../deploy/config-reference.ts';
@@ -21,6 +24,13 @@ const SERVICES: Record<string, { unit: string; entry: string }> = {
   retailcrm: { unit: 'fleet-retailcrm.service', entry: 'services/retailcrm/src/server.ts' },
   asterisk: { unit: 'fleet-asterisk.service', entry: 'services/asterisk/src/server.ts' },
 };
+/** Production runs `pnpm build`'s bundle of an entry under plain node (no tsx): the bundle `pnpm build` makes of it. */
+const bundleOf = (entry: string): string => {
+  const target = TARGETS.find((t) => t.entry === entry);
+  expect(target, `pnpm build bundles ${entry}`).toBeDefined();
+  return target!.outfile;
+};
+const NODE = BUNDLE_NODE_ARGS.join(' ');
 
 /** A unit file as `Section.Key` → values (keys may repeat). */
 function unit(file: string): Map<string, string[]> {
@@ -53,7 +63,8 @@ describe('deploy/systemd', () => {
     it(`${file}: restarts on failure within a limit, never on bad config, runs hardened after the migrations`, () => {
       const u = unit(file);
       expect(existsSync(join(ROOT, entry))).toBe(true);
-      expect(one(u, 'Service.ExecStart')).toContain(`/usr/bin/node --import tsx ${entry}`);
+      expect(bundleOf(entry)).toBe(bundleEntry(service));
+      expect(one(u, 'Service.ExecStart')).toMatch(new RegExp(`(^| )/usr/bin/node ${NODE} ${bundleOf(entry)}$`));
       expect(one(u, 'Service.WorkingDirectory')).toBe('/opt/fleet');
       expect(one(u, 'Service.EnvironmentFile')).toBe('/etc/fleet/fleet.env');
       expect(one(u, 'Service.Restart')).toBe('on-failure');
@@ -71,11 +82,12 @@ describe('deploy/systemd', () => {
     });
   }
 
-  it('fleet-migrate.service is a oneshot `pnpm migrate` that stays active for the units requiring it', () => {
+  it('fleet-migrate.service is a oneshot `pnpm migrate` (its bundle) that stays active for the units requiring it', () => {
     const u = unit('fleet-migrate.service');
     expect(one(u, 'Service.Type')).toBe('oneshot');
     expect(one(u, 'Service.RemainAfterExit')).toBe('yes');
-    expect(one(u, 'Service.ExecStart')).toBe('/usr/bin/node --import tsx packages/cli/src/migrate.ts');
+    expect(bundleOf('packages/cli/src/migrate.ts')).toBe(MIGRATE_ENTRY);
+    expect(one(u, 'Service.ExecStart')).toBe(`/usr/bin/node ${NODE} ${MIGRATE_ENTRY}`);
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.migrate).toBe('tsx packages/cli/src/migrate.ts');
   });
 
@@ -110,13 +122,13 @@ describe('deploy/docker-compose.yml', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       ['asterisk', 'call-intake-1', 'call-intake-2', 'integration-gateway', 'migrate', 'nginx', 'postgres', 'retailcrm'].sort(),
     );
-    expect(compose.services.migrate!.command).toEqual(['node', '--import', 'tsx', 'packages/cli/src/migrate.ts']);
+    expect(compose.services.migrate!.command).toEqual(['node', ...BUNDLE_NODE_ARGS, bundleOf('packages/cli/src/migrate.ts')]);
   });
 
   for (const [name, svc] of fleet) {
     it(`${name}: its real entry point, only variables its config reads, the shared env file, after the migrations`, () => {
       const service = serviceOf(name);
-      expect(svc.command).toEqual(['node', '--import', 'tsx', SERVICES[service]!.entry]);
+      expect(svc.command).toEqual(['node', ...BUNDLE_NODE_ARGS, bundleOf(SERVICES[service]!.entry)]);
       const known = new Set(variablesOf(service).map((v) => v.name));
       for (const key of Object.keys(svc.environment ?? {})) expect(`${key}: ${known.has(key) ? 'read' : 'not read'} by ${service}`).toBe(`${key}: read by ${service}`);
       expect(svc.env_file).toEqual(['.env']);
@@ -144,6 +156,13 @@ describe('deploy/docker-compose.yml', () => {
     expect(ports.sort()).toEqual(listed.sort());
     const journals = fleet.filter(([n]) => serviceOf(n) === 'call-intake').map(([, s]) => s.volumes?.find((v) => v.endsWith(':/var/lib/fleet/journal')));
     expect(journals.every(Boolean) && new Set(journals).size === journals.length).toBe(true);
+  });
+
+  it('builds the bundles it runs inside the image, never copying a local dist/', () => {
+    const dockerfile = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^RUN pnpm install --frozen-lockfile && pnpm build( |$)/m);
+    expect(readFileSync(join(ROOT, 'deploy/Dockerfile.dockerignore'), 'utf8').split('\n')).toContain('**/dist');
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.build).toBe('tsx packages/cli/src/build.ts');
   });
 
   it('interpolates only the compose-only variables of .env.example, and mounts files that exist', () => {
