@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
-import { secretsEnv } from '../../packages/cli/src/fleet-services.ts';
+import { bundleEntry, secretsEnv } from '../../packages/cli/src/fleet-services.ts';
 import { Supervisor, type ServiceSpec } from '../../packages/cli/src/supervisor.ts';
 
 /** Wall clock with sub-millisecond resolution (epoch ms), comparable across modules of this process. */
@@ -131,6 +131,28 @@ export function rssSampler(pids: Record<string, number>) {
   };
 }
 
+/**
+ * What the measured processes run: `bundle` (default) as production does, `pnpm build`'s bundles under
+ * plain node (run.ts builds them first); `source` the TypeScript under tsx, as the tests do
+ * (BENCH_ENTRIES=source, to compare).
+ */
+export const benchEntries = (): 'bundle' | 'source' => (process.env.BENCH_ENTRIES === 'source' ? 'source' : 'bundle');
+
+/**
+ * A service's spec as the run measures it: `services/<name>/src/server.ts` becomes its bundle, and in
+ * source mode every other plain JavaScript entry (the bare Fastify floor) runs under tsx too, so the
+ * floor carries what the services carry.
+ */
+export function benchSpec(spec: ServiceSpec): ServiceSpec {
+  // BENCH_NODE_ARGS (e.g. "--max-semi-space-size=4"): node flags for every measured process, to try
+  // a setting without changing the ones production runs with.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const withArgs = (s: ServiceSpec, ...args: string[]) => ({ ...s, nodeArgs: [...(s.nodeArgs ?? []), ...args, ...extra] });
+  const service = /^services\/([^/]+)\/src\/server\.ts$/.exec(spec.entry);
+  if (benchEntries() === 'bundle') return withArgs(service ? { ...spec, entry: bundleEntry(service[1]!) } : spec);
+  return spec.entry.endsWith('.ts') ? withArgs(spec) : withArgs(spec, '--import', 'tsx');
+}
+
 /** The Supervisor of `pnpm start`, plus the pid of each service (for RSS/CPU) and optional --cpu-prof. */
 export class Services {
   readonly supervisor: Supervisor;
@@ -155,16 +177,16 @@ export class Services {
       env.BENCH_CPU_PROF_FILE = `${this.profileDir}/${spec.name}-${Date.now()}.cpuprofile`;
     }
     try {
-      await this.supervisor.start({ ...spec, env }, 60_000);
+      await this.supervisor.start(benchSpec({ ...spec, env }), 60_000);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${(this.tail[spec.name] ?? []).join('\n')}`);
     }
     return this.pid(spec.name);
   }
   pid(name: string): number {
-    const entry = (this.supervisor as unknown as { services: Map<string, { child: { pid: number } | null }> }).services.get(name);
-    if (!entry?.child) throw new Error(`${name} is not running`);
-    return entry.child.pid;
+    const pid = this.supervisor.pid(name);
+    if (pid === undefined) throw new Error(`${name} is not running`);
+    return pid;
   }
   stop() {
     return this.supervisor.stopAll();
@@ -208,6 +230,6 @@ export function otherRuns(): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   return out
     .split('\n')
-    .filter((l) => /vitest|autocannon|bench-click|test\/bench/.test(l) && !/test\/bench\/(run|bare-fastify)\.ts|\bps -eo\b/.test(l))
+    .filter((l) => /vitest|autocannon|bench-click|test\/bench/.test(l) && !/test\/bench\/(run\.ts|bare-fastify\.mjs)|\bps -eo\b/.test(l))
     .map((l) => l.trim().slice(0, 160));
 }

@@ -21,7 +21,7 @@ export interface IntakeResult {
   connections: number;
   seconds: number;
   bare: ClosedLoop;
-  /** Peak RSS of the bare Fastify process under the same load: the floor of Node + tsx + Fastify. */
+  /** Peak RSS of the bare Fastify process under the same load: the floor of Node (+ tsx in source mode) + Fastify. */
   bareRssMb: number;
   intake: ClosedLoop & { cpuMsPerEvent: number; meanBatch: number; drainPerSecond: number };
   ratio: number;
@@ -117,7 +117,7 @@ export async function benchIntake(o: { seconds: number; rateSeconds: number; rat
   try {
     // Baseline first: a bare Fastify process.
     const barePort = await freePort();
-    const barePid = await svc.start({ name: 'bare-fastify', entry: 'test/bench/bare-fastify.ts', healthUrl: `http://127.0.0.1:${barePort}/health`, env: { BARE_PORT: String(barePort) } });
+    const barePid = await svc.start({ name: 'bare-fastify', entry: 'test/bench/bare-fastify.mjs', healthUrl: `http://127.0.0.1:${barePort}/health`, env: { BARE_PORT: String(barePort) } });
     const bareRss = rssSampler({ bare: barePid });
     const bare = await cannon(barePort, o.connections, o.seconds, { n: 0 });
     const bareRssMb = bareRss.stop().bare!;

@@ -12,6 +12,8 @@ import type { GrowthRow } from './m-growth.ts';
 
 export interface Results {
   machine: Machine;
+  /** What the services ran: `pnpm build`'s bundles under node, or the TypeScript under tsx. */
+  entries: 'bundle' | 'source';
   quick: boolean;
   busyBefore: string[];
   busyDuring: string[];
@@ -25,6 +27,18 @@ export interface Results {
   growth?: GrowthRow[];
   ssh?: SshResult;
   commit?: { temp: Dist; durable: Dist };
+}
+
+/** Measurement 7: each service's peak RSS over the loads that ran it (MB), and which load that was. */
+export function peakRss(r: Results): Record<string, { v: number; load: string }> {
+  const rss: Record<string, { v: number; load: string }> = {};
+  const take = (name: string, v: number | undefined, load: string) => {
+    if (v !== undefined && (!rss[name] || v > rss[name]!.v)) rss[name] = { v, load };
+  };
+  take('call-intake', r.intake?.rssMb, 'loads 1–2');
+  for (const [k, v] of Object.entries(r.e2e?.rssMb ?? {})) take(k, v, 'load 3 (500 calls/s)');
+  for (const [k, v] of Object.entries(r.click?.rssMb ?? {})) take(k, v, 'load 5');
+  return rss;
 }
 
 const verdict = (ok: boolean | undefined) => (ok === undefined ? '—' : ok ? '**holds**' : '**missed**');
@@ -66,14 +80,8 @@ export function report(r: Results): string {
       t.ratio <= 1.15 && t.violations === 0,
     );
   }
-  const rss: Record<string, { v: number; load: string }> = {};
-  const take = (name: string, v: number | undefined, load: string) => {
-    if (v !== undefined && (!rss[name] || v > rss[name]!.v)) rss[name] = { v, load };
-  };
-  take('call-intake', i?.rssMb, 'loads 1–2');
-  if (i) rows.push(`| 7'. peak RSS of a bare Fastify process under tsx (load 1): the floor | ${mb(i.bareRssMb)} | (context) | |`);
-  for (const [k, v] of Object.entries(r.e2e?.rssMb ?? {})) take(k, v, 'load 3 (500 calls/s)');
-  for (const [k, v] of Object.entries(r.click?.rssMb ?? {})) take(k, v, 'load 5');
+  const rss = peakRss(r);
+  if (i) rows.push(`| 7'. peak RSS of a bare Fastify process under ${r.entries === 'source' ? 'tsx' : 'plain node'} (load 1): the floor | ${mb(i.bareRssMb)} | (context) | |`);
   for (const [name, { v, load }] of Object.entries(rss)) row(`7. peak RSS of ${name} (${load})`, mb(v), '≤ 150 MB', v <= 150);
   if (r.growth?.length) {
     const g = r.growth;
@@ -92,6 +100,11 @@ export function report(r: Results): string {
   out.push(`- ${m.nproc} CPUs (${m.cpu}), ${m.memoryGb} GB memory, ${m.kernel}`);
   out.push(`- Node ${m.node}; PostgreSQL ${m.postgres} (embedded, from npm, default settings, data on the local disk)`);
   out.push(`- git commit ${m.commit}; load average at the end ${m.load}`);
+  out.push(
+    r.entries === 'source'
+      ? '- Services run from TypeScript under tsx (`BENCH_ENTRIES=source`), as the tests run them, not as production does.'
+      : '- Services run as production runs them: `pnpm build`\'s bundles (services/<name>/dist/server.mjs) under plain node.',
+  );
   const quiet = r.busyBefore.length === 0 && r.busyDuring.length === 0;
   out.push(
     quiet
@@ -168,6 +181,6 @@ export function report(r: Results): string {
     out.push('');
   }
   out.push(readFileSync(new URL('./analysis.md', import.meta.url), 'utf8').trim(), '');
-  out.push('## Reproduce', '', '```sh', 'pnpm install', 'pnpm bench                 # everything, ~8 minutes; writes BENCHMARKS.md', 'pnpm bench --quick         # a short harness check (numbers not comparable)', 'pnpm bench --only 3,5      # some measurements only', 'pnpm bench --profile --only 1   # call-intake with --cpu-prof; then: npx tsx test/bench/top-self.ts .data/bench-profiles/<file>.cpuprofile', 'pnpm bench:intake          # the original intake-only benchmark', '```', '', 'Needs sshd (openssh-server) for measurement 5. Run it on a quiet machine: the numbers are CPU-bound on 2 cores.', '');
+  out.push('## Reproduce', '', '```sh', 'pnpm install', 'pnpm bench                 # everything, ~8 minutes; writes BENCHMARKS.md', 'pnpm bench --quick         # a short harness check (numbers not comparable)', 'pnpm bench --only 3,5      # some measurements only', 'BENCH_ENTRIES=source pnpm bench --only 1,3,5   # services from TypeScript under tsx (as the tests), to compare RSS', 'pnpm bench --profile --only 1   # call-intake with --cpu-prof; then: npx tsx test/bench/top-self.ts .data/bench-profiles/<file>.cpuprofile', 'pnpm bench:intake          # the original intake-only benchmark', '```', '', 'Needs sshd (openssh-server) for measurement 5. Run it on a quiet machine: the numbers are CPU-bound on 2 cores.', '');
   return out.join('\n');
 }

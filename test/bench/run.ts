@@ -1,7 +1,10 @@
 // `pnpm bench`: every measurement of issue 8 §1 in one run, on one machine, on one throwaway embedded
 // PostgreSQL (a database of its own per measurement), and BENCHMARKS.md written from the numbers.
-// Usage: pnpm bench [--quick] [--only 1,2,5] [--profile] [--out BENCHMARKS.md]
+// The services run as production runs them: `pnpm build`'s bundles under plain node, built first;
+// BENCH_ENTRIES=source runs the TypeScript under tsx instead (as the tests do), to compare.
+// Usage: pnpm bench [--quick] [--only 1,2,5] [--profile] [--out BENCHMARKS.md] [--json results.json]
 //   --quick    short runs (harness check; numbers not worth publishing)
+//   --json     also the raw numbers (every rate, every process) as JSON
 //   --profile  call-intake (measurement 1) and every service of measurement 3 run with --cpu-prof;
 //              profiles land in .data/bench-profiles (summarise one with test/bench/top-self.ts)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,8 +13,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSql, prepareTemplate, startEmbeddedPostgres, TEST_SERVER_ENV } from '@fleet/db';
 import { freePort } from '../e2e/harness.ts';
-import { dist, machine, otherRuns } from './lib.ts';
-import { report, type Results } from './report.ts';
+import { buildAll } from '../../packages/cli/src/bundle.ts';
+import { benchEntries, dist, machine, otherRuns } from './lib.ts';
+import { peakRss, report, type Results } from './report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -19,12 +23,18 @@ const { values } = parseArgs({
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     out: { type: 'string', default: 'BENCHMARKS.md' },
+    json: { type: 'string' },
   },
 });
 const quick = values.quick;
 const only = new Set((values.only ?? '1,2,3,4,5,6,7,8').split(',').map(Number));
 const started = Date.now();
 const busyBefore = otherRuns();
+
+if (benchEntries() === 'bundle') {
+  const built = await buildAll();
+  process.stdout.write(`[bench] built ${built.map((b) => b.outfile).join(', ')}\n`);
+}
 
 const tmp = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
 process.env.BENCH_TMP = tmp;
@@ -60,6 +70,7 @@ await probe.end();
 
 const results: Results = {
   machine: machine(`${v!.v} (fsync ${v!.fsync}, synchronous_commit ${v!.sc})`),
+  entries: benchEntries(),
   quick,
   busyBefore,
   busyDuring: [],
@@ -84,32 +95,33 @@ const step = async <T>(n: number, title: string, run: () => Promise<T>): Promise
 };
 
 try {
-  const { benchIntake } = await import('./m-intake.ts');
+  // Each measurement's module is loaded only when it runs (one that does not load cannot stop the others).
+  const intake = (o: Parameters<typeof import('./m-intake.ts').benchIntake>[0]) => import('./m-intake.ts').then((m) => m.benchIntake(o));
   results.intake = await step(1, 'call-intake vs bare Fastify; fixed-rate latency', () =>
-    benchIntake(
+    intake(
       quick
         ? { seconds: 3, rateSeconds: 2, rates: [1000, 5000], connections: 50, profile: values.profile }
         : { seconds: 10, rateSeconds: 5, rates: [1000, 2000, 5000], connections: 50, profile: values.profile },
     ),
   );
-  if (only.has(2) && !only.has(1)) results.intake = await step(2, 'fixed-rate latency', () => benchIntake({ seconds: 1, rateSeconds: quick ? 2 : 5, rates: quick ? [5000] : [1000, 2000, 5000], connections: 50, profile: false }));
-  const { benchEndToEnd } = await import('./m-e2e.ts');
-  results.e2e = await step(3, 'end to end dial → RetailCRM call/event', () => benchEndToEnd({ rates: [200, 500], seconds: quick ? 2 : 8, profile: values.profile }));
-  const { benchConfig } = await import('./m-config.ts');
-  results.config = await step(4, 'config change → both gateways', () => benchConfig({ changes: quick ? 10 : 100 }));
-  const { benchClick } = await import('./m-click.ts');
-  results.click = await step(5, 'make-call → originate on the SSH host', () => benchClick({ clicks: quick ? 20 : 200 }));
-  const { benchSsh } = await import('./m-ssh.ts');
-  results.ssh = await step(5, 'SSH transport: exec channel per command vs one shell', () => benchSsh({ n: quick ? 10 : 40 }));
-  const { benchTelegram } = await import('./m-telegram.ts');
-  results.telegram = await step(6, 'Telegram burst', () => benchTelegram({ calls: quick ? 60 : 300, spreadMs: quick ? 2000 : 10_000 }));
-  const { benchGrowth } = await import('./m-growth.ts');
-  results.growth = await step(8, 'per-event cost vs enterprises in the gateway cache', () => benchGrowth({ sizes: [1, 100, 10_000], seconds: quick ? 2 : 5 }));
+  if (only.has(2) && !only.has(1)) results.intake = await step(2, 'fixed-rate latency', () => intake({ seconds: 1, rateSeconds: quick ? 2 : 5, rates: quick ? [5000] : [1000, 2000, 5000], connections: 50, profile: false }));
+  results.e2e = await step(3, 'end to end dial → RetailCRM call/event', async () => (await import('./m-e2e.ts')).benchEndToEnd({ rates: [200, 500], seconds: quick ? 2 : 8, profile: values.profile }));
+  results.config = await step(4, 'config change → both gateways', async () => (await import('./m-config.ts')).benchConfig({ changes: quick ? 10 : 100 }));
+  results.click = await step(5, 'make-call → originate on the SSH host', async () => (await import('./m-click.ts')).benchClick({ clicks: quick ? 20 : 200 }));
+  results.ssh = await step(5, 'SSH transport: exec channel per command vs one shell', async () => (await import('./m-ssh.ts')).benchSsh({ n: quick ? 10 : 40 }));
+  results.telegram = await step(6, 'Telegram burst', async () => (await import('./m-telegram.ts')).benchTelegram({ calls: quick ? 60 : 300, spreadMs: quick ? 2000 : 10_000 }));
+  results.growth = await step(8, 'per-event cost vs enterprises in the gateway cache', async () => (await import('./m-growth.ts')).benchGrowth({ sizes: [1, 100, 10_000], seconds: quick ? 2 : 5 }));
+  // Measurement 7 is the peak RSS seen by 1–3 and 5: printed whole (the step lines above are cut).
+  const rss = peakRss(results);
+  if (Object.keys(rss).length) {
+    process.stdout.write(`[bench] 7. peak RSS (${results.entries}): ${Object.entries(rss).map(([name, { v, load }]) => `${name} ${v.toFixed(0)} MB (${load})`).join(', ')}\n`);
+  }
 } finally {
   await pg?.stop();
   rmSync(tmp, { recursive: true, force: true });
 }
 results.durationS = (Date.now() - started) / 1000;
 writeFileSync(values.out, report(results));
+if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
 process.stdout.write(`[bench] wrote ${values.out} in ${results.durationS.toFixed(0)} s\n`);
 process.exit(0);

@@ -1,17 +1,14 @@
 // The baseline of measurement 1: a bare Fastify server (no logger, no plugins) that parses the same
 // JSON body and answers what call-intake answers, without storing anything. Fastify is resolved from
 // services/call-intake, so the baseline is the very version call-intake runs on. Run as its own
-// process, like call-intake, so both are measured the same way. Usage: tsx test/bench/bare-fastify.ts <port>
+// process, like call-intake, so both are measured the same way: plain JavaScript, so that under plain
+// node it is the floor of the bundled services (Node + Fastify), and under `--import tsx`
+// (BENCH_ENTRIES=source) the floor of the services run from TypeScript. Usage: BARE_PORT=<port> node test/bench/bare-fastify.mjs
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../../services/call-intake/package.json', import.meta.url));
-interface Bare {
-  post(path: string, handler: () => Promise<unknown>): void;
-  get(path: string, handler: () => Promise<unknown>): void;
-  listen(o: { port: number; host: string }): Promise<string>;
-  close(): Promise<void>;
-}
-const Fastify = require('fastify') as (o: { logger: boolean }) => Bare;
+/** @type {(o: { logger: boolean }) => import('fastify').FastifyInstance} */
+const Fastify = require('fastify');
 
 const app = Fastify({ logger: false });
 const answer = { status: 'ok', message: 'Event queued for processing' };
