@@ -54,7 +54,8 @@ describe('the bundled fleet (pnpm build)', () => {
       const pid = supervisor.pid(name);
       expect(pid, name).toBeDefined();
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      expect(argv.slice(1), name).toEqual(['--enable-source-maps', `services/${dir}/dist/server.mjs`]);
+      expect(argv.slice(1), name).toEqual([...BUNDLE_NODE_ARGS, `services/${dir}/dist/server.mjs`]);
+      expect(argv.join(' '), name).not.toMatch(/tsx/);
       const map = JSON.parse(readFileSync(join(REPO_ROOT, `services/${dir}/dist/server.mjs.map`), 'utf8')) as { sources: string[] };
       expect(map.sources, dir).toContain('../src/server.ts');
     }
