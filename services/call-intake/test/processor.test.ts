@@ -134,4 +134,26 @@ describe('dispatcher', () => {
     expect(attempts!.n).toBeGreaterThan(1);
     await app.close();
   });
+
+  it('holds a call\'s new row back while an earlier row of that call waits out its backoff', async () => {
+    // Regression (fault run, seed 1980387600): the dial failed while the gateway was down and waited
+    // 2 s; the hangup, written meanwhile, was due at once and went first — the gateway then dropped
+    // the late dial as superseded, and one manager never got the popup.
+    const port = (gateway.address() as { port: number }).port;
+    const app = await intake(sql, { GATEWAY_URL: `http://127.0.0.1:${port}` });
+    failuresLeft = 0;
+    received = [];
+    const row = (key: string, type: string, due: string) => sql`
+      insert into intake_outbox (enterprise, call_id, event_type, dedup_key, payload, attempts, next_attempt_at)
+      values ('200', 'order.1', ${type}, ${key}, ${sql.json({ uniqueId: 'order.1', dedup_key: key })}, ${due === 'now' ? 0 : 1},
+              now() + ${due === 'now' ? '0 seconds' : '1 hour'}::interval)`;
+    await row('ringing:1', 'dial', 'later');
+    await row('ended', 'hangup', 'now');
+    await app.dispatcher.runOnce();
+    expect(received).toEqual([]);
+    await sql`update intake_outbox set next_attempt_at = now() where call_id = 'order.1'`;
+    await app.dispatcher.runOnce();
+    expect(received.map((r) => r.dedup_key)).toEqual(['ringing:1', 'ended']);
+    await app.close();
+  });
 });

@@ -98,8 +98,16 @@ export function createDispatcher(sql: Sql, log: FastifyBaseLogger, opts: { gatew
     const claimed = await sql<OutboxClaim[]>`
       update intake_outbox set next_attempt_at = now() + make_interval(secs => ${LEASE_SECONDS})
       where id in (
-        select id from intake_outbox where status = 'pending' and next_attempt_at <= now()
-        order by id limit ${CLAIM_BATCH} for update skip locked)
+        select o.id from intake_outbox o
+        where o.status = 'pending' and o.next_attempt_at <= now()
+          -- Per-call order across rounds: a row waits while an earlier row of its call is pending and
+          -- not due (in backoff, or leased by a round in flight). Without this, a hangup written
+          -- while its dial waited out a backoff went first, and the gateway dropped the late dial.
+          and not exists (
+            select 1 from intake_outbox p
+            where p.enterprise = o.enterprise and p.call_id = o.call_id and p.id < o.id
+              and p.status = 'pending' and p.next_attempt_at > now())
+        order by o.id limit ${CLAIM_BATCH} for update of o skip locked)
       returning id, enterprise, call_id, event_type, dedup_key, payload, attempts`;
     const byCall = new Map<string, OutboxClaim[]>();
     for (const row of claimed.sort((a, b) => Number(a.id) - Number(b.id))) {
