@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { replayEvents } from '@fleet/cli';
 import { count, pendingBreakdown } from '../faults/counts.ts';
 import { hosts, plan } from '../faults/plan.ts';
-import { createRng } from '../faults/rng.ts';
+import { createRng } from '../support/rng.ts';
 import { addEnterprise, startWorld, TG_LIMITS, type World } from '../faults/world.ts';
 import { freePort, sleep, waitFor } from './harness.ts';
 

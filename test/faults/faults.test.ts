@@ -17,7 +17,7 @@ import { replayEvents } from '@fleet/cli';
 import { sleep, waitFor } from '../e2e/harness.ts';
 import { count, pendingBreakdown } from './counts.ts';
 import { hosts, plan, type Run } from './plan.ts';
-import { createRng } from './rng.ts';
+import { createRng } from '../support/rng.ts';
 import { addEnterprise, startWorld, type World } from './world.ts';
 
 const FULL = process.env.FAULTS_FULL === '1';

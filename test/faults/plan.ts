@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { freshIds, substituteToken, type ScenarioEvent } from '@fleet/cli';
 import { corpus, loadEvents } from '../e2e/harness.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../support/rng.ts';
 
 export interface ExpectedCall {
   callId: string;

@@ -3,7 +3,7 @@
 // retry_after injected at random.
 import type { RetailCrmFake } from '@fleet/retailcrm-fake';
 import type { TelegramFake } from '@fleet/telegram-fake';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../support/rng.ts';
 
 export interface CrmRequest {
   path: string;

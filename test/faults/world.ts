@@ -10,7 +10,7 @@ import { createTelegramFake, type FakeLimits, type TelegramFake } from '@fleet/t
 import { fleetServices } from '../../packages/cli/src/fleet-services.ts';
 import { REPO_ROOT, Supervisor } from '../../packages/cli/src/supervisor.ts';
 import { freePort } from '../e2e/harness.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../support/rng.ts';
 import { tap429, tapCrm, type CrmTap, type TelegramTap } from './taps.ts';
 
 export const API_KEY = 'faults-api-key-0123456789';

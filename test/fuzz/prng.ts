@@ -1,33 +1,10 @@
-// A seeded PRNG (mulberry32) and the value generators the fuzz requests are made of. Our own ten
-// lines rather than fast-check: the cases here are HTTP requests (raw bytes, methods, headers, content
-// types), not values to shrink, and a run must be replayable from one printed number (FUZZ_SEED).
+// The value generators the fuzz requests are made of, from the shared seeded PRNG. Our own
+// generators rather than fast-check: the cases here are HTTP requests (raw bytes, methods, headers,
+// content types), not values to shrink, and a run must be replayable from one printed number (FUZZ_SEED).
 
-export interface Rng {
-  seed: number;
-  /** [0, 1) */
-  next(): number;
-  int(min: number, max: number): number;
-  chance(p: number): boolean;
-  pick<T>(items: readonly T[]): T;
-}
+import type { Rng } from '../support/rng.ts';
 
-export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    seed,
-    next,
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    chance: (p) => next() < p,
-    pick: (items) => items[Math.floor(next() * items.length)]!,
-  };
-}
+export { createRng, type Rng } from '../support/rng.ts';
 
 /** The seed of this run: FUZZ_SEED to replay a failure, else a fresh one (always printed). */
 export function runSeed(): number {

@@ -1,5 +1,5 @@
-// A seeded PRNG (mulberry32): every random choice of the fault suite comes from one printed seed, so a
-// failing run is replayed with FAULTS_SEED=<seed>.
+// A seeded PRNG (mulberry32) for the suites whose random choices must replay from one printed seed
+// (the fault suite's FAULTS_SEED, the fuzz suite's FUZZ_SEED).
 
 export interface Rng {
   seed: number;
