@@ -4,26 +4,10 @@
 // with the right fields per customer call, popups for every ringing extension, one hangup event;
 // nothing for internal calls, mobile legs and consultation legs; a second replay of the whole corpus
 // changes nothing; call-intake killed (SIGKILL) between events at random points changes nothing.
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freshIds, randomIdSuffix, type ScenarioEvent } from '@fleet/cli';
-import { addConnectedEnterprise, corpus, loadEvents, replay, sleep, startFleet, waitFor, type Fleet } from './harness.ts';
+import { addConnectedEnterprise, corpus, EXPECTED, loadEvents, replay, sleep, startFleet, waitFor, type Fleet } from './harness.ts';
 
-interface ExpectedCall {
-  callId: string;
-  kind: 'customer' | 'internal';
-  direction: 'in' | 'out' | 'internal';
-  phone: string;
-  answered: boolean;
-  answeredBy: string | null;
-  result: string;
-  ringing: string[];
-  mobileLegs: string[];
-  consultationLegs: string[];
-}
-const EXPECTED = JSON.parse(
-  readFileSync(new URL('../../packages/call-model/test/expected-outcomes.json', import.meta.url), 'utf8'),
-) as Record<string, { calls: ExpectedCall[] }>;
 
 let f: Fleet;
 beforeAll(async () => {

@@ -103,3 +103,22 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export { freePort };
+
+/** One call of a corpus scenario as the call model must see it (packages/call-model/test/expected-outcomes.json). */
+export interface ExpectedCall {
+  callId: string;
+  kind: 'customer' | 'internal';
+  direction: 'in' | 'out' | 'internal';
+  phone: string;
+  answered: boolean;
+  answeredBy: string | null;
+  result: string;
+  ringing: string[];
+  mobileLegs: string[];
+  consultationLegs: string[];
+}
+
+/** Expected outcomes per scenario code, shared by the corpus e2e test and the fault suite. */
+export const EXPECTED = JSON.parse(
+  readFileSync(new URL('../../packages/call-model/test/expected-outcomes.json', import.meta.url), 'utf8'),
+) as Record<string, { calls: ExpectedCall[] }>;

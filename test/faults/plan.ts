@@ -1,26 +1,9 @@
 // What the hosts will post: corpus scenarios with fresh UniqueIds, dealt to several hosts (one
 // enterprise each, scenarios one after another as a PBX's calls come), until enough customer calls.
-import { readFileSync } from 'node:fs';
 import { freshIds, substituteToken, type ScenarioEvent } from '@fleet/cli';
-import { corpus, loadEvents } from '../e2e/harness.ts';
+import { corpus, EXPECTED, loadEvents, type ExpectedCall } from '../e2e/harness.ts';
 import type { Rng } from '../support/rng.ts';
 
-export interface ExpectedCall {
-  callId: string;
-  kind: 'customer' | 'internal';
-  direction: 'in' | 'out' | 'internal';
-  phone: string;
-  answered: boolean;
-  answeredBy: string | null;
-  result: string;
-  ringing: string[];
-  mobileLegs: string[];
-  consultationLegs: string[];
-}
-
-export const EXPECTED = JSON.parse(
-  readFileSync(new URL('../../packages/call-model/test/expected-outcomes.json', import.meta.url), 'utf8'),
-) as Record<string, { calls: ExpectedCall[] }>;
 
 export interface Host {
   index: number;
