@@ -215,10 +215,9 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
       app: w.intake,
       count: n(1200),
       spec: {
-        // Red until the Telegram owners fix it (reported, files not ours to edit): src/telegram/webhook.ts
-        // hands any body to updates.ts, which dereferences update.message / msg.chat.id / msg.text.trim /
-        // cb.from.id unchecked (500 on an empty or null body, a missing chat or from, a numeric text) and
-        // passes non-numeric chat/user ids to bigint columns (500, PostgreSQL 22P02 echoed to the caller).
+        // Was red: the webhook handed any body to updates.ts (500 on an empty or null body, a missing chat
+        // or from, a numeric text; PostgreSQL 22P02 on non-numeric ids). Fixed in 2658d90: parseUpdate
+        // answers 400 with the reason (regression test services/call-intake/test/telegram-webhook-input.test.ts).
         name: 'call-intake POST /telegram/webhook/:botId',
         methods: ['POST'],
         path: (rng) => `/telegram/webhook/${rng.chance(0.9) ? w.e1.botId : rng.pick(['0', 'abc', '9'.repeat(25), w.e2.botId, '%00'])}`,
