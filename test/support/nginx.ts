@@ -1,6 +1,6 @@
 // A real nginx for tests: a scratch prefix directory (its temp paths writable by nginx's worker user),
 // a main config around the test's own `http` body, `nginx -t`, start, and stop. The site files under
-// test come from nginx/ (SITE). nginx is required, never skipped: .ci/run installs it.
+// test come from nginx/ (SITE). nginx is required, never skipped: `pnpm test` installs it (test/setup/system-deps.ts).
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,9 +23,9 @@ export interface ScratchNginx {
   stop(): Promise<void>;
 }
 
-/** @throws Error when nginx is not installed (apt-get install nginx; .ci/run does). */
+/** @throws Error when nginx is not installed (apt-get install nginx; `pnpm test` does). */
 export function scratchNginx(prefix: string): ScratchNginx {
-  if (!existsSync(NGINX)) throw new Error(`nginx not found at ${NGINX}: apt-get install nginx (.ci/run installs it)`);
+  if (!existsSync(NGINX)) throw new Error(`nginx not found at ${NGINX}: apt-get install nginx (pnpm test installs it: test/setup/system-deps.ts)`);
   const dir = mkdtempSync(join(tmpdir(), prefix));
   // The worker runs as an unprivileged user: it must reach the prefix and write its temp paths.
   chmodSync(dir, 0o777);
