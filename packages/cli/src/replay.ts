@@ -9,5 +9,5 @@ exitWith(
   await runReplay(argv, {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
-  }),
+  }, process.env),
 );

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { EXIT } from './errors.ts';
+import { portsFromEnv } from './fleet-services.ts';
 import { freshIds, randomIdSuffix } from './replay/fresh-ids.ts';
 import { replayEvents } from './replay/post.ts';
 import { loadScenario, type ScenarioEvent } from './replay/scenario.ts';
@@ -7,7 +8,7 @@ import { summarize, type ReplayResult } from './replay/timing.ts';
 import { substituteToken } from './replay/token.ts';
 
 export const REPLAY_USAGE =
-  'replay [--intake <url, default http://127.0.0.1:8000>] [--token <host token>] [--speed <factor, default 1; 0 = no waiting>] [--fresh-ids] <scenario.json…>';
+  'replay [--intake <url, default http://127.0.0.1:$CALL_INTAKE_PORT, else :8000>] [--token <host token>] [--speed <factor, default 1; 0 = no waiting>] [--fresh-ids] <scenario.json…>';
 
 export interface ReplayIo {
   out: (line: string) => void;
@@ -31,11 +32,18 @@ interface ReplayArgs {
   files: string[];
 }
 
-function parseReplayArgs(argv: string[]): ReplayArgs | 'help' {
+/** Where call-intake listens on this machine: CALL_INTAKE_PORT, as `pnpm start` and the service read it. */
+function defaultIntake(env: Record<string, string | undefined>): string {
+  const port = portsFromEnv(env).callIntake;
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`CALL_INTAKE_PORT must be a port number, not "${env.CALL_INTAKE_PORT}"`);
+  return `http://127.0.0.1:${port}`;
+}
+
+function parseReplayArgs(argv: string[], env: Record<string, string | undefined>): ReplayArgs | 'help' {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
-      intake: { type: 'string', default: 'http://127.0.0.1:8000' },
+      intake: { type: 'string' },
       token: { type: 'string' },
       speed: { type: 'string', default: '1' },
       'fresh-ids': { type: 'boolean', default: false },
@@ -45,11 +53,12 @@ function parseReplayArgs(argv: string[]): ReplayArgs | 'help' {
     allowPositionals: true,
   });
   if (values.help) return 'help';
+  const intakeUrl = values.intake ?? defaultIntake(env);
   const speed = Number(values.speed);
   if (values.speed === '' || !Number.isFinite(speed) || speed < 0) throw new Error('--speed must be a number ≥ 0');
   let intake: URL;
   try {
-    intake = new URL(values.intake);
+    intake = new URL(intakeUrl);
   } catch {
     throw new Error('--intake must be a URL such as http://127.0.0.1:8000');
   }
@@ -59,7 +68,7 @@ function parseReplayArgs(argv: string[]): ReplayArgs | 'help' {
   }
   if (positionals.length === 0) throw new Error('give at least one scenario file');
   return {
-    intake: values.intake,
+    intake: intakeUrl,
     speed,
     fresh: values['fresh-ids'],
     files: positionals,
@@ -69,12 +78,13 @@ function parseReplayArgs(argv: string[]): ReplayArgs | 'help' {
 
 /**
  * `pnpm replay …`: posts scenario files to call-intake as a host would and reports each answer.
+ * Without --intake it posts to http://127.0.0.1:<CALL_INTAKE_PORT of `env`, default 8000>.
  * @returns exit code: 0 all 2xx, 1 a non-2xx / no answer / unreadable file, 2 usage error.
  */
-export async function runReplay(argv: string[], io: ReplayIo): Promise<number> {
+export async function runReplay(argv: string[], io: ReplayIo, env: Record<string, string | undefined> = {}): Promise<number> {
   let args: ReplayArgs | 'help';
   try {
-    args = parseReplayArgs(argv);
+    args = parseReplayArgs(argv, env);
   } catch (e) {
     io.err(`replay: ${(e as Error).message}`);
     io.err(`usage: ${REPLAY_USAGE}`);

@@ -128,6 +128,18 @@ describe('pnpm replay (runReplay)', () => {
     expect(out.at(-1)).toMatch(/500×1/);
   });
 
+  it('without --intake posts to the CALL_INTAKE_PORT of the environment, as `pnpm start` runs call-intake', async () => {
+    const { io } = capture();
+    const port = new URL(intake).port;
+    expect(await runReplay(['--speed', '0', SCENARIO], io, { CALL_INTAKE_PORT: port })).toBe(0);
+    const sent = received.length;
+    expect(sent).toBeGreaterThan(0);
+    const bad = capture();
+    expect(await runReplay(['--speed', '0', SCENARIO], bad.io, { CALL_INTAKE_PORT: 'eighty' })).toBe(2);
+    expect(bad.err[0]).toMatch(/CALL_INTAKE_PORT must be a port number/);
+    expect(received).toHaveLength(sent);
+  });
+
   it('usage errors exit 2 without sending anything; an unreadable file exits 1', async () => {
     const c = capture();
     expect(await runReplay([], c.io)).toBe(2);
