@@ -51,6 +51,22 @@ export function buildRecordUrl(template: string, params: RecordUrlParams): strin
   return url;
 }
 
+/**
+ * The recording link of one call, shared by the CRM history record and the Telegram final message:
+ * the enterprise's `record_url_template` (integrations_config.retailcrm) filled with the enterprise
+ * number and the call id (as both `{uniqueId}` and `{callId}`), only for an answered call — an
+ * unanswered one has nothing recorded; undefined without a template.
+ * @throws RetailCrmError RCRM_INVALID_REQUEST as buildRecordUrl (a template that gives no absolute http(s) URL).
+ */
+export function recordUrlOf(
+  template: string | null | undefined,
+  enterprise: string,
+  call: { callId: string; answered: boolean },
+): string | undefined {
+  if (!template || !call.answered) return undefined;
+  return buildRecordUrl(template, { enterprise, uniqueId: call.callId, callId: call.callId });
+}
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**

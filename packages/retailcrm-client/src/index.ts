@@ -1,6 +1,6 @@
 export { createRetailCrmClient, type RetailCrmClient, type RetailCrmClientOptions } from './client.ts';
 export { RetailCrmError, isRetailCrmError, type RetailCrmErrorCode, type RetailCrmErrorInit } from './errors.ts';
 export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateBucket } from './limiter.ts';
-export { formatCrmDate, buildRecordUrl, parseCrmOrigin, type RecordUrlParams } from './format.ts';
+export { formatCrmDate, buildRecordUrl, recordUrlOf, parseCrmOrigin, type RecordUrlParams } from './format.ts';
 export { encodeForm, parseRetryAfter, type CrmAttempt, type CrmExchange, type RetryPolicy } from './transport.ts';
 export type * from './types.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRecordUrl, formatCrmDate, parseCrmOrigin, parseRetryAfter } from '../src/index.ts';
+import { buildRecordUrl, formatCrmDate, parseCrmOrigin, parseRetryAfter, recordUrlOf } from '../src/index.ts';
 
 describe('formatCrmDate', () => {
   it('formats Y-m-d H:i:s in the enterprise time zone', () => {
@@ -22,6 +22,19 @@ describe('buildRecordUrl', () => {
   });
   it('refuses a template that does not give an absolute URL', () => {
     expect(() => buildRecordUrl('/rec/{callId}', { enterprise: '1', uniqueId: '1', callId: '1' })).toThrow(/absolute/);
+  });
+});
+
+describe('recordUrlOf (the CRM history and the Telegram final message)', () => {
+  const T = 'https://rec.example/{enterprise}/{uniqueId}.mp3';
+  it('fills the template with the call id for an answered call only', () => {
+    expect(recordUrlOf(T, '201', { callId: '1700000000.42', answered: true })).toBe('https://rec.example/201/1700000000.42.mp3');
+    expect(recordUrlOf(T, '201', { callId: '1700000000.42', answered: false })).toBeUndefined();
+  });
+  it('gives nothing without a template and refuses a bad one', () => {
+    expect(recordUrlOf(undefined, '201', { callId: '1', answered: true })).toBeUndefined();
+    expect(recordUrlOf('', '201', { callId: '1', answered: true })).toBeUndefined();
+    expect(() => recordUrlOf('ftp://x/{callId}', '201', { callId: '1', answered: true })).toThrow(/http/);
   });
 });
 

@@ -1,7 +1,7 @@
 // What RetailCRM is told about a call: the popup events and the history record. Pure functions of the
 // call summary and the enterprise's settings; rules from shared/domain/retailcrm.md.
 import type { CallResult, CallSummary } from '@fleet/call-model';
-import { buildRecordUrl, formatCrmDate, type CallEvent, type HangupStatus, type UploadCall } from '@fleet/retailcrm-client';
+import { formatCrmDate, recordUrlOf, type CallEvent, type HangupStatus, type UploadCall } from '@fleet/retailcrm-client';
 import type { RetailCrmSettings } from './settings.ts';
 
 /** An internal extension has 2–5 digits (shared/domain/asterisk-events.md); anything else is not a code. */
@@ -63,11 +63,7 @@ export function managerOf(call: CallSummary, s: RetailCrmSettings): { code?: str
 
 /** The call-history record (calls/upload), its date in the enterprise's time zone. */
 export function historyRecord(call: CallSummary, s: RetailCrmSettings, recordUrl: string | null | undefined): UploadCall {
-  const url = recordUrl
-    ? recordUrl
-    : s.recordUrlTemplate && call.answered
-      ? buildRecordUrl(s.recordUrlTemplate, { enterprise: s.enterprise, uniqueId: call.callId, callId: call.callId })
-      : undefined;
+  const url = recordUrl || recordUrlOf(s.recordUrlTemplate, s.enterprise, call);
   return {
     date: formatCrmDate(call.startedAt, s.timezone),
     type: call.direction === 'out' ? 'out' : 'in',
