@@ -62,10 +62,16 @@ export interface UploadCallsResponse extends CrmSuccess {
   duplicateCalls: string[];
 }
 
+/**
+ * GET /api/credentials. `credentials` lists the API methods the key may call as unversioned paths
+ * ('/api/integration-modules/{code}/edit'); `scopes` the key's scope names ('integration_write'), absent
+ * on older accounts (api-client-php's ApiTest::testCredentials fixture).
+ */
 export interface CredentialsResponse extends CrmSuccess {
   credentials: string[];
+  scopes?: string[];
   siteAccess: string;
-  sitesAvailable: string[];
+  sitesAvailable?: string[];
 }
 
 export interface AdditionalCode {

@@ -54,7 +54,9 @@ describe('form encoding', () => {
     const users = await ctx.client.users({ limit: 20, page: 1, filter: { active: true } });
     expect(users.users.map((u) => u.id)).toEqual([18]);
     expect((await ctx.client.responsibleManager('+375440000001')).manager).toMatchObject({ id: 18, code: '151' });
-    expect((await ctx.client.credentials()).credentials).toContain('telephony_write');
+    const creds = await ctx.client.credentials();
+    expect(creds.scopes).toContain('telephony_write');
+    expect(creds.credentials).toContain('/api/telephony/call/event');
     expect(ctx.fake.state.rejections).toEqual([]);
   });
 

@@ -8,4 +8,6 @@ export interface FakeContext extends GuardContext {
   customerByPhone: Record<string, Record<string, unknown>>;
   sites: string[];
   seenExternalIds: Set<string>;
+  /** Every scoped method the fake serves, as GET /api/credentials names it (filled as routes register). */
+  methods: Array<{ path: string; scope: string }>;
 }

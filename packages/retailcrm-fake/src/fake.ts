@@ -5,7 +5,7 @@ import type { FakeContext } from './context.ts';
 import { guard, reject, type FakeApiKey, type FakeFaults } from './guard.ts';
 import { moduleRoutes } from './routes/modules.ts';
 import { telephonyRoutes } from './routes/telephony.ts';
-import { userRoutes } from './routes/users.ts';
+import { credentialPath, userRoutes } from './routes/users.ts';
 import { createState, type FakeState, type FakeUser } from './state.ts';
 import { changeStatus, click, type CallbackResult, type ClickOptions } from './callbacks.ts';
 
@@ -46,7 +46,7 @@ export interface RetailCrmFake {
 export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
   const ctx: FakeContext = {
     state: createState(opts.modules),
-    keys: opts.apiKeys.map((k, i) => ({ key: k.key, label: k.label ?? `key${i}`, scopes: k.scopes })),
+    keys: opts.apiKeys.map((k, i) => ({ key: k.key, label: k.label ?? `key${i}`, scopes: k.scopes, withoutScopesField: k.withoutScopesField })),
     limits: { telephony: opts.rateLimitPerSecond?.telephony ?? 40, general: opts.rateLimitPerSecond?.general ?? 10 },
     faults: { ...opts.faults },
     windows: new Map(),
@@ -56,6 +56,7 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
     customerByPhone: opts.customerByPhone ?? {},
     sites: opts.sites ?? ['main'],
     seenExternalIds: new Set(),
+    methods: [],
   };
   const app = Fastify({ logger: opts.logger ?? false });
   app.register(formbody);
@@ -66,6 +67,11 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
   app.addHook('preHandler', async (req, reply) => {
     const answered = await guard(ctx, req, reply);
     if (answered) return answered;
+  });
+  // GET /api/credentials lists the methods a key may call: collected from the routes themselves.
+  app.addHook('onRoute', (route) => {
+    const scope = route.config?.crm?.scope;
+    if (scope) ctx.methods.push({ path: credentialPath(route.url), scope });
   });
   telephonyRoutes(app, ctx);
   moduleRoutes(app, ctx);

@@ -9,6 +9,8 @@ export interface FakeApiKey {
   scopes?: string[];
   /** Name in state (default `key<index>`); the key itself never appears in state. */
   label?: string;
+  /** GET /api/credentials answers as older accounts do: methods only, no `scopes` field. */
+  withoutScopesField?: boolean;
 }
 
 export interface FakeFaults {
@@ -37,7 +39,7 @@ export interface RouteRule {
 
 export interface GuardContext {
   state: FakeState;
-  keys: Array<Required<Pick<FakeApiKey, 'key' | 'label'>> & { scopes: string[] | undefined }>;
+  keys: Array<Required<Pick<FakeApiKey, 'key' | 'label'>> & Pick<FakeApiKey, 'scopes' | 'withoutScopesField'>>;
   limits: Record<RateBucket, number>;
   faults: FakeFaults;
   windows: Map<string, number[]>;

@@ -27,15 +27,23 @@ export function userRoutes(app: FastifyInstance, ctx: FakeContext): void {
     });
   });
 
+  // Real RetailCRM (api-client-php's ApiTest::testCredentials fixture): `scopes` holds the key's scope
+  // names, `credentials` the API methods the key may call, as unversioned paths with `{code}`
+  // placeholders. Older accounts answer without `scopes` (the checker derives them from the methods).
   app.get('/api/credentials', { config: { crm: { bucket: 'general' } } }, (req, reply) => {
     const key = ctx.keys.find((k) => k.label === req.crmKey)!;
+    const scopes = key.scopes ?? ALL_SCOPES;
     return reply.send({
       success: true,
-      credentials: key.scopes ?? ALL_SCOPES,
+      ...(key.withoutScopesField ? {} : { scopes }),
+      credentials: [...new Set(ctx.methods.filter((m) => scopes.includes(m.scope)).map((m) => m.path))],
       siteAccess: 'access_full',
       sitesAvailable: ctx.sites,
     });
   });
 }
+
+/** A route as `credentials` lists it: '/api/v5/integration-modules/:code/edit' → '/api/integration-modules/{code}/edit'. */
+export const credentialPath = (url: string) => url.replace(/^\/api\/v\d+\//, '/api/').replace(/:(\w+)/g, '{$1}');
 
 export const ALL_SCOPES = ['telephony_read', 'telephony_write', 'integration_read', 'integration_write', 'user_read'];
