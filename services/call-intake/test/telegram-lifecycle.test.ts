@@ -12,6 +12,7 @@ const BOT = '8100:LIFECYCLE-token';
 const SECRET = 'webhook-secret-0123456789';
 const A = 2001;
 const B = 2002;
+const RECORDS = 'https://records.example.com/{enterprise}/{uniqueId}.mp3?c={callId}';
 
 let db: TestDatabase;
 let sql: Sql;
@@ -34,6 +35,8 @@ beforeAll(async () => {
   ({ db, sql } = await withDatabase());
   ({ fake, root } = await startFake([{ token: BOT, username: 'shop_bot' }], FAST));
   await addTelegramEnterprise(sql, { number: '300', hostToken: 'HOST-300', botToken: BOT, chats: [A, B], secret: SECRET });
+  // Where the PBX keeps recordings: the template the RetailCRM history record uses too.
+  await sql`update enterprises set integrations_config = ${sql.json({ retailcrm: { enabled: false, record_url_template: RECORDS } })} where number = '300'`;
   app = await intake(sql, { ...telegramConfig(root), TELEGRAM_GREETING_DELAY_MS: 300 } as never);
 });
 afterAll(async () => {
@@ -74,6 +77,20 @@ describe('card life cycle', () => {
       [false, '<b>❌ Мы не подняли трубку</b>'],
     ]);
     expect(mine[1]!.disableNotification).toBe(false);
+  });
+
+  it('the final message of an answered call links its recording (the CRM history\'s template); a missed call has none', async () => {
+    const answered = fresh('2-1', 'r');
+    const missed = fresh('2-2', 'r');
+    const before = fake.messages(BOT, A).length;
+    await post(app, answered, 'HOST-300');
+    await post(app, missed, 'HOST-300');
+    await settle();
+    const finals = fake.messages(BOT, A).slice(before).filter((m) => !m.deleted);
+    const id = encodeURIComponent(String(answered[0]!.body.UniqueId));
+    expect(finals.map((m) => m.text.split('\n')[0])).toEqual(['<b>✅ Успешный входящий звонок</b>', '<b>❌ Мы не подняли трубку</b>']);
+    expect(finals[0]!.text).toContain(`🎧 <a href="https://records.example.com/300/${id}.mp3?c=${id}">Запись разговора</a>`);
+    expect(finals[1]!.text).not.toContain('Запись');
   });
 
   it('a greeting card shows when no dial follows within the delay, and still ends as one final', async () => {

@@ -11,6 +11,11 @@ export interface BotRow {
   mode: 'polling' | 'webhook';
 }
 
+/** The render context of an enterprise's cards, and where its recordings are (integrations_config.retailcrm). */
+export interface EnterpriseContext extends RenderContext {
+  recordUrlTemplate: string | null;
+}
+
 export interface RecipientRow {
   chat_id: string;
   user_id: string | null;
@@ -37,9 +42,12 @@ export function createDirectory(sql: Sql, bots: BotReader, ttlMs = 2000) {
     /** The enterprise's bot, token decrypted. @throws SecretDecryptError (bots.ts) */
     bot: (enterprise: string) => cached(`bot:${enterprise}`, () => bots.byEnterprise(enterprise)),
     context: (enterprise: string) =>
-      cached(`ctx:${enterprise}`, async (): Promise<RenderContext> => {
-        const [e] = await sql<{ timezone: string; phone_region: string }[]>`
-          select timezone, phone_region from enterprises where number = ${enterprise}`;
+      cached(`ctx:${enterprise}`, async (): Promise<EnterpriseContext> => {
+        // The recordings' template is the one the CRM history uses, whether or not RetailCRM is enabled:
+        // it says where the PBX keeps recordings, which does not depend on the CRM.
+        const [e] = await sql<{ timezone: string; phone_region: string; record_url_template: string | null }[]>`
+          select timezone, phone_region, nullif(btrim(integrations_config->'retailcrm'->>'record_url_template'), '') as record_url_template
+          from enterprises where number = ${enterprise}`;
         const ext = await sql<{ extension: string; name: string }[]>`
           select extension, name from extension_directory where enterprise = ${enterprise}`;
         const lines = await sql<{ trunk: string; name: string }[]>`select trunk, name from line_directory where enterprise = ${enterprise}`;
@@ -48,6 +56,7 @@ export function createDirectory(sql: Sql, bots: BotReader, ttlMs = 2000) {
           timeZone: e?.timezone ?? 'Europe/Minsk',
           extensions: Object.fromEntries(ext.map((r) => [r.extension, r.name])),
           lines: Object.fromEntries(lines.map((r) => [r.trunk, r.name])),
+          recordUrlTemplate: e?.record_url_template ?? null,
         };
       }),
     recipient: (enterprise: string, chatId: string) =>

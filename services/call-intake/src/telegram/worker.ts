@@ -6,6 +6,7 @@ import { isFlood, isForbidden, isMessageGone, isNotModified, isTransient, type B
 import type { Directory } from './directory.ts';
 import type { Limiter, Release } from './limiter.ts';
 import { nextOp, STAGE_RANK, type CardOp } from './plan.ts';
+import { recordingUrlOf } from './recording.ts';
 
 interface CardRow {
   id: string;
@@ -205,7 +206,9 @@ export function createCardWorker(opts: {
       if (!bot) return void (await finish(row.id, 'dead', 'no bot for the enterprise'));
       const recipient = await directory.recipient(row.enterprise, row.chat_id);
       if (!recipient?.active) return void (await finish(row.id, 'dead', 'recipient inactive'));
-      const rendered = renderCard(row.stage, row.call, await directory.context(row.enterprise));
+      const ctx = await directory.context(row.enterprise);
+      const recordingUrl = recordingUrlOf(ctx.recordUrlTemplate, row.enterprise, row.stage, row.call);
+      const rendered = renderCard(row.stage, row.call, { ...ctx, recordingUrl });
       const want = { text: rendered.text, loud: !rendered.disableNotification };
       const op = nextOp(stateOf(row), want);
       if (op.kind === 'none') {
