@@ -1,6 +1,7 @@
 // The life of one call in one chat, event by event (ringing → talking → one final), the greeting that
 // waits for a dial, a late event that must not reopen a finished call, a blocked chat, a card deleted
-// by its user; and the webhook: /start <code> links a chat, a wrong secret is 401, /stop unlinks.
+// by its user, the recording link of a final; and the webhook: /start <code> links a chat (also when
+// Telegram delivers it twice), a wrong secret is 401, /stop unlinks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql, TestDatabase } from '@fleet/db';
 import type { TelegramFake } from '@fleet/telegram-fake';
@@ -205,6 +206,22 @@ describe('webhook', () => {
     await hook({ update_id: 4, message: { text: '/stop', chat: { id: 3003 }, from: { id: 3003 } } });
     const [s] = await sql`select active from telegram_recipients where enterprise = '300' and chat_id = 3003`;
     expect(s!.active).toBe(false);
+  });
+
+  it('the same /start delivered twice (Telegram redelivers) answers as linked both times', async () => {
+    await sql`insert into telegram_invites (code, enterprise, expires_at) values ('invite-code-2', '300', now() + interval '1 day')`;
+    const update = { update_id: 7, message: { text: '/start invite-code-2', chat: { id: 3005, type: 'private' }, from: { id: 3005 } } };
+    expect((await hook(update)).statusCode).toBe(200);
+    expect((await hook(update)).statusCode).toBe(200);
+    expect(fake.messages(BOT, 3005).map((m) => m.text.slice(0, 8))).toEqual(['✅ Готово', '✅ Готово']);
+    expect(await sql`select active from telegram_recipients where enterprise = '300' and chat_id = 3005`).toEqual([{ active: true }]);
+    // Still one-time for anyone else, and for this chat once it has left.
+    await hook({ update_id: 8, message: { text: '/start invite-code-2', chat: { id: 3006 }, from: { id: 3006 } } });
+    expect(fake.messages(BOT, 3006).at(-1)!.text).toMatch(/недействительна/);
+    await hook({ update_id: 9, message: { text: '/stop', chat: { id: 3005 }, from: { id: 3005 } } });
+    await hook(update);
+    expect(fake.messages(BOT, 3005).at(-1)!.text).toMatch(/недействительна/);
+    expect(await sql`select active from telegram_recipients where enterprise = '300' and chat_id = 3005`).toEqual([{ active: false }]);
   });
 
   it('answers a "Позвонить с" press through the webhook (click-to-call itself: telegram-click-to-call.test.ts)', async () => {

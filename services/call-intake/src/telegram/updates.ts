@@ -81,12 +81,23 @@ export function createUpdateHandler(deps: { sql: Sql; api: BotApi; limiter: Limi
             update telegram_invites set used_at = now(), used_by_chat = ${chatId}
             where code = ${arg} and enterprise = ${bot.enterprise} and used_at is null and expires_at > now()
             returning kind, extension`;
-          if (!invite) return null;
-          await tx`
-            insert into telegram_recipients (enterprise, chat_id, user_id, kind, extension)
-            values (${bot.enterprise}, ${chatId}, ${msg.from?.id ?? null}, ${invite.kind}, ${invite.extension})
-            on conflict (enterprise, chat_id) do update set active = true, user_id = excluded.user_id,
-              kind = excluded.kind, extension = coalesce(excluded.extension, telegram_recipients.extension), updated_at = now()`;
+          if (!invite) {
+            // Telegram redelivers an update it did not see acknowledged (a webhook answered late, polling
+            // restarted with its offset lost): a code this chat already used, while the chat is still
+            // linked, is the same /start again and answers as linked, not "invalid". Any other chat, or
+            // this one after /stop, needs a new invite.
+            const [again] = await tx`
+              select 1 from telegram_invites i
+              join telegram_recipients r on r.enterprise = i.enterprise and r.chat_id = i.used_by_chat and r.active
+              where i.code = ${arg} and i.enterprise = ${bot.enterprise} and i.used_by_chat = ${chatId}`;
+            if (!again) return null;
+          } else {
+            await tx`
+              insert into telegram_recipients (enterprise, chat_id, user_id, kind, extension)
+              values (${bot.enterprise}, ${chatId}, ${msg.from?.id ?? null}, ${invite.kind}, ${invite.extension})
+              on conflict (enterprise, chat_id) do update set active = true, user_id = excluded.user_id,
+                kind = excluded.kind, extension = coalesce(excluded.extension, telegram_recipients.extension), updated_at = now()`;
+          }
           const [e] = await tx<{ name: string }[]>`select name from enterprises where number = ${bot.enterprise}`;
           return e?.name ?? bot.enterprise;
         });
