@@ -1,6 +1,6 @@
 // The life of one call in one chat, event by event (ringing → talking → one final), the greeting that
 // waits for a dial, a late event that must not reopen a finished call, a blocked chat, a card deleted
-// by its user, the recording link of a final; and the webhook: /start <code> links a chat (also when
+// by its user, an edit Telegram had already applied, the recording link of a final; and the webhook: /start <code> links a chat (also when
 // Telegram delivers it twice), a wrong secret is 401, /stop unlinks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql, TestDatabase } from '@fleet/db';
@@ -137,6 +137,30 @@ describe('card life cycle', () => {
     const v = chatView(fake, BOT, A);
     expect(v.live).toEqual([]);
     expect(v.finals.at(-1)!.text).toMatch(/^<b>✅ Успешный входящий звонок/);
+  });
+
+  it('an edit Telegram already applied ("message is not modified") counts as done: no loop, no second message', async () => {
+    const events = fresh('2-1', 'm');
+    await post(app, events, 'HOST-300');
+    await settle();
+    const callId = String(events[0]!.body.UniqueId);
+    const [done] = await sql<{ final_message_id: string }[]>`
+      select final_message_id::text from telegram_cards where enterprise = '300' and chat_id = ${A} and call_id = ${callId}`;
+    // The final edit reached Telegram but its answer was never recorded (a restart): the row still
+    // shows the live card, so the worker edits it into the final again.
+    await sql`update telegram_cards set live_message_id = final_message_id, live_text = 'talking (before the restart)',
+              final_message_id = null, status = 'pending', lease_until = null
+              where enterprise = '300' and chat_id = ${A} and call_id = ${callId}`;
+    const from = fake.requests.length;
+    const failures = app.telegram.worker.stats.failures;
+    await app.telegram.worker.idle();
+    const sent = fake.requests.slice(from).filter((r) => r.chatId === A);
+    expect(sent.map((r) => [r.method, r.status])).toEqual([['editMessageText', 400]]);
+    expect(sent[0]!.description).toMatch(/message is not modified/);
+    const [after] = await sql`select status, live_message_id, final_message_id::text, last_error from telegram_cards
+                              where enterprise = '300' and chat_id = ${A} and call_id = ${callId}`;
+    expect(after).toEqual({ status: 'done', live_message_id: null, final_message_id: done!.final_message_id, last_error: null });
+    expect(app.telegram.worker.stats.failures).toBe(failures);
   });
 
   it('a card worked twice (another holder recorded its message meanwhile) converges: our duplicate is deleted', async () => {
