@@ -1,7 +1,7 @@
 // The life of one call in one chat, event by event (ringing → talking → one final), the greeting that
 // waits for a dial, a late event that must not reopen a finished call, a blocked chat, a card deleted
-// by its user, an edit Telegram had already applied, the recording link of a final; and the webhook: /start <code> links a chat (also when
-// Telegram delivers it twice), a wrong secret is 401, /stop unlinks.
+// by its user, an edit Telegram had already applied, the recording link of a final; and the webhook:
+// /start <code> links a chat (also when Telegram delivers it twice), a wrong secret is 401, /stop unlinks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql, TestDatabase } from '@fleet/db';
 import type { TelegramFake } from '@fleet/telegram-fake';
