@@ -304,7 +304,7 @@ export function createCardWorker(opts: {
       const err = e as Error;
       if (isFlood(e)) {
         stats.floods++;
-        limiter.pause(botId, e.retryAfter ?? 1);
+        limiter.pause(botId, e.retryAfter ?? 1); // the whole bot: the 429 does not say which limit (limiter.ts)
         log.warn({ ...bind, retryAfter: e.retryAfter }, 'telegram flood limit: pausing the bot');
         return 'retry';
       }
