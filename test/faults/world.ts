@@ -3,12 +3,12 @@
 // taps, and the fleet as processes under the same Supervisor as `pnpm start`, with kill()/revive().
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createSql, migrate, startEmbeddedPostgres, type EmbeddedServer, type Sql } from '@fleet/db';
+import { join } from 'node:path';
+import { createSql, migrate, startEmbeddedPostgres, testDataDir, type EmbeddedServer, type Sql } from '@fleet/db';
 import { createRetailCrmFake, type RetailCrmFake } from '@fleet/retailcrm-fake';
 import { createTelegramFake, type FakeLimits, type TelegramFake } from '@fleet/telegram-fake';
 import { fleetServices } from '../../packages/cli/src/fleet-services.ts';
-import { REPO_ROOT, Supervisor } from '../../packages/cli/src/supervisor.ts';
+import { Supervisor } from '../../packages/cli/src/supervisor.ts';
 import { freePort } from '../e2e/harness.ts';
 import type { Rng } from '../support/rng.ts';
 import { tap429, tapCrm, type CrmTap, type TelegramTap } from './taps.ts';
@@ -28,7 +28,7 @@ export interface Pg {
 
 /** A PostgreSQL server under our control (not the vitest global one): `restart` is the fault. */
 export async function startPg(): Promise<Pg> {
-  const dataDir = resolve(REPO_ROOT, `.data/faults-pg-${process.pid}`);
+  const dataDir = testDataDir(`faults-pg-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const port = await freePort();
   let server: EmbeddedServer = await startEmbeddedPostgres({ dataDir, port });

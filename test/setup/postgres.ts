@@ -1,13 +1,13 @@
 // Vitest global setup: one real PostgreSQL server for the whole run (FLEET_TEST_DATABASE_URL when
-// given, otherwise an embedded one under .data/test-pg-<pid>), a migrated template database, and its
-// URL handed to test files, which each clone a throwaway database of their own (createTestDatabase).
+// given, otherwise an embedded one under <FLEET_DATA_DIR, default .data>/test-pg-<pid>), a migrated
+// template database, and its URL handed to test files, which each clone a throwaway database of their
+// own (createTestDatabase).
 //
 // Several projects (db, e2e) name this file, and vitest runs each project's setup in the same
 // process: the server is shared through globalThis and reference-counted, so the last teardown stops
 // it. (Before, the second setup replaced the first server, whose orphaned process kept vitest alive.)
-import { resolve } from 'node:path';
 import { rmSync } from 'node:fs';
-import { prepareTemplate, startEmbeddedPostgres, TEST_SERVER_ENV, type EmbeddedServer } from '@fleet/db';
+import { prepareTemplate, startEmbeddedPostgres, testDataDir, TEST_SERVER_ENV, type EmbeddedServer } from '@fleet/db';
 import { freePort } from '../support/net.ts';
 
 interface Shared {
@@ -23,7 +23,7 @@ async function start(): Promise<{ url: string; server?: EmbeddedServer; dataDir?
     await prepareTemplate(external);
     return { url: external };
   }
-  const dataDir = resolve(`.data/test-pg-${process.pid}`);
+  const dataDir = testDataDir(`test-pg-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
   await prepareTemplate(server.url);

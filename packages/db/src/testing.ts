@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { createSql, type Sql } from './client.ts';
 import { withDatabase } from './embedded.ts';
 import { migrate } from './migrate.ts';
@@ -6,6 +7,15 @@ import { migrate } from './migrate.ts';
 /** Env variable through which vitest's global setup hands the test server's URL to test files. */
 export const TEST_SERVER_ENV = 'FLEET_TEST_PG_URL';
 const TEMPLATE = 'fleet_template';
+
+/**
+ * Where a test keeps a PostgreSQL cluster of its own: `<FLEET_DATA_DIR, default .data>/<name>`,
+ * absolute (relative paths from the working directory, as `pnpm start` resolves FLEET_DATA_DIR).
+ * Name it per process (`test-pg-${process.pid}`) so parallel runs do not share a cluster.
+ */
+export function testDataDir(name: string, env: Record<string, string | undefined> = process.env): string {
+  return resolve(env.FLEET_DATA_DIR || '.data', name);
+}
 
 /** Creates the migrated template database that every test database is cloned from. */
 export async function prepareTemplate(serverUrl: string): Promise<void> {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSql, migrate, startEmbeddedPostgres, withDatabase as dbUrl, type EmbeddedServer, type Sql } from '@fleet/db';
+import { createSql, migrate, startEmbeddedPostgres, testDataDir, withDatabase as dbUrl, type EmbeddedServer, type Sql } from '@fleet/db';
 import { addEnterprise, scenario } from './helpers.ts';
 import { freePort } from '../../../test/support/net.ts';
 
@@ -38,7 +38,7 @@ const json = async (u: string) => {
 };
 
 beforeAll(async () => {
-  pgDir = resolve(`.data/test-pg-boot-outage-${process.pid}`);
+  pgDir = testDataDir(`test-pg-boot-outage-${process.pid}`);
   rmSync(pgDir, { recursive: true, force: true });
   pgPort = await freePort();
   pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });

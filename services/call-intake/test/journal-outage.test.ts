@@ -7,11 +7,11 @@
 // fills up during another outage: 503 with the reason, on /health and in the logs.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createSql, migrate, startEmbeddedPostgres, withDatabase as dbUrl, type EmbeddedServer, type Sql, type TestDatabase } from '@fleet/db';
+import { createSql, migrate, startEmbeddedPostgres, testDataDir, withDatabase as dbUrl, type EmbeddedServer, type Sql, type TestDatabase } from '@fleet/db';
 import { buildApp } from '../src/app.ts';
 import { addEnterprise, baseConfig, FIXTURES, withDatabase, type ScenarioEvent } from './helpers.ts';
 import { freePort } from '../../../test/support/net.ts';
@@ -82,7 +82,7 @@ const pct = (xs: number[], p: number) => {
 };
 
 beforeAll(async () => {
-  pgDir = resolve(`.data/test-pg-outage-${process.pid}`);
+  pgDir = testDataDir(`test-pg-outage-${process.pid}`);
   rmSync(pgDir, { recursive: true, force: true });
   pgPort = await freePort();
   await startPg();
