@@ -75,12 +75,33 @@ describe('fleet telegram', () => {
     expect(again).toEqual(bot);
   });
 
+  it('status shows the updates Telegram holds, its webhook error and the fleet\'s last error', async () => {
+    const quiet = (await fleet('telegram', 'status', '--enterprise', '201')).out.join('\n');
+    expect(quiet).toContain('pending updates:  0');
+    expect(quiet).toContain('telegram error:   -');
+    expect(quiet).toContain('last error:       -');
+    fake.pushUpdate(TOKEN, { message: { text: '/start x', chat: { id: 7 } } });
+    fake.pushUpdate(TOKEN, { message: { text: '/stop', chat: { id: 7 } } });
+    fake.bot(TOKEN).webhook.lastErrorMessage = 'Wrong response from the webhook: 502 Bad Gateway';
+    await sql`update telegram_bots set last_error = 'Forbidden: bot was blocked by the user', last_error_at = '2026-01-02T03:04:05Z' where enterprise = '201'`;
+    const s = await fleet('telegram', 'status', '--enterprise', '201');
+    expect(s.code).toBe(0);
+    expect(s.out).toContain('  pending updates:  2');
+    expect(s.out).toContain('  telegram error:   Wrong response from the webhook: 502 Bad Gateway');
+    expect(s.out).toContain('  last error:       Forbidden: bot was blocked by the user (2026-01-02T03:04:05.000Z)');
+    fake.bot(TOKEN).webhook.lastErrorMessage = null;
+    fake.bot(TOKEN).updates = [];
+    await sql`update telegram_bots set last_error = null, last_error_at = null where enterprise = '201'`;
+  });
+
   it('still reads a legacy plain token; says so when the stored one cannot be decrypted', async () => {
     await sql`update telegram_bots set token = ${TOKEN} where enterprise = '201'`;
     expect((await fleet('telegram', 'status', '--enterprise', '201')).out.join('\n')).toContain('token ****mnop');
     await sql`update telegram_bots set token = 'enc:v1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA:AAAA' where enterprise = '201'`;
     const s = await fleet('telegram', 'status', '--enterprise', '201');
     expect(s.out.join('\n')).toContain('token encrypted (not readable with this SECRETS_KEY)');
+    expect(s.out).toContain('  pending updates:  -'); // Telegram cannot be asked without the token
+    expect(s.out.join('\n')).toMatch(/telegram error: {3}getWebhookInfo failed: .*cannot be decrypted/);
     const w = await fleet('telegram', 'webhook', '--enterprise', '201');
     expect(w.code).toBe(2);
     expect(w.err.join('\n')).toMatch(/cannot be decrypted/);
