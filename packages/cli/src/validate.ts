@@ -1,6 +1,7 @@
 // Argument validators: pure, each returns the normalised value or throws a usage error (exit 2).
 // The limits mirror the checks in sql/001_enterprises.sql, so a bad value is refused before the
 // database sees it, with a message naming the option.
+import { checkCrmOrigin, type CrmOriginRefusal } from '@fleet/retailcrm-client';
 import { usageError } from './errors.ts';
 
 /** Returns the option's value or a usage error naming it. */
@@ -53,27 +54,22 @@ export function bool(v: string, option: string): boolean {
   throw usageError(`--${option} must be true or false`);
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const DOMAIN_REFUSALS: Record<CrmOriginRefusal, string> = {
+  not_url: 'is not a host or URL (e.g. https://shop.retailcrm.ru)',
+  not_https: 'must use https (plain http only for 127.0.0.1, localhost, [::1])',
+  has_path: 'must be the account origin only: no path, query, fragment or credentials',
+  too_long: 'is longer than DNS allows',
+};
 
 /**
- * RetailCRM account URL: https, or plain http for a loopback host only (the local fake); no
- * credentials, query or fragment; returned without trailing slashes (`https://x.retailcrm.ru`).
+ * RetailCRM account address: @fleet/retailcrm-client's one rule (checkCrmOrigin), the same the admin
+ * page and the runtime apply, so that the CLI cannot store an address the runtime then refuses.
+ * Returns the origin (`https://x.retailcrm.ru`).
  */
 export function retailcrmDomain(v: string): string {
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    throw usageError(`--domain ${JSON.stringify(v)} is not a URL (e.g. https://shop.retailcrm.ru)`);
-  }
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    throw usageError('--domain must use https (plain http only for 127.0.0.1, localhost, [::1])');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw usageError('--domain must be an https URL');
-  if (url.username || url.password || url.search || url.hash) {
-    throw usageError('--domain must not contain credentials, a query or a fragment');
-  }
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  const r = checkCrmOrigin(v);
+  if ('refused' in r) throw usageError(`--domain ${JSON.stringify(v.slice(0, 200))} ${DOMAIN_REFUSALS[r.refused]}`);
+  return r.origin;
 }
 
 /** RetailCRM API key: 1..256 printable characters without whitespace. */

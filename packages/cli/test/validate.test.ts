@@ -21,9 +21,16 @@ describe('argument validators', () => {
     expect(v.retailcrmDomain('http://127.0.0.1:8040/')).toBe('http://127.0.0.1:8040');
     expect(v.retailcrmDomain('http://localhost:8040')).toBe('http://localhost:8040');
     expect(v.retailcrmDomain('http://[::1]:8040')).toBe('http://[::1]:8040');
-    for (const bad of ['http://shop.retailcrm.ru', 'http://127.0.0.2', 'http://localhost.evil.com', 'ftp://x.ru', 'shop.retailcrm.ru', 'https://u:p@x.ru', 'https://x.ru/?apiKey=1']) {
+    for (const bad of ['http://shop.retailcrm.ru', 'http://127.0.0.2', 'http://localhost.evil.com', 'ftp://x.ru', 'https://u:p@x.ru', 'https://x.ru/?apiKey=1']) {
       expect(code(() => v.retailcrmDomain(bad)), bad).toBe('FLEET_CLI_USAGE');
     }
+  });
+
+  it('retailcrm domain: the rule the runtime applies (regression: https://host/path was stored, then refused at runtime)', () => {
+    expect(code(() => v.retailcrmDomain('https://shop.retailcrm.ru/api/v5'))).toBe('FLEET_CLI_USAGE');
+    expect(code(() => v.retailcrmDomain(`https://${'x'.repeat(64)}.ru`))).toBe('FLEET_CLI_USAGE');
+    // A bare host is the account's https origin, as the runtime and the admin page read it.
+    expect(v.retailcrmDomain('shop.retailcrm.ru')).toBe('https://shop.retailcrm.ru');
   });
 
   it('time zone: valid IANA zones are canonicalised, others refused', () => {

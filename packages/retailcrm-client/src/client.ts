@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { RetailCrmError } from './errors.ts';
-import { parseCrmOrigin } from './format.ts';
+import { parseCrmOrigin } from './origin.ts';
 import { createRateLimiter, type RateLimiter } from './limiter.ts';
 import { send, type CrmAttempt, type CrmExchange, type RetryPolicy, type TransportOptions } from './transport.ts';
 import type {

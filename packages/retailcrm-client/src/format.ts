@@ -67,31 +67,6 @@ export function recordUrlOf(
   return buildRecordUrl(template, { enterprise, uniqueId: call.callId, callId: call.callId });
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/**
- * The API origin of an account from its configured domain: 'acme.retailcrm.ru' or
- * 'https://acme.retailcrm.ru/' → 'https://acme.retailcrm.ru'. Plain http only for loopback hosts (the fake).
- * @throws RetailCrmError RCRM_INVALID_REQUEST on anything else (the API key must not travel in clear).
- */
-export function parseCrmOrigin(domain: string): string {
-  const raw = domain.trim();
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`);
-  } catch {
-    throw invalid(`RetailCRM domain is not a valid host or URL: ${JSON.stringify(domain)}`);
-  }
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    throw invalid('RetailCRM domain must be https (plain http only for 127.0.0.1/localhost)');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('RetailCRM domain must be https');
-  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-    throw invalid('RetailCRM domain must be an origin without path, query or credentials');
-  }
-  return url.origin;
-}
-
 function invalid(message: string): RetailCrmError {
   return new RetailCrmError({ code: 'RCRM_INVALID_REQUEST', message, transient: false });
 }
