@@ -26,6 +26,8 @@ export interface EnablementCacheOptions {
   refreshMs: number;
   jitterMs: number;
   heartbeatMs: number;
+  /** Clock of entry lifetimes (ms; default performance.now): tests pass a fake one to cross the TTL. */
+  now?: () => number;
 }
 
 /** Channels whose payload is an enterprise number to evict (sql/001_enterprises.sql trigger). */
@@ -45,7 +47,7 @@ export type EnablementCache = ReturnType<typeof createEnablementCache>;
 
 /** Creates the cache; nothing runs until `start()` (LISTEN, first full reload, refresh timer, heartbeat). */
 export function createEnablementCache(o: EnablementCacheOptions) {
-  const cache = new LRUCache<string, EnterpriseEntry>({ max: 100_000, ttl: o.ttlMs });
+  const cache = new LRUCache<string, EnterpriseEntry>({ max: 100_000, ttl: o.ttlMs, ...(o.now ? { perf: { now: o.now } } : {}) });
   const inflight = new Map<string, Promise<EnterpriseEntry>>();
   // Monotonic clock of cache events: a load may store its result only if nothing invalidated its key
   // (or everything) after the load began, otherwise it could put back what a NOTIFY just evicted.
