@@ -66,3 +66,33 @@ export function sanitizeName(raw: unknown, max = 64): string {
   // Cut by code points so that a surrogate pair is never split.
   return Array.from(cleaned).slice(0, max).join('').trim();
 }
+
+/** A display name as it goes on a command line (dialplanName): whitelisted words joined by `..`. */
+export const DIALPLAN_NAME_RE = /^[\p{L}0-9-]+(?:\.\.[\p{L}0-9-]+)*$/u;
+
+/**
+ * A client's display name for `database put extcall nextname_<ext> <value>` (hosts' dialplans read
+ * ${DB(extcall/nextname_<ext>)} for the manager's phone screen). First sanitizeName's rule (what a
+ * naive dialplan split chokes on), then, because the value reaches a shell and the Asterisk CLI, a
+ * whitelist: letters of any script, ASCII digits and `-`; everything else separates words. The CLI
+ * splits `database put` arguments on spaces, so words are joined by `..` as the predecessor's hosts
+ * expect ("Иванов Пётр" → "Иванов..Пётр"). At most `max` characters (whole words; a single longer
+ * word is cut); '' when nothing usable is left.
+ */
+export function dialplanName(raw: unknown, max = 64): string {
+  const words = sanitizeName(raw, 1_000)
+    .replace(/[^\p{L}0-9-]+/gu, ' ')
+    .split(' ')
+    .map((w) => w.replace(/^-+|-+$/g, ''))
+    .filter(Boolean);
+  let out = '';
+  for (const w of words) {
+    const next = out ? `${out}..${w}` : w;
+    if (Array.from(next).length > max) {
+      if (!out) out = Array.from(w).slice(0, max).join('').replace(/-+$/, '');
+      break;
+    }
+    out = next;
+  }
+  return DIALPLAN_NAME_RE.test(out) ? out : '';
+}

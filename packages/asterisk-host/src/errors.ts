@@ -11,7 +11,8 @@ export type HostErrorCode =
   | 'AST_HOST_CONNECT_TIMEOUT'
   | 'AST_HOST_COMMAND_TIMEOUT'
   | 'AST_HOST_BUSY'
-  | 'AST_HOST_CIRCUIT_OPEN';
+  | 'AST_HOST_CIRCUIT_OPEN'
+  | 'AST_REQUEST_DEADLINE';
 
 const STATUS: Record<HostErrorCode, number> = {
   AST_HOST_NOT_CONFIGURED: 422,
@@ -24,6 +25,8 @@ const STATUS: Record<HostErrorCode, number> = {
   AST_HOST_COMMAND_TIMEOUT: 504,
   AST_HOST_BUSY: 504,
   AST_HOST_CIRCUIT_OPEN: 502,
+  // The caller's deadline ran out before a command could start (waiting for a slot or a connection).
+  AST_REQUEST_DEADLINE: 504,
 };
 
 /** Failures that say the host (or the way to it) is unwell: they count against its breaker. */

@@ -47,6 +47,16 @@ export interface HostStats {
   shells: number;
 }
 
+export interface ExecOptions {
+  /**
+   * Epoch ms by which the command must be over: the wait for a slot, the connect and the command
+   * itself all fit in what is left (each still within its own limit). A command is never started
+   * after it: AST_REQUEST_DEADLINE (504) instead. A request that runs several commands passes the
+   * same deadline to each, so its total stays under its caller's timeout.
+   */
+  deadline?: number;
+}
+
 export interface HostPool {
   /**
    * Runs `command` on the host. Resolves with stdout/stderr/exit status (a non-zero exit is a
@@ -54,7 +64,7 @@ export interface HostPool {
    * callers read the answer anyway). @throws HostError (see errors.ts), AST_HOST_CIRCUIT_OPEN while
    * the breaker is open.
    */
-  exec(target: HostTarget, command: string): Promise<ExecResult>;
+  exec(target: HostTarget, command: string, opts?: ExecOptions): Promise<ExecResult>;
   stats(): HostStats[];
   close(): Promise<void>;
 }
@@ -67,7 +77,7 @@ interface Entry {
   shells: ShellTransport | null;
   connecting: Promise<{ ssh: NodeSSH; shells: ShellTransport }> | null;
   limiter: Limiter;
-  breaker: CircuitBreaker<[string], ExecResult>;
+  breaker: CircuitBreaker<[string, number | undefined], ExecResult>;
   lastUsed: number;
 }
 
@@ -123,22 +133,41 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
     return { ...(await e.connecting), reused: false };
   }
 
-  async function run(e: Entry, command: string): Promise<ExecResult> {
-    const release = await e.limiter.acquire(commandTimeoutMs);
+  async function run(e: Entry, command: string, deadline: number | undefined): Promise<ExecResult> {
+    const name = targetName(e.target);
+    const left = () => (deadline === undefined ? Infinity : deadline - Date.now());
+    const late = (what: string) =>
+      new HostError('AST_REQUEST_DEADLINE', `${name}: ${what} before the request's deadline; the command was not sent`, { channelOpened: false });
+    if (left() <= 0) throw late('no time left');
+    const release = await e.limiter.acquire(Math.min(commandTimeoutMs, left()));
     try {
       e.lastUsed = Date.now();
-      const name = targetName(e.target);
-      const first = await connection(e);
+      const first = await beforeDeadline(connection(e), left(), () => late('no SSH connection'));
+      /** The command's own limit, or what is left of the request's deadline if that is shorter. */
+      const runIt = async (shells: ShellTransport) => {
+        const budget = Math.min(commandTimeoutMs, left());
+        if (budget <= 0) throw late('no time left');
+        try {
+          return strip(await shells.run(command, budget, name));
+        } catch (err) {
+          const h = err as HostError;
+          // Cut short by the caller's deadline, not by the command's own limit: no verdict on the host.
+          if (h.code === 'AST_HOST_COMMAND_TIMEOUT' && budget < commandTimeoutMs) {
+            throw new HostError('AST_REQUEST_DEADLINE', `${h.message} (what was left of the request's deadline)`, h.details);
+          }
+          throw err;
+        }
+      };
       try {
-        return strip(await first.shells.run(command, commandTimeoutMs, name));
+        return await runIt(first.shells);
       } catch (err) {
         const h = err as HostError;
-        if (h.details?.channelOpened === false) drop(e);
+        if (h.details?.channelOpened === false && h.code !== 'AST_REQUEST_DEADLINE') drop(e);
         // A pooled connection that died silently (host rebooted): the command never started, so
         // one retry on a fresh connection is safe. A fresh connection failing is a real failure.
         if (first.reused && h.code === 'AST_HOST_UNREACHABLE' && h.details?.channelOpened === false) {
-          const again = await connection(e);
-          return strip(await again.shells.run(command, commandTimeoutMs, name));
+          const again = await beforeDeadline(connection(e), left(), () => late('no SSH connection'));
+          return await runIt(again.shells);
         }
         throw err;
       }
@@ -162,7 +191,7 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
       breaker: undefined as never,
       lastUsed: Date.now(),
     };
-    created.breaker = new CircuitBreaker((command: string) => run(created, command), {
+    created.breaker = new CircuitBreaker((command: string, deadline: number | undefined) => run(created, command, deadline), {
       timeout: false, // our own deadlines are finer: connect 5 s, command 10 s
       resetTimeout: opts.breaker?.resetTimeoutMs ?? 30_000,
       errorThresholdPercentage: opts.breaker?.errorThresholdPercentage ?? 50,
@@ -180,11 +209,11 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
   }
 
   return {
-    async exec(target, command) {
+    async exec(target, command, o = {}) {
       if (closed) throw new HostError('AST_HOST_UNREACHABLE', 'host pool is closed');
       const e = entry(target);
       try {
-        return await e.breaker.fire(command);
+        return await e.breaker.fire(command, o.deadline);
       } catch (err) {
         if ((err as { code?: string }).code === 'EOPENBREAKER') {
           throw new HostError(
@@ -215,6 +244,18 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
       entries.clear();
     },
   };
+}
+
+/**
+ * `p`, unless `ms` pass first: then `late()`. The connect goes on for whoever else waits on it (one
+ * connect per host is shared); its outcome is then simply not ours.
+ */
+function beforeDeadline<T>(p: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  if (ms === Infinity) return p;
+  p.catch(() => undefined); // abandoned on the deadline: its rejection must not go unhandled
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(late()), Math.max(0, ms))));
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 const strip = ({ channelOpened: _, ...r }: ExecResult & { channelOpened: boolean }): ExecResult => r;

@@ -1,6 +1,19 @@
 // What may reach a host's command line: only validated ASCII digits and known-safe names.
 import { describe, expect, it } from 'vitest';
-import { checkExtension, checkPhone, createLimiter, fingerprint, originateCommand, parseHostKey, sanitizeName, UnsafeCommandError } from '../src/index.ts';
+import {
+  checkExtension,
+  checkPhone,
+  createLimiter,
+  dialplanName,
+  fingerprint,
+  newOriginateChannelSeen,
+  nextNameCommand,
+  originateChannels,
+  originateCommand,
+  parseHostKey,
+  sanitizeName,
+  UnsafeCommandError,
+} from '../src/index.ts';
 
 describe('checkPhone', () => {
   it.each([
@@ -45,6 +58,51 @@ describe('sanitizeName', () => {
     expect(sanitizeName('Иванов, "Пётр"; A|B\n\tC\u0000')).toBe('Иванов Пётр A B C');
     expect(Array.from(sanitizeName('я'.repeat(100))).length).toBe(64);
     expect(sanitizeName(42)).toBe('');
+  });
+});
+
+describe('dialplanName (the display name on a command line)', () => {
+  it.each([
+    ['Иванов Пётр', 'Иванов..Пётр'],
+    // getcustomerdata's comma incident, and everything a shell or the Asterisk CLI would read
+    ['Иванов, ООО; "Рога|Копыта"\nПётр', 'Иванов..ООО..Рога..Копыта..Пётр'],
+    ['$(reboot) `id` \\ x; y & z > /tmp/a', 'reboot..id..x..y..z..tmp..a'],
+    ['Петров-Водкин К.С.', 'Петров-Водкин..К..С'],
+    ['--help', 'help'],
+    ['José Müller', 'José Müller'.replace(' ', '..')],
+    ['O\u0301scar', 'Óscar'], // NFC first: the combining accent joins its letter
+    ['١٢٣ ٣', ''], // no letters of any script, no ASCII digits: nothing
+    ['Anna\u200bLee\u202e', 'Anna..Lee'], // zero-width and bidi controls are separators, never kept
+    ['', ''],
+    [42, ''],
+  ])('%j → %j', (raw, want) => expect(dialplanName(raw)).toBe(want));
+
+  it('caps at 64 characters by whole words; a single longer word is cut', () => {
+    const name = dialplanName('Константинопольский '.repeat(6));
+    expect(name).toBe('Константинопольский..Константинопольский..Константинопольский');
+    expect(Array.from(dialplanName('я'.repeat(100)))).toHaveLength(64);
+  });
+
+  it('nextNameCommand takes only what dialplanName makes', () => {
+    expect(nextNameCommand('asterisk', '151', 'Иванов..Пётр')).toBe('asterisk -rx "database put extcall nextname_151 Иванов..Пётр"');
+    for (const bad of ['Иванов Пётр', 'a"b', 'a;b', '$(id)', '', '..a', 'a..', 'я'.repeat(65)]) {
+      expect(() => nextNameCommand('asterisk', '151', bad)).toThrow(UnsafeCommandError);
+    }
+    expect(() => nextNameCommand('asterisk', '15a', 'Anna')).toThrow(UnsafeCommandError);
+  });
+});
+
+describe('originate confirmation: only a new channel counts', () => {
+  const line = (id: string, half: 1 | 2, ctx = 'web-originate') => `Local/151@${ctx}-${id};${half}!x!s!1!Up!Dial!!!!3!0!!1700000000.1`;
+  it('collects the Local pairs of the extension and context once each', () => {
+    const concise = [line('0000000a', 1), line('0000000a', 2), line('0000000b', 2), line('0000000c', 2, 'other'), 'PJSIP/151-00000001!x'].join('\n');
+    expect([...originateChannels(concise, '151', 'web-originate')]).toEqual(['Local/151@web-originate-0000000a', 'Local/151@web-originate-0000000b']);
+  });
+  it('an old channel still up is not a new one', () => {
+    const before = originateChannels(line('0000000a', 2), '151', 'web-originate');
+    expect(newOriginateChannelSeen(before, [line('0000000a', 1), line('0000000a', 2)].join('\n'), '151', 'web-originate')).toBe(false);
+    expect(newOriginateChannelSeen(before, [line('0000000a', 2), line('0000000d', 2)].join('\n'), '151', 'web-originate')).toBe(true);
+    expect(newOriginateChannelSeen(before, line('0000000d', 2, 'other'), '151', 'web-originate')).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 // What may be written to a host's long-lived shell, and how a command's output is cut out of the
 // stream: only CLI lines as commands.ts builds them; the frame ends only at this command's marker.
 import { describe, expect, it } from 'vitest';
-import { Framer, newMarker, nextCallCommand, originateCommand, shellLine, showChannelsCommand, UnsafeCommandError } from '../src/index.ts';
+import { Framer, newMarker, nextCallCommand, nextNameCommand, originateCommand, shellLine, showChannelsCommand, UnsafeCommandError } from '../src/index.ts';
 
 const ORIGINATE = originateCommand('asterisk', { extension: '151', number: '375440000001', originateContext: 'web-originate', outboundContext: 'inoffice' });
 
@@ -13,6 +13,7 @@ describe('shellLine', () => {
     );
     expect(shellLine(nextCallCommand('/usr/sbin/asterisk', '151', '375440000001'), m)).toMatch(/^\/usr\/sbin\/asterisk -rx "database put extcall nextcall_151 375440000001" <\/dev\/null/);
     expect(shellLine(showChannelsCommand('asterisk'), m).split('\n')).toHaveLength(2); // one line
+    expect(shellLine(nextNameCommand('asterisk', '151', 'Иванов..Пётр-Петя'), m)).toMatch(/^asterisk -rx "database put extcall nextname_151 Иванов\.\.Пётр-Петя" <\/dev\/null/);
   });
 
   it.each([
@@ -29,6 +30,12 @@ describe('shellLine', () => {
     ['a relative binary', 'bin/asterisk -rx "core show version"'],
     ['no CLI command', 'asterisk -rx ""'],
     ['anything else', 'true'],
+    ['letters outside the nextname value', 'asterisk -rx "core show Пётр"'],
+    ['a space in the nextname value', 'asterisk -rx "database put extcall nextname_151 Иванов Пётр"'],
+    ['a quote in the nextname value', 'asterisk -rx "database put extcall nextname_151 Иванов"..x"'],
+    ['a $ in the nextname value', 'asterisk -rx "database put extcall nextname_151 Иванов..$(id)"'],
+    ['a backslash in the nextname value', 'asterisk -rx "database put extcall nextname_151 Иванов\\"'],
+    ['a newline in the nextname value', 'asterisk -rx "database put extcall nextname_151 Иванов\nid"'],
   ])('refuses %s', (_label, command) => {
     expect(() => shellLine(command, newMarker())).toThrow(UnsafeCommandError);
   });

@@ -21,15 +21,19 @@ export interface HostRow {
   host_key: string;
   asterisk_path?: string;
   set_nextcall?: boolean;
+  originate_context?: string;
+  outbound_context?: string;
 }
 
 export async function insertHost(sql: Sql, enterprise: string, secret: string, h: HostRow): Promise<void> {
   await sql`
-    insert into asterisk_hosts (enterprise, host, port, username, key_file, host_key, asterisk_path, set_nextcall, originate_secret)
+    insert into asterisk_hosts (enterprise, host, port, username, key_file, host_key, asterisk_path, set_nextcall,
+                                originate_context, outbound_context, originate_secret)
     values (${enterprise}, '127.0.0.1', ${h.port}, 'root', ${h.key_file}, ${h.host_key}, ${h.asterisk_path ?? 'asterisk'},
-            ${h.set_nextcall ?? false}, ${secret})
+            ${h.set_nextcall ?? false}, ${h.originate_context ?? 'web-originate'}, ${h.outbound_context ?? 'inoffice'}, ${secret})
     on conflict (enterprise) do update set port = excluded.port, key_file = excluded.key_file, host_key = excluded.host_key,
-      asterisk_path = excluded.asterisk_path, set_nextcall = excluded.set_nextcall`;
+      asterisk_path = excluded.asterisk_path, set_nextcall = excluded.set_nextcall,
+      originate_context = excluded.originate_context, outbound_context = excluded.outbound_context`;
 }
 
 export const hostRow = (h: TestHost, over: Partial<HostRow> = {}): HostRow => ({ port: h.port, key_file: h.userKeyFile, host_key: h.hostKey, ...over });
@@ -68,4 +72,6 @@ export function makeCall(app: FastifyInstance, q: Record<string, string>, method
     : app.inject({ method, url: '/api/makecallexternal', payload: query, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 }
 
+/** What the service runs first: a look at the channels already up (only a new one confirms). */
+export const CHANNELS = ['-rx', 'core show channels concise'];
 export const ORIGINATE_151 = ['-rx', 'channel originate Local/151@web-originate application Dial Local/375440000001@inoffice'];

@@ -1,10 +1,12 @@
-// /api/makecallexternal against a real sshd: the exact command line on the host, confirmation,
-// the originate record, and every way a host can fail (refused, key mismatch, down, slow) answered
-// with a reason within the time limits — plus the breaker opening and closing.
+// /api/makecallexternal against a real sshd: the exact command lines on the host (nextcall, the
+// sanitised display name, non-default contexts), confirmation by a NEW channel only, the originate
+// record, the request deadline, and every way a host can fail (refused, key mismatch, down, slow)
+// answered with a reason within the time limits in the predecessor's reply shape — plus the breaker
+// opening and closing (more in breaker.test.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { startTestHost, sshdAvailable, type TestHost } from './sshd.ts';
-import { createWorld, ENTERPRISE, hostRow, insertHost, makeCall, ORIGINATE_151, SECRET, type World } from './fixtures.ts';
+import { CHANNELS, createWorld, ENTERPRISE, hostRow, insertHost, makeCall, ORIGINATE_151, SECRET, type World } from './fixtures.ts';
 
 const enabled = sshdAvailable();
 let host: TestHost;
@@ -32,8 +34,9 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     expect(body).toMatchObject({ success: true, status: 'confirmed', enterprise_number: ENTERPRISE, from_ext: '151', to_phone: '375440000001' });
     expect(typeof body.response_time_ms).toBe('number');
     const calls = await host.calls();
-    expect(calls[0]).toEqual(ORIGINATE_151);
-    expect(calls.slice(1).every((c) => c.join(' ') === '-rx core show channels concise')).toBe(true);
+    expect(calls.slice(0, 2)).toEqual([CHANNELS, ORIGINATE_151]);
+    expect(calls.slice(2).length).toBeGreaterThan(0);
+    expect(calls.slice(2).every((c) => c.join(' ') === '-rx core show channels concise')).toBe(true);
     // The originate and its confirmation ran in one long-lived shell on the host (one parent process).
     expect(new Set(await host.parents()).size).toBe(1);
     const [rec] = await w.sql`select * from originates where correlation_id = ${body.correlation_id}`;
@@ -44,15 +47,70 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
   it('POST form works the same, and a national number is dialled internationally', async () => {
     const res = await makeCall(w.app, { code: '151', phone: '8 (044) 000-00-01' }, 'POST');
     expect(res.statusCode).toBe(200);
-    expect((await host.calls())[0]).toEqual(ORIGINATE_151);
+    expect((await host.calls())[1]).toEqual(ORIGINATE_151);
   });
 
-  it('puts nextcall first when the host dialplan wants it, and uses the per-host binary path', async () => {
+  it('puts nextcall and nextname first when the host dialplan wants it (the number when no name is known), with the per-host binary path', async () => {
     await insertHost(w.sql, ENTERPRISE, SECRET, hostRow(host, { set_nextcall: true, asterisk_path: host.binary }));
     const res = await makeCall(w.app, { code: '151', phone: '375440000001' });
     expect(res.statusCode).toBe(200);
     const calls = await host.calls();
-    expect(calls.slice(0, 2)).toEqual([['-rx', 'database put extcall nextcall_151 375440000001'], ORIGINATE_151]);
+    expect(calls.slice(0, 4)).toEqual([
+      CHANNELS,
+      ['-rx', 'database put extcall nextcall_151 375440000001'],
+      // Never a stale name of an earlier client: the number stands in.
+      ['-rx', 'database put extcall nextname_151 375440000001'],
+      ORIGINATE_151,
+    ]);
+  });
+
+  it('the display name reaches the host sanitised: getcustomerdata\'s rule, then only letters, digits and - (words joined by ..), at most 64', async () => {
+    await insertHost(w.sql, ENTERPRISE, SECRET, hostRow(host, { set_nextcall: true }));
+    const evil = 'Иванов, ООО; "Рога|Копыта"\nПётр-Петя $(reboot) `id` \\x\u0007 <b>';
+    const res = await makeCall(w.app, { code: '151', phone: '375440000001', clientName: evil });
+    expect(res.statusCode).toBe(200);
+    const calls = await host.calls();
+    expect(calls.slice(1, 4)).toEqual([
+      ['-rx', 'database put extcall nextcall_151 375440000001'],
+      ['-rx', 'database put extcall nextname_151 Иванов..ООО..Рога..Копыта..Пётр-Петя..reboot..id..x..b'],
+      ORIGINATE_151,
+    ]);
+    await host.clearCalls();
+    const long = await makeCall(w.app, { code: '151', phone: '375440000002', clientName: `${'Константинопольский '.repeat(6)}` });
+    expect(long.statusCode).toBe(200);
+    const name = (await host.calls())[2]![1]!.replace('database put extcall nextname_151 ', '');
+    expect(name).toBe(Array(3).fill('Константинопольский').join('..'));
+    expect(Array.from(name).length).toBeLessThanOrEqual(64);
+  });
+
+  it('a display name is sent only to hosts whose dialplan reads nextcall (per-host option)', async () => {
+    const res = await makeCall(w.app, { code: '151', phone: '375440000001', clientName: 'Иванов Пётр' });
+    expect(res.statusCode).toBe(200);
+    expect((await host.calls()).slice(0, 2)).toEqual([CHANNELS, ORIGINATE_151]);
+    expect((await makeCall(w.app, { code: '151', phone: '375440000001', clientName: 'x'.repeat(501) })).statusCode).toBe(400);
+  });
+
+  it('non-default dialplan contexts: exactly those in the originate line, and the confirmation looks for them', async () => {
+    await insertHost(w.sql, ENTERPRISE, SECRET, hostRow(host, { originate_context: 'click_out-2', outbound_context: 'from-crm' }));
+    const res = await makeCall(w.app, { code: '152', phone: '375440000001' });
+    expect(res.json()).toMatchObject({ success: true, status: 'confirmed' });
+    expect((await host.calls())[1]).toEqual(['-rx', 'channel originate Local/152@click_out-2 application Dial Local/375440000001@from-crm']);
+  });
+
+  it('an older channel of the same extension still up does not confirm a new originate that never showed', async () => {
+    const old = [
+      'Local/151@web-originate-0000000a;1!inoffice!375440000009!1!Up!Dial!PJSIP/trunk-00000003!!!3!95!!1700000000.7',
+      'Local/151@web-originate-0000000a;2!web-originate!s!1!Up!AppDial!(Outgoing Line)!!!3!95!!1700000000.8',
+    ].join('\n');
+    await host.behave({ channels: `${old}\n`, showChannel: false });
+    const res = await makeCall(w.app, { code: '151', phone: '375440000001' });
+    expect(res.json()).toMatchObject({ success: true, status: 'accepted' });
+    const id = res.json().correlation_id;
+    await expect.poll(async () => (await w.sql`select status from originates where correlation_id = ${id}`)[0]!.status, { timeout: 6000 }).toBe('unconfirmed');
+    // The same old channel plus the new one: confirmed.
+    await host.behave({ channels: `${old}\n` });
+    const again = await makeCall(w.app, { code: '151', phone: '375440000001' });
+    expect(again.json()).toMatchObject({ success: true, status: 'confirmed' });
   });
 
   it('answers accepted when the channel does not show in time; the record is settled later', async () => {
@@ -103,7 +161,7 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     expect(await host.calls()).toEqual([]);
   });
 
-  it('host slow: 504 within the command timeout (1.5 s here), never a hang', async () => {
+  it('host slow: 504 within the command timeout (1.5 s here), never a hang; the originate never sent → failed', async () => {
     await host.behave({ slowSeconds: 4 });
     const t0 = Date.now();
     const res = await makeCall(w.app, { code: '151', phone: '375440000001' });
@@ -111,7 +169,54 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     expect(res.json().code).toBe('AST_HOST_COMMAND_TIMEOUT');
     expect(Date.now() - t0).toBeLessThan(1500 + 1000);
     const [rec] = await w.sql`select status from originates order by id desc limit 1`;
-    expect(rec!.status).toBe('unknown');
+    expect(rec!.status).toBe('failed');
+  });
+
+  it('the originate itself slow: 504, and the record says unknown (it may have run)', async () => {
+    await host.behave({ slowSeconds: 4, slowOnly: 'channel originate' });
+    const res = await makeCall(w.app, { code: '151', phone: '375440000001' });
+    expect(res.statusCode).toBe(504);
+    const [rec] = await w.sql`select status, error_code from originates order by id desc limit 1`;
+    expect(rec).toEqual({ status: 'unknown', error_code: 'AST_HOST_COMMAND_TIMEOUT' });
+  });
+
+  it('the whole request fits in its deadline: commands each within their own limit but too slow together → 504 with the reason, originate never started', async () => {
+    // 0.4 s per command; with nextcall: look + nextcall + nextname + originate = 1.6 s > the caller's 1 s.
+    await insertHost(w.sql, ENTERPRISE, SECRET, hostRow(host, { set_nextcall: true }));
+    await host.behave({ slowSeconds: 0.4 });
+    const t0 = Date.now();
+    const res = await makeCall(w.app, { code: '151', phone: '375440000001', deadlineMs: '1000' });
+    const took = Date.now() - t0;
+    expect(res.statusCode).toBe(504);
+    expect(res.json()).toMatchObject({ success: false, code: 'AST_REQUEST_DEADLINE', enterprise_number: ENTERPRISE, from_ext: '151' });
+    expect(res.json().message).toMatch(/request's deadline/);
+    expect(took).toBeLessThan(1000 + 300);
+    expect((await host.calls()).some((c) => c[1]!.startsWith('channel originate'))).toBe(false);
+    const [rec] = await w.sql`select status, error_code from originates order by id desc limit 1`;
+    expect(rec).toEqual({ status: 'failed', error_code: 'AST_REQUEST_DEADLINE' });
+  });
+
+  it('a caller\'s deadline is checked: 400 outside 500..60000 ms', async () => {
+    for (const d of ['10', '60001', 'soon', '1e4']) expect((await makeCall(w.app, { code: '151', phone: '375440000001', deadlineMs: d })).statusCode).toBe(400);
+    expect(await host.calls()).toEqual([]);
+  });
+
+  it('refusals before the handler come back in the predecessor\'s shape: 403 for a non-loopback caller, 400/413/415 for bodies', async () => {
+    const shape = { success: false, enterprise_number: null, from_ext: null, to_phone: null, response_time_ms: expect.any(Number) };
+    const far = await w.app.inject({ method: 'GET', url: `/api/makecallexternal?code=151&phone=375440000001&clientId=${SECRET}`, remoteAddress: '10.1.2.3' });
+    expect(far.statusCode).toBe(403);
+    expect(far.json()).toEqual({ ...shape, code: 'AST_FORBIDDEN_ORIGIN', message: 'only loopback callers may use /api/makecallexternal' });
+    const post = (payload: string, type: string) => w.app.inject({ method: 'POST', url: '/api/makecallexternal', payload, headers: { 'content-type': type } });
+    const badJson = await post('{"code":', 'application/json');
+    expect(badJson.statusCode).toBe(400);
+    expect(badJson.json()).toMatchObject({ ...shape, code: expect.stringMatching(/^FST_ERR_CTP_/) });
+    const big = await post(`code=151&phone=375440000001&clientName=${'x'.repeat(20_000)}`, 'application/x-www-form-urlencoded');
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ ...shape, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+    const xml = await post('<code>151</code>', 'text/xml');
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json()).toMatchObject(shape);
+    expect(await host.calls()).toEqual([]);
   });
 });
 

@@ -29,6 +29,10 @@ export interface HostBehaviour {
   slowSeconds?: number;
   /** Whether an originate makes its channel appear in `core show channels concise` (default true). */
   showChannel?: boolean;
+  /** Channels already up before any originate (`core show channels concise` lines). */
+  channels?: string;
+  /** Only commands whose CLI text starts with this are slow (with slowSeconds). */
+  slowOnly?: string;
 }
 
 export interface TestHost {
@@ -53,6 +57,8 @@ export interface TestHost {
   /** Commands the forced command refused, in order. */
   refused(): Promise<string[]>;
   behave(b: HostBehaviour): Promise<void>;
+  /** Restarts sshd presenting the other host key (true: as a reinstalled or impostor host) or its own. */
+  presentOtherKey(other: boolean): Promise<void>;
   stop(): Promise<void>;
   /** Starts sshd again on the same port. */
   start(): Promise<void>;
@@ -82,7 +88,9 @@ const standIn = (dir: string) => `#!/bin/bash
 # then behaves as told by files in ${dir}.
 D='${dir}'
 printf '%s %s %s\\x1e' "$(date +%s%N)" "$PPID" "$(printf '%s\\x1f' "$@")" >> "$D/calls"
-[ -f "$D/slow" ] && sleep "$(cat "$D/slow")"
+if [ -f "$D/slow" ]; then
+  if [ ! -f "$D/slow_only" ] || [[ "$2" == "$(cat "$D/slow_only")"* ]]; then sleep "$(cat "$D/slow")"; fi
+fi
 case "$2" in
   "core show channels concise") [ -f "$D/channels" ] && cat "$D/channels"; exit 0 ;;
   "core show version") echo "Asterisk 22.10.1 built by test @ sshd-harness"; exit 0 ;;
@@ -91,8 +99,11 @@ case "$2" in
     if [ -f "$D/exit" ]; then echo "Unable to connect to remote asterisk (does /var/run/asterisk/asterisk.ctl exist?)" >&2; exit "$(cat "$D/exit")"; fi
     if [ -f "$D/output" ]; then cat "$D/output"; exit 0; fi
     if [ ! -f "$D/nochannel" ]; then
+      # A new Local channel pair with an id of its own (the pid: unique while the test runs), added to
+      # whatever is up already.
       chan=$(printf '%s' "$2" | cut -d' ' -f3)
-      printf '%s-00000001;2!web-originate!s!1!Ring!Dial!Local/x!!!3!0!!1700000000.1\\n' "$chan" > "$D/channels"
+      ctx=\${chan#*@}
+      printf '%s-%08x;2!%s!s!1!Ring!Dial!Local/x!!!3!0!!1700000000.1\\n' "$chan" "$$" "$ctx" >> "$D/channels"
     fi
     exit 0 ;;
   *) echo "No such command '$2' (type 'core show help $2' for other possible commands)"; exit 0 ;;
@@ -232,7 +243,14 @@ export async function startTestHost(): Promise<TestHost> {
       await put('exit', b.exitCode === undefined ? undefined : String(b.exitCode));
       await put('slow', b.slowSeconds === undefined ? undefined : String(b.slowSeconds));
       await put('nochannel', b.showChannel === false ? '1' : undefined);
-      await put('channels', undefined);
+      await put('channels', b.channels);
+      await put('slow_only', b.slowOnly);
+    },
+    async presentOtherKey(other) {
+      const text = await readFile(cfg, 'utf8');
+      await writeFile(cfg, text.replace(/^HostKey .*$/m, `HostKey ${join(dir, other ? 'other_host_ed25519' : 'host_ed25519')}`));
+      await stop();
+      await start();
     },
     stop,
     start,

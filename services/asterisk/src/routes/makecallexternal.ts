@@ -1,11 +1,12 @@
 // GET|POST /api/makecallexternal?code=<ext>&phone=<number>&clientId=<enterprise secret>: the
 // predecessor's contract (callers: retailcrm's make-call and Telegram, on loopback). Everything is
-// validated before a host is touched; only validated digits reach the command line.
+// validated before a host is touched; only validated digits (and a whitelisted display name) reach
+// the command line. The whole request fits in a deadline: a caller hears our reason, not its timeout.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { checkExtension, checkPhone } from '@fleet/asterisk-host';
+import { checkExtension, checkPhone, dialplanName } from '@fleet/asterisk-host';
 import { EnterpriseInactiveError, InvalidRequestError, UnauthorizedError } from '../errors.ts';
-import { confirmOriginate, sendOriginate } from '../domain/originate.ts';
+import { confirmOriginate, originateMayHaveRun, sendOriginate } from '../domain/originate.ts';
 import { loopbackOnly } from './loopback-only.ts';
 
 /** The reply, success or not (the predecessor's fields plus status, correlation_id and code). */
@@ -24,6 +25,27 @@ export interface MakeCallReply {
 
 const REQUESTED_BY = /^(api|crm:[0-9]{1,12}|telegram:[0-9]{1,20})$/;
 const CORRELATION = /^[A-Za-z0-9_-]{8,64}$/;
+/** A caller's own deadline (ms): at least enough for one warm command, at most a minute. */
+const DEADLINE_MS = /^[0-9]{3,5}$/;
+const MAX_RAW_NAME = 500;
+
+/** The predecessor's reply shape for a failure decided before the handler ran (403, unparsable body). */
+export function failureReply(err: Error & { statusCode?: number; code?: string }, elapsedMs: number): { status: number; body: MakeCallReply } {
+  const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+  const known = status < 500 || err.code?.startsWith('AST_');
+  return {
+    status,
+    body: {
+      success: false,
+      message: known ? err.message : 'internal error',
+      enterprise_number: null,
+      from_ext: null,
+      to_phone: null,
+      response_time_ms: Math.round(elapsedMs),
+      code: known ? (err.code ?? 'AST_BAD_REQUEST') : 'AST_INTERNAL',
+    },
+  };
+}
 
 type Params = Record<string, unknown>;
 
@@ -40,6 +62,14 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
   app.addHook('onClose', async () => {
     closing = true;
     await Promise.allSettled([...pending]);
+  });
+  // These routes only (encapsulated): the loopback hook's 403 and the body parser's errors come back
+  // in the same shape as the handler's answers, as the predecessor's callers parse them.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const { status, body } = failureReply(err, reply.elapsedTime);
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: body.code, reason: body.message }, 'request refused');
+    return reply.code(status).send(body);
   });
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<MakeCallReply> => {
@@ -65,11 +95,21 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
       const clientId = str(p.clientId);
       const requestedBy = str(p.requestedBy) ?? 'api';
       const wantedId = str(p.correlationId);
+      const rawName = str(p.clientName);
+      const wantedDeadline = str(p.deadlineMs);
       const ext = checkExtension(code);
       if (!ext.ok) throw new InvalidRequestError(ext.reason);
       if (typeof phone !== 'string') throw new InvalidRequestError('phone is missing');
       if (requestedBy === null || !REQUESTED_BY.test(requestedBy)) throw new InvalidRequestError('requestedBy must be api, crm:<id> or telegram:<id>');
       if (wantedId !== undefined && (wantedId === null || !CORRELATION.test(wantedId))) throw new InvalidRequestError('correlationId must be 8-64 of [A-Za-z0-9_-]');
+      if (rawName === null || (rawName !== undefined && rawName.length > MAX_RAW_NAME)) throw new InvalidRequestError(`clientName must be one string of at most ${MAX_RAW_NAME} characters`);
+      if (wantedDeadline !== undefined && (wantedDeadline === null || !DEADLINE_MS.test(wantedDeadline) || Number(wantedDeadline) < 500 || Number(wantedDeadline) > 60_000)) {
+        throw new InvalidRequestError('deadlineMs must be 500 to 60000');
+      }
+      const c = app.astConfig;
+      const deadlineMs = Math.min(c.ASTERISK_REQUEST_DEADLINE_MS, wantedDeadline === undefined ? Infinity : Number(wantedDeadline));
+      // Measured from the request's arrival (Date.now() - reply.elapsedTime): body parsing counts too.
+      const deadline = Date.now() - reply.elapsedTime + deadlineMs;
       if (typeof clientId !== 'string' || clientId === '') throw new UnauthorizedError();
       const h = await app.enterpriseHosts.bySecret(clientId);
       if (!h) throw new UnauthorizedError();
@@ -82,20 +122,21 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
 
       correlationId = wantedId ?? randomUUID();
       out.correlation_id = correlationId;
-      const q = { extension: ext.value, number: num.value };
+      const q = { extension: ext.value, number: num.value, name: dialplanName(rawName ?? ''), deadline };
       const log = request.log.child({ enterprise: h.enterprise, correlationId, extension: q.extension });
       await app.originateRecords.create({ correlationId, enterprise: h.enterprise, extension: q.extension, phone: q.number, requestedBy });
-      await sendOriginate(app.hosts, h, q);
+      const sent = await sendOriginate(app.hosts, h, q);
       accepted = true;
       const latencyMs = Math.round(performance.now() - t0);
-      const c = app.astConfig;
-      const wait = str(p.wait) === '0' ? 0 : c.ASTERISK_CONFIRM_WAIT_MS;
-      const confirmed = wait > 0 && (await confirmOriginate(app.hosts, h, q, wait, c.ASTERISK_CONFIRM_POLL_MS));
+      // Confirmation waits at most ASTERISK_CONFIRM_WAIT_MS and never past the deadline (less a
+      // margin for the reply): the call is accepted already, the answer must not be late.
+      const wait = str(p.wait) === '0' ? 0 : Math.min(c.ASTERISK_CONFIRM_WAIT_MS, deadline - Date.now() - 100);
+      const confirmed = wait > 0 && (await confirmOriginate(app.hosts, h, q, sent, wait, c.ASTERISK_CONFIRM_POLL_MS));
       await app.originateRecords.finish(correlationId, { status: confirmed ? 'confirmed' : 'accepted', latencyMs });
       if (!confirmed) {
         // Keep looking in the background; the record gets the verdict.
         const id = correlationId;
-        const later = confirmOriginate(app.hosts, h, q, c.ASTERISK_CONFIRM_LATER_MS, c.ASTERISK_CONFIRM_POLL_MS, () => closing)
+        const later = confirmOriginate(app.hosts, h, q, sent, c.ASTERISK_CONFIRM_LATER_MS, c.ASTERISK_CONFIRM_POLL_MS, () => closing)
           .then((seen) => app.originateRecords.finish(id, { status: seen ? 'confirmed' : 'unconfirmed' }))
           .catch((err) => log.warn({ err }, 'late confirmation failed'))
           .finally(() => pending.delete(later));
@@ -110,8 +151,9 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
     } catch (err) {
       const e = err as Error & { statusCode?: number; code?: string };
       if (correlationId && !accepted) {
-        // A command timeout may have run the originate anyway: 'unknown', not 'failed'.
-        const status = e.code === 'AST_HOST_COMMAND_TIMEOUT' ? 'unknown' : 'failed';
+        // An originate cut off on its way may have run anyway: 'unknown'. Anything failing before it
+        // (the look at the channels, nextcall, the deadline) never sent it: 'failed'.
+        const status = originateMayHaveRun(e) ? 'unknown' : 'failed';
         await app.originateRecords
           .finish(correlationId, { status, errorCode: e.code ?? 'AST_INTERNAL', hostAnswer: e.message, latencyMs: Math.round(performance.now() - t0) })
           .catch((dbErr) => request.log.error({ err: dbErr }, 'originate record update failed'));
