@@ -10,7 +10,10 @@ export const telegramShape = {
   PUBLIC_BASE_URL: z.string().url().optional(),
   /** webhook | polling; default polling without PUBLIC_BASE_URL (a laptop), else webhook. */
   TELEGRAM_MODE: z.enum(['webhook', 'polling']).optional(),
-  /** Telegram's flood limits (the limiter keeps one request of slack below each). */
+  /**
+   * Telegram's limit per bot (requests/s over all its chats). Every limit is paced exactly, without
+   * slack: a slot counts until its request's answer, so jitter cannot bunch requests at Telegram.
+   */
   TELEGRAM_BOT_PER_SECOND: positiveInt(30),
   TELEGRAM_PRIVATE_PER_SECOND: z.coerce.number().positive().default(1),
   TELEGRAM_PRIVATE_BURST: positiveInt(3),
