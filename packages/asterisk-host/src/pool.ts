@@ -145,7 +145,7 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
       const first = await beforeDeadline(connection(e), left(), () => late('no SSH connection'));
       /** The command's own limit, or what is left of the request's deadline if that is shorter. */
       const runIt = async (shells: ShellTransport) => {
-        const budget = Math.min(commandTimeoutMs, left());
+        const budget = Math.floor(Math.min(commandTimeoutMs, left()));
         if (budget <= 0) throw late('no time left');
         try {
           return strip(await shells.run(command, budget, name));

@@ -3,7 +3,7 @@
 // service → the asterisk service → a real sshd with the asterisk stand-in. Used by the end-to-end
 // test and by the latency benchmark (bench-click.ts).
 import { createSql, type Sql } from '@fleet/db';
-import { createRetailCrmFake, type RetailCrmFake } from '@fleet/retailcrm-fake';
+import { createRetailCrmFake, type RetailCrmFake, type RetailCrmFakeOptions } from '@fleet/retailcrm-fake';
 import type { FastifyInstance } from 'fastify';
 import { buildApp as buildRetailCrm, loadRetailCrmConfig } from '../../retailcrm/src/index.ts';
 import { buildApp as buildAsterisk, loadAsteriskConfig } from '../src/index.ts';
@@ -23,9 +23,18 @@ export interface ClickWorld {
   close(): Promise<void>;
 }
 
-export async function createClickWorld(databaseUrl: string, host: TestHost, enterprise = '367'): Promise<ClickWorld> {
+export interface ClickWorldOptions {
+  enterprise?: string;
+  /** What the RetailCRM fake knows about phones (customers' names). */
+  fake?: Pick<RetailCrmFakeOptions, 'managerByPhone' | 'customerByPhone'>;
+  asteriskEnv?: Record<string, string>;
+  retailcrmEnv?: Record<string, string>;
+}
+
+export async function createClickWorld(databaseUrl: string, host: TestHost, o: ClickWorldOptions = {}): Promise<ClickWorld> {
+  const enterprise = o.enterprise ?? '367';
   const sql = createSql(databaseUrl, { max: 10 });
-  const fake = createRetailCrmFake({ apiKeys: [{ key: CRM_KEY }], users: [{ id: 18, active: true }, { id: 19, active: true }] });
+  const fake = createRetailCrmFake({ apiKeys: [{ key: CRM_KEY }], users: [{ id: 18, active: true }, { id: 19, active: true }], ...o.fake });
   const crmUrl = await fake.listen();
   const rc = { enabled: true, domain: crmUrl, api_key: CRM_KEY, client_id: CLIENT_ID, user_extensions: { '18': '151', '19': '152' } };
   await sql`insert into enterprises (number, name, host_token, phone_region, integrations_config)
@@ -35,13 +44,13 @@ export async function createClickWorld(databaseUrl: string, host: TestHost, ente
   const asterisk = await buildAsterisk({
     sql,
     logger: false,
-    config: loadAsteriskConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ASTERISK_CONFIRM_LATER_MS: '1000', ASTERISK_CONFIRM_POLL_MS: '200' }),
+    config: loadAsteriskConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ASTERISK_CONFIRM_LATER_MS: '1000', ASTERISK_CONFIRM_POLL_MS: '200', ...o.asteriskEnv }),
   });
   const asteriskUrl = await asterisk.listen({ port: 0, host: '127.0.0.1' });
   const retailcrm = await buildRetailCrm({
     sql,
     logger: false,
-    config: loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ASTERISK_URL: asteriskUrl }),
+    config: loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ASTERISK_URL: asteriskUrl, ...o.retailcrmEnv }),
   });
   const retailcrmUrl = await retailcrm.listen({ port: 0, host: '127.0.0.1' });
   // What `fleet retailcrm register` puts at RetailCRM: the callbacks and the manager ↔ extension codes.

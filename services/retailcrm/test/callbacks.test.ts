@@ -1,11 +1,14 @@
 // What hosts and RetailCRM observe from the callbacks: getcustomerdata's answer that a naive dialplan
-// splits (the comma incident), failing open within 1.5 s, its cache; manager status stored and shown.
+// splits (the comma incident), failing open within 1.5 s whatever RetailCRM (down, 503, slow, garbage)
+// or our own database does, its cache; manager status stored and shown.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
 import { createRetailCrmFake, type RetailCrmFake } from '@fleet/retailcrm-fake';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loadRetailCrmConfig } from '../src/index.ts';
 import { customerNameOf, dialPlanFor, safeAnswer } from '../src/callbacks/customer-data.ts';
+import { freePort } from '../../../test/support/net.ts';
 
 const KEY = 'crm-key-5f4e3d2c1b0a99887766554433221100';
 const CLIENT_ID = 'aabbccddeeff00112233445566778899';
@@ -15,6 +18,10 @@ let db: TestDatabase;
 let sql: Sql;
 let fake: RetailCrmFake;
 let app: FastifyInstance;
+/** A RetailCRM that misbehaves as told (enterprise 202); enterprise 203's RetailCRM is down (nothing listens). */
+let odd: Server;
+let oddMode: (res: ServerResponse, req: IncomingMessage) => void = (res) => res.end();
+let oddRequests = 0;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -33,10 +40,23 @@ beforeAll(async () => {
   const crm = await fake.listen();
   const rc = { enabled: true, domain: crm, api_key: KEY, client_id: CLIENT_ID, user_extensions: { '18': '151' } };
   await sql`insert into enterprises (number, name, host_token, integrations_config) values ('201', 'Shop', ${TOKEN}, ${sql.json({ retailcrm: rc })})`;
+  odd = createServer((req, res) => {
+    oddRequests += 1;
+    oddMode(res, req);
+  });
+  await new Promise<void>((r) => odd.listen(0, '127.0.0.1', r));
+  const oddUrl = `http://127.0.0.1:${(odd.address() as { port: number }).port}`;
+  const downUrl = `http://127.0.0.1:${await freePort()}`;
+  for (const [n, domain] of [['202', oddUrl], ['203', downUrl]] as const) {
+    const settings = { enabled: true, domain, api_key: KEY, client_id: `${n}bbccddeeff00112233445566778899`, user_extensions: { '18': '151' } };
+    await sql`insert into enterprises (number, name, host_token, integrations_config) values (${n}, 'Odd', ${`host-token-${n}`}, ${sql.json({ retailcrm: settings })})`;
+  }
   const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: 'silent', RETAILCRM_TIMEOUT_MS: '3000', RETAILCRM_RETRY_MIN_MS: '10', ASTERISK_URL: 'http://127.0.0.1:9' });
   app = await buildApp({ sql, config, logger: false });
 });
 afterAll(async () => {
+  odd?.closeAllConnections();
+  odd?.close();
   await app?.close();
   await fake?.close();
   await sql?.end();
@@ -95,6 +115,49 @@ describe('getcustomerdata', () => {
     const res = await lookup({ Phone: '375440000222' });
     expect(res.json()).toEqual({ Name: '', DialPlan: null });
     expect(Date.now() - t0).toBeLessThan(1500);
+  });
+
+  describe('fails open within 1.5 s whatever RetailCRM does: {"Name":"","DialPlan":null}', () => {
+    const json = (status: number, body: string, type = 'application/json') => (res: ServerResponse) => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    };
+    it.each<[string, string, ((res: ServerResponse) => void) | null]>([
+      ['down (connection refused)', '203', null],
+      ['503', '202', json(503, '{"success":false,"errorMsg":"Service Unavailable"}')],
+      ['slow (answers after 2.5 s)', '202', (res) => void setTimeout(() => json(200, '{"success":true,"manager":{"id":18,"code":"151"}}')(res), 2_500)],
+      ['garbage: HTML', '202', json(200, '<html><body>502 Bad Gateway</body></html>', 'text/html')],
+      ['garbage: cut-off JSON', '202', json(200, '{"success":true,"manager":{"id":1')],
+      ['garbage: binary', '202', json(200, '\u0000\u00ff\u0001,;|"', 'application/octet-stream')],
+      ['garbage: a JSON string', '202', json(200, '"Иванов, ООО"')],
+      ['garbage: wrong shape', '202', json(200, '{"success":true,"manager":"151","customer":["Иванов, ООО"]}')],
+      ['garbage: no success field', '202', json(200, '{"manager":{"id":18,"code":"151; Hangup"},"customer":{"fullName":42}}')],
+    ])('RetailCRM %s', async (_label, enterprise, mode) => {
+      if (mode) oddMode = mode;
+      const asked = oddRequests;
+      const t0 = Date.now();
+      const res = await lookup({ Phone: `37544${enterprise}00${String(Math.floor(Math.random() * 90) + 10)}` }, `host-token-${enterprise}`);
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ Name: '', DialPlan: null });
+      // It did go to RetailCRM (so this is RetailCRM's failure, not an early exit).
+      if (mode) expect(oddRequests).toBeGreaterThan(asked);
+    });
+  });
+
+  it('fails open within 1.5 s when our own database hangs on the token lookup', async () => {
+    await sql.begin(async (tx) => {
+      // Every read of enterprises now waits for this transaction.
+      await tx`lock table enterprises in access exclusive mode`;
+      const t0 = Date.now();
+      // Given up after 3 s so that a regression fails here instead of deadlocking on the lock.
+      const res = await Promise.race([lookup({ Phone: '375440000001' }), new Promise<null>((r) => setTimeout(() => r(null), 3_000))]);
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(res!.statusCode).toBe(200);
+      expect(res!.json()).toEqual({ Name: '', DialPlan: null });
+    });
+    // The lock gone, the same request gets the real answer.
+    expect((await lookup({ Phone: '375440000001' })).json().DialPlan).toBe('mngr151_0001363_1');
   });
 
   it('fails open on garbage input', async () => {

@@ -109,7 +109,7 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
       const c = app.astConfig;
       const deadlineMs = Math.min(c.ASTERISK_REQUEST_DEADLINE_MS, wantedDeadline === undefined ? Infinity : Number(wantedDeadline));
       // Measured from the request's arrival (Date.now() - reply.elapsedTime): body parsing counts too.
-      const deadline = Date.now() - reply.elapsedTime + deadlineMs;
+      const deadline = Math.round(Date.now() - reply.elapsedTime + deadlineMs);
       if (typeof clientId !== 'string' || clientId === '') throw new UnauthorizedError();
       const h = await app.enterpriseHosts.bySecret(clientId);
       if (!h) throw new UnauthorizedError();

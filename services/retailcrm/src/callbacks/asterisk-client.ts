@@ -1,5 +1,6 @@
-// The loopback call to services/asterisk: POST /api/makecallexternal (form). Its answer is already
-// bounded (connect 5 s, command 10 s); our own deadline only guards against the service hanging.
+// The loopback call to services/asterisk: POST /api/makecallexternal (form). The caller passes
+// `deadlineMs` (shorter than `timeoutMs`), within which the service answers, with its reason even on
+// a slow host; our own timeout only guards against the service itself hanging.
 import { request, type Dispatcher } from 'undici';
 
 export interface OriginateAnswer {

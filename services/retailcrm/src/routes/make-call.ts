@@ -1,6 +1,8 @@
 // makeCallUrl = /retailcrm/make-call (GET query or POST form): a manager clicked a client's number in
 // RetailCRM. We find the enterprise by clientId, the extension (code, else the user's mapping), check
-// the number, and ask services/asterisk to originate — answering 200 once the host accepted it.
+// the number, and ask services/asterisk to originate — answering 200 once the host accepted it. The
+// asterisk service gets a deadline inside ours, so a slow host comes back as its reason (504), never
+// as our own timeout.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkExtension, checkPhone } from '@fleet/asterisk-host';
@@ -9,12 +11,19 @@ import { createClickDedup } from '../callbacks/click-dedup.ts';
 import { enterpriseByClientId } from '../callbacks/client-id.ts';
 import { CallbackInvalidError, CallbacksDisabledError, NoHostError, OriginateFailedError, UnknownClientIdError } from '../callbacks/errors.ts';
 import { writeCallbackLog } from '../callbacks/journal.ts';
+import { withinOr, type CustomerLookup } from '../callbacks/customer-lookup.ts';
 
 export interface MakeCallOptions {
   asteriskUrl: string;
   timeoutMs: number;
   dedupMs: number;
+  /** The client's name for hosts whose dialplan shows it (set_nextcall), looked up within nameDeadlineMs. */
+  lookup: CustomerLookup;
+  nameDeadlineMs: number;
 }
+
+/** Left for the reply to travel back after the asterisk service's own deadline (ms). */
+const REPLY_MARGIN_MS = 1_000;
 
 type Params = Record<string, unknown>;
 export const callbackParams = (r: FastifyRequest): Params => ({
@@ -55,29 +64,41 @@ export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCal
       }
       const phone = checkPhone(p.phone, ent.region);
       if (!phone.ok) throw new CallbackInvalidError(phone.reason);
-      const [h] = await app.sql<{ originate_secret: string }[]>`select originate_secret from asterisk_hosts where enterprise = ${ent.enterprise}`;
+      const [h] = await app.sql<{ originate_secret: string; set_nextcall: boolean }[]>`
+        select originate_secret, set_nextcall from asterisk_hosts where enterprise = ${ent.enterprise}`;
       if (!h) throw new NoHostError(ent.enterprise);
 
       const key = `${ent.enterprise}|${userId ?? `ext${extension}`}|${phone.value}`;
-      const { result, repeated } = await dedup.run(key, () =>
-        askAsterisk(
-          opts.asteriskUrl,
-          {
-            code: extension,
-            phone: phone.value,
-            clientId: h.originate_secret,
-            requestedBy: userId ? `crm:${userId}` : 'api',
-            correlationId: randomUUID(),
-            wait: '0', // RetailCRM wants a quick 200: confirmation lands in the originate record
-          },
-          opts.timeoutMs,
-        ).catch((err: Error & { code?: string }) => {
+      const start = async () => {
+        // Only hosts whose dialplan shows a name get one; RetailCRM's lookup fails open to "no name".
+        const clientName = h.set_nextcall
+          ? await withinOr(
+              opts.lookup(ent.enterprise, phone.value).then((c) => c.name),
+              opts.nameDeadlineMs,
+              '',
+              (err) => request.log.info({ enterprise: ent.enterprise, reason: (err as Error).message }, 'make-call: no client name from RetailCRM'),
+            )
+          : '';
+        const left = opts.timeoutMs - (performance.now() - t0);
+        const fields: Record<string, string> = {
+          code: extension,
+          phone: phone.value,
+          clientId: h.originate_secret,
+          requestedBy: userId ? `crm:${userId}` : 'api',
+          correlationId: randomUUID(),
+          wait: '0', // RetailCRM wants a quick 200: confirmation lands in the originate record
+          deadlineMs: String(Math.round(Math.min(60_000, Math.max(500, left - REPLY_MARGIN_MS)))),
+          ...(clientName ? { clientName } : {}),
+        };
+        return askAsterisk(opts.asteriskUrl, fields, Math.max(1, left)).catch((err: Error & { code?: string }) => {
           // The asterisk service itself is down or hung: still a reason, never a 500.
           throw Object.assign(new OriginateFailedError(`asterisk service unreachable (${err.code ?? err.message})`), {
             statusCode: err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT' ? 504 : 502,
           });
-        }),
-      );
+        });
+      };
+      // Only a started call holds the 5 s window: after a 400/502/504 a retry tries again.
+      const { result, repeated } = await dedup.run(key, start, (r) => r.status === 200);
       if (result.status !== 200) {
         const reason = typeof result.body.message === 'string' ? result.body.message : `asterisk service answered ${result.status}`;
         if (result.status === 400) throw new CallbackInvalidError(reason);
