@@ -170,11 +170,11 @@ export function report(r: Results): string {
   if (r.click) out.push('### 5. Click to call', '', `${r.click.clicks} clicks, one after another, each on a new number: the RetailCRM fake calls the module's makeCallUrl → retailcrm (process) → asterisk (process) → a real OpenSSH sshd on loopback running the asterisk stand-in of services/asterisk/test/sshd.ts, which stamps its start. Click → originate started: p50 ${ms(r.click.toHost.p50)}, p99 ${ms(r.click.toHost.p99)}, max ${ms(r.click.toHost.max)}; click → 200 to RetailCRM: p50 ${ms(r.click.toReply.p50)}, p99 ${ms(r.click.toReply.p99)}.`, '');
   if (r.ssh) {
     const s = r.ssh;
-    out.push('### 5b. SSH transport (diagnosis of 5)', '', `${s.n} commands one after another on one warm connection to the same sshd (node-ssh, as packages/asterisk-host uses it):`, '', '| transport | \`true\` p50 / p99 | asterisk stand-in p50 / p99 |', '|---|---|---|',
-      `| exec channel per command (node-ssh execCommand, today) | ${ms(s.execTrue.p50)} / ${ms(s.execTrue.p99)} | ${ms(s.execStandIn.p50)} / ${ms(s.execStandIn.p99)} |`,
-      `| one long-lived \`sh\` channel, commands framed by a random end marker | ${ms(s.shellTrue.p50)} / ${ms(s.shellTrue.p99)} | ${ms(s.shellStandIn.p50)} / ${ms(s.shellStandIn.p99)} |`,
-      `| exec channel per command, client socket TCP_NODELAY | ${ms(s.noDelayExecTrue.p50)} / ${ms(s.noDelayExecTrue.p99)} | ${ms(s.noDelayExecStandIn.p50)} / ${ms(s.noDelayExecStandIn.p99)} |`,
-      `| one long-lived \`sh\` channel + TCP_NODELAY | | ${ms(s.noDelayShellStandIn.p50)} / ${ms(s.noDelayShellStandIn.p99)} |`, '');
+    out.push('### 5b. SSH transport (diagnosis of 5)', '', `${s.n} commands one after another on one warm connection to the same sshd (node-ssh, the library packages/asterisk-host uses), per transport; packages/asterisk-host runs the last row by default (shell.ts; every connection sets TCP_NODELAY) and the third only for hosts that refuse a shell:`, '', '| transport | \`true\` p50 / p99 | asterisk stand-in p50 / p99 |', '|---|---|---|',
+      `| exec channel per command (node-ssh execCommand, Nagle on: before the shell transport) | ${ms(s.execTrue.p50)} / ${ms(s.execTrue.p99)} | ${ms(s.execStandIn.p50)} / ${ms(s.execStandIn.p99)} |`,
+      `| one long-lived \`sh\` channel, commands framed by a random end marker, Nagle on | ${ms(s.shellTrue.p50)} / ${ms(s.shellTrue.p99)} | ${ms(s.shellStandIn.p50)} / ${ms(s.shellStandIn.p99)} |`,
+      `| exec channel per command, client socket TCP_NODELAY (the fallback for hosts that refuse a shell) | ${ms(s.noDelayExecTrue.p50)} / ${ms(s.noDelayExecTrue.p99)} | ${ms(s.noDelayExecStandIn.p50)} / ${ms(s.noDelayExecStandIn.p99)} |`,
+      `| one long-lived \`sh\` channel + TCP_NODELAY (the default) | | ${ms(s.noDelayShellStandIn.p50)} / ${ms(s.noDelayShellStandIn.p99)} |`, '');
   }
   if (r.telegram) {
     const t = r.telegram;
