@@ -3,6 +3,7 @@ import { ConfigError } from '@fleet/config';
 import type { Sql } from '@fleet/db';
 
 export { readyReport, within, OUTBOX_LAG_WARN_SEC, type ReadyCheck, type ReadyReport } from './readiness.ts';
+export { isLoopbackPeer, loopbackOnly } from './loopback.ts';
 
 /** What a service's boot function hands to runService. */
 export interface ServiceProcess {
