@@ -13,11 +13,12 @@ const shape = {
   ASTERISK_COMMAND_TIMEOUT_MS: positiveInt(10_000),
   /**
    * Whole-request deadline of /api/makecallexternal (ms): waiting for a slot, connecting and every
-   * command of one originate fit in it, or the answer is 504 with the reason. Below retailcrm's
-   * MAKE_CALL_TIMEOUT_MS (17 s), so a caller hears our reason, not its own timeout; a caller may ask
-   * for less (`deadlineMs`).
+   * command of one originate fit in it, or the answer is 504 with the reason. Below the callers'
+   * timeouts (retailcrm's MAKE_CALL_TIMEOUT_MS 17 s, call-intake's Telegram button 12 s), so a caller
+   * hears our reason, not its own timeout; a caller may ask for less (`deadlineMs`). Above the command
+   * timeout, so that a warm host too slow for its own limit still counts against its breaker.
    */
-  ASTERISK_REQUEST_DEADLINE_MS: positiveInt(12_000),
+  ASTERISK_REQUEST_DEADLINE_MS: positiveInt(11_000),
   /** Commands at once per host, and how many may wait. */
   ASTERISK_HOST_CONCURRENCY: positiveInt(4),
   ASTERISK_HOST_QUEUE: positiveInt(100),
