@@ -3,7 +3,7 @@
 // Telegram never show different links for one call. Only customer calls: the CRM never gets internal
 // calls, so nothing says that their recordings exist at the template's address.
 import type { CallSummary } from '@fleet/call-model';
-import { recordUrlOf } from '@fleet/retailcrm-client';
+import { recordUrlOf } from '@fleet/retailcrm-client/format'; // not the root: it loads the HTTP transport (p-retry, undici)
 import type { CardStage } from '@fleet/telegram-render';
 
 /**
