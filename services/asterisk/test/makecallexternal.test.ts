@@ -83,6 +83,14 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     expect(Array.from(name).length).toBeLessThanOrEqual(64);
   });
 
+  it('a host that refuses the name line (forced command letting only ASCII lines through) still gets the call', async () => {
+    await insertHost(w.sql, ENTERPRISE, SECRET, hostRow(host, { set_nextcall: true, key_file: host.forcedKeyFile }));
+    const res = await makeCall(w.app, { code: '151', phone: '375440000001', clientName: 'Иванов Пётр' });
+    expect(res.statusCode).toBe(200);
+    expect((await host.calls()).slice(0, 3)).toEqual([CHANNELS, ['-rx', 'database put extcall nextcall_151 375440000001'], ORIGINATE_151]);
+    expect(await host.refused()).toContain('asterisk -rx "database put extcall nextname_151 Иванов..Пётр"');
+  });
+
   it('a display name is sent only to hosts whose dialplan reads nextcall (per-host option)', async () => {
     const res = await makeCall(w.app, { code: '151', phone: '375440000001', clientName: 'Иванов Пётр' });
     expect(res.statusCode).toBe(200);

@@ -30,6 +30,8 @@ export interface OriginateRequest {
 /** What the host had before the originate: the Local channels of this extension already up. */
 export interface Sent {
   before: ReadonlySet<string>;
+  /** The host did not store the display name (the call went ahead: the name is cosmetic). */
+  nameRefused?: string;
 }
 
 const answerOf = (r: ExecResult) => [r.stdout.trim(), r.stderr.trim()].filter(Boolean).join('\n');
@@ -54,15 +56,17 @@ export async function sendOriginate(pool: HostPool, h: EnterpriseHost, q: Origin
   const look = await exec(showChannelsCommand(h.binary));
   requireRunning(look, h);
   const before = originateChannels(look.stdout, q.extension, h.originateContext);
+  let nameRefused: string | undefined;
   if (h.setNextcall) {
+    const r = await exec(nextCallCommand(h.binary, q.extension, q.number));
+    requireRunning(r, h);
+    if (r.stdout.trim() !== DB_PUT_OK) throw new NextCallFailedError(answerOf(r) || 'no output');
     // Hosts whose dialplan reads ${DB(extcall/nextcall_<ext>)} also show ${DB(extcall/nextname_<ext>)}
     // on the manager's phone. Always written (the number when the name is unknown), so that a stale
-    // name of an earlier client is never shown.
-    for (const command of [nextCallCommand(h.binary, q.extension, q.number), nextNameCommand(h.binary, q.extension, q.name || q.number)]) {
-      const r = await exec(command);
-      requireRunning(r, h);
-      if (r.stdout.trim() !== DB_PUT_OK) throw new NextCallFailedError(answerOf(r) || 'no output');
-    }
+    // name of an earlier client is not shown. A refusal (e.g. a forced command that lets only ASCII
+    // lines through) does not stop the call: the name is cosmetic, the daemon answered just above.
+    const n = await exec(nextNameCommand(h.binary, q.extension, q.name || q.number));
+    if (n.code !== 0 || n.stdout.trim() !== DB_PUT_OK) nameRefused = (answerOf(n) || `exit ${n.code}`).slice(0, 500);
   }
   let r: ExecResult;
   try {
@@ -76,7 +80,7 @@ export async function sendOriginate(pool: HostPool, h: EnterpriseHost, q: Origin
   requireRunning(r, h);
   const answer = answerOf(r);
   if (answer) throw new OriginateRefusedError(answer.slice(0, 500));
-  return { before };
+  return { before, ...(nameRefused ? { nameRefused } : {}) };
 }
 
 /**

@@ -127,6 +127,7 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
       await app.originateRecords.create({ correlationId, enterprise: h.enterprise, extension: q.extension, phone: q.number, requestedBy });
       const sent = await sendOriginate(app.hosts, h, q);
       accepted = true;
+      if (sent.nameRefused) log.warn({ hostAnswer: sent.nameRefused }, 'the host did not store the display name (nextname); the call went ahead');
       const latencyMs = Math.round(performance.now() - t0);
       // Confirmation waits at most ASTERISK_CONFIRM_WAIT_MS and never past the deadline (less a
       // margin for the reply): the call is accepted already, the answer must not be late.
