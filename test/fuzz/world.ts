@@ -112,6 +112,9 @@ async function addEnterprise(sql: Sql, s: EnterpriseSecrets, o: { active: boolea
   };
   await sql`insert into enterprises (number, name, host_token, active, integrations_config)
             values (${s.number}, ${'Shop ' + s.number}, ${s.hostToken}, ${o.active}, ${sql.json(retailcrm ? { retailcrm } : {})})`;
+  // The operator's extension directory: the admin page gives managers these extensions only.
+  await sql`insert into extension_directory (enterprise, extension, name)
+            select ${s.number}, e::text, 'Сотрудник ' || e from generate_series(151, 159) as e`;
   await sql`insert into telegram_bots (enterprise, bot_id, username, token, webhook_secret, mode)
             values (${s.number}, ${s.botId}, ${'bot' + s.botId}, ${s.botToken}, ${s.webhookSecret}, 'webhook')`;
   // A host nobody listens on: a request that got this far would fail at SSH connect (never sent by the fuzz).

@@ -7,3 +7,6 @@ export { audienceOf, dialEvent, hangupEvent, historyRecord, managerOf } from './
 export type { AdminContext } from './admin/context.ts';
 export { issueLink, linkUrl, revokeLinks } from './admin/links.ts';
 export { registerModule, type RegistrationResult } from './admin/registration.ts';
+// The one write of integrations_config.retailcrm that also generates the module clientId (admin page,
+// `fleet retailcrm set`, `pnpm demo`).
+export { mergeRetailcrmConfig, newClientId } from './admin/store.ts';

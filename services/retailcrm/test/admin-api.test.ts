@@ -50,12 +50,13 @@ describe('link exchange', () => {
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
     const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: '202' })).toString('base64url')}.${s}`;
     const otherSecret = signLink('another-secret-another-secret-1234', { jti, enterprise: ENTERPRISE, issuedAt: new Date(), expiresAt: new Date(Date.now() + 60_000) });
-    // Correctly signed, claims enterprise 202, but the jti was issued for 201.
+    // Correctly signed, claims enterprise 202, but the jti was issued for 201: the page says the link
+    // belongs to another enterprise (it said "revoked" before).
     const crossed = signLink(c.JWT_SECRET, { jti, enterprise: '202', issuedAt: new Date(), expiresAt: new Date(Date.now() + 60_000) });
     const expired = signLink(c.JWT_SECRET, { jti, enterprise: ENTERPRISE, issuedAt: new Date(Date.now() - 120_000), expiresAt: new Date(Date.now() - 60_000) });
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`;
     const cases: Array<[string, string]> = [
-      [forged, 'invalid'], [otherSecret, 'invalid'], [crossed, 'revoked'], [expired, 'expired'], [none, 'invalid'], ['', 'missing'],
+      [forged, 'invalid'], [otherSecret, 'invalid'], [crossed, 'wrong_account'], [expired, 'expired'], [none, 'invalid'], ['', 'missing'],
     ];
     for (const [t, reason] of cases) {
       const res = await browser(w.app).open(`/retailcrm-admin/auth?token=${encodeURIComponent(t)}`);
@@ -172,19 +173,22 @@ describe('connection, registration, managers, journal', () => {
     expect(byId[18].statusSince).toBeNull();
   });
 
-  it('registering again revokes older links but keeps the admin in', async () => {
+  it('registering again revokes older links, but admins already in (this one and another) stay in', async () => {
     const old = await operatorLink(w.sql, w.app, ENTERPRISE);
+    const other = browser(w.app);
+    expect((await other.open(`/retailcrm-admin/auth?token=${old.token}`)).statusCode).toBe(303);
     expect((await b().api('PUT', '/connection', { domain: w.baseUrl, enabled: true })).json().registration.ok).toBe(true);
     const denied = await browser(w.app).open(`/retailcrm-admin/auth?token=${old.token}`);
     expect(denied.body).toContain('data-denied="revoked"');
     expect((await b().api('GET', '/state')).statusCode).toBe(200);
+    expect((await other.api('GET', '/state')).statusCode).toBe(200);
   });
 
-  it('delete deactivates the module, removes the connection but keeps the map, and ends access', async () => {
+  it('delete deactivates the module, removes the whole retailcrm config (the map too), and ends access', async () => {
     const res = await b().api('DELETE', '/connection');
-    expect(res.json()).toMatchObject({ deleted: true, crm: { ok: true } });
+    expect(res.json()).toMatchObject({ deleted: true, crm: { ok: true, outcome: 'off' } });
     expect(w.fake.state.modules[CODE]!.active).toBe(false);
-    expect(await config()).toEqual({ enabled: false, user_extensions: { '19': '151' } });
+    expect(await config()).toBeNull();
     expect((await b().api('GET', '/state')).statusCode).toBe(401);
     expect(w.fake.state.rejections).toEqual([]);
   });

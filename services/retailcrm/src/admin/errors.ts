@@ -12,3 +12,14 @@ export const BadInputError = createError('RCRM_ADMIN_BAD_INPUT', '%s', 400);
 export const ExtensionConflictError = createError('RCRM_ADMIN_EXTENSION_CONFLICT', '%s', 409);
 /** 502: RetailCRM refused or failed; %s is its answer. */
 export const CrmFailedError = createError('RCRM_ADMIN_CRM_FAILED', 'RetailCRM: %s', 502);
+/** 400: the RetailCRM address changed and no new API key was typed: the stored key is only ever sent
+ *  to the address it was saved for (else anyone with a session could send it to their own host). */
+export const KeyRequiredError = createError(
+  'RCRM_ADMIN_KEY_REQUIRED',
+  'Адрес RetailCRM изменился: введите API-ключ для нового адреса. Сохранённый ключ отправляется только на тот адрес, для которого его ввели.',
+  400,
+);
+/** 400: an extension that is not in the enterprise's directory (`fleet extension add`); %s names it. */
+export const UnknownExtensionError = createError('RCRM_ADMIN_UNKNOWN_EXTENSION', '%s', 400);
+/** 502: deleting needs the module switched off at RetailCRM first and that failed (%s: why); nothing was removed. */
+export const ModuleOffFailedError = createError('RCRM_ADMIN_MODULE_OFF_FAILED', 'Модуль в RetailCRM выключить не удалось: %s', 502);

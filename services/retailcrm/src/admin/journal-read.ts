@@ -43,10 +43,11 @@ export async function readJournal(sql: Sql, enterprise: string, timezone: string
     ${q.to ? sql`and created_at < (${q.to}::date + 1)::timestamp at time zone ${timezone}` : sql``}`;
   const [count] = await sql<{ total: number }[]>`select count(*)::int as total from integration_logs where ${where}`;
   const total = count?.total ?? 0;
+  // Ordered by the bigint column, not by the selected `id::text` (that sorted "9" after "45").
   const rows = await sql<Array<Record<string, unknown>>>`
     select id::text, created_at, kind, call_id, phone, method, url, status_code, ok, error, latency_ms, request, response
     from integration_logs where ${where}
-    order by id desc limit ${JOURNAL_PAGE_SIZE} offset ${(q.page - 1) * JOURNAL_PAGE_SIZE}`;
+    order by integration_logs.id desc limit ${JOURNAL_PAGE_SIZE} offset ${(q.page - 1) * JOURNAL_PAGE_SIZE}`;
   const clip = (s: string) => (s.length > MAX_BODY ? `${s.slice(0, MAX_BODY)}…` : s);
   const out = (v: unknown) => (v === null || v === undefined ? null : clip(redact(typeof v === 'string' ? v : JSON.stringify(v, null, 2), secrets)));
   return {

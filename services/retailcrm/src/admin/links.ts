@@ -74,35 +74,40 @@ export async function currentModuleLink(sql: Sql, enterprise: string): Promise<L
   return row ? { jti: row.jti, enterprise, issuedAt: row.issued_at, expiresAt: row.expires_at } : undefined;
 }
 
-/** Whether a verified link is still usable: recorded for that enterprise, not revoked, not expired. */
-export async function linkState(sql: Sql, enterprise: string, jti: string): Promise<'ok' | 'revoked' | 'expired'> {
-  const [row] = await sql<{ revoked: boolean; expired: boolean }[]>`
-    select revoked_at is not null as revoked, expires_at <= now() as expired
-    from retailcrm_admin_links where jti = ${jti} and enterprise = ${enterprise}`;
-  if (!row || row.revoked) return 'revoked';
+/**
+ * Whether a verified link is still usable: recorded, for that enterprise, not revoked, not expired.
+ * A jti recorded for another enterprise than the token claims is 'wrong_account', not 'revoked': the
+ * admin is told the link belongs elsewhere.
+ */
+export async function linkState(sql: Sql, enterprise: string, jti: string): Promise<'ok' | 'revoked' | 'expired' | 'wrong_account'> {
+  const [row] = await sql<{ enterprise: string; revoked: boolean; expired: boolean }[]>`
+    select enterprise, revoked_at is not null as revoked, expires_at <= now() as expired
+    from retailcrm_admin_links where jti = ${jti}`;
+  if (!row) return 'revoked';
+  if (row.enterprise !== enterprise) return 'wrong_account';
+  if (row.revoked) return 'revoked';
   return row.expired ? 'expired' : 'ok';
 }
 
 /**
- * Revokes every usable link of `enterprise` except `keepJti`, and ends the sessions opened with them
- * except `keepSessionHash` (the admin who pressed the button stays in, moved to `keepJti`).
+ * Revokes every usable link of `enterprise` except `keep.jti`. With `endSessions` (the default: the
+ * integration is deleted, or an operator revokes by hand) the admin sessions of the enterprise end
+ * too; a re-registration passes false: it replaces the link in RetailCRM's accountUrl, which is no
+ * reason to throw out admins who are already in (their sessions still expire after
+ * ADMIN_SESSION_TTL_HOURS, and deleting the integration ends them).
  */
 export async function revokeLinks(
   sql: Sql,
   enterprise: string,
   reason: string,
-  keep: { jti?: string; sessionHash?: string } = {},
+  keep: { jti?: string; endSessions?: boolean } = {},
 ): Promise<number> {
   return sql.begin(async (tx) => {
-    if (keep.sessionHash && keep.jti) {
-      await tx`update retailcrm_admin_sessions set jti = ${keep.jti} where id_hash = ${keep.sessionHash} and enterprise = ${enterprise}`;
-    }
     const revoked = await tx`
       update retailcrm_admin_links set revoked_at = now(), revoked_reason = ${reason}
       where enterprise = ${enterprise} and revoked_at is null and jti <> ${keep.jti ?? ''}
       returning jti`;
-    await tx`delete from retailcrm_admin_sessions
-             where enterprise = ${enterprise} and jti <> ${keep.jti ?? ''} and id_hash <> ${keep.sessionHash ?? ''}`;
+    if (keep.endSessions !== false) await tx`delete from retailcrm_admin_sessions where enterprise = ${enterprise}`;
     return revoked.length;
   });
 }

@@ -3,7 +3,7 @@
 // transaction under the enterprise's row lock.
 import type { Sql } from '@fleet/db';
 import type { CrmUser, RetailCrmClient } from '@fleet/retailcrm-client';
-import { ExtensionConflictError } from './errors.ts';
+import { ExtensionConflictError, UnknownExtensionError } from './errors.ts';
 import { SECTION, readUserExtensions } from './store.ts';
 
 export interface Manager {
@@ -114,7 +114,9 @@ export async function saveMapping(
   return sql.begin(async (tx) => {
     const [row] = await tx<{ map: unknown }[]>`
       select integrations_config->'retailcrm'->'user_extensions' as map from enterprises where number = ${enterprise} for update`;
-    const result = applyMapping(readUserExtensions(row?.map), changes, nameOf);
+    const current = readUserExtensions(row?.map);
+    await requireKnownExtensions(tx, enterprise, changes, current);
+    const result = applyMapping(current, changes, nameOf);
     await tx`
       update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
         ${tx.unsafe(SECTION)} || jsonb_build_object('user_extensions', ${tx.json(result.map)}))
@@ -122,3 +124,26 @@ export async function saveMapping(
     return result;
   });
 }
+
+/**
+ * Only extensions of the operator's directory (`fleet extension add`) may be given to a manager; one
+ * a manager already holds (mapped before the directory existed) may stay with them.
+ * @throws UnknownExtensionError naming the others.
+ */
+async function requireKnownExtensions(tx: Tx, enterprise: string, changes: readonly MappingChange[], current: Record<string, string>): Promise<void> {
+  const given = [...new Set(changes.filter((c) => c.extension !== null && current[c.userId] !== c.extension).map((c) => c.extension!))];
+  if (!given.length) return;
+  const rows = await tx<{ extension: string }[]>`
+    select extension from extension_directory where enterprise = ${enterprise} and extension = any(${given})`;
+  const known = new Set(rows.map((r) => r.extension));
+  const unknown = given.filter((e) => !known.has(e));
+  if (!unknown.length) return;
+  throw new UnknownExtensionError(
+    unknown.length === 1
+      ? `Номера ${unknown[0]} нет в справочнике внутренних номеров предприятия. Выберите номер из списка; новые номера добавляет оператор телефонии.`
+      : `Номеров ${unknown.join(', ')} нет в справочнике внутренних номеров предприятия. Выберите номера из списка; новые номера добавляет оператор телефонии.`,
+  );
+}
+
+// The transaction handle sql.begin passes its callback.
+type Tx = Parameters<Parameters<Sql['begin']>[1]>[0];

@@ -1,14 +1,13 @@
 // Registering the telephony module (POST integration-modules/{code}/edit): the page's "Сохранить и
 // зарегистрировать", every mapping change (to push the full additionalCodes) and
 // `fleet retailcrm register`. Each attempt lands in integration_logs with RetailCRM's answer.
-import { randomBytes } from 'node:crypto';
 import { isRetailCrmError, type AdditionalCode } from '@fleet/retailcrm-client';
 import type { AdminContext } from './context.ts';
 import { CrmFailedError, NotConnectedError } from './errors.ts';
 import { journalExchanges } from './journal-write.ts';
 import { currentModuleLink, issueLink, linkUrl, revokeLinks, signLink, type LinkRow } from './links.ts';
 import { additionalCodesOf, buildModule } from './module.ts';
-import { readConnection, type StoredConnection } from './store.ts';
+import { mergeRetailcrmConfig, readConnection, type StoredConnection } from './store.ts';
 
 export interface RegistrationResult {
   active: boolean;
@@ -23,8 +22,6 @@ export interface RegisterOptions {
   /** 'register' issues a new accountUrl link and revokes the older ones once RetailCRM accepted it;
    *  'push' re-sends the module with the current link (a mapping change). Default 'register'. */
   mode?: 'register' | 'push';
-  /** The session of the admin who asked: kept open across the revocation. */
-  keepSessionHash?: string;
   /** Override the stored switch (delete: false). */
   active?: boolean;
 }
@@ -42,7 +39,7 @@ export async function usableConnection(ctx: AdminContext, enterprise: string): P
 /** Registers (or re-sends) the module for `enterprise`. @throws NotConnectedError, CrmFailedError */
 export async function registerModule(ctx: AdminContext, enterprise: string, opts: RegisterOptions = {}): Promise<RegistrationResult> {
   const conn = await usableConnection(ctx, enterprise);
-  const clientId = conn.clientId ?? (await ensureClientId(ctx, enterprise));
+  const clientId = conn.clientId ?? (await mergeRetailcrmConfig(ctx.sql, enterprise, {}))!.clientId;
   const existing = opts.mode === 'push' ? await currentModuleLink(ctx.sql, enterprise) : undefined;
   const fresh = existing ? undefined : await issueLink(ctx.sql, ctx.jwtSecret, enterprise, 'module', ctx.linkTtlDays);
   const link: LinkRow = existing ?? fresh!;
@@ -65,9 +62,8 @@ export async function registerModule(ctx: AdminContext, enterprise: string, opts
     if (fresh) await ctx.sql`delete from retailcrm_admin_links where jti = ${fresh.jti}`;
     throw crmFailure(err);
   }
-  const revokedLinks = fresh
-    ? await revokeLinks(ctx.sql, enterprise, 're-registered', { jti: fresh.jti, sessionHash: opts.keepSessionHash })
-    : 0;
+  // Older links stop working; admins already in keep their sessions (links.ts revokeLinks).
+  const revokedLinks = fresh ? await revokeLinks(ctx.sql, enterprise, 're-registered', { jti: fresh.jti, endSessions: false }) : 0;
   return { active, additionalCodes: additionalCodesOf(conn.userExtensions), notExistUsersIds: info?.notExistUsersIds ?? [], revokedLinks };
 }
 
@@ -77,14 +73,4 @@ export function crmFailure(err: unknown): Error {
   const fields = err.errors && typeof err.errors === 'object' ? Object.entries(err.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`) : [];
   const text = [err.errorMsg ?? err.message, ...fields].join('; ');
   return Object.assign(new CrmFailedError(text), { details: { crmCode: err.code, crmStatus: err.status ?? null } });
-}
-
-async function ensureClientId(ctx: AdminContext, enterprise: string): Promise<string> {
-  const candidate = randomBytes(16).toString('hex');
-  const [row] = await ctx.sql<{ client_id: string }[]>`
-    update enterprises set integrations_config = jsonb_set(integrations_config, '{retailcrm,client_id}',
-      to_jsonb(coalesce(nullif(integrations_config->'retailcrm'->>'client_id', ''), ${candidate}::text)))
-    where number = ${enterprise}
-    returning integrations_config->'retailcrm'->>'client_id' as client_id`;
-  return row!.client_id;
 }

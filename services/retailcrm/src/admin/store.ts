@@ -63,6 +63,32 @@ export async function readConnection(sql: Sql, key: Buffer, enterprise: string):
   };
 }
 
+/** A fresh module clientId: 32 random hex characters (never the enterprise number). */
+export const newClientId = () => randomBytes(16).toString('hex');
+
+/**
+ * THE write of integrations_config.retailcrm for the admin page, `fleet retailcrm set`, registration
+ * and `pnpm demo`: merges `fields` into the section (other keys and other integrations untouched) and
+ * gives the section a random client_id unless it has one. Returns the client_id (`generated` when
+ * this call made it), or undefined when the enterprise does not exist. `fields` must already be in
+ * stored form (api_key encrypted).
+ */
+export async function mergeRetailcrmConfig(
+  sql: Sql,
+  enterprise: string,
+  fields: Record<string, unknown>,
+): Promise<{ clientId: string; generated: boolean } | undefined> {
+  const candidate = newClientId();
+  const [row] = await sql<{ client_id: string }[]>`
+    update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
+      ${sql.unsafe(SECTION)} || ${sql.json(fields as Record<string, never>)}
+      || case when coalesce(integrations_config->'retailcrm'->>'client_id', '') <> '' then '{}'::jsonb
+         else jsonb_build_object('client_id', ${candidate}::text) end)
+    where number = ${enterprise}
+    returning integrations_config->'retailcrm'->>'client_id' as client_id`;
+  return row && { clientId: row.client_id, generated: row.client_id === candidate };
+}
+
 /**
  * Saves domain, the API key (encrypted; kept when `apiKey` is undefined) and the switch; generates a
  * client_id when there is none. Returns the client_id.
@@ -73,28 +99,20 @@ export async function saveConnection(
   enterprise: string,
   patch: { domain: string; apiKey?: string; enabled: boolean },
 ): Promise<string> {
-  const candidate = randomBytes(16).toString('hex');
   const fields: Record<string, string | boolean> = { domain: patch.domain, enabled: patch.enabled };
   if (patch.apiKey !== undefined) fields.api_key = encryptSecret(key, patch.apiKey, enterprise);
-  const [row] = await sql<{ client_id: string }[]>`
-    update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
-      ${sql.unsafe(SECTION)} || ${sql.json(fields)}
-      || case when coalesce(integrations_config->'retailcrm'->>'client_id', '') <> '' then '{}'::jsonb
-         else jsonb_build_object('client_id', ${candidate}::text) end)
-    where number = ${enterprise}
-    returning integrations_config->'retailcrm'->>'client_id' as client_id`;
-  return row!.client_id;
+  return (await mergeRetailcrmConfig(sql, enterprise, fields))!.clientId;
 }
 
 /**
- * Removes the connection (domain, key, client id, switch, record template) and keeps only the
- * manager map, so connecting again later restores it.
+ * Deleting the integration removes the whole retailcrm section, as the issue says ("removes the
+ * config"): the address, the key, the clientId (RetailCRM's old callbacks stop matching), the
+ * manager map (its user ids belong to that RetailCRM account; connecting another account later must
+ * not push them there) and the statuses RetailCRM pushed. Other integrations' sections stay.
  */
 export async function removeConnection(sql: Sql, enterprise: string): Promise<void> {
-  await sql`
-    update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
-      jsonb_build_object('enabled', false)
-      || case when ${sql.unsafe(SECTION)} ? 'user_extensions'
-         then jsonb_build_object('user_extensions', ${sql.unsafe(SECTION)}->'user_extensions') else '{}'::jsonb end)
-    where number = ${enterprise}`;
+  await sql.begin(async (tx) => {
+    await tx`update enterprises set integrations_config = integrations_config - 'retailcrm' where number = ${enterprise}`;
+    await tx`delete from retailcrm_manager_status where enterprise = ${enterprise}`;
+  });
 }

@@ -1,0 +1,41 @@
+// What "Проверить подключение" checks: the scopes the integration needs, read from GET /api/credentials.
+// RetailCRM answers with the scope names in `scopes` and the callable methods in `credentials`
+// (unversioned paths, api-client-php's ApiTest::testCredentials); older accounts send no `scopes`,
+// so a scope is then granted when a method that needs it is listed. Pure.
+import type { CredentialsResponse } from '@fleet/retailcrm-client';
+
+/** Scopes the integration uses: popups and history, the responsible manager, the module, the users. */
+export const REQUIRED_SCOPES = ['telephony_read', 'telephony_write', 'integration_read', 'integration_write', 'user_read'] as const;
+export type RequiredScope = (typeof REQUIRED_SCOPES)[number];
+
+/** What each scope is for, in the admin's words. */
+export const SCOPE_TITLES: Record<RequiredScope, string> = {
+  telephony_read: 'чтение телефонии (ответственный менеджер)',
+  telephony_write: 'запись телефонии (события звонков, история)',
+  integration_read: 'чтение интеграционных модулей',
+  integration_write: 'запись интеграционных модулей (регистрация)',
+  user_read: 'чтение пользователей (список менеджеров)',
+};
+
+/** The methods we call, by the scope they need (as `credentials` lists them). */
+const METHODS: Record<RequiredScope, string[]> = {
+  telephony_read: ['/api/telephony/manager'],
+  telephony_write: ['/api/telephony/call/event', '/api/telephony/calls/upload'],
+  integration_read: ['/api/integration-modules/{code}'],
+  integration_write: ['/api/integration-modules/{code}/edit'],
+  user_read: ['/api/users'],
+};
+
+/** '/api/v5/integration-modules/{code}/edit' and '/api/integration-modules/{code}/edit' alike. */
+const unversioned = (path: string) => path.replace(/^\/api\/v\d+\//, '/api/');
+
+/** The required scopes the key lacks, in REQUIRED_SCOPES order. */
+export function missingScopes(res: Pick<CredentialsResponse, 'credentials'> & { scopes?: unknown }): RequiredScope[] {
+  const listed = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  if (Array.isArray(res.scopes)) {
+    const granted = new Set(listed(res.scopes));
+    return REQUIRED_SCOPES.filter((s) => !granted.has(s));
+  }
+  const methods = new Set(listed(res.credentials).map(unversioned));
+  return REQUIRED_SCOPES.filter((s) => !METHODS[s].every((m) => methods.has(m)));
+}
