@@ -1,7 +1,9 @@
 // The admin page in a real browser (Debian's chromium through playwright-core) against the strict
 // RetailCRM fake: what an enterprise admin does from RetailCRM's "go to account" button to a mapped,
-// registered module, and the ways in that must be refused. Screenshots of every state go to
-// test-artifacts/admin/ (gitignored) for a human to look at.
+// registered module, and the ways in that must be refused; also what the admin sees when something
+// fails (a weak or wrong key, a changed address without its key, two managers given one number, a
+// delete RetailCRM does not answer). Screenshots of every state go to test-artifacts/admin/
+// (gitignored) for a human to look at.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -104,20 +106,36 @@ describe('admin page in chromium', () => {
     await shot('01-connection-empty');
   });
 
-  it('check names the missing scopes of a weak key, then accepts the right one', async () => {
+  it('check names the missing scopes of a weak key as an error (and the last error, not the last success)', async () => {
     await page.fill('input[name=domain]', crmUrl);
     await page.fill('input[name=apiKey]', WEAK_KEY);
     await page.click('#check');
-    await page.waitForSelector('#check-result:not([hidden])');
-    await page.waitForSelector('#check-result.warn:not([hidden])');
+    await page.waitForSelector('#check-result.err:not([hidden])');
+    await page.waitForSelector('#last-error >> text=Проверка ключа');
     const text = await page.textContent('#check-result');
     expect(text).toContain('integration_write');
     expect(text).toContain('integration_read');
     expect(text).not.toContain('user_read');
+    await expect(page.textContent('#last-success')).resolves.toBe('—');
+    await expect(page.textContent('#last-error')).resolves.toMatch(/Проверка ключа: Ключу не хватает прав: telephony_read, integration_read, integration_write/);
     await shot('02-check-missing-scopes');
+  });
+
+  it('a wrong key: the check says RetailCRM refused it, shown as the last error with its time', async () => {
+    await page.fill('input[name=apiKey]', 'browser-wrong-key-000000000000');
+    await page.click('#check');
+    await page.waitForSelector('#check-result.err:not([hidden]) >> text=RetailCRM не принял API-ключ');
+    await page.waitForSelector('#last-error >> text=Wrong'); // the state reloads after the answer
+    await expect(page.textContent('#last-error')).resolves.toMatch(/^\d\d\.\d\d\.\d{4}, \d\d:\d\d:\d\d — Проверка ключа: Wrong "apiKey" value\.$/);
+    await expect(page.getAttribute('#last-error', 'class')).resolves.toBe('err');
+    await shot('02b-check-failed-last-error');
     await page.fill('input[name=apiKey]', KEY);
     await page.click('#check');
     await page.waitForSelector('#check-result.ok:not([hidden])');
+    await page.waitForSelector('#last-success >> text=Проверка ключа');
+    // The fake refused only the wrong key; from here on any refusal is a contract violation.
+    expect(fake.state.rejections.map((r) => r.reason)).toEqual(['wrong_api_key']);
+    fake.state.rejections.length = 0;
   });
 
   it('save and register: the key is masked afterwards and the fake accepted the module', async () => {
@@ -132,6 +150,18 @@ describe('admin page in chromium', () => {
     expect(fake.state.rejections).toEqual([]);
     expect(fake.state.modules[CODE]).toMatchObject({ active: true, baseUrl: base, logo: `${base}/retailcrm-admin/assets/logo.svg` });
     await shot('03-connection-registered');
+  });
+
+  it('another address without a new key: the page asks for the key, the server refuses to send the stored one', async () => {
+    const requests = fake.state.requests;
+    await page.fill('input[name=domain]', 'https://attacker.example');
+    await expect(page.textContent('#key-hint')).resolves.toContain('Адрес изменился');
+    await page.click('#check');
+    await page.waitForSelector('#check-result.err:not([hidden]) >> text=введите API-ключ');
+    await shot('03b-address-changed-key-required');
+    expect(fake.state.requests).toBe(requests);
+    await page.fill('input[name=domain]', crmUrl);
+    await expect(page.textContent('#key-hint')).resolves.not.toContain('Адрес изменился');
   });
 
   it('maps two managers; RetailCRM then holds exactly those additionalCodes', async () => {
@@ -159,6 +189,43 @@ describe('admin page in chromium', () => {
     await shot('06-managers-moved');
   });
 
+  it('one number chosen for two managers in one save: the page says which number and who, nothing changes', async () => {
+    await page.selectOption('select[data-user="18"]', '153');
+    await page.selectOption('select[data-user="19"]', '153');
+    await page.click('#save-managers');
+    await page.waitForSelector('#managers-result.err:not([hidden])');
+    await expect(page.textContent('#managers-result')).resolves.toBe('Номер 153 выбран сразу у двух менеджеров: Смирнова Анна и Козлов Борис. Оставьте его одному.');
+    await shot('06b-managers-conflict');
+    expect((await crmModule()).integrations.telephony.additionalCodes).toEqual([{ userId: 19, code: '152' }, { userId: 20, code: '151' }]);
+    await page.click('a[data-tab=connection]');
+    await page.click('a[data-tab=managers]'); // reload: the unsaved choices are dropped
+    await page.waitForSelector('select[data-user="18"]');
+    await expect(page.inputValue('select[data-user="18"]')).resolves.toBe('');
+    await expect(page.isVisible('#managers-result')).resolves.toBe(false);
+  });
+
+  it('the filter box narrows the list by name or number and keeps edits of hidden rows', async () => {
+    await page.fill('#managers-filter', 'козл');
+    const visible = () => page.$$eval('table.managers tbody tr[data-user]:not([hidden])', (trs) => trs.map((t) => t.getAttribute('data-user')));
+    await expect(visible()).resolves.toEqual(['19']);
+    await expect(page.textContent('#managers-count')).resolves.toBe('Найдено: 1 из 3');
+    await shot('06c-managers-filter');
+    await page.fill('#managers-filter', '151');
+    await expect(visible()).resolves.toEqual(['20']);
+    await page.fill('#managers-filter', 'нет такого');
+    await expect(visible()).resolves.toEqual([]);
+    await expect(page.isVisible('#managers-empty')).resolves.toBe(true);
+    await page.fill('#managers-filter', '');
+    await expect(visible()).resolves.toHaveLength(3);
+    // An edit of a row the filter then hides is saved with the rest.
+    await page.selectOption('select[data-user="18"]', '153');
+    await page.fill('#managers-filter', 'козл');
+    await page.click('#save-managers');
+    await page.waitForSelector('#managers-result.ok:not([hidden])');
+    expect((await crmModule()).integrations.telephony.additionalCodes).toEqual([{ userId: 18, code: '153' }, { userId: 19, code: '152' }, { userId: 20, code: '151' }]);
+    await page.fill('#managers-filter', '');
+  });
+
   it('the journal shows the registrations, newest first, expandable, without the key', async () => {
     await page.click('a[data-tab=journal]');
     await page.waitForSelector('#journal-rows tr.row');
@@ -173,6 +240,11 @@ describe('admin page in chromium', () => {
     expect(await page.content()).not.toContain(KEY);
     await shot('07-journal');
     await page.selectOption('select[name=status]', 'error');
+    await page.click('#journal-filter button[type=submit]');
+    await page.waitForSelector('#page-info >> text=записей: 2');
+    const failed = await page.$$eval('#journal-rows tr.row', (trs) => trs.map((t) => [t.getAttribute('data-kind'), t.querySelector('.pill')?.className]));
+    expect(failed).toEqual([['credentials', 'pill err'], ['credentials', 'pill err']]); // the wrong key, the weak key
+    await page.fill('input[name=callId]', 'no-such-call');
     await page.click('#journal-filter button[type=submit]');
     await page.waitForSelector('#journal-rows td.empty');
   });
@@ -190,12 +262,13 @@ describe('admin page in chromium', () => {
     await fresh.setContent(`<form method="post" action="${mine.url}"><input name="clientId" value="client-of-402-0000000000000000"></form>`);
     await Promise.all([fresh.waitForNavigation(), fresh.evaluate('document.forms[0].submit()')]);
     expect(await fresh.getAttribute('[data-denied]', 'data-denied')).toBe('wrong_account');
-    // …and a correctly signed token claiming 402 with a jti recorded for 401
+    await expect(fresh.textContent('.lead')).resolves.toContain('другого предприятия');
+    await fresh.screenshot({ path: join(SHOTS, '09-denied-other-enterprise.png') });
+    // …and a correctly signed token claiming 402 with a jti recorded for 401: the same answer
     const c = app.rcrmConfig;
     const crossed = signLink(c.JWT_SECRET, { jti: mine.jti, enterprise: OTHER, issuedAt: new Date(), expiresAt: new Date(Date.now() + 3_600_000) });
     await fresh.goto(linkUrl(base, crossed));
-    expect(await fresh.getAttribute('[data-denied]', 'data-denied')).toBe('revoked');
-    await fresh.screenshot({ path: join(SHOTS, '09-denied-other-enterprise.png') });
+    expect(await fresh.getAttribute('[data-denied]', 'data-denied')).toBe('wrong_account');
     // revoked: the very first link, revoked when the module was registered
     await fresh.goto(firstLink.url);
     expect(await fresh.getAttribute('[data-denied]', 'data-denied')).toBe('revoked');
@@ -203,6 +276,9 @@ describe('admin page in chromium', () => {
     // and without any session the page itself is refused
     await fresh.goto(`${base}/retailcrm-admin/`);
     expect(await fresh.getAttribute('[data-denied]', 'data-denied')).toBe('no_session');
+    await fresh.screenshot({ path: join(SHOTS, '10b-denied-no-session.png') });
+    // An enterprise admin reads these pages: the way back is RetailCRM or the operator, not a CLI command.
+    expect(await fresh.content()).not.toMatch(/pnpm|fleet retailcrm/);
     await fresh.close();
   });
 
@@ -216,16 +292,35 @@ describe('admin page in chromium', () => {
     await fresh.waitForSelector('body[data-ready="1"]');
     expect(fresh.url()).toBe(`${base}/retailcrm-admin/`);
     await fresh.close();
+    const byGet = await browserPage();
+    await byGet.goto(accountUrl);
+    await byGet.waitForSelector('body[data-ready="1"]');
+    expect(byGet.url()).toBe(`${base}/retailcrm-admin/`);
+    await byGet.close();
   });
 
-  it('delete switches the module off at RetailCRM and closes access', async () => {
-    page.once('dialog', (d) => void d.accept());
+  it('delete while RetailCRM does not answer: nothing removed, the reason, "retry" and "remove here only"', async () => {
+    page.on('dialog', (d) => void d.accept());
     await page.click('a[data-tab=connection]');
+    fake.setFaults({ fail503Next: 1000 });
     await page.click('#delete');
-    await page.waitForSelector('[data-deleted]');
+    await page.waitForSelector('#check-result.err:not([hidden]) >> text=Интеграция не удалена');
+    await expect(page.textContent('#check-result')).resolves.toContain('выключить не удалось');
+    expect(await page.$$eval('#check-result button', (bs) => bs.map((b) => b.textContent))).toEqual(['Повторить', 'Удалить только здесь']);
+    await shot('11a-delete-failed');
+    expect((await sql`select integrations_config->'retailcrm'->>'domain' as d from enterprises where number = ${ENT}`)[0]!.d).toBe(crmUrl);
+    fake.setFaults({});
+  });
+
+  it('retrying switches the module off at RetailCRM, removes the config and closes access', async () => {
+    await page.click('#check-result button[data-delete=retry]');
+    await page.waitForSelector('[data-deleted="off"]');
+    await expect(page.textContent('[data-deleted] .lead')).resolves.toBe('Модуль «fleet-telephony» в RetailCRM выключен.');
+    await expect(page.isVisible('[data-deleted] img[src$="logo.svg"]')).resolves.toBe(true);
     await shot('11-deleted');
     expect((await crmModule()).active).toBe(false);
-    expect(fake.state.rejections).toEqual([]);
+    expect(fake.state.rejections.filter((r) => r.reason !== 'fault_503')).toEqual([]);
+    expect((await sql`select integrations_config->'retailcrm' as c from enterprises where number = ${ENT}`)[0]!.c).toBeNull();
     await page.goto(`${base}/retailcrm-admin/`);
     expect(await page.getAttribute('[data-denied]', 'data-denied')).toBe('no_session');
   });

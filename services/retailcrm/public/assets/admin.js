@@ -7,7 +7,7 @@ let state = null;
 
 const fmtTime = (iso) => new Date(iso).toLocaleString('ru-RU', { dateStyle: 'short', timeStyle: 'medium' });
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-const KINDS = { 'call.event': 'Событие звонка', 'calls.upload': 'История звонков', 'module.edit': 'Регистрация модуля', credentials: 'Проверка ключа', users: 'Список менеджеров' };
+const KINDS = { 'call.event': 'Событие звонка', 'calls.upload': 'История звонков', 'module.edit': 'Регистрация модуля', 'module.get': 'Чтение модуля', credentials: 'Проверка ключа', users: 'Список менеджеров' };
 
 async function api(method, path, body) {
   const res = await fetch(API + path, {
@@ -21,7 +21,7 @@ async function api(method, path, body) {
     location.reload();
     throw new Error(data.message || 'Сессия истекла');
   }
-  if (!res.ok) throw Object.assign(new Error(data.message || `Ошибка ${res.status}`), { data });
+  if (!res.ok) throw Object.assign(new Error(data.message || `Ошибка ${res.status}`), { data, code: data.code });
   return data;
 }
 
@@ -74,8 +74,7 @@ async function loadState(fillForm = true) {
     f.apiKey.value = '';
     f.enabled.checked = state.connection.enabled;
   }
-  f.apiKey.placeholder = state.connection.apiKeyMasked ? `Сохранён: ${state.connection.apiKeyMasked} — оставьте пустым, чтобы не менять` : 'Ключ из «Настройки → Интеграция → Ключи доступа к API»';
-  $('#key-hint').textContent = state.connection.apiKeyMasked ? 'Ключ хранится зашифрованным и не показывается целиком.' : '';
+  keyHint();
   const badge = $('#badge');
   badge.textContent = !state.connection.configured ? 'Не настроено' : state.connection.enabled ? 'Включено' : 'Выключено';
   badge.className = `badge ${state.connection.configured ? (state.connection.enabled ? 'on' : 'off') : ''}`;
@@ -90,6 +89,26 @@ async function loadState(fillForm = true) {
   out($('#last-error'), state.lastError, 'err');
 }
 
+// The stored key is only sent to the address it was saved for (the server refuses otherwise): when the
+// admin types another address, the key field says it must be typed again.
+const sameAddress = (a, b) => Boolean(a && b) && a.trim().toLowerCase().replace(/\/+$/, '') === b.trim().toLowerCase().replace(/\/+$/, '');
+function keyHint() {
+  const f = $('#connection-form');
+  const masked = state.connection.apiKeyMasked;
+  const moved = Boolean(masked) && !sameAddress(f.domain.value, state.connection.domain ?? '') && !f.apiKey.value;
+  f.apiKey.placeholder = moved
+    ? 'Введите API-ключ для нового адреса'
+    : masked ? `Сохранён: ${masked} — оставьте пустым, чтобы не менять` : 'Ключ из «Настройки → Интеграция → Ключи доступа к API»';
+  const hint = $('#key-hint');
+  hint.textContent = moved
+    ? 'Адрес изменился: введите API-ключ заново. Сохранённый ключ на другой адрес не отправляется.'
+    : masked ? 'Ключ хранится зашифрованным и не показывается целиком.' : '';
+  hint.className = moved ? 'warn-text' : 'muted';
+}
+$('#connection-form').addEventListener('input', (e) => {
+  if (e.target.name === 'domain' || e.target.name === 'apiKey') keyHint();
+});
+
 $('#check').addEventListener('click', (e) =>
   busy(e.currentTarget, async () => {
     const f = $('#connection-form');
@@ -98,7 +117,7 @@ $('#check').addEventListener('click', (e) =>
     try {
       const r = await api('POST', '/connection/check', { domain: f.domain.value, apiKey: f.apiKey.value || undefined });
       if (r.ok) result(box, 'ok', esc(r.message));
-      else if (r.missing.length) result(box, 'warn', `Ключу не хватает прав:<ul>${r.missing.map((m) => `<li><code>${esc(m.scope)}</code> — ${esc(m.title)}</li>`).join('')}</ul>Добавьте их ключу в RetailCRM и проверьте ещё раз.`);
+      else if (r.missing.length) result(box, 'err', `<strong>Ключ не подходит: не хватает прав</strong><ul>${r.missing.map((m) => `<li><code>${esc(m.scope)}</code> — ${esc(m.title)}</li>`).join('')}</ul>Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API») и проверьте ещё раз.`);
       else result(box, 'err', esc(r.message));
     } catch (err) {
       result(box, 'err', esc(err.message));
@@ -125,16 +144,31 @@ $('#connection-form').addEventListener('submit', (e) => {
 });
 
 $('#delete').addEventListener('click', (e) => {
-  if (!confirm('Удалить интеграцию? Модуль в RetailCRM будет выключен, настройки подключения удалены, все ссылки доступа отозваны. Соответствия менеджеров сохранятся.')) return;
-  busy(e.currentTarget, async () => {
-    try {
-      const r = await api('DELETE', '/connection');
-      document.body.innerHTML = `<main class="card denied-card" data-deleted="1"><h1>Интеграция удалена</h1><p class="lead">${esc(r.crm.message)}</p><p class="muted">Доступ по прежним ссылкам закрыт. Чтобы подключить снова, попросите у оператора новую ссылку.</p></main>`;
-      document.body.className = 'denied';
-    } catch (err) {
-      toast(err.message, true);
-    }
-  });
+  if (!confirm('Удалить интеграцию? Модуль в RetailCRM будет выключен, настройки подключения и соответствия менеджеров удалены, все ссылки доступа отозваны.')) return;
+  busy(e.currentTarget, () => removeIntegration(false));
+});
+
+// only=here: after a failed switch-off the admin may remove the integration here and switch the
+// module off in RetailCRM by hand.
+async function removeIntegration(hereOnly) {
+  const box = $('#check-result');
+  box.hidden = true;
+  try {
+    const r = await api('DELETE', `/connection${hereOnly ? '?only=here' : ''}`);
+    document.body.innerHTML = `<main class="card denied-card" data-deleted="${esc(r.crm.outcome)}"><img src="/retailcrm-admin/assets/logo.svg" alt="" width="48" height="48"><h1>Интеграция удалена</h1><p class="lead ${r.crm.ok ? '' : 'warn-text'}">${esc(r.crm.message)}</p><p class="muted">Настройки подключения и соответствия менеджеров удалены, доступ по прежним ссылкам закрыт. Чтобы подключить снова, попросите у оператора телефонии новую ссылку.</p></main>`;
+    document.body.className = 'denied';
+  } catch (err) {
+    if (err.code !== 'RCRM_ADMIN_MODULE_OFF_FAILED') return toast(err.message, true);
+    result(box, 'err', `<strong>Интеграция не удалена.</strong> ${esc(err.message)}<br>Пока модуль в RetailCRM включён, RetailCRM продолжит обращаться к телефонии.
+      <div class="actions"><button type="button" class="secondary" data-delete="retry">Повторить</button>
+      <button type="button" class="danger" data-delete="here">Удалить только здесь</button></div>`);
+  }
+}
+$('#check-result').addEventListener('click', (e) => {
+  const b = e.target.closest('button[data-delete]');
+  if (!b) return;
+  if (b.dataset.delete === 'here' && !confirm('Удалить интеграцию только здесь? Модуль в RetailCRM останется включённым — отключите его там вручную.')) return;
+  busy(b, () => removeIntegration(b.dataset.delete === 'here'));
 });
 
 $('#logout').addEventListener('click', async () => {
@@ -164,9 +198,12 @@ function renderManagers() {
     .map((m) => {
       const id = String(m.id);
       const current = changes.has(id) ? changes.get(id) : (mgr.mapping[id] ?? null);
+      // Only the operator's directory may be given (the server refuses others); an extension mapped
+      // before it existed stays offered to its holder only.
+      const offered = mgr.extensions.filter((e) => e.name !== null || current === e.extension);
       const options = ['<option value="">Без номера</option>']
         .concat(
-          mgr.extensions.map((e) => {
+          offered.map((e) => {
             const owner = holder[e.extension];
             const busyBy = owner && owner !== id ? mgr.managers.find((x) => String(x.id) === owner) : null;
             const note = busyBy ? ` · сейчас у: ${busyBy.name}` : '';
@@ -174,14 +211,32 @@ function renderManagers() {
           }),
         )
         .join('');
-      return `<tr data-user="${id}" class="${changes.has(id) ? 'changed' : ''}"><td class="who">${esc(m.name)}<small>${esc(m.email ?? `ID ${m.id}`)}</small></td>
+      const search = [m.name, m.email ?? '', current ?? '', mgr.extensions.find((e) => e.extension === current)?.name ?? ''].join(' ').toLowerCase();
+      return `<tr data-user="${id}" data-search="${esc(search)}" class="${changes.has(id) ? 'changed' : ''}"><td class="who">${esc(m.name)}<small>${esc(m.email ?? `ID ${m.id}`)}</small></td>
         <td><span class="dot ${m.online ? 'online' : ''}"></span>${esc(STATUS[m.status] ?? '—')}${m.statusSince ? `<small>с ${esc(new Date(m.statusSince).toLocaleTimeString('ru-RU', { hour: '2-digit', minute: '2-digit' }))}</small>` : ''}</td>
         <td><select aria-label="Номер для ${esc(m.name)}" data-user="${id}">${options}</select></td></tr>`;
     })
-    .join('')}</tbody></table>`;
+    .join('')}</tbody></table><p id="managers-empty" class="empty muted" hidden>Никого не нашли: измените запрос.</p>`;
   $('#save-managers').disabled = changes.size === 0;
   $('#managers-dirty').textContent = changes.size ? `Изменено: ${changes.size}` : '';
+  applyManagersFilter();
 }
+
+// The filter only hides rows: edits in hidden rows are kept and saved with the rest.
+function applyManagersFilter() {
+  const words = $('#managers-filter').value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  const rows = document.querySelectorAll('table.managers tbody tr[data-user]');
+  let shown = 0;
+  for (const tr of rows) {
+    const hit = words.every((w) => tr.dataset.search.includes(w));
+    tr.hidden = !hit;
+    if (hit) shown++;
+  }
+  $('#managers-count').textContent = rows.length ? (words.length ? `Найдено: ${shown} из ${rows.length}` : `Менеджеров: ${rows.length}`) : '';
+  const empty = $('#managers-empty');
+  if (empty) empty.hidden = shown > 0 || !rows.length;
+}
+$('#managers-filter').addEventListener('input', applyManagersFilter);
 
 $('#managers-body').addEventListener('change', (e) => {
   const sel = e.target.closest('select[data-user]');
@@ -196,6 +251,7 @@ $('#managers-body').addEventListener('change', (e) => {
 async function loadManagers() {
   const body = $('#managers-body');
   body.innerHTML = '<p class="muted">Загрузка менеджеров из RetailCRM…</p>';
+  $('#managers-result').hidden = true;
   try {
     mgr = await api('GET', '/managers');
     changes.clear();
@@ -244,7 +300,9 @@ async function loadJournal() {
     }
     rows.innerHTML = r.rows
       .map((x) => {
-        const st = x.ok ? `<span class="pill ok">${x.statusCode ?? 'OK'}</span>` : `<span class="pill err">${x.statusCode ?? 'ошибка'}</span>`;
+        // An answered request can still be a failure (a key without scopes): say so next to its 200.
+        const failedCode = x.statusCode === null ? 'ошибка' : x.statusCode < 400 ? `${x.statusCode} · ошибка` : x.statusCode;
+        const st = x.ok ? `<span class="pill ok">${x.statusCode ?? 'OK'}</span>` : `<span class="pill err">${failedCode}</span>`;
         return `<tr class="row" data-id="${esc(x.id)}" data-kind="${esc(x.kind)}"><td>${esc(fmtTime(x.at))}</td><td>${esc(KINDS[x.kind] ?? x.kind)}</td>
           <td>${esc(x.callId ?? '—')}</td><td>${esc(x.phone ?? '—')}</td><td class="st">${st}${x.latencyMs !== null ? ` <span class="muted">${x.latencyMs} мс</span>` : ''}</td><td class="muted">▸</td></tr>
           <tr class="details" hidden><td colspan="6"><div class="muted">${esc(x.method ?? '')} ${esc(x.url ?? '')}</div>
