@@ -24,6 +24,7 @@ const MINIMAL: Env = {
   DATABASE_URL: 'postgres://fleet@localhost/fleet',
   JWT_SECRET: 'x'.repeat(32),
   SECRETS_KEY: '0'.repeat(64),
+  PUBLIC_BASE_URL: 'https://pbx.example.com',
 };
 /** Read by @fleet/secrets only when JWT_SECRET/SECRETS_KEY are missing (tests, development). */
 const DEV_ONLY = new Set(['NODE_ENV', 'FLEET_DEV']);
@@ -129,7 +130,7 @@ function meaningOf(name: string): string {
 
 /** Defaults that depend on another variable or the machine, shown in words. */
 const DERIVED: Record<string, string> = {
-  PUBLIC_BASE_URL: 'retailcrm: `http://127.0.0.1:<RETAILCRM_PORT>`',
+  PUBLIC_BASE_URL: 'tests, `FLEET_DEV=1`: `http://127.0.0.1:<RETAILCRM_PORT>`',
   JOURNAL_DIR: '`<FLEET_DATA_DIR>/journal/call-intake`',
 };
 

@@ -187,6 +187,6 @@ describe('deploy/.env.example and the README configuration table', () => {
     expect(readmeWithTable(readme)).toBe(readme);
     expect(readme).toContain(configTable());
     const required = variables().filter((v) => v.required).map((v) => v.name);
-    expect(required.sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'SECRETS_KEY']);
+    expect(required.sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL', 'SECRETS_KEY']);
   });
 });

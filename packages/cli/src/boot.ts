@@ -62,8 +62,11 @@ export async function bootFleet(opts: { say: (line: string) => void; env?: Recor
   const ports = portsFromEnv();
   const secrets = secretsEnv(process.env);
   if (secrets.note) say(secrets.note);
+  // Generated development secrets mean a development run: FLEET_DEV=1 lets retailcrm default
+  // PUBLIC_BASE_URL to its local port (with real secrets it must be set, as in production).
+  const dev: Record<string, string> = secrets.note ? { FLEET_DEV: '1' } : {};
   try {
-    for (const spec of fleetServices(db.url, ports, { LOG_PRETTY: tty ? 'true' : 'false', ...secrets.vars, ...opts.env }, { bundled: opts.bundled })) {
+    for (const spec of fleetServices(db.url, ports, { LOG_PRETTY: tty ? 'true' : 'false', ...dev, ...secrets.vars, ...opts.env }, { bundled: opts.bundled })) {
       await supervisor.start(spec, 60_000);
       say(`${spec.name} is up (${spec.healthUrl})`);
     }

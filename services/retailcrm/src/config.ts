@@ -32,7 +32,7 @@ const shape = {
   CUSTOMER_DATA_DEADLINE_MS: z.coerce.number().int().min(50).max(1_500).default(1_200),
   CUSTOMER_DATA_CACHE_MS: positiveInt(60_000),
   // Admin page (issue 5). JWT_SECRET and SECRETS_KEY are resolved by @fleet/secrets below.
-  /** Public origin RetailCRM and browsers reach us at (module URLs, accountUrl); default the local port. */
+  /** Public https origin RetailCRM and browsers reach this service at (module URLs, accountUrl, logo); required outside tests and development. */
   PUBLIC_BASE_URL: z.string().url().optional(),
   /** Lifetime of an admin link (the module's accountUrl), days. */
   ADMIN_LINK_TTL_DAYS: positiveInt(365),
@@ -50,12 +50,18 @@ export type RetailCrmConfig = ReturnType<typeof loadRetailCrmConfig>;
 
 /**
  * Parses the service's variables from `env` (default `process.env`).
- * JWT_SECRET and SECRETS_KEY are required unless NODE_ENV=test or FLEET_DEV=1 (@fleet/secrets).
+ * JWT_SECRET and SECRETS_KEY are required unless NODE_ENV=test or FLEET_DEV=1 (@fleet/secrets), and so
+ * is PUBLIC_BASE_URL: registration sends RetailCRM URLs built from it, and a forgotten one registered
+ * loopback URLs no RetailCRM can reach. Tests and development default it to the local port.
  * @throws ConfigError (code FLEET_CONFIG_INVALID) naming the first bad variable.
  */
 export function loadRetailCrmConfig(env: Record<string, string | undefined> = process.env) {
   const base = loadConfig(shape, env);
   const secrets = resolveSecrets(env);
+  const development = env.NODE_ENV === 'test' || env.FLEET_DEV === '1';
+  if (!base.PUBLIC_BASE_URL && !development) {
+    throw new ConfigError('PUBLIC_BASE_URL', 'is required: the public https origin of this service, e.g. https://pbx.example.com (FLEET_DEV=1 defaults it to the local port)');
+  }
   const publicBaseUrl = (base.PUBLIC_BASE_URL ?? `http://127.0.0.1:${base.RETAILCRM_PORT}`).replace(/\/+$/, '');
   if (new URL(publicBaseUrl).pathname !== '/') throw new ConfigError('PUBLIC_BASE_URL', 'must be an origin without a path');
   return {
