@@ -5,6 +5,7 @@
 // `--exit` stops everything after the summary (a smoke test); otherwise the fleet keeps running.
 import { readFileSync } from 'node:fs';
 import { createSql } from '@fleet/db';
+import { mergeRetailcrmConfig } from '@fleet/retailcrm';
 import { createRetailCrmFake, summarize } from '@fleet/retailcrm-fake';
 import { encryptSecret, parseSecretsKey } from '@fleet/secrets';
 import { createTelegramFake } from '@fleet/telegram-fake';
@@ -32,7 +33,8 @@ say(`Telegram Bot API sandbox listening at ${telegramUrl}`);
 
 let fleet;
 try {
-  fleet = await bootFleet({ say, env: { TELEGRAM_API_ROOT: telegramUrl } });
+  // A demo is development: retailcrm's PUBLIC_BASE_URL defaults to its local port (FLEET_DEV=1).
+  fleet = await bootFleet({ say, env: { TELEGRAM_API_ROOT: telegramUrl, FLEET_DEV: '1' } });
 } catch (err) {
   console.error(`demo: ${(err as Error).message}`);
   await crm.close();
@@ -41,21 +43,21 @@ try {
 }
 
 const sql = createSql(fleet.db.url, { max: 1 });
-const retailcrm = {
+// Secrets are stored as the CLI stores them: encrypted with the services' SECRETS_KEY.
+const secretsKey = parseSecretsKey(secretsEnv(process.env).vars.SECRETS_KEY!);
+await sql`
+  insert into enterprises (number, name, host_token, timezone)
+  values (${DEMO.number}, ${DEMO.name}, ${DEMO.token}, 'Europe/Minsk')
+  on conflict (number) do update set active = true`;
+// The admin page's write (@fleet/retailcrm): merges, and gives the module a random clientId once.
+await mergeRetailcrmConfig(sql, DEMO.number, {
   enabled: true,
   domain: crmUrl,
-  api_key: DEMO.apiKey,
-  client_id: 'demo-client-id-0000000000000000',
+  api_key: encryptSecret(secretsKey, DEMO.apiKey, DEMO.number),
   user_extensions: { '18': '151' },
   record_url_template: 'https://records.example.com/{enterprise}/{uniqueId}.mp3',
-};
-await sql`
-  insert into enterprises (number, name, host_token, timezone, integrations_config)
-  values (${DEMO.number}, ${DEMO.name}, ${DEMO.token}, 'Europe/Minsk', ${sql.json({ retailcrm })})
-  on conflict (number) do update set integrations_config =
-    enterprises.integrations_config || jsonb_build_object('retailcrm', ${sql.json(retailcrm)}::jsonb), active = true`;
-// The bot token is stored as `fleet telegram set-token` stores it: encrypted with the services' SECRETS_KEY.
-const token = encryptSecret(parseSecretsKey(secretsEnv(process.env).vars.SECRETS_KEY!), BOT.token, DEMO.number);
+});
+const token = encryptSecret(secretsKey, BOT.token, DEMO.number);
 await sql`
   insert into telegram_bots (enterprise, bot_id, username, token, webhook_secret)
   values (${DEMO.number}, ${BOT.token.split(':')[0]!}, ${BOT.username}, ${token}, 'demo-webhook-secret-0123456789')

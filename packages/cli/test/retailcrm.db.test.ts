@@ -41,6 +41,7 @@ describe('fleet retailcrm', () => {
     expect(JSON.stringify(c)).not.toContain('KEY-aaaa');
     expect(plainKey(c.api_key)).toBe('KEY-aaaaaaaaaaaaaaaa1234');
     expect(c.client_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.out.join('\n')).toContain('(generated)');
     const [row] = await sql`select integrations_config->'telegram' as t from enterprises where number = '201'`;
     expect(row!.t).toEqual({ enabled: true, chat: '-100' });
   });
@@ -61,6 +62,7 @@ describe('fleet retailcrm', () => {
       '--disabled', '--record-url-template', 'https://rec.shop.by/{uniqueId}.mp3',
     );
     expect(r.code).toBe(0);
+    expect(r.out.join('\n')).not.toContain('(generated)');
     const after = await retailcrm();
     expect(plainKey(after.api_key)).toBe('KEY-bbbbbbbbbbbbbbbb5678');
     expect(after).toEqual({

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { decryptSecret, encryptSecret, isEncrypted, resolveSecrets } from '@fleet/secrets';
 import type { Sql } from '@fleet/db';
+import { mergeRetailcrmConfig } from '@fleet/retailcrm';
 import { notFoundError } from '../errors.ts';
 import { mask, renderTable } from '../format.ts';
 import { defineCommand } from '../command.ts';
@@ -12,9 +12,6 @@ import * as v from '../validate.ts';
 // (shared/domain/retailcrm.md, "Lessons"). `retailcrm` is treated as {} when absent or not an object.
 const RETAILCRM = `case when jsonb_typeof(integrations_config->'retailcrm') = 'object'
   then integrations_config->'retailcrm' else '{}'::jsonb end`;
-
-/** A fresh module clientId: 32 hex characters. RetailCRM echoes it on every callback to us. */
-export const newClientId = () => randomBytes(16).toString('hex');
 
 export const retailcrmSet = defineCommand({
   group: 'retailcrm',
@@ -41,23 +38,17 @@ export const retailcrmSet = defineCommand({
     },
   }),
   async run({ enterprise, patch }, { sql, out, env }) {
-    const candidate = newClientId();
     // Stored encrypted (AES-256-GCM, SECRETS_KEY, bound to the enterprise); readers still accept
     // legacy plain keys. Without DATABASE_URL (the local embedded database) the dev secrets apply.
     const { secretsKey } = resolveSecrets(env, { allowDevFile: !env.DATABASE_URL });
     const stored = { ...patch, api_key: encryptSecret(secretsKey, patch.api_key, enterprise) };
-    const [row] = await sql<{ client_id: string }[]>`
-      update enterprises set integrations_config = integrations_config || jsonb_build_object('retailcrm',
-        ${sql.unsafe(RETAILCRM)} || ${sql.json(stored)}
-        || case when coalesce(integrations_config->'retailcrm'->>'client_id', '') <> '' then '{}'::jsonb
-           else jsonb_build_object('client_id', ${candidate}::text) end)
-      where number = ${enterprise}
-      returning integrations_config->'retailcrm'->>'client_id' as client_id`;
+    // The admin page's own write: merges, and generates the module clientId when there is none.
+    const row = await mergeRetailcrmConfig(sql, enterprise, stored);
     if (!row) throw notFoundError(`enterprise ${enterprise} not found`);
-    const generated = row.client_id === candidate ? ' (generated)' : '';
+    const generated = row.generated ? ' (generated)' : '';
     out(
       `retailcrm for enterprise ${enterprise}: ${patch.enabled ? 'enabled' : 'disabled'}, ${patch.domain}, ` +
-        `api key ${mask(patch.api_key)}, client id ${mask(row.client_id)}${generated}`,
+        `api key ${mask(patch.api_key)}, client id ${mask(row.clientId)}${generated}`,
     );
   },
 });
