@@ -4,7 +4,7 @@
 // locations in front of them, and raw requests (a raw socket, so that `..`, `%2e`, `%2f`, double
 // slashes and absolute-form targets reach nginx unnormalised, as an attacker would send them) try to
 // reach /internal, /dispatch, /cache, makecallexternal, manager-status, /stats, /metrics, /ready.
-// Skipped only when there is no nginx binary (CI installs it: .ci/run).
+// Never skipped: without an nginx binary it fails (`pnpm test` installs one: test/setup/system-deps.ts).
 import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type App, type World } from '../fuzz/world.ts';

@@ -1,6 +1,6 @@
 // nginx/ against the real nginx: the site's locations and proxy settings pass `nginx -t`, public
 // paths reach the right service, internal ones never leave nginx. Stand-in upstreams on loopback
-// record what they receive. Skipped only when no nginx binary exists (CI installs it: .ci/run).
+// record what they receive. Never skipped: without an nginx binary it fails (`pnpm test` installs one: test/setup/system-deps.ts).
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SITE, scratchNginx, type ScratchNginx } from '../../../test/support/nginx.ts';
