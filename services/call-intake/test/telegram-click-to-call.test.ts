@@ -90,7 +90,7 @@ describe('"Позвонить с" calls the client back', () => {
   it("originates from the presser's extension to the client and says so", async () => {
     const shown = await press(MANAGER, `call:${cardId}`);
     expect(routes).toEqual(['POST /api/makecallexternal application/x-www-form-urlencoded']);
-    expect(received).toEqual([{ code: '151', phone, clientId: SECRET, requestedBy: `telegram:${MANAGER}`, wait: '0' }]);
+    expect(received).toEqual([{ code: '151', phone, clientId: SECRET, requestedBy: `telegram:${MANAGER}`, wait: '0', deadlineMs: '11000' }]);
     expect(shown).toMatchObject({ showAlert: false });
     expect(shown.text).toMatch(/^📞 Звоним: сначала зазвонит ваш 151, затем \+\d/);
   });

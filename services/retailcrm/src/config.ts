@@ -24,7 +24,7 @@ const shape = {
   // Click-to-call and routing callbacks (issue 6).
   /** services/asterisk on loopback. */
   ASTERISK_URL: z.string().url().default('http://127.0.0.1:8018'),
-  /** Longest wait for services/asterisk (its own limits are connect 5 s + command 10 s). */
+  /** Longest wait for services/asterisk; it is asked to answer 1 s earlier (deadlineMs), within its own ASTERISK_REQUEST_DEADLINE_MS (11 s). */
   MAKE_CALL_TIMEOUT_MS: positiveInt(17_000),
   /** Repeated clicks (same user, same number) within this start one call. */
   CLICK_DEDUP_MS: positiveInt(5_000),

@@ -62,7 +62,13 @@ export function createClickToCall(deps: { sql: Sql; asteriskUrl: string; timeout
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         // wait=0: answer once the host took the originate; the user's own phone ringing is the confirmation.
-        body: new URLSearchParams({ code: row.extension, phone, clientId: row.secret, requestedBy: `telegram:${fromUserId}`, wait: '0' }).toString(),
+        // deadlineMs: the asterisk service answers (504 with its reason) a second before we stop waiting, so
+        // the presser hears why instead of "unavailable". No clientName: call-intake does not know the
+        // CRM's names; the host then gets the number as the display name.
+        body: new URLSearchParams({
+          code: row.extension, phone, clientId: row.secret, requestedBy: `telegram:${fromUserId}`, wait: '0',
+          deadlineMs: String(Math.max(500, deps.timeoutMs - 1_000)),
+        }).toString(),
         headersTimeout: deps.timeoutMs,
         bodyTimeout: deps.timeoutMs,
       });
