@@ -117,8 +117,15 @@ const MEANING: Record<string, string> = {
   TELEGRAM_TIMEOUT_MS: 'timeout of one Bot API request (ms)',
 };
 
-/** The TSDoc line above `NAME:` in the config modules (first sentence), else MEANING. */
+/** Variables several services read for different purposes: one sentence for all of them. */
+const SHARED_MEANING: Record<string, string> = {
+  PUBLIC_BASE_URL:
+    "The fleet's public https origin (behind nginx): retailcrm builds the module's URLs, accountUrl and logo from it; call-intake registers Telegram webhooks at <it>/telegram/webhook/<bot id> (and polls when it is unset).",
+};
+
+/** SHARED_MEANING, else the TSDoc line above `NAME:` in the config modules (first sentence), else MEANING. */
 function meaningOf(name: string): string {
+  if (SHARED_MEANING[name]) return SHARED_MEANING[name];
   for (const file of SOURCES) {
     // The nearest comment: its body may not contain `*/`, so the match cannot span two comments.
     const m = new RegExp(`/\\*\\*((?:(?!\\*/)[^])*)\\*/[ \\t]*\\n[ \\t]*${name}:`).exec(readFileSync(file, 'utf8'));
