@@ -21,6 +21,8 @@ export function touchLeg(state: ModelState, ev: HostEvent): LegRec {
       bridges: [],
       hungUp: false,
       pending: null,
+      held: null,
+      cl0: '',
       fp: [],
     };
     state.legs[ev.uniqueId] = leg;
@@ -30,6 +32,7 @@ export function touchLeg(state: ModelState, ev: HostEvent): LegRec {
   if (ev.type === 'bridge' || ev.type === 'new_callerid' || ev.type === 'bridge_leave') {
     leg.cid = ev.callerIdNum;
     leg.cl = ev.connectedLineNum;
+    if (!leg.cl0) leg.cl0 = ev.connectedLineNum;
   }
   return leg;
 }

@@ -2,8 +2,8 @@
 // mobile numbers and the extension that is talking with a client. Also where answer evidence is taken:
 // a bridge shared by the client-facing leg and a talker (an extension's SIP leg or a FollowMe Local half).
 import type { CallRec, LegRec, LegRole } from './state.ts';
-import { type Ctx, emitAnswered } from './effects.ts';
-import { bridgeMates, localPartner } from './legs.ts';
+import { type Ctx, emitAnswered, emitRinging } from './effects.ts';
+import { bridgeMates, inAnyBridge, localPartner } from './legs.ts';
 import { CONSULTATION_CONTEXT, isExtension, isExternal, isTrunkChannel, parseChannel, sameNumber } from './numbers.ts';
 import { addOnce, addRinging } from './summary.ts';
 
@@ -20,27 +20,67 @@ function liveCalls(ctx: Ctx, allowEnding: boolean): CallRec[] {
 }
 
 /**
- * The customer call an extension is talking in (it answered or took a transfer and the call goes on).
- * A consultation or a FollowMe leg started by that extension belongs to it (2-7, 2-23, 1-5).
+ * The customer call an extension is talking in at time `at` (it answered or took a transfer and is
+ * still in the call). A consultation or a FollowMe leg started by that extension belongs to it (2-7,
+ * 2-23, 1-5); a call the extension has already left does not (its next call is its own, see
+ * `stillIn`).
  */
-export function engagedCall(ctx: Ctx, ext: string, allowEnding: boolean): CallRec | null {
+export function engagedCall(ctx: Ctx, ext: string, allowEnding: boolean, at: number): CallRec | null {
   if (!isExtension(ext)) return null;
   const calls = liveCalls(ctx, allowEnding).filter((c) => c.s.kind === 'customer');
   // Also the extension the client's bridge names as connected line: the bridge pair may still be in
   // flight (events of different UniqueIds arrive up to 2 s out of order).
   return (
-    calls.find((c) => c.s.talkedWith.includes(ext)) ??
-    calls.find((c) => c.bridgeConnectedLine === ext && facingBridged(ctx, c)) ??
-    calls.find((c) => c.s.ringing.includes(ext) && extBridgedWithClient(ctx, ext, c.s.phone)) ??
+    calls.find((c) => c.s.talkedWith.includes(ext) && stillIn(ctx, c, ext, at)) ??
+    calls.find((c) => c.bridgeConnectedLine === ext && facingBridged(ctx, c) && stillIn(ctx, c, ext, at)) ??
+    calls.find((c) => c.s.ringing.includes(ext) && extBridgedWithClient(ctx, ext, c) && stillIn(ctx, c, ext, at)) ??
     null
   );
 }
 
-/** The extension's SIP leg sits in a bridge connected to this client (the client's own bridge event may lag). */
-function extBridgedWithClient(ctx: Ctx, ext: string, client: string): boolean {
+/** The extension's own legs in the call: its SIP channels, and the caller's leg of an outgoing call. */
+function ownLegs(ctx: Ctx, c: CallRec, ext: string): LegRec[] {
+  const out: LegRec[] = [];
+  for (const u of c.s.legs) {
+    const l = ctx.state.legs[u];
+    if (!l) continue;
+    const ch = parseChannel(l.channel);
+    if ((ch?.tech === 'SIP' && ch.num === ext) || (u === c.primary && callerExt(c) === ext)) out.push(l);
+  }
+  return out;
+}
+
+/**
+ * Whether the extension is still in the call at `at`. Managers take the next call seconds after the
+ * last one, while that call may still be open (1-4 waits for the client to leave the transfer target;
+ * 2-28 closes 5 s after the client's last bridge): the new call must not become a leg of the old one.
+ * The manager is out once its own leg hung up (1-4's caller) or left its last bridge (2-28: 151 passed
+ * the client on to FollowMe 300). Events arrive up to settleMs out of order, so a leg hung up less than
+ * settleMs before `at` still counts, and so does a leg out of every bridge for less than twice that
+ * (the manager moved into a consultation bridge the host does not always report, 2-30; a consultation's
+ * hangup arrives after the manager's last bridge_leave, 1-5). With no own leg known yet the caller's
+ * evidence (the client's bridge names the extension) is current by itself.
+ */
+function stillIn(ctx: Ctx, c: CallRec, ext: string, at: number): boolean {
+  const own = ownLegs(ctx, c, ext);
+  if (own.length === 0) return true;
+  const w = ctx.opts.settleMs;
+  return own.some((l) => (l.hungUp ? at <= l.lastAt + w : inAnyBridge(l) || at <= l.lastAt + 2 * w));
+}
+
+/**
+ * The extension's SIP leg sits in a bridge connected to this call's client (the client's own bridge
+ * event may lag). Not when the client's leg is known to be elsewhere: in another bridge, or out of the
+ * bridges it was in (2-5 then 1-2 with the same client: the manager's click-to-call leg shows the
+ * client as connected line while the old call waits to be closed).
+ */
+function extBridgedWithClient(ctx: Ctx, ext: string, c: CallRec): boolean {
+  const facing = c.s.legs.map((u) => ctx.state.legs[u]).filter((l): l is LegRec => l !== undefined && isFacing(c, l));
   return Object.values(ctx.state.legs).some((l) => {
     const ch = parseChannel(l.channel);
-    return ch?.tech === 'SIP' && ch.num === ext && sameNumber(l.cl, client) && l.bridges.some((s) => s.left === null);
+    if (ch?.tech !== 'SIP' || ch.num !== ext || !sameNumber(l.cl, c.s.phone)) return false;
+    const open = l.bridges.filter((s) => s.left === null).map((s) => s.b);
+    return open.length > 0 && facing.every((f) => f.bridges.length === 0 || f.bridges.some((s) => s.left === null && open.includes(s.b)));
   });
 }
 
@@ -58,6 +98,15 @@ export function mobileCall(ctx: Ctx, mobile: string, hints: string[], allowEndin
   );
   const hinted = ringing.find((c) => hints.some((h) => sameNumber(h, c.s.phone)));
   return hinted ?? (needHint ? null : (ringing[0] ?? null));
+}
+
+/**
+ * The incoming call of the client a FollowMe leg names in its Extensions (2-5: [375440000001]), when
+ * no call is known to ring that mobile: the parent's dial that listed it was lost.
+ */
+function clientCall(ctx: Ctx, hints: string[]): CallRec | null {
+  const calls = liveCalls(ctx, true).filter((c) => c.s.direction === 'in' && c.s.kind === 'customer');
+  return calls.find((c) => hints.some((h) => isExternal(h) && sameNumber(h, c.s.phone))) ?? null;
 }
 
 /** The role a newly linked leg takes from its channel name. */
@@ -125,6 +174,49 @@ export function attach(ctx: Ctx, leg: LegRec, c: CallRec, role: LegRole): void {
     if (half && half.call === null) attach(ctx, half, c, leg.role);
   }
   for (const stay of leg.bridges) evaluateBridge(ctx, leg, stay.b, stay.at);
+  // The client leg of an outgoing call linked after it bridged (its call was held back or created by
+  // a hangup whose dial was lost): its bridge is the answer, as if it had been linked all along.
+  const first = leg.bridges[0];
+  if (first && isFacing(c, leg)) noteClientBridge(ctx, c, leg.cl, first.at);
+}
+
+/**
+ * The client-facing leg entered a bridge: remember the connected line (answer fallback, 2-13), and for
+ * an outgoing call this is the answer — the client leg is bridged only once the client picked up (1-2
+ * has no bridge pair at all).
+ */
+export function noteClientBridge(ctx: Ctx, c: CallRec, connectedLine: string, at: number): void {
+  c.bridgeConnectedLine = connectedLine;
+  if (c.firstBridgeAt === null) c.firstBridgeAt = at;
+  if (c.s.direction === 'out' && callerExt(c)) noteTalk(ctx, c, callerExt(c), at, null);
+}
+
+/**
+ * The caller of an outgoing call whose dial was lost (its hangup names no extension: 1-2, 1-4, 1-9 end
+ * with Extensions [""]), from the earliest evidence: the caller's own channel `SIP/<ext>-…` (the
+ * call's UniqueId bridged), else the first ConnectedLineNum of the client leg (the trunk's
+ * new_callerid right after the dial names the caller; later ones may name a transfer target). The
+ * caller rings (popup) and, once the client picked up, is the call's manager.
+ */
+export function recoverCaller(ctx: Ctx, c: CallRec): void {
+  if (c.s.direction !== 'out' || callerExt(c) || c.finalizedAt !== null) return;
+  const ch = parseChannel(ctx.state.legs[c.primary]?.channel ?? '');
+  let ext = ch?.tech === 'SIP' && isExtension(ch.num) ? ch.num : '';
+  if (!ext) {
+    const trunks = c.s.legs
+      .map((u) => ctx.state.legs[u])
+      .filter((l): l is LegRec => l !== undefined && l.role === 'trunk' && isExtension(l.cl0 ?? ''))
+      .sort((a, b) => a.firstAt - b.firstAt);
+    ext = trunks[0]?.cl0 ?? '';
+  }
+  if (!ext) return;
+  emitRinging(ctx, c, addRinging(c.s, [ext]));
+  if (c.s.answered && c.s.answeredBy === null) {
+    c.s.answeredBy = ext;
+    addOnce(c.s.talkedWith, ext);
+  } else if (c.firstBridgeAt !== null) {
+    noteTalk(ctx, c, ext, c.firstBridgeAt, null);
+  }
 }
 
 /** Evaluates every pair that `leg` forms in `bridge` (order-independent: the later join decides). */
@@ -152,12 +244,13 @@ function pair(ctx: Ctx, a: LegRec, b: LegRec, at: number): void {
  * a FollowMe half ringing a mobile of an incoming call; the trunk leg of an outgoing call.
  */
 export function linkByChannel(ctx: Ctx, leg: LegRec): void {
-  if (leg.call !== null) return;
+  if (leg.call !== null || leg.held) return; // a held dial is decided by its own rules (model.ts)
   if (leg.pending) {
     const p = leg.pending;
     const c =
       mobileCall(ctx, p.phone, p.exts, true, false) ??
-      p.exts.map((e) => engagedCall(ctx, e, true)).find((x) => x !== null) ??
+      p.exts.map((e) => engagedCall(ctx, e, true, leg.firstAt)).find((x) => x !== null) ??
+      clientCall(ctx, p.exts) ??
       null;
     if (c) {
       attach(ctx, leg, c, 'mobile');
@@ -171,7 +264,11 @@ export function linkByChannel(ctx: Ctx, leg: LegRec): void {
     const half = localPartner(ctx.state, leg);
     const hc = half ? liveCall(ctx, half.call) : null;
     if (half && hc) return attach(ctx, leg, hc, half.role === 'primary' ? 'other' : half.role);
-    const byExt = [leg.cid, leg.cl].map((e) => engagedCall(ctx, e, true)).find((c) => c !== null) ?? null;
+    // The half's originator first: the `;2` half carries it as CallerID, the `;1` half as connected
+    // line (1-5: `;1` cid=152 cl=151). The other number is the target, who may still be finishing the
+    // manager's previous call (1-4 then 1-5: 152 just took 1-4's client).
+    const nums = ch.half === 1 ? [leg.cl, leg.cid] : [leg.cid, leg.cl];
+    const byExt = nums.map((e) => engagedCall(ctx, e, true, leg.firstAt)).find((c) => c !== null) ?? null;
     if (ch.context === CONSULTATION_CONTEXT) {
       if (byExt) attach(ctx, leg, byExt, 'consultation');
       return;
@@ -183,12 +280,39 @@ export function linkByChannel(ctx: Ctx, leg: LegRec): void {
   }
   if (isTrunkChannel(ch) && leg.cid) {
     const calls = liveCalls(ctx, true);
-    const out = calls.find((c) => c.s.direction === 'out' && sameNumber(c.s.phone, leg.cid));
+    const out = clientLegCall(ctx, calls, leg);
+    if (out === 'wait') return;
     if (out) return attach(ctx, leg, out, 'trunk');
     // The trunk channel of a FollowMe leg (it dials the mobile): part of the call, not a talker.
     const follow = calls.find((c) => c.s.mobiles.some((m) => sameNumber(m, leg.cid)));
     if (follow) attach(ctx, leg, follow, 'other');
   }
+}
+
+/**
+ * The outgoing call a new trunk channel (`SIP/<trunk>-…`, CallerID = the dialled number) is the client
+ * leg of: the newest call to that number that still waits for its client. A manager often calls the
+ * same client again right after a call (a dropped line): the old call's client leg was already bridged
+ * (answered) or its caller hung up before this channel appeared, so it takes no new client leg (1-9's
+ * failover trunk joins a call whose first trunk never bridged). 'wait' when the newest candidate is a
+ * dial still held back (call-events.ts): the leg is linked once that call exists.
+ */
+function clientLegCall(ctx: Ctx, calls: CallRec[], leg: LegRec): CallRec | 'wait' | null {
+  const w = ctx.opts.settleMs;
+  const open = calls.filter((c) => {
+    if (c.s.direction !== 'out' || !sameNumber(c.s.phone, leg.cid)) return false;
+    const primary = ctx.state.legs[c.primary];
+    if (primary?.hungUp && primary.lastAt + w < leg.firstAt) return false;
+    return !c.s.legs.some((u) => {
+      const l = ctx.state.legs[u];
+      return l !== undefined && l.role === 'trunk' && l.bridges.some((b) => b.at + w < leg.firstAt);
+    });
+  });
+  const newest = open[0] ?? null; // liveCalls: newest first
+  const held = Object.values(ctx.state.legs).some(
+    (l) => l.held && l.call === null && sameNumber(l.held.events[0]!.phone, leg.cid) && (!newest || l.firstAt >= newest.s.startedAt),
+  );
+  return held ? 'wait' : newest;
 }
 
 /**
@@ -198,6 +322,6 @@ export function linkByChannel(ctx: Ctx, leg: LegRec): void {
  */
 export function adoptOrphans(ctx: Ctx): void {
   for (const leg of Object.values(ctx.state.legs)) {
-    if (leg.call === null && (leg.pending || leg.channel)) linkByChannel(ctx, leg);
+    if (leg.call === null && !leg.held && (leg.pending || leg.channel)) linkByChannel(ctx, leg);
   }
 }

@@ -1,6 +1,6 @@
 // The persisted state of one enterprise's call model: plain JSON (stored as JSONB by call-intake and
 // reloaded after restarts), so no Maps, no undefined, no class instances.
-import type { CallSummary, ModelOptions } from './types.ts';
+import type { CallSummary, HostEvent, ModelOptions } from './types.ts';
 
 /** What a leg (one channel, one UniqueId) is to its call. */
 export type LegRole =
@@ -27,6 +27,12 @@ export interface LegRec {
   /** Latest CallerIDNum / ConnectedLineNum seen on this channel. */
   cid: string;
   cl: string;
+  /**
+   * First ConnectedLineNum seen on this channel: on the client leg of an outgoing call it names the
+   * caller before any transfer changes it (a lost dial's caller is recovered from it, 1-2). Absent in
+   * states saved before it existed.
+   */
+  cl0?: string;
   firstAt: number;
   lastAt: number;
   bridges: BridgeStay[];
@@ -36,6 +42,13 @@ export interface LegRec {
    * out of order): the number it rang and its Extensions. Linked as soon as the parent shows up.
    */
   pending: { phone: string; exts: string[] } | null;
+  /**
+   * A new outgoing call whose decision is held back until `until` (the dial's arrival + settleMs): a
+   * FollowMe leg of a transfer looks exactly like its manager's own outgoing call until the evidence
+   * that the manager is talking with a client (possibly still in flight) arrives. Holds the leg's
+   * start/dial/hangup events so far; they are applied in order once decided. Absent in older states.
+   */
+  held?: { events: HostEvent[]; until: number } | null;
   /** Fingerprints of the events seen on this UniqueId: exact duplicates are dropped. */
   fp: string[];
 }

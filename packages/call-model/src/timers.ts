@@ -1,6 +1,7 @@
-// Everything the passing of time does: emit `call.ended` after the settle time, close calls whose
-// final hangup never comes, close stale calls, and forget ended calls and stray legs.
-import type { CallRec, ModelState, Opts } from './state.ts';
+// Everything the passing of time does: decide held-back outgoing dials, emit `call.ended` after the
+// settle time, close calls whose final hangup never comes, close stale calls, and forget ended calls
+// and stray legs.
+import type { CallRec, LegRec, ModelState, Opts } from './state.ts';
 import { type Ctx, emitEnded } from './effects.ts';
 import { inAnyBridge, lastLeftAt, localPartner } from './legs.ts';
 import { isFacing } from './link.ts';
@@ -11,7 +12,11 @@ type Action =
   | { at: number; kind: 'stale'; call: CallRec }
   | { at: number; kind: 'emit'; call: CallRec }
   | { at: number; kind: 'prune'; call: CallRec }
-  | { at: number; kind: 'orphan'; leg: string };
+  | { at: number; kind: 'orphan'; leg: string }
+  | { at: number; kind: 'decide'; leg: LegRec };
+
+/** Decides a held dial whose deadline came (call-events.ts; passed in to keep the modules acyclic). */
+export type DecideHeld = (ctx: Ctx, leg: LegRec) => void;
 
 /**
  * When a call that sent no final hangup may be closed: its client-facing legs left their last bridge
@@ -54,6 +59,7 @@ function actions(state: ModelState, opts: Opts): Action[] {
     }
   }
   for (const leg of Object.values(state.legs)) {
+    if (leg.held) out.push({ at: leg.held.until, kind: 'decide', leg });
     if (leg.call !== null) continue;
     out.push({ at: leg.lastAt + (inAnyBridge(leg) ? opts.staleCallMs : opts.retainEndedMs), kind: 'orphan', leg: leg.u });
   }
@@ -79,11 +85,13 @@ export function markEnding(c: CallRec, endedAt: number, emitAt: number): void {
 }
 
 /** Applies every due action up to `now`, earliest first. */
-export function runTimers(ctx: Ctx, now: number): void {
+export function runTimers(ctx: Ctx, now: number, decide: DecideHeld): void {
   for (;;) {
     const a = earliest(actions(ctx.state, ctx.opts));
     if (!a || a.at > now) return;
-    if (a.kind === 'orphan') {
+    if (a.kind === 'decide') {
+      decide(ctx, a.leg);
+    } else if (a.kind === 'orphan') {
       delete ctx.state.legs[a.leg];
     } else if (a.kind === 'prune') {
       for (const u of a.call.s.legs) if (ctx.state.legs[u]?.call === a.call.s.callId) delete ctx.state.legs[u];
