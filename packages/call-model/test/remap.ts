@@ -32,19 +32,30 @@ function digitsOf(rnd: () => number, n: number): string {
   return s;
 }
 
+/** The corpus's client and manager-mobile placeholders (shared/domain/asterisk-events.md). */
+export const CLIENT = '375440000001';
+export const MOBILE = '375290000002';
+
 /**
  * Renames UniqueIds, BridgeUniqueids, channel counters, the client and mobile numbers, and (with
  * `extBase`) the extensions 150/151/152/300 → extBase+0…, so that two scenarios can share one state
- * as calls of different managers.
+ * as calls of different managers. `fixed` pins numbers instead of drawing them (the managers' own
+ * mobile kept, a client who calls again).
  */
-export function remapScenario(events: FixtureEvent[], rnd: () => number, extBase: number | null): { events: FixtureEvent[]; map: Remap } {
+export function remapScenario(
+  events: FixtureEvent[],
+  rnd: () => number,
+  extBase: number | null,
+  fixed: Record<string, string> = {},
+): { events: FixtureEvent[]; map: Remap } {
   const uid = new Map<string, string>();
   const bridge = new Map<string, string>();
   const counter = new Map<string, string>();
   const num = new Map<string, string>([
-    ['375440000001', `37544${digitsOf(rnd, 7)}`],
-    ['375290000002', `37529${digitsOf(rnd, 7)}`],
+    [CLIENT, `37544${digitsOf(rnd, 7)}`],
+    [MOBILE, `37529${digitsOf(rnd, 7)}`],
   ]);
+  for (const [from, to] of Object.entries(fixed)) num.set(from, to);
   if (extBase !== null) for (const e of ['150', '151', '152', '300']) num.set(e, String(extBase + Number(e) - 150));
   const epoch = 1_800_000_000 + int(rnd, 100_000_000);
   const mapUid = (u: string) => {
@@ -136,6 +147,25 @@ export function reordered(list: Timed[], rnd: () => number, swaps: number, maxMs
     out[i + 1] = a;
   }
   return out.map((x, i) => ({ ev: x.ev, at: times[i]!, src: x.src }));
+}
+
+/**
+ * Delays each event by 0…maxMs (our arrival = its slot + delay), events of one UniqueId staying in
+ * order: the way the hosts' one-request-per-event posts really arrive. An event is then overtaken by
+ * events of other UniqueIds that happened up to maxMs after it.
+ */
+export function delayed(list: Timed[], rnd: () => number, maxMs: number): Timed[] {
+  const lastOf = new Map<string, number>();
+  const out = list.map((x, i) => {
+    let at = x.at + Math.floor(rnd() * (maxMs + 1));
+    const u = String(x.ev.body.UniqueId ?? '');
+    if (u) {
+      at = Math.max(at, lastOf.get(u) ?? at);
+      lastOf.set(u, at);
+    }
+    return { ...x, at, i };
+  });
+  return out.sort((a, b) => a.at - b.at || a.i - b.i).map(({ i: _i, ...x }) => x);
 }
 
 export function timed(events: FixtureEvent[], times: number[], src = 0, shift = 0): Timed[] {
