@@ -54,18 +54,37 @@ function ownLegs(ctx: Ctx, c: CallRec, ext: string): LegRec[] {
  * Whether the extension is still in the call at `at`. Managers take the next call seconds after the
  * last one, while that call may still be open (1-4 waits for the client to leave the transfer target;
  * 2-28 closes 5 s after the client's last bridge): the new call must not become a leg of the old one.
- * The manager is out once its own leg hung up (1-4's caller) or left its last bridge (2-28: 151 passed
- * the client on to FollowMe 300). Events arrive up to settleMs out of order, so a leg hung up less than
- * settleMs before `at` still counts, and so does a leg out of every bridge for less than twice that
- * (the manager moved into a consultation bridge the host does not always report, 2-30; a consultation's
- * hangup arrives after the manager's last bridge_leave, 1-5). With no own leg known yet the caller's
- * evidence (the client's bridge names the extension) is current by itself.
+ * The manager is in while its own leg is in a bridge, or out of them on its way through a consultation
+ * it started (2-30: 151 moves into the consultation's bridge, a join the host does not report). It is
+ * out once its own leg hung up (1-4's caller) or left its last bridge with no consultation going on
+ * (2-28: 151 passed the client on to FollowMe 300) — give or take the reordering window: events of
+ * other UniqueIds arrive up to settleMs late, a consultation's hangup after the manager's own hangup
+ * or last bridge_leave (1-5). With no own leg known yet the caller's evidence (the client's bridge
+ * names the extension) is current by itself.
  */
 function stillIn(ctx: Ctx, c: CallRec, ext: string, at: number): boolean {
   const own = ownLegs(ctx, c, ext);
-  if (own.length === 0) return true;
+  if (own.length === 0 || own.some((l) => !l.hungUp && inAnyBridge(l))) return true;
   const w = ctx.opts.settleMs;
-  return own.some((l) => (l.hungUp ? at <= l.lastAt + w : inAnyBridge(l) || at <= l.lastAt + 2 * w));
+  const last = Math.max(...own.map((l) => l.lastAt));
+  if (own.some((l) => l.hungUp)) return at <= last + w;
+  return consulting(ctx, c, ext) || at <= last + 2 * w;
+}
+
+/**
+ * The extension has a consultation going on in the call: a `Local/…@dialexecute` half it started (the
+ * `;2` half's CallerID, the `;1` half's connected line) of which neither half hung up. Once the
+ * transfer completes the `;2` half's CallerID becomes the client (2-23), so a completed transfer is
+ * no longer the manager's.
+ */
+function consulting(ctx: Ctx, c: CallRec, ext: string): boolean {
+  return c.s.consultationLegs.some((u) => {
+    const l = ctx.state.legs[u];
+    const ch = parseChannel(l?.channel ?? '');
+    if (!l || ch?.tech !== 'Local' || ch.context !== CONSULTATION_CONTEXT) return false;
+    if ((ch.half === 2 ? l.cid : l.cl) !== ext) return false;
+    return !l.hungUp && !localPartner(ctx.state, l)?.hungUp;
+  });
 }
 
 /**
