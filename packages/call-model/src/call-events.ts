@@ -6,24 +6,26 @@ import type { CallRec, LegRec } from './state.ts';
 import { type Ctx, emitRinging, emitStarted } from './effects.ts';
 import { classify } from './classify.ts';
 import { inAnyBridge } from './legs.ts';
-import { adoptOrphans, attach, callerExt, evaluateBridge, liveCall, noteTalk, recoverCaller } from './link.ts';
+import { callerExt, liveCall } from './calls.ts';
+import { adoptOrphans, attach, evaluateBridge, noteTalk, recoverCaller } from './link.ts';
 import { CONSULTATION_CONTEXT, hostSeconds, isExtension, isExternal, parseChannel } from './numbers.ts';
 import { addRinging, newSummary } from './summary.ts';
 import { markEnding } from './timers.ts';
 
 /**
  * Applies a start/dial/hangup to its leg. An unlinked leg is classified first; a new outgoing call is
- * held back for settleMs (`mayHold`) unless its own channel already proves it (see `holdReason`).
+ * held back for settleMs (`mayHold`; released calls are not held again) unless it runs on the
+ * caller's own channel (`ownChannel`). Events of a held leg wait with it (`reviewHeld`).
  */
 export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true): void {
+  if (leg.held) {
+    leg.held.events.push(ev);
+    if (ev.type === 'hangup') leg.hungUp = true;
+    return;
+  }
   let c = liveCall(ctx, leg.call);
   let created = false;
-  if (!c || leg.held) {
-    if (leg.held) {
-      leg.held.events.push(ev);
-      if (ev.type === 'hangup') leg.hungUp = true;
-      return;
-    }
+  if (!c) {
     const d = classify(ctx, ev);
     if (d.kind === 'late') {
       leg.call = d.callId;

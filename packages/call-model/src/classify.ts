@@ -3,7 +3,7 @@
 import type { HostEvent } from './types.ts';
 import type { CallRec, LegRole } from './state.ts';
 import type { Ctx } from './effects.ts';
-import { engagedCall, mobileCall } from './link.ts';
+import { engagedCall, mobileCall } from './engaged.ts';
 import { isExtension, isExternal, sameNumber } from './numbers.ts';
 import type { Direction } from './types.ts';
 

@@ -5,7 +5,8 @@ import type { CallEffect, HostEvent, ModelOptions } from './types.ts';
 import { type LegRec, type ModelState, emptyModelState, withDefaults } from './state.ts';
 import type { Ctx } from './effects.ts';
 import { isDuplicate, joinBridge, leaveBridge, rememberEvent, touchLeg } from './legs.ts';
-import { adoptOrphans, evaluateBridge, isFacing, linkByChannel, liveCall, noteClientBridge, recoverCaller } from './link.ts';
+import { isFacing, liveCall } from './calls.ts';
+import { adoptOrphans, evaluateBridge, linkByChannel, noteClientBridge, recoverCaller } from './link.ts';
 import { onCallEvent, reviewHeld, reviewHeldLegs } from './call-events.ts';
 import { nextActionAt, runTimers } from './timers.ts';
 

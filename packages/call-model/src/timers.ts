@@ -4,7 +4,7 @@
 import type { CallRec, LegRec, ModelState, Opts } from './state.ts';
 import { type Ctx, emitEnded } from './effects.ts';
 import { inAnyBridge, lastLeftAt, localPartner } from './legs.ts';
-import { isFacing } from './link.ts';
+import { isFacing } from './calls.ts';
 import { finishSummary } from './summary.ts';
 
 type Action =
