@@ -1,16 +1,39 @@
 // End to end, issue 3's story: every recorded scenario of the shared corpus through the running
 // services, each as its own enterprise, compared at the strict RetailCRM fake with the outcomes the
-// call model's expected-outcomes.json settles (packages/call-model/test). De-risks: one history record
-// with the right fields per customer call, popups for every ringing extension, one hangup event;
-// nothing for internal calls, mobile legs and consultation legs; a second replay of the whole corpus
-// changes nothing; call-intake killed (SIGKILL) between events at random points changes nothing.
+// call model's expected-outcomes.json settles (packages/call-model/test). De-risks:
+//   - per customer call one history record with the right fields — direction, result, manager, the
+//     talk time from the answer to the end, the waiting time, the start date in the enterprise's time
+//     zone, the recording link for answered calls only — a popup for every ringing extension exactly
+//     once, one hangup event; nothing for internal calls, mobile legs and consultation legs;
+//   - the whole corpus replayed again byte for byte changes nothing (stopped at ingestion), and
+//     replayed again as retransmissions that are the same events in other bytes (token in the header
+//     only, CallType as string/int, other Content-Type) changes nothing either (stopped deeper);
+//   - every event of live calls also retransmitted in other bytes (at once or a few events later)
+//     changes no outcome: the call model drops them, not ingestion;
+//   - call-intake SIGKILLed between events at seeded random points of all 45 scenarios changes nothing.
+// E2E_SEED=<n> replays a run's random choices (the seed is in the test names); E2E_KILLS sets how many
+// times call-intake is killed in the restart test (default 4).
+import { randomInt } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freshIds, randomIdSuffix, type ScenarioEvent } from '@fleet/cli';
+import { freshIds, substituteToken } from '@fleet/cli';
+import { createRng } from '../support/rng.ts';
+import { customerIds, scenarioFailures, type Replayed } from './corpus-check.ts';
+import { observed } from './crm-view.ts';
 import { addConnectedEnterprise, corpus, EXPECTED, loadEvents, replay, sleep, startFleet, waitFor, type Fleet } from './harness.ts';
+import { postTimed, schedule, type Posted } from './history-timing.ts';
+import { post, postWithRetransmissions, retransmission, sameEventKey } from './host-variants.ts';
 
+const SEED = Number(process.env.E2E_SEED ?? randomInt(2 ** 31));
+const KILLS = Number(process.env.E2E_KILLS ?? 4);
+/**
+ * The test enterprises' zone: fixed UTC+05:45 (no DST since 1986), unlike the machine's zone, UTC and
+ * the default Europe/Minsk, so a date formatted in any other zone is caught.
+ */
+const ZONE = { timezone: 'Asia/Kathmandu', utcOffset: '+05:45' };
 
 let f: Fleet;
 beforeAll(async () => {
+  console.log(`corpus e2e: seed ${SEED} (E2E_SEED=${SEED} replays it)`);
   f = await startFleet();
 }, 120_000);
 afterAll(async () => {
@@ -20,97 +43,135 @@ afterEach((ctx) => {
   if (ctx.task.result?.state === 'fail') console.log(f.logs.filter((l) => /"level":[45]/.test(l)).slice(-40).join('\n'));
 });
 
-const isExtension = (s: string | null) => !!s && /^\d{2,5}$/.test(s);
-
-/** Everything the CRM observed about one call id. */
-function observed(callId: string) {
-  const events = f.crm.state.events.filter((e) => e.event.callExternalId === callId).map((e) => e.event);
-  return {
-    popups: events.filter((e) => e.type === 'in' || e.type === 'out'),
-    hangups: events.filter((e) => e.type === 'hangup'),
-    uploads: f.crm.state.uploads.filter((u) => u.call.externalId === callId).map((u) => u.call),
-  };
-}
-
-/** Asserts the CRM's view of a scenario; `rename` maps recorded UniqueIds to the replayed ones. */
-function assertScenario(code: string, rename: (id: string) => string = (id) => id): void {
-  for (const c of EXPECTED[code]!.calls) {
-    const id = rename(c.callId);
-    const seen = observed(id);
-    const where = `${code} call ${id}`;
-    if (c.kind === 'internal') {
-      expect(seen.popups.length + seen.hangups.length + seen.uploads.length, `${where}: internal calls stay internal`).toBe(0);
-      continue;
-    }
-    expect(seen.uploads, `${where}: exactly one history record`).toHaveLength(1);
-    const up = seen.uploads[0]!;
-    expect(up, where).toMatchObject({ type: c.direction, result: c.result, phone: c.phone });
-    // Outgoing: the manager who dialled, answered or not. Incoming: who took it, when an extension did.
-    const manager = c.direction === 'out' ? c.ringing[0] : isExtension(c.answeredBy) ? c.answeredBy : undefined;
-    expect(up.code, `${where}: the manager, never an invented one`).toBe(manager);
-    expect(up.userId, `${where}: userId only for the mapped manager`).toBe(up.code === '151' ? 18 : undefined);
-    const popped = new Set(seen.popups.flatMap((p) => p.codes ?? []));
-    expect([...popped].sort(), `${where}: a popup for every ringing extension`).toEqual([...c.ringing].sort());
-    expect(seen.hangups, `${where}: one hangup event`).toHaveLength(c.ringing.length ? 1 : 0);
-    for (const leg of [...c.mobileLegs, ...c.consultationLegs]) {
-      const l = observed(rename(leg));
-      expect(l.popups.length + l.hangups.length + l.uploads.length, `${where}: leg ${leg} is no call of its own`).toBe(0);
-    }
-  }
-}
-
 const codes = corpus()
   .map((e) => e.code)
   .filter((code) => EXPECTED[code]);
-const customerIds = (code: string, rename: (id: string) => string = (id) => id) =>
-  EXPECTED[code]!.calls.filter((c) => c.kind === 'customer').map((c) => rename(c.callId));
+const same = (id: string) => id;
+const uploaded = (ids: string[]) => ids.every((id) => observed(f.crm, id).uploads.length >= 1);
+const countEvents = async () => Number((await f.sql<{ n: number }[]>`select count(*)::int as n from call_events`)[0]!.n);
+const crmTotals = () => ({ events: f.crm.state.events.length, uploads: f.crm.state.uploads.length, duplicateUploads: f.crm.state.duplicateUploads });
 
 describe('the whole corpus through the running fleet', () => {
+  let first: Replayed[] = [];
+
   it('gives every scenario its expected outcome at the CRM', async () => {
-    await Promise.all(codes.map((code, i) => addConnectedEnterprise(f, String(1000 + i), `corpus-${i}`)));
-    // Each scenario is its own enterprise (its host), replayed concurrently with the others.
-    await Promise.all(codes.map((code, i) => replay(f, loadEvents(code), `corpus-${i}`)));
-    const all = codes.flatMap((code) => customerIds(code));
-    await waitFor('every customer call recorded', () => all.every((id) => observed(id).uploads.length >= 1), 90_000);
+    await Promise.all(codes.map((code, i) => addConnectedEnterprise(f, String(1000 + i), `corpus-${i}`, ZONE)));
+    // Each scenario is its own enterprise (its host), replayed concurrently with the others, with a
+    // ring pause before and a talk pause after every answer (history-timing.ts).
+    first = await Promise.all(
+      codes.map(async (code, i) => {
+        const events = loadEvents(code);
+        const { delays } = schedule(events, EXPECTED[code]!.calls);
+        const posted = await postTimed(f.intakeUrl, events, `corpus-${i}`, delays);
+        return { code, enterprise: String(1000 + i), rename: same, events, posted, utcOffset: ZONE.utcOffset };
+      }),
+    );
+    const all = first.flatMap(customerIds);
+    await waitFor('every customer call recorded', () => uploaded(all), 90_000);
     await sleep(2000); // anything late or doubled would arrive now
-    for (const code of codes) assertScenario(code);
+    expect(first.flatMap((r) => scenarioFailures(f.crm, r))).toEqual([]);
     expect(f.crm.state.uploads).toHaveLength(all.length);
     expect(f.crm.state.rejections.filter((r) => r.reason !== 'rate_limit'), 'no contract violation').toEqual([]);
   });
 
-  it('changes nothing when the whole corpus is replayed a second time', async () => {
-    const before = { events: f.crm.state.events.length, uploads: f.crm.state.uploads.length };
+  it('changes nothing when the whole corpus is replayed a second time, byte for byte', async () => {
+    const before = { crm: crmTotals(), stored: await countEvents() };
     await Promise.all(codes.map((code, i) => replay(f, loadEvents(code), `corpus-${i}`)));
     await sleep(9000); // beyond settle (2 s) and close-without-hangup (5 s) timers
-    expect(f.crm.state.events.length).toBe(before.events);
-    expect(f.crm.state.uploads.length).toBe(before.uploads);
-    expect(f.crm.state.duplicateUploads).toBe(0);
+    expect(crmTotals()).toEqual(before.crm);
+    // Exact retransmissions stop at ingestion (call_events' idempotency key): nothing new stored.
+    expect(await countEvents()).toBe(before.stored);
   });
 
-  it('gives the same outcomes when call-intake is killed between events at random points', async () => {
-    const picked = ['2-1', '2-5', '2-8', '2-12', '2-19', '1-9', '2-23', '1-4'];
-    const runs = picked.map((code, i) => {
-      const suffix = randomIdSuffix();
-      const events: ScenarioEvent[] = freshIds(loadEvents(code), suffix);
-      const rename = (id: string) => `${id}${suffix}`;
-      return { code, events, rename, token: `restart-${i}` };
+  it(`changes nothing when the corpus is retransmitted as the same events in other bytes (E2E_SEED=${SEED})`, async () => {
+    const rng = createRng(SEED).fork();
+    const before = { crm: crmTotals(), stored: await countEvents(), rejections: f.crm.state.rejections.length };
+    const distinct = new Set<string>();
+    const statuses = await Promise.all(
+      codes.map(async (code, i) => {
+        const token = `corpus-${i}`;
+        const out: number[] = [];
+        for (const e of substituteToken(loadEvents(code), token)) {
+          const p = retransmission(e, token, rng);
+          distinct.add(`${token} ${sameEventKey(p)}`);
+          out.push(await post(f.intakeUrl, p));
+        }
+        return out;
+      }),
+    );
+    const sent = statuses.flat();
+    expect(sent.filter((s) => s !== 200), 'every retransmission accepted').toEqual([]);
+    // Each changed the canonical body, so each passed ingestion (but for the recordings' own exact
+    // repeats, e.g. 2-8's doubled dial, when both copies drew the same variant): the deduplication
+    // under test is deeper.
+    expect(await countEvents()).toBe(before.stored + distinct.size);
+    await waitFor('every retransmission processed', async () => {
+      const [r] = await f.sql<{ n: number }[]>`select count(*)::int as n from call_events where processed_at is null`;
+      return r!.n === 0;
+    }, 60_000);
+    await sleep(9000); // beyond settle (2 s) and close-without-hangup (5 s) timers, and the deliveries
+    expect(crmTotals()).toEqual(before.crm);
+    expect(f.crm.state.rejections.length).toBe(before.rejections);
+  });
+
+  it(`gives every scenario its expected outcome when each live event is also retransmitted in other bytes (E2E_SEED=${SEED})`, async () => {
+    const rng = createRng(SEED).fork().fork().fork();
+    // Fresh ids, each scenario its own enterprise; every event is followed by a same-event copy in
+    // other bytes, at once or a few events later: the call model itself must drop them mid-call.
+    const replayed = await Promise.all(
+      codes.map(async (code, i): Promise<Replayed & { statuses: number[] }> => {
+        const suffix = String(rng.int(0, 999_999)).padStart(6, '0');
+        const rename = (id: string) => `${id}${suffix}`;
+        const events = freshIds(loadEvents(code), suffix);
+        const calls = EXPECTED[code]!.calls.map((c) => ({ ...c, callId: rename(c.callId) }));
+        const enterprise = String(3000 + i);
+        await addConnectedEnterprise(f, enterprise, `copies-${i}`, ZONE);
+        const { delays } = schedule(events, calls);
+        const { posted, statuses } = await postWithRetransmissions(f.intakeUrl, events, `copies-${i}`, rng.fork(), delays);
+        return { code, enterprise, rename, events, posted, statuses, utcOffset: ZONE.utcOffset };
+      }),
+    );
+    expect(replayed.flatMap((r) => r.statuses).filter((s) => s !== 200), 'every post accepted').toEqual([]);
+    const all = replayed.flatMap(customerIds);
+    await waitFor('every customer call recorded', () => uploaded(all), 90_000);
+    await sleep(3000); // anything late or doubled would arrive now
+    expect(replayed.flatMap((r) => scenarioFailures(f.crm, r))).toEqual([]);
+  });
+
+  it(`gives the same outcomes when call-intake is SIGKILLed between events at seeded random points of every scenario (E2E_SEED=${SEED}, ${KILLS} kills)`, async () => {
+    const rng = createRng(SEED).fork().fork();
+    // Every scenario again, with fresh ids, each its own enterprise; each is cut at KILLS random
+    // points, and at each round every host posts up to its next cut, then call-intake is killed.
+    // Hosts never retry: a kill only ever falls between two posts, never on one in flight.
+    const runs = codes.map((code, i) => {
+      const suffix = String(rng.int(0, 999_999)).padStart(6, '0');
+      const events = freshIds(loadEvents(code), suffix);
+      const n = events.length;
+      const cuts = Array.from({ length: KILLS }, () => (n >= 2 ? rng.int(1, n - 1) : rng.int(0, n))).sort((a, b) => a - b);
+      return { code, enterprise: String(2000 + i), token: `restart-${i}`, events, cuts, suffix, posted: [] as Posted[] };
     });
-    await Promise.all(runs.map((r, i) => addConnectedEnterprise(f, String(2000 + i), r.token)));
-    let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    let kills = 0;
-    for (const r of runs) {
-      const cut = 1 + Math.floor(random() * (r.events.length - 1));
-      await replay(f, r.events.slice(0, cut), r.token);
-      await f.supervisor.kill('call-intake'); // hosts never retry: the kill is between two posts
-      kills++;
+    await Promise.all(runs.map((r) => addConnectedEnterprise(f, r.enterprise, r.token, ZONE)));
+    const downtimes: number[] = [];
+    for (let round = 0; round <= KILLS; round++) {
+      await Promise.all(
+        runs.map(async (r) => {
+          const to = round < KILLS ? r.cuts[round]! : r.events.length;
+          r.posted.push(...(await postTimed(f.intakeUrl, r.events.slice(r.posted.length, to), r.token)));
+        }),
+      );
+      if (round === KILLS) break;
+      const killedAt = Date.now();
+      await f.supervisor.kill('call-intake');
       await f.supervisor.revive('call-intake');
-      await replay(f, r.events.slice(cut), r.token);
+      downtimes.push(Date.now() - killedAt);
     }
-    const all = runs.flatMap((r) => customerIds(r.code, r.rename));
-    await waitFor('every customer call recorded', () => all.every((id) => observed(id).uploads.length >= 1), 90_000);
+    console.log(`call-intake killed ${downtimes.length}× (down ${downtimes.join(', ')} ms); cuts ${runs.map((r) => `${r.code}@${r.cuts.join('/')}`).join(' ')}`);
+    const replayed: Replayed[] = runs.map((r) => ({ ...r, rename: (id: string) => `${id}${r.suffix}`, utcOffset: ZONE.utcOffset }));
+    const all = replayed.flatMap(customerIds);
+    await waitFor('every customer call recorded', () => uploaded(all), 90_000);
     await sleep(2000);
-    for (const r of runs) assertScenario(r.code, r.rename);
-    expect(kills).toBe(runs.length);
+    const failures = replayed.flatMap((r) => scenarioFailures(f.crm, r).map((x) => `${x} (cuts ${runs.find((u) => u.code === r.code)!.cuts})`));
+    expect(failures, `E2E_SEED=${SEED} replays these kill points`).toEqual([]);
+    expect(downtimes).toHaveLength(KILLS);
   });
 });

@@ -32,7 +32,18 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
   const ports = { callIntake: await freePort(), gateway: await freePort(), retailcrm: await freePort() };
   const logs: string[] = [];
   const supervisor = new Supervisor({ onLine: (name, line) => logs.push(`${name} | ${line}`) });
-  for (const spec of fleetServices(db.url, ports, { LOG_LEVEL: 'info', ...env })) await supervisor.start(spec, 60_000);
+  for (const spec of fleetServices(db.url, ports, { LOG_LEVEL: 'info', ...env })) {
+    try {
+      await supervisor.start(spec, 60_000);
+    } catch (err) {
+      // The service's own last words say why it never became healthy (a test failing here shows nothing else).
+      await supervisor.stopAll();
+      await crm.close();
+      await sql.end();
+      await db.drop();
+      throw new Error(`${(err as Error).message}\n${logs.filter((l) => l.startsWith(`${spec.name} |`)).slice(-30).join('\n')}`);
+    }
+  }
   return {
     db,
     sql,
@@ -52,8 +63,18 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
   };
 }
 
-/** An enterprise with RetailCRM connected to the fake and RetailCRM user 18 mapped to extension 151. */
-export async function addConnectedEnterprise(f: Fleet, number: string, token: string): Promise<void> {
+/** The recording link template of every test enterprise (retailcrm `record_url_template`). */
+export const RECORD_URL_TEMPLATE = 'https://records.example.com/{enterprise}/{uniqueId}.mp3';
+
+/** The link the history record of an answered call must carry, filled in independently of the services. */
+export const recordUrlFor = (enterprise: string, callId: string): string =>
+  `https://records.example.com/${encodeURIComponent(enterprise)}/${encodeURIComponent(callId)}.mp3`;
+
+/**
+ * An enterprise with RetailCRM connected to the fake, RetailCRM user 18 mapped to extension 151 and a
+ * recording link template; its time zone Europe/Minsk unless `timezone` says otherwise.
+ */
+export async function addConnectedEnterprise(f: Fleet, number: string, token: string, opts: { timezone?: string } = {}): Promise<void> {
   const config = {
     retailcrm: {
       enabled: true,
@@ -61,11 +82,11 @@ export async function addConnectedEnterprise(f: Fleet, number: string, token: st
       api_key: API_KEY,
       client_id: `client-${number}`,
       user_extensions: { '18': '151' },
-      record_url_template: 'https://records.example.com/{enterprise}/{uniqueId}.mp3',
+      record_url_template: RECORD_URL_TEMPLATE,
     },
   };
   await f.sql`insert into enterprises (number, name, host_token, timezone, integrations_config)
-              values (${number}, ${'E2E ' + number}, ${token}, 'Europe/Minsk', ${f.sql.json(config)})`;
+              values (${number}, ${'E2E ' + number}, ${token}, ${opts.timezone ?? 'Europe/Minsk'}, ${f.sql.json(config)})`;
 }
 
 export interface ScenarioFile {
