@@ -86,7 +86,8 @@ describe('fleet end to end', () => {
     // MID: each call's dial reaches the CRM (its popup is shown), then retailcrm is SIGKILLed and the
     // call goes on (more ringing, the answer, the hangup) while it is down. DOWN: whole calls while it
     // is down. Each its own enterprise (host), fresh ids; the cut is seeded: after the call's first
-    // dial, before its end (its own hangup, or its last bridge_leave when none comes: 2-5).
+    // dial, before its end (its own hangup, or its last bridge_leave when none comes: 2-5) — except
+    // 2-12's, right after its first dial, so that a popup (151's, stepwise ringing) waits for the service.
     const MID = ['2-12', '2-13', '2-3', '1-1', '2-5', '2-8', '1-9'];
     const DOWN = ['2-2', '1-8', '2-4', '2-1'];
     const runs = [...MID, ...DOWN].map((code, i) => {
@@ -97,7 +98,7 @@ describe('fleet end to end', () => {
       const dial = events.findIndex((e) => e.event === 'dial' && e.body.UniqueId === callId);
       const hangup = events.findIndex((e) => e.event === 'hangup' && e.body.UniqueId === callId);
       const end = hangup >= 0 ? hangup : events.findLastIndex((e) => e.event === 'bridge_leave' && e.body.UniqueId === callId);
-      const cut = MID.includes(code) ? rng.int(dial + 1, end) : 0;
+      const cut = code === '2-12' ? dial + 1 : MID.includes(code) ? rng.int(dial + 1, end) : 0;
       return { code, enterprise: String(3000 + i), token: `down-${i}`, rename, events, callId, cut, posted: [] as Posted[], utcOffset: '+03:00' };
     });
     const mid = runs.filter((r) => r.cut > 0);
@@ -133,6 +134,9 @@ describe('fleet end to end', () => {
     const failures = runs.flatMap((r) => scenarioFailures(f.crm, r, judge).map((x) => `${x} (cut at ${r.cut} of ${r.events.length})`));
     console.log(`retailcrm killed mid-call: ${mid.map((r) => `${r.code}@${r.cut}/${r.events.length}`).join(' ')}; ${DOWN.length} calls whole while down; ${explained} repeats explained by the journal`);
     expect(failures, `E2E_SEED=${SEED} replays these cut points`).toEqual([]);
+    const stepwise = observed(f.crm, runs[0]!.callId).popups;
+    // Whatever the fake accepted after the kill came from the revived service.
+    expect(stepwise.filter((p) => p.receivedAt > kills[0]!).flatMap((p) => p.codes), '2-12: the popup that waited for the service').toEqual(['151']);
     expect(f.crm.state.duplicateUploads).toBe(0);
     const [left] = await f.sql<{ n: number }[]>`select count(*)::int as n from gateway_deliveries where status = 'pending'`;
     expect(left!.n).toBe(0);
