@@ -12,7 +12,7 @@
 //     changes no outcome: the call model drops them, not ingestion;
 //   - call-intake SIGKILLed between events at seeded random points of all 45 scenarios changes nothing.
 // E2E_SEED=<n> replays a run's random choices (the seed is in the test names); E2E_KILLS sets how many
-// times call-intake is killed in the restart test (default 4).
+// times call-intake is killed in the restart test (default 8: a kill costs about a second).
 import { randomInt } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freshIds, substituteToken } from '@fleet/cli';
@@ -24,7 +24,7 @@ import { postTimed, schedule, type Posted } from './history-timing.ts';
 import { post, postWithRetransmissions, retransmission, sameEventKey } from './host-variants.ts';
 
 const SEED = Number(process.env.E2E_SEED ?? randomInt(2 ** 31));
-const KILLS = Number(process.env.E2E_KILLS ?? 4);
+const KILLS = Number(process.env.E2E_KILLS ?? 8);
 /**
  * The test enterprises' zone: fixed UTC+05:45 (no DST since 1986), unlike the machine's zone, UTC and
  * the default Europe/Minsk, so a date formatted in any other zone is caught.
