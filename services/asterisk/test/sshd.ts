@@ -16,7 +16,7 @@ export const SSHD = '/usr/sbin/sshd';
 /** True when sshd can be used here; throws when CI is set and it cannot (a skipped test proves nothing). */
 export function sshdAvailable(): boolean {
   const ok = existsSync(SSHD) && existsSync('/usr/bin/ssh-keygen');
-  if (!ok && process.env.CI) throw new Error(`${SSHD} or ssh-keygen is missing but CI is set: install openssh-server (`pnpm test` does: test/setup/system-deps.ts)`);
+  if (!ok && process.env.CI) throw new Error(`${SSHD} or ssh-keygen is missing but CI is set: install openssh-server (pnpm test does: test/setup/system-deps.ts)`);
   return ok;
 }
 
