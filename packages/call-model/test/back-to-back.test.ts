@@ -41,7 +41,7 @@ interface Variant {
 function backToBack(a: string, b: string, gap: number, seed: number, v: Variant): void {
   const rnd = rngFor(seed, `${a} ${b} ${gap} ${v.sameClient} ${v.reorder}`);
   const ra = remapScenario(scenario.get(a)!, rnd, null, { [MOBILE]: MOBILE });
-  const client = v.sameClient ? { [CLIENT]: ra.map.num.get(CLIENT)! } : {};
+  const client: Record<string, string> = v.sameClient ? { [CLIENT]: ra.map.num.get(CLIENT)! } : {};
   const rb = remapScenario(scenario.get(b)!, rnd, null, { [MOBILE]: MOBILE, ...client });
   const ta = offsets(ra.events);
   let list = merge(timed(ra.events, ta, 0), timed(rb.events, offsets(rb.events), 1, Math.max(...ta) + gap));
