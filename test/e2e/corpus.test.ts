@@ -12,7 +12,8 @@
 //     changes no outcome: the call model drops them, not ingestion;
 //   - call-intake SIGKILLed between events at seeded random points of all 45 scenarios changes nothing.
 // E2E_SEED=<n> replays a run's random choices (the seed is in the test names); E2E_KILLS sets how many
-// times call-intake is killed in the restart test (default 8: a kill costs about a second).
+// times call-intake is killed in the restart test (default 8: a kill costs about a second), E2E_DOWN_MS
+// how long it stays dead each time (default 0: as long as its restart takes).
 import { randomInt } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freshIds, substituteToken } from '@fleet/cli';
@@ -25,6 +26,8 @@ import { post, postWithRetransmissions, retransmission, sameEventKey } from './h
 
 const SEED = Number(process.env.E2E_SEED ?? randomInt(2 ** 31));
 const KILLS = Number(process.env.E2E_KILLS ?? 8);
+/** How long call-intake stays dead before it is started again (on top of its ~1 s start). */
+const DOWN_MS = Number(process.env.E2E_DOWN_MS ?? 0);
 /**
  * The test enterprises' zone: fixed UTC+05:45 (no DST since 1986), unlike the machine's zone, UTC and
  * the default Europe/Minsk, so a date formatted in any other zone is caught.
@@ -162,6 +165,7 @@ describe('the whole corpus through the running fleet', () => {
       if (round === KILLS) break;
       const killedAt = Date.now();
       await f.supervisor.kill('call-intake');
+      await sleep(DOWN_MS);
       await f.supervisor.revive('call-intake');
       downtimes.push(Date.now() - killedAt);
     }
