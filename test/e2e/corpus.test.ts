@@ -55,13 +55,11 @@ const countEvents = async () => Number((await f.sql<{ n: number }[]>`select coun
 const crmTotals = () => ({ events: f.crm.state.events.length, uploads: f.crm.state.uploads.length, duplicateUploads: f.crm.state.duplicateUploads });
 
 describe('the whole corpus through the running fleet', () => {
-  let first: Replayed[] = [];
-
   it('gives every scenario its expected outcome at the CRM', async () => {
     await Promise.all(codes.map((code, i) => addConnectedEnterprise(f, String(1000 + i), `corpus-${i}`, ZONE)));
     // Each scenario is its own enterprise (its host), replayed concurrently with the others, with a
     // ring pause before and a talk pause after every answer (history-timing.ts).
-    first = await Promise.all(
+    const first: Replayed[] = await Promise.all(
       codes.map(async (code, i) => {
         const events = loadEvents(code);
         const { delays } = schedule(events, EXPECTED[code]!.calls);
