@@ -1,7 +1,11 @@
 // Argument validators: pure, each returns the normalised value or throws a usage error (exit 2).
 // The limits mirror the checks in sql/001_enterprises.sql, so a bad value is refused before the
 // database sees it, with a message naming the option.
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { checkCrmOrigin, type CrmOriginRefusal } from '@fleet/retailcrm-client';
+// The call model's own normaliser, so a stored mobile compares equal to what the model puts in
+// answeredBy. Reached by path: @fleet/call-model does not export its number helpers (yet).
+import { digits } from '../../call-model/src/numbers.ts';
 import { usageError } from './errors.ts';
 
 /** Returns the option's value or a usage error naming it. */
@@ -104,4 +108,33 @@ export function userId(v: string): string {
 export function extension(v: string): string {
   if (!/^\d{2,6}$/.test(v)) throw usageError('--extension must be 2 to 6 digits');
   return v;
+}
+
+/** `--mobile` text before any parsing: digits with an optional '+', spaces, brackets, dots and dashes. */
+export function mobileShape(v: string): string {
+  const s = v.trim();
+  if (!/^\+?[\d\s().-]{6,30}$/.test(s) || digits(s).length < 6) {
+    throw usageError(`--mobile ${JSON.stringify(v.slice(0, 40))} is not a phone number (digits, optional +, spaces, brackets, dashes)`);
+  }
+  return s;
+}
+
+/**
+ * A manager's mobile (FollowMe target) → the digits of its international form (`+375 (29) 123-45-67`,
+ * or `8 029 123-45-67` under region BY → `375291234567`): the form sql/090_extension_mobiles.sql stores
+ * and the call model compares numbers in (digits(), packages/call-model/src/numbers.ts). Parsed by
+ * libphonenumber with the enterprise's default `region`; 11+ digits without '+' are also tried as
+ * international (`375291234567` under region RU), as telegram-render's formatPhone does. Only a number
+ * libphonenumber calls valid is accepted: a typo must not silently map nobody's calls.
+ * @throws usage error (exit 2) with the reason.
+ */
+export function mobileNumber(v: string, region: string): string {
+  const s = mobileShape(v);
+  const all = digits(s);
+  const candidates = s.startsWith('+') ? [s] : all.length >= 11 ? [s, `+${all}`] : [s];
+  for (const c of candidates) {
+    const p = parsePhoneNumberFromString(c, region as CountryCode);
+    if (p?.isValid()) return digits(p.number);
+  }
+  throw usageError(`--mobile ${JSON.stringify(s)} is not a valid phone number in region ${region}; give it in international form, e.g. +375291234567`);
 }

@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { enterpriseAdd, enterpriseList, enterpriseSet } from './enterprise.ts';
 import { telegramInvite, telegramRecipients, telegramSetToken, telegramStatus, telegramWebhook } from './telegram.ts';
-import { extensionAdd, lineAdd } from './directory.ts';
+import { extensionAdd, extensionList, lineAdd } from './directory.ts';
 import { retailcrmMap, retailcrmSet, retailcrmShow, retailcrmUnmap } from './retailcrm.ts';
 import { retailcrmAdminLink, retailcrmRegister } from './retailcrm-admin.ts';
 import { hostCheck, hostSet } from './host.ts';
@@ -24,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   telegramRecipients,
   telegramWebhook,
   extensionAdd,
+  extensionList,
   lineAdd,
   hostSet,
   hostCheck,
