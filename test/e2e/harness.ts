@@ -1,6 +1,8 @@
 // Runs the fleet as production does (each service its own process, started by the same Supervisor as
 // `pnpm start`) on a throwaway database, next to a strict RetailCRM fake on a loopback port.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
 import { createRetailCrmFake, type RetailCrmFake } from '@fleet/retailcrm-fake';
 import { replayEvents, substituteToken, type ScenarioEvent } from '@fleet/cli';
@@ -32,7 +34,10 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
   const ports = { callIntake: await freePort(), gateway: await freePort(), retailcrm: await freePort() };
   const logs: string[] = [];
   const supervisor = new Supervisor({ onLine: (name, line) => logs.push(`${name} | ${line}`) });
-  for (const spec of fleetServices(db.url, ports, { LOG_LEVEL: 'info', ...env })) {
+  // Each fleet its own outage journal: the default (<FLEET_DATA_DIR>/journal/call-intake) is locked by
+  // one process, so a second test run in the same checkout would fail to boot call-intake.
+  const journal = mkdtempSync(join(tmpdir(), 'fleet-e2e-journal-'));
+  for (const spec of fleetServices(db.url, ports, { LOG_LEVEL: 'info', JOURNAL_DIR: journal, ...env })) {
     try {
       await supervisor.start(spec, 60_000);
     } catch (err) {
@@ -41,6 +46,7 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
       await crm.close();
       await sql.end();
       await db.drop();
+      rmSync(journal, { recursive: true, force: true });
       throw new Error(`${(err as Error).message}\n${logs.filter((l) => l.startsWith(`${spec.name} |`)).slice(-30).join('\n')}`);
     }
   }
@@ -59,6 +65,7 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
       await crm.close();
       await sql.end();
       await db.drop();
+      rmSync(journal, { recursive: true, force: true });
     },
   };
 }
