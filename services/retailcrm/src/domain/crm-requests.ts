@@ -3,6 +3,9 @@
 import type { CallResult, CallSummary } from '@fleet/call-model';
 import { formatCrmDate, recordUrlOf, type CallEvent, type HangupStatus, type UploadCall } from '@fleet/retailcrm-client';
 import type { RetailCrmSettings } from './settings.ts';
+// The call model's own normaliser (how it compares numbers), reached by path: @fleet/call-model does
+// not export its number helpers (yet).
+import { digits } from '../../../../packages/call-model/src/numbers.ts';
 
 /** An internal extension has 2–5 digits (shared/domain/asterisk-events.md); anything else is not a code. */
 const EXTENSION = /^\d{2,5}$/;
@@ -52,11 +55,16 @@ export function hangupEvent(call: CallSummary, audience: Audience): CallEvent {
 
 /**
  * The manager the history record names: who answered, or for an outgoing call the extension that
- * dialled. A mobile (FollowMe) answer names nobody: RetailCRM codes are extensions only.
+ * dialled. A mobile (FollowMe) answer names the extension the operator gave that mobile
+ * (`fleet extension add --mobile`, settings.mobileExtensions, compared as digits like the call model
+ * does); an unmapped mobile names nobody: RetailCRM codes are extensions only, and the events cannot
+ * tell whose mobile it is (packages/call-model README, "answered only on a mobile").
  */
 export function managerOf(call: CallSummary, s: RetailCrmSettings): { code?: string; userId?: number } {
-  const ext = call.answeredBy ?? (call.direction === 'out' ? call.ringing[0] : undefined);
-  if (!ext || !EXTENSION.test(ext)) return {};
+  const who = call.answeredBy ?? (call.direction === 'out' ? call.ringing[0] : undefined);
+  if (!who) return {};
+  const ext = EXTENSION.test(who) ? who : s.mobileExtensions[digits(who)];
+  if (!ext) return {};
   const userId = Object.entries(s.userExtensions).find(([, e]) => e === ext)?.[0];
   return { code: ext, ...(userId ? { userId: Number(userId) } : {}) };
 }

@@ -7,6 +7,8 @@ export interface EnterpriseRow {
   active: boolean;
   timezone: string;
   retailcrm: unknown;
+  /** extension_directory's mapped mobiles as `{ digits: extension }` (sql/090_extension_mobiles.sql); absent = none. */
+  mobiles?: unknown;
 }
 
 export interface RetailCrmSettings {
@@ -17,6 +19,11 @@ export interface RetailCrmSettings {
   timezone: string;
   /** RetailCRM userId → extension, as the CLI's `fleet retailcrm map` writes it. */
   userExtensions: Record<string, string>;
+  /**
+   * A manager's mobile (digits, as the call model compares numbers) → the extension it belongs to, from
+   * the operator's `fleet extension add --mobile`: names the manager of a call answered only there.
+   */
+  mobileExtensions: Record<string, string>;
   recordUrlTemplate: string | undefined;
 }
 
@@ -64,5 +71,9 @@ export function settingsOf(row: EnterpriseRow, decrypt: (stored: string) => stri
   for (const [userId, ext] of Object.entries(map)) {
     if (/^\d+$/.test(userId) && (typeof ext === 'string' || typeof ext === 'number') && String(ext) !== '') userExtensions[userId] = String(ext);
   }
-  return { enterprise: row.number, origin, apiKey, timezone: row.timezone, userExtensions, recordUrlTemplate: template };
+  const mobileExtensions: Record<string, string> = {};
+  if (row.mobiles && typeof row.mobiles === 'object') {
+    for (const [mobile, ext] of Object.entries(row.mobiles as Record<string, unknown>)) if (typeof ext === 'string') mobileExtensions[mobile] = ext;
+  }
+  return { enterprise: row.number, origin, apiKey, timezone: row.timezone, userExtensions, mobileExtensions, recordUrlTemplate: template };
 }
