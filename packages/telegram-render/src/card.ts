@@ -14,6 +14,11 @@ export interface RenderContext {
   timeZone: string;
   /** extension → manager name. */
   extensions: Readonly<Record<string, string>>;
+  /**
+   * A manager's mobile → the manager's name (extension_directory.mobile, `fleet extension add --mobile`).
+   * Keys are digits only (`375291234567`), the form the call model compares numbers in. Absent = none.
+   */
+  mobiles?: Readonly<Record<string, string>>;
   /** trunk id → line name. */
   lines: Readonly<Record<string, string>>;
   /** The client's name when the CRM knows it. */
@@ -129,14 +134,21 @@ function clientLine(call: CallSummary, ctx: RenderContext): string {
   return `Клиент: ${shown}${name ? ` — ${escapeHtml(clip(name, 200))}` : ''}`;
 }
 
-/** `Иван Петров (151)` from the extension directory, `151` without a name, a mobile as a formatted number. */
-export function personLabel(id: string, ctx: Pick<RenderContext, 'extensions' | 'region'>): string {
+/**
+ * `Иван Петров (151)` from the extension directory, `151` without a name; a mobile (FollowMe) as its
+ * manager's name when the operator mapped it (`Иван Петров (мобильный)`: the events only carry the
+ * number), else as the formatted number.
+ */
+export function personLabel(id: string, ctx: Pick<RenderContext, 'extensions' | 'region' | 'mobiles'>): string {
   const { kind, digits } = classifyNumber(id);
   if (kind === 'extension') {
     const name = ctx.extensions[digits];
     return name ? `${escapeHtml(clip(name, 100))} (${digits})` : digits;
   }
-  if (kind === 'external') return `${escapeHtml(formatPhone(id, ctx.region))} (мобильный)`;
+  if (kind === 'external') {
+    const name = ctx.mobiles?.[digits];
+    return `${escapeHtml(name ? clip(name, 100) : formatPhone(id, ctx.region))} (мобильный)`;
+  }
   return escapeHtml(clip(id, 40) || '—');
 }
 

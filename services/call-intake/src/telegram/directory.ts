@@ -48,13 +48,15 @@ export function createDirectory(sql: Sql, bots: BotReader, ttlMs = 2000) {
         const [e] = await sql<{ timezone: string; phone_region: string; record_url_template: string | null }[]>`
           select timezone, phone_region, nullif(btrim(integrations_config->'retailcrm'->>'record_url_template'), '') as record_url_template
           from enterprises where number = ${enterprise}`;
-        const ext = await sql<{ extension: string; name: string }[]>`
-          select extension, name from extension_directory where enterprise = ${enterprise}`;
+        const ext = await sql<{ extension: string; name: string; mobile: string | null }[]>`
+          select extension, name, mobile from extension_directory where enterprise = ${enterprise}`;
         const lines = await sql<{ trunk: string; name: string }[]>`select trunk, name from line_directory where enterprise = ${enterprise}`;
         return {
           region: e?.phone_region ?? 'BY',
           timeZone: e?.timezone ?? 'Europe/Minsk',
           extensions: Object.fromEntries(ext.map((r) => [r.extension, r.name])),
+          // A mobile the operator gave a manager (stored as digits): a FollowMe answer shows the name.
+          mobiles: Object.fromEntries(ext.flatMap((r) => (r.mobile ? [[r.mobile, r.name]] : []))),
           lines: Object.fromEntries(lines.map((r) => [r.trunk, r.name])),
           recordUrlTemplate: e?.record_url_template ?? null,
         };
