@@ -9,7 +9,7 @@ import { randomInt } from 'node:crypto';
 import { freshIds, runFleet } from '@fleet/cli';
 import { createRng } from '../support/rng.ts';
 import { scenarioFailures, type RepeatJudge } from './corpus-check.ts';
-import { unexplainedRepeats, unknownAttempts } from './crm-repeats.ts';
+import { unexplainedRepeats, unknownAttempts } from '../support/crm-repeats.ts';
 import { observed } from './crm-view.ts';
 import { addConnectedEnterprise, EXPECTED, loadEvents, replay, sleep, startFleet, waitFor, type Fleet, API_KEY } from './harness.ts';
 import { postTimed, type Posted } from './history-timing.ts';

@@ -3,6 +3,7 @@
 import type { World } from './world.ts';
 import { botToken } from './world.ts';
 import type { Host, Run } from './plan.ts';
+import { unexplainedRepeats, unknownAttempts } from '../support/crm-repeats.ts';
 
 /** A final card (telegram-render: ✅ answered / ❌ missed); anything else visible is a live card. */
 const FINAL = /^<b>(✅|❌)/;
@@ -35,11 +36,9 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
   // Hangup attempts whose outcome the fleet could not know (integration_logs: no answer status — a
   // timeout, a network error, or a row left 'sent' by a kill): RetailCRM may have performed them.
   const unknownHangups = new Map<string, number>();
-  for (const r of await w.sql<{ call_id: string; n: number }[]>`
-    select call_id, count(*)::int as n from integration_logs
-    where kind = 'call.event' and request->'event'->>'type' = 'hangup' and status_code is null and coalesce(error, '') not like 'RCRM_NOT_SENT%'
-    group by call_id`) unknownHangups.set(r.call_id, r.n);
-  const nearKill = (t: number) => retailcrmKills.some((k) => t <= k && t >= k - 2000);
+  for (const a of await unknownAttempts(w.sql)) {
+    if (a.type === 'hangup') unknownHangups.set(a.callId, (unknownHangups.get(a.callId) ?? 0) + 1);
+  }
 
   for (const run of runs) {
     for (const c of run.calls) {
@@ -71,13 +70,14 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
       // past the timeout, a kill mid-request: the journal shows it without a status) or answered just
       // before the retailcrm process was killed (the step not yet marked done) is repeated. Those
       // copies are counted apart; any other is a failure.
-      const extra = seen.hangups.length - 1;
-      const late = Math.min(Math.max(0, extra), unknownHangups.get(c.callId) ?? 0);
-      const killed = seen.hangups.slice(0, -1).filter((h) => nearKill(h.receivedAt)).length;
-      const explained = Math.min(Math.max(0, extra), late + killed);
+      const copies = seen.hangups.map((h) => h.receivedAt);
+      const extra = Math.max(0, copies.length - 1);
+      const late = Math.min(extra, unknownHangups.get(c.callId) ?? 0);
+      const unexplained = unexplainedRepeats(copies, late, retailcrmKills);
+      const killed = extra - unexplained - late;
       add('hangupLateCopies', late);
-      add('hangupKillCopies', explained - late);
-      if (seen.hangups.length >= 1 && extra - explained === 0) add('oneHangup');
+      add('hangupKillCopies', killed);
+      if (seen.hangups.length >= 1 && unexplained === 0) add('oneHangup');
       else failures.push(`${where}: ${seen.hangups.length} hangup events (${late} after an attempt without an answer, ${killed} near a kill)`);
       for (const leg of [...c.mobileLegs, ...c.consultationLegs]) {
         const l = byCall.get(leg);

@@ -4,8 +4,8 @@
 //     or a row left 'sent' because the retailcrm process was killed mid-request), or
 //   - a copy the fake accepted just before the retailcrm process was killed (≤ 2 s: its answer was
 //     read but the step not yet marked done).
-// Any other repeat is a failure. The rule is the fault suite's (test/faults/counts.ts, hangups),
-// generalised here to popups per extension so that both kinds of copies are judged the same way.
+// Any other repeat is a failure. The fault suite (test/faults/counts.ts, hangups) and the e2e suites
+// (popups per extension too) judge copies with this one rule.
 import type { Sql } from '@fleet/db';
 
 /** An attempt whose outcome the fleet could not know: type, codes, call. */
