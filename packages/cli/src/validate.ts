@@ -3,9 +3,8 @@
 // database sees it, with a message naming the option.
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { checkCrmOrigin, type CrmOriginRefusal } from '@fleet/retailcrm-client';
-// The call model's own normaliser, so a stored mobile compares equal to what the model puts in
-// answeredBy. Reached by path: @fleet/call-model does not export its number helpers (yet).
-import { digits } from '../../call-model/src/numbers.ts';
+// The call model's own normaliser, so a stored mobile compares equal to what the model puts in answeredBy.
+import { digits } from '@fleet/call-model';
 import { usageError } from './errors.ts';
 
 /** Returns the option's value or a usage error naming it. */

@@ -1,11 +1,9 @@
 // What RetailCRM is told about a call: the popup events and the history record. Pure functions of the
 // call summary and the enterprise's settings; rules from shared/domain/retailcrm.md.
-import type { CallResult, CallSummary } from '@fleet/call-model';
 import { formatCrmDate, recordUrlOf, type CallEvent, type HangupStatus, type UploadCall } from '@fleet/retailcrm-client';
 import type { RetailCrmSettings } from './settings.ts';
-// The call model's own normaliser (how it compares numbers), reached by path: @fleet/call-model does
-// not export its number helpers (yet).
-import { digits } from '../../../../packages/call-model/src/numbers.ts';
+// The call model's own normaliser (how it compares numbers), so a mapped mobile matches answeredBy.
+import { digits, type CallResult, type CallSummary } from '@fleet/call-model';
 
 /** An internal extension has 2–5 digits (shared/domain/asterisk-events.md); anything else is not a code. */
 const EXTENSION = /^\d{2,5}$/;
