@@ -213,7 +213,7 @@ function renderManagers() {
         .join('');
       const search = [m.name, m.email ?? '', current ?? '', mgr.extensions.find((e) => e.extension === current)?.name ?? ''].join(' ').toLowerCase();
       return `<tr data-user="${id}" data-search="${esc(search)}" class="${changes.has(id) ? 'changed' : ''}"><td class="who">${esc(m.name)}<small>${esc(m.email ?? `ID ${m.id}`)}</small></td>
-        <td><span class="dot ${m.online ? 'online' : ''}"></span>${esc(STATUS[m.status] ?? '—')}${m.statusSince ? `<small>с ${esc(new Date(m.statusSince).toLocaleTimeString('ru-RU', { hour: '2-digit', minute: '2-digit' }))}</small>` : ''}</td>
+        <td><span class="dot ${STATUS[m.status] ? `st-${m.status}` : ''}" title="${m.online ? 'в сети' : 'не в сети'}"></span>${esc(STATUS[m.status] ?? '—')}${m.online ? '' : ' <small>не в сети</small>'}${m.statusSince ? `<small>с ${esc(new Date(m.statusSince).toLocaleTimeString('ru-RU', { hour: '2-digit', minute: '2-digit' }))}</small>` : ''}</td>
         <td><select aria-label="Номер для ${esc(m.name)}" data-user="${id}">${options}</select></td></tr>`;
     })
     .join('')}</tbody></table><p id="managers-empty" class="empty muted" hidden>Никого не нашли: измените запрос.</p>`;
