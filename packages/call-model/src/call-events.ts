@@ -1,7 +1,7 @@
 // start/dial/hangup: what they do to the call they belong to, how a new call is created, and the
 // held-back decision of a new outgoing call (a FollowMe leg of a transfer looks exactly like its
 // manager's own outgoing call until the evidence that the manager talks with a client has arrived).
-import type { Direction, HostEvent } from './types.ts';
+import type { Direction, HostEvent, OriginateMatch } from './types.ts';
 import type { CallRec, LegRec } from './state.ts';
 import { type Ctx, emitRinging, emitStarted } from './effects.ts';
 import { classify } from './classify.ts';
@@ -31,6 +31,7 @@ export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true
       leg.call = d.callId;
       return;
     }
+    let originated: OriginateMatch | null = null;
     if (d.kind === 'new' && d.direction === 'out') {
       if (looksLikeFollowMe(leg, ev)) {
         // Not a manager's own call: a FollowMe leg whose incoming call we have not seen yet.
@@ -38,7 +39,11 @@ export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true
         if (ev.type === 'hangup') leg.hungUp = true;
         return;
       }
-      if (mayHold && ctx.opts.settleMs > 0 && !ownChannel(leg, ev)) {
+      // Click-to-call: only our own originate records count, never the host's ExternalInitiated flag.
+      // A record of ours settles the call at once (a FollowMe or transfer leg never matches one), so
+      // the popup of a click-to-call (a Local channel, 1-2) does not wait out the hold below.
+      originated = ctx.opts.originates?.({ extension: ev.extensions.find(isExtension) ?? '', phone: d.phone, at: ev.receivedAt }) ?? null;
+      if (!originated && mayHold && ctx.opts.settleMs > 0 && !ownChannel(leg, ev)) {
         leg.held = { events: [ev], until: ev.receivedAt + ctx.opts.settleMs };
         if (ev.type === 'hangup') leg.hungUp = true;
         return;
@@ -50,10 +55,7 @@ export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true
     } else {
       c = createCall(ctx, leg, ev, d.direction, d.phone);
       created = true;
-      if (d.direction === 'out' && ctx.opts.originates) {
-        // Click-to-call: only our own originate records count, never the host's ExternalInitiated flag.
-        c.s.originatedBy = ctx.opts.originates({ extension: ev.extensions.find(isExtension) ?? '', phone: d.phone, at: ev.receivedAt });
-      }
+      if (d.direction === 'out') c.s.originatedBy = originated;
       emitRinging(ctx, c, addRinging(c.s, d.ringing));
     }
   }
