@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { jsonbRefusal } from '@fleet/db/jsonb';
 import { HOST_EVENT_TYPES, type HostEventType } from './types.ts';
 
 /** Longest string value accepted in a host body; real values are < 100 characters. */
@@ -7,23 +8,6 @@ export const MAX_FIELD_LENGTH = 512;
 export const MAX_EXTENSIONS = 200;
 /** Deepest nesting accepted anywhere in a body; hosts post flat objects with one list (depth 2). */
 export const MAX_DEPTH = 8;
-
-// PostgreSQL's jsonb refuses \u0000 and unpaired surrogates, and a body nested thousands deep overflows
-// the idempotency key's canonical JSON: such a body failed its whole group-commit batch with a 503.
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** Why `value` cannot be stored as it is (nesting, NUL, lone surrogate in a key or string), or null. */
-function unstorable(value: unknown, depth: number): string | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? 'a value contains NUL or an unpaired surrogate' : null;
-  if (value === null || typeof value !== 'object') return null;
-  if (depth > MAX_DEPTH) return `body is nested deeper than ${MAX_DEPTH} levels`;
-  for (const [k, v] of Object.entries(value)) {
-    if (UNSTORABLE.test(k)) return 'a key contains NUL or an unpaired surrogate';
-    const why = unstorable(v, depth + 1);
-    if (why) return why;
-  }
-  return null;
-}
 
 const STRING_FIELDS = [
   'UniqueId', 'Phone', 'Trunk', 'CallStatus', 'StartTime', 'EndTime', 'DateReceived', 'BridgeUniqueid',
@@ -61,7 +45,9 @@ export function validateHostBody(type: HostEventType, body: unknown): Validation
     return { ok: false, reason: 'body must be a JSON object' };
   }
   const b = body as Record<string, unknown>;
-  const why = unstorable(b, 1);
+  // Storable in jsonb (no NUL, no unpaired surrogate, not nested deeper than MAX_DEPTH): such a body
+  // failed its whole group-commit batch with a 503.
+  const why = jsonbRefusal(b, MAX_DEPTH);
   if (why) return { ok: false, reason: why };
   for (const f of STRING_FIELDS) {
     const v = b[f];

@@ -4,6 +4,7 @@ import type { Sql } from '@fleet/db';
 
 export { readyReport, within, OUTBOX_LAG_WARN_SEC, type ReadyCheck, type ReadyReport } from './readiness.ts';
 export { isLoopbackPeer, loopbackOnly } from './loopback.ts';
+export { refuseUnstorableBodies } from './storable.ts';
 
 /** What a service's boot function hands to runService. */
 export interface ServiceProcess {

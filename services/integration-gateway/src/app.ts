@@ -4,6 +4,8 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Sql } from '@fleet/db';
 import { logOptions } from '@fleet/log';
+import { refuseUnstorableBodies } from '@fleet/service';
+import { UnstorableBodyError } from './errors.ts';
 import type { GatewayConfig } from './config.ts';
 import { corePlugin } from './plugins/core.ts';
 import { deliveryPlugin } from './plugins/delivery.ts';
@@ -38,6 +40,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     // Two lines per delivery would drown the logs; outcomes are logged where they matter.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  refuseUnstorableBodies(app, (why) => new UnstorableBodyError(why));
   await app.register(openapiPlugin, { title: 'integration-gateway', description: 'Internal: dispatch from call-intake, enablement cache, integrations, health and stats (loopback callers).' });
   await app.register(metricsPlugin, { service: 'integration-gateway' });
   await app.register(corePlugin, { config: opts.config, sql: opts.sql });

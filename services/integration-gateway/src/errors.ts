@@ -16,3 +16,5 @@ export const UpstreamTransientError = createError('GW_UPSTREAM_TRANSIENT', 'tran
 export const UpstreamPermanentError = createError('GW_UPSTREAM_PERMANENT', 'permanent upstream failure: %s', 502);
 /** The circuit breaker of this (enterprise, integration) is open: no attempt was made. */
 export const BreakerOpenError = createError('GW_BREAKER_OPEN', 'circuit breaker open for %s', 503);
+/** 400: the body parses as JSON but PostgreSQL could not store it (NUL, an unpaired surrogate, deep nesting). */
+export const UnstorableBodyError = createError('GW_BODY_UNSTORABLE', 'body cannot be stored: %s', 400);

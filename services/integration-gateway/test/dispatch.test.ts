@@ -43,6 +43,23 @@ describe('POST /dispatch/call-event', () => {
     expect(numberToken.statusCode).toBe(400);
   });
 
+  // Regression (fuzz seed 4242763102): an unpaired surrogate in dedup_key passed the schema, failed the
+  // jsonb insert and came back as 503 GW_DB_UNAVAILABLE, which call-intake would retry for ever.
+  it('answers 400 with the reason for a body PostgreSQL cannot store (NUL, unpaired surrogate), storing nothing', async () => {
+    const before = (await sql<{ n: number }[]>`select count(*)::int as n from gateway_deliveries`)[0]!.n;
+    for (const body of [
+      { ...dispatchBody('100', 'c-sur', 'dial', 'ringing:1'), dedup_key: 'k\udd1b' },
+      { ...dispatchBody('100', 'c-sur', 'dial', 'ringing:1'), raw: { CallerIDName: 'x\ud800y' } },
+      { ...dispatchBody('100', 'c-nul', 'dial', 'ringing:1'), uniqueId: 'a\u0000b' },
+    ]) {
+      const res = await post(body);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'GW_BODY_UNSTORABLE' });
+      expect(res.json().message).toMatch(/NUL or an unpaired surrogate/);
+    }
+    expect((await sql<{ n: number }[]>`select count(*)::int as n from gateway_deliveries`)[0]!.n).toBe(before);
+  });
+
   it('refuses callers that are not on the loopback interface', async () => {
     const res = await post(dispatchBody('100', 'c-2', 'dial', 'ringing:1'), '10.1.2.3');
     expect(res.statusCode).toBe(403);

@@ -5,6 +5,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Dispatcher } from 'undici';
 import type { Sql } from '@fleet/db';
 import { logOptions } from '@fleet/log';
+import { refuseUnstorableBodies } from '@fleet/service';
+import { UnstorableBodyError } from './errors.ts';
 import type { RateLimiter } from '@fleet/retailcrm-client';
 import type { RetailCrmConfig } from './config.ts';
 import { corePlugin } from './plugins/core.ts';
@@ -53,6 +55,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       ...details,
     });
   });
+  refuseUnstorableBodies(app, (why) => new UnstorableBodyError(why));
   await app.register(openapiPlugin, { title: 'retailcrm', description: 'RetailCRM integration: call events from the gateway, admin page and API, RetailCRM callbacks, getcustomerdata.' });
   await app.register(metricsPlugin, { service: 'retailcrm' });
   await app.register(corePlugin, { config: opts.config, sql: opts.sql });

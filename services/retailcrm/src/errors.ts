@@ -20,3 +20,5 @@ export const StepInProgressError = createError('RCRM_STEP_IN_PROGRESS', 'step %s
 export const UpstreamUnavailableError = createError('RCRM_UPSTREAM_UNAVAILABLE', 'RetailCRM unavailable: %s', 503);
 /** 422: RetailCRM refused the request for good (validation, wrong key); `errorMsg` is RetailCRM's. */
 export const UpstreamRejectedError = createError('RCRM_UPSTREAM_REJECTED', 'RetailCRM rejected the request: %s', 422);
+/** 400: the body parses as JSON but PostgreSQL could not store it (NUL, an unpaired surrogate, deep nesting). */
+export const UnstorableBodyError = createError('RCRM_BODY_UNSTORABLE', 'body cannot be stored: %s', 400);

@@ -226,3 +226,19 @@ describe('RetailCRM failures', () => {
     expect(res.json().reason).toBe('RCRM_TIMEOUT');
   });
 });
+
+describe('bad input from the gateway', () => {
+  // The gateway refuses such bodies too; this service stores what it is sent (integration_logs,
+  // steps) in jsonb, so it must not turn an unstorable body into a 5xx the gateway retries for ever.
+  it('answers 400 RCRM_BODY_UNSTORABLE for an unpaired surrogate or a NUL, and sends nothing to RetailCRM', async () => {
+    for (const body of [
+      { ...dial(call(), ['151']), dedup_key: 'k\udd1b' },
+      dial(call({ phone: '37544\u00000000001' }), ['151']),
+    ]) {
+      const res = await post(w.app, body);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'RCRM_BODY_UNSTORABLE' });
+    }
+    expect(w.fake.state.events).toEqual([]);
+  });
+});
