@@ -21,7 +21,7 @@ export async function benchSsh(o: { n: number }): Promise<SshResult> {
   const host = await startTestHost();
   const ssh = new NodeSSH();
   try {
-    await ssh.connect({ host: '127.0.0.1', port: host.port, username: 'root', privateKey: readFileSync(host.userKeyFile, 'utf8') });
+    await ssh.connect({ host: '127.0.0.1', port: host.port, username: host.user, privateKey: readFileSync(host.userKeyFile, 'utf8') });
     const time = async (f: () => Promise<unknown>) => {
       await f();
       const xs: number[] = [];

@@ -28,7 +28,7 @@ describe.runIf(enabled)('recovery end to end', () => {
     host = await startTestHost();
     await addConnectedEnterprise(f, '367', TOKEN);
     await f.sql`insert into asterisk_hosts (enterprise, host, port, username, key_file, host_key, originate_secret, log_dir)
-                values ('367', '127.0.0.1', ${host.port}, 'root', ${host.userKeyFile}, ${host.hostKey}, ${'cd'.repeat(16)}, ${join(host.dir, 'log')})`;
+                values ('367', '127.0.0.1', ${host.port}, ${host.user}, ${host.userKeyFile}, ${host.hostKey}, ${'cd'.repeat(16)}, ${join(host.dir, 'log')})`;
   }, 120_000);
   afterAll(async () => {
     await host?.dispose();

@@ -27,7 +27,7 @@ describe.runIf(enabled)('fleet host', () => {
     await sql?.end();
     await db?.drop();
   });
-  const base = () => ['--enterprise', '367', '--host', '127.0.0.1', '--port', String(host.port), '--user', 'root', '--key-file', host.userKeyFile];
+  const base = () => ['--enterprise', '367', '--host', '127.0.0.1', '--port', String(host.port), '--user', host.user, '--key-file', host.userKeyFile];
 
   it('first connect shows the fingerprint and stores nothing without --yes', async () => {
     const r = await fleet('host', 'set', ...base());

@@ -17,6 +17,8 @@ export interface World {
 
 export interface HostRow {
   port: number;
+  /** The account on the host (the test sshd's own, TestHost.user). */
+  username: string;
   key_file: string;
   host_key: string;
   asterisk_path?: string;
@@ -29,14 +31,14 @@ export async function insertHost(sql: Sql, enterprise: string, secret: string, h
   await sql`
     insert into asterisk_hosts (enterprise, host, port, username, key_file, host_key, asterisk_path, set_nextcall,
                                 originate_context, outbound_context, originate_secret)
-    values (${enterprise}, '127.0.0.1', ${h.port}, 'root', ${h.key_file}, ${h.host_key}, ${h.asterisk_path ?? 'asterisk'},
+    values (${enterprise}, '127.0.0.1', ${h.port}, ${h.username}, ${h.key_file}, ${h.host_key}, ${h.asterisk_path ?? 'asterisk'},
             ${h.set_nextcall ?? false}, ${h.originate_context ?? 'web-originate'}, ${h.outbound_context ?? 'inoffice'}, ${secret})
-    on conflict (enterprise) do update set port = excluded.port, key_file = excluded.key_file, host_key = excluded.host_key,
+    on conflict (enterprise) do update set port = excluded.port, username = excluded.username, key_file = excluded.key_file, host_key = excluded.host_key,
       asterisk_path = excluded.asterisk_path, set_nextcall = excluded.set_nextcall,
       originate_context = excluded.originate_context, outbound_context = excluded.outbound_context`;
 }
 
-export const hostRow = (h: TestHost, over: Partial<HostRow> = {}): HostRow => ({ port: h.port, key_file: h.userKeyFile, host_key: h.hostKey, ...over });
+export const hostRow = (h: TestHost, over: Partial<HostRow> = {}): HostRow => ({ port: h.port, username: h.user, key_file: h.userKeyFile, host_key: h.hostKey, ...over });
 
 export async function createWorld(host: TestHost, env: Record<string, string> = {}): Promise<World> {
   const db = await createTestDatabase();

@@ -267,7 +267,7 @@ describe.runIf(enabled)('unreachable hosts and the breaker', () => {
     expect(open.json().code).toBe('AST_HOST_CIRCUIT_OPEN');
     expect(open.json().response_time_ms).toBeLessThan(200);
     const health = await w.app.inject({ method: 'GET', url: '/health' });
-    const mine = (hs: Array<{ host: string }>) => hs.find((x) => x.host === `root@127.0.0.1:${host.port}`);
+    const mine = (hs: Array<{ host: string }>) => hs.find((x) => x.host === `${host.user}@127.0.0.1:${host.port}`);
     expect(mine(health.json().hosts)).toMatchObject({ breaker: 'open' });
 
     await host.start();

@@ -100,7 +100,7 @@ describe.runIf(enabled)('recovery of failed host posts', () => {
     expect(stored[1]!.received_at.toISOString()).toBe(`${yesterday}T14:12:11.000Z`); // Minsk is UTC+3
 
     const [run] = await w.sql`select * from recovery_runs`;
-    expect(run).toMatchObject({ enterprise: ENTERPRISE, host: `root@127.0.0.1:${host.port}`, trigger: 'cli', status: 'partial',
+    expect(run).toMatchObject({ enterprise: ENTERPRISE, host: `${host.user}@127.0.0.1:${host.port}`, trigger: 'cli', status: 'partial',
       rows_found: s.rowsFound, rows_ingested: s.rowsIngested, duplicates: 0, rows_invalid: 3 });
     expect(run!.finished_at).not.toBeNull();
 

@@ -28,7 +28,7 @@ describe.runIf(enabled)('host pool: persistent shells over the real sshd', () =>
   const originate = (binary = host.binary) =>
     originateCommand(binary, { extension: '151', number: '375440000001', originateContext: 'web-originate', outboundContext: 'inoffice' });
   const ORIGINATE_ARGV = ['-rx', 'channel originate Local/151@web-originate application Dial Local/375440000001@inoffice'];
-  const stats = () => pool.stats().find((s) => s.host === `root@127.0.0.1:${host.port}`)!;
+  const stats = () => pool.stats().find((s) => s.host === `${host.user}@127.0.0.1:${host.port}`)!;
   /** The exec path as before this transport: one exec channel for the command, on its own connection. */
   async function viaExec(command: string) {
     const ssh = await openConnection(target, { connectTimeoutMs: TIMEOUT_MS });
@@ -42,7 +42,7 @@ describe.runIf(enabled)('host pool: persistent shells over the real sshd', () =>
 
   beforeAll(async () => {
     host = await startTestHost();
-    target = { host: '127.0.0.1', port: host.port, username: 'root', keyFile: host.userKeyFile, hostKey: host.hostKey };
+    target = { host: '127.0.0.1', port: host.port, username: host.user, keyFile: host.userKeyFile, hostKey: host.hostKey };
     forced = { ...target, keyFile: host.forcedKeyFile };
   });
   afterAll(async () => {

@@ -3,11 +3,14 @@
 // originated channel. The tests that use it FAIL, never skip, when CI is set and sshd is missing.
 // A second user key is restricted by a forced command (authorized_keys `command=`) that runs only
 // `<asterisk> -rx "<cli>"` lines, as some hosts restrict the fleet's account: no shell there.
+// The host's account is its own (TEST_USER: /bin/sh, an empty home), not root: root's login scripts on
+// these machines run `pyenv init` for every session (0.45 s each, 1.7 s for four at once), which made
+// "concurrent commands get a shell each" time out on a fresh CI machine (issue 12).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../test/support/net.ts';
 
@@ -18,6 +21,50 @@ export function sshdAvailable(): boolean {
   const ok = existsSync(SSHD) && existsSync('/usr/bin/ssh-keygen');
   if (!ok && process.env.CI) throw new Error(`${SSHD} or ssh-keygen is missing but CI is set: install openssh-server (pnpm test does: test/setup/system-deps.ts)`);
   return ok;
+}
+
+/** The test host's account: its own, with /bin/sh and an empty home (no login scripts to run). */
+export const TEST_USER = 'fleet-test-host';
+const TEST_HOME = '/var/lib/fleet-test-host';
+
+interface Account {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+const idOf = (name: string): Account | undefined => {
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, name], { stdio: 'pipe' }).toString().trim());
+    return { name, uid: id('-u'), gid: id('-g') };
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The account the test sshd logs its clients in as. As root (CI, these machines): TEST_USER, created
+ * once per machine with /bin/sh, an empty home and a non-locked password field (`*`: sshd without PAM
+ * refuses a `!` locked account). Test files start hosts in parallel, so a failed useradd is
+ * re-checked (another worker may have created it). Not root: the current user (it cannot add one).
+ */
+function testAccount(): Account {
+  const me = userInfo();
+  if (me.uid !== 0) return { name: me.username, uid: me.uid, gid: me.gid };
+  for (let attempt = 0; ; attempt++) {
+    const found = idOf(TEST_USER);
+    if (found) {
+      mkdirSync(TEST_HOME, { recursive: true, mode: 0o755 });
+      chownSync(TEST_HOME, found.uid, found.gid);
+      return found;
+    }
+    try {
+      execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', TEST_HOME, '--shell', '/bin/sh', '--password', '*', TEST_USER], { stdio: 'pipe' });
+    } catch (err) {
+      if (attempt >= 20) throw new Error(`could not create the test host's account ${TEST_USER}: ${(err as Error).message}`);
+      execFileSync('sleep', ['0.1']);
+    }
+  }
 }
 
 export interface HostBehaviour {
@@ -37,6 +84,8 @@ export interface HostBehaviour {
 
 export interface TestHost {
   port: number;
+  /** The account to log in as (TEST_USER when the tests run as root). */
+  user: string;
   /** The pinned entry: `ssh-ed25519 AAAA…`. */
   hostKey: string;
   /** Another valid key, for the mismatch test. */
@@ -122,6 +171,7 @@ exit 1
 
 /** Starts sshd as root with a temporary config (StrictModes no, UsePAM no, keys and pid file in the temp dir). */
 export async function startTestHost(): Promise<TestHost> {
+  const account = testAccount();
   const dir = await mkdtemp(join(tmpdir(), 'fleet-sshd-'));
   const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fleet-test', '-f', file]);
   keygen(join(dir, 'host_ed25519'));
@@ -151,7 +201,10 @@ export async function startTestHost(): Promise<TestHost> {
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'StrictModes no',
       'UsePAM no',
-      'PermitRootLogin prohibit-password',
+      // Only the test account: a caller that still logs in as root fails at once instead of
+      // depending on root's login scripts.
+      `AllowUsers ${account.name}`,
+      'PermitRootLogin no',
       'PubkeyAuthentication yes',
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
@@ -169,6 +222,17 @@ export async function startTestHost(): Promise<TestHost> {
       '',
     ].join('\n'),
   );
+  // The account runs the stand-in and appends to its record files: it owns the directory and
+  // everything the harness writes into it (sshd, as root, still reads the host keys).
+  const own = (path: string) => chownSync(path, account.uid, account.gid);
+  const ownAll = (path: string): void => {
+    own(path);
+    for (const e of readdirSync(path, { withFileTypes: true })) {
+      if (e.isDirectory()) ownAll(join(path, e.name));
+      else own(join(path, e.name));
+    }
+  };
+  ownAll(dir);
   const pub = (f: string) => execFileSync('cat', [join(dir, f)]).toString().trim().split(/\s+/).slice(0, 2).join(' ');
   let proc: ChildProcess | undefined;
 
@@ -203,7 +267,10 @@ export async function startTestHost(): Promise<TestHost> {
   const put = async (name: string, value: string | undefined) => {
     const f = join(dir, name);
     if (value === undefined) await unlink(f).catch(() => undefined);
-    else await writeFile(f, value);
+    else {
+      await writeFile(f, value);
+      own(f);
+    }
   };
 
   /** The stand-in's records: `<epoch ns> <ppid> <arg>\x1f<arg>\x1f…` each ended by \x1e. */
@@ -221,6 +288,7 @@ export async function startTestHost(): Promise<TestHost> {
   await start();
   return {
     port,
+    user: account.name,
     hostKey: pub('host_ed25519.pub'),
     otherHostKey: pub('other_host_ed25519.pub'),
     userKeyFile: join(dir, 'user_ed25519'),
