@@ -16,3 +16,8 @@ export const OriginateRefusedError = createError('AST_ORIGINATE_REFUSED', 'the h
 export const AsteriskDownError = createError('AST_ASTERISK_UNAVAILABLE', '%s', 502);
 /** 502: `database put extcall nextcall_<ext>` did not answer "Updated database successfully". */
 export const NextCallFailedError = createError('AST_NEXTCALL_FAILED', 'the host did not store nextcall: %s', 502);
+/**
+ * 409: another click of this extension on this host is still being placed and did not finish before
+ * this request's deadline (the clicks of one extension run one at a time: src/domain/click-lock.ts).
+ */
+export const ExtensionBusyError = createError('AST_EXTENSION_BUSY', 'another call of extension %s is still being started', 409);

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkExtension, checkPhone, dialplanName } from '@fleet/asterisk-host';
 import { EnterpriseInactiveError, InvalidRequestError, UnauthorizedError } from '../errors.ts';
-import { confirmOriginate, originateMayHaveRun, sendOriginate } from '../domain/originate.ts';
+import { confirmOriginate, originateMayHaveRun, sendOriginate, type Sent } from '../domain/originate.ts';
+import { createClickLock } from '../domain/click-lock.ts';
 import { loopbackOnly } from './loopback-only.ts';
 
 /** The reply, success or not (the predecessor's fields plus status, correlation_id and code). */
@@ -58,6 +59,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? null
 
 export default async function makeCallExternalRoutes(app: FastifyInstance): Promise<void> {
   const pending = new Set<Promise<unknown>>();
+  const clickLock = createClickLock(app.sql);
   let closing = false;
   app.addHook('onClose', async () => {
     closing = true;
@@ -125,14 +127,21 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
       const q = { extension: ext.value, number: num.value, name: dialplanName(rawName ?? ''), deadline };
       const log = request.log.child({ enterprise: h.enterprise, correlationId, extension: q.extension });
       await app.originateRecords.create({ correlationId, enterprise: h.enterprise, extension: q.extension, phone: q.number, requestedBy });
-      const sent = await sendOriginate(app.hosts, h, q);
-      accepted = true;
+      // The puts, the originate and the confirming look of one click are one unit per (host,
+      // extension) when the host keeps nextcall/nextname: no other click of the extension interleaves.
+      const place = async (): Promise<{ sent: Sent; confirmed: boolean; latencyMs: number }> => {
+        const sent = await sendOriginate(app.hosts, h, q);
+        accepted = true;
+        const latencyMs = Math.round(performance.now() - t0);
+        // Confirmation waits at most ASTERISK_CONFIRM_WAIT_MS and never past the deadline (less a
+        // margin for the reply): the call is accepted already, the answer must not be late.
+        const wait = str(p.wait) === '0' ? 0 : Math.min(c.ASTERISK_CONFIRM_WAIT_MS, deadline - Date.now() - 100);
+        const confirmed = wait > 0 && (await confirmOriginate(app.hosts, h, q, sent, wait, c.ASTERISK_CONFIRM_POLL_MS));
+        return { sent, confirmed, latencyMs };
+      };
+      const lockKey = `${h.target.host}:${h.target.port}:${q.extension}`;
+      const { sent, confirmed, latencyMs } = h.setNextcall ? await clickLock.run(lockKey, deadline, q.extension, place) : await place();
       if (sent.nameRefused) log.warn({ hostAnswer: sent.nameRefused }, 'the host did not store the display name (nextname); the call went ahead');
-      const latencyMs = Math.round(performance.now() - t0);
-      // Confirmation waits at most ASTERISK_CONFIRM_WAIT_MS and never past the deadline (less a
-      // margin for the reply): the call is accepted already, the answer must not be late.
-      const wait = str(p.wait) === '0' ? 0 : Math.min(c.ASTERISK_CONFIRM_WAIT_MS, deadline - Date.now() - 100);
-      const confirmed = wait > 0 && (await confirmOriginate(app.hosts, h, q, sent, wait, c.ASTERISK_CONFIRM_POLL_MS));
       await app.originateRecords.finish(correlationId, { status: confirmed ? 'confirmed' : 'accepted', latencyMs });
       if (!confirmed) {
         // Keep looking in the background; the record gets the verdict.
