@@ -11,6 +11,7 @@ import { adoptOrphans, attach, evaluateBridge, noteTalk, recoverCaller } from '.
 import { CONSULTATION_CONTEXT, hostSeconds, isExtension, isExternal, parseChannel } from './numbers.ts';
 import { addRinging, newSummary } from './summary.ts';
 import { markEnding } from './timers.ts';
+import { bornAfter, hostEndOf } from './host-time.ts';
 
 /**
  * Applies a start/dial/hangup to its leg. An unlinked leg is classified first; a new outgoing call is
@@ -20,7 +21,12 @@ import { markEnding } from './timers.ts';
 export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true): void {
   if (leg.held) {
     leg.held.events.push(ev);
-    if (ev.type === 'hangup') leg.hungUp = true;
+    if (ev.type === 'hangup') {
+      leg.hungUp = true;
+      // A call whose own hangup arrived is decided now, with what is known (issue 13): holding it
+      // longer let the manager's next dial, arriving in the same burst, take it away.
+      reviewHeld(ctx, leg, true);
+    }
     return;
   }
   let c = liveCall(ctx, leg.call);
@@ -33,7 +39,8 @@ export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true
     }
     let originated: OriginateMatch | null = null;
     if (d.kind === 'new' && d.direction === 'out') {
-      if (looksLikeFollowMe(leg, ev)) {
+      const doubt = mayHold ? ambiguity(ctx, leg, ev) : 'none';
+      if (looksLikeFollowMe(leg, ev) || doubt === 'mobile') {
         // Not a manager's own call: a FollowMe leg whose incoming call we have not seen yet.
         leg.pending = { phone: ev.phone, exts: ev.extensions };
         if (ev.type === 'hangup') leg.hungUp = true;
@@ -43,7 +50,7 @@ export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true
       // A record of ours settles the call at once (a FollowMe or transfer leg never matches one), so
       // the popup of a click-to-call (a Local channel, 1-2) does not wait out the hold below.
       originated = ctx.opts.originates?.({ extension: ev.extensions.find(isExtension) ?? '', phone: d.phone, at: ev.receivedAt }) ?? null;
-      if (!originated && mayHold && ctx.opts.settleMs > 0 && !ownChannel(leg, ev)) {
+      if (!originated && doubt === 'hold' && ctx.opts.settleMs > 0 && !ownChannel(leg, ev)) {
         leg.held = { events: [ev], until: ev.receivedAt + ctx.opts.settleMs };
         if (ev.type === 'hangup') leg.hungUp = true;
         return;
@@ -81,6 +88,7 @@ export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true
   } else if (leg.role === 'trunk' && ev.type === 'hangup') {
     // The client of an outgoing call hung up: the call is over whatever the caller's leg does.
     c.hangupSeen = true;
+    c.hostEnd = hostEndOf(ev) ?? c.hostEnd ?? null;
     markEnding(c, ev.receivedAt, ev.receivedAt + ctx.opts.settleMs);
   }
 }
@@ -96,7 +104,13 @@ export function reviewHeld(ctx: Ctx, leg: LegRec, force: boolean): void {
   if (!held) return;
   const first = held.events[0]!;
   // Linked meanwhile through a bridge pair: its events join that call like any late leg's.
-  const decided = force || leg.call !== null || ownChannel(leg, first) || looksLikeFollowMe(leg, first) || classify(ctx, first).kind !== 'new';
+  const decided =
+    force ||
+    leg.call !== null ||
+    ownChannel(leg, first) ||
+    looksLikeFollowMe(leg, first) ||
+    classify(ctx, first).kind !== 'new' ||
+    ambiguity(ctx, leg, first) !== 'hold';
   if (!decided) return;
   leg.held = null;
   if (leg.call !== null && !liveCall(ctx, leg.call)) return; // linked to a call that has ended meanwhile
@@ -118,6 +132,7 @@ function createCall(ctx: Ctx, leg: LegRec, ev: HostEvent, direction: Direction, 
     hangupSeen: false,
     hangupStatus: '',
     hostSec: null,
+    hostEnd: null,
     firstBridgeAt: null,
     bridgeConnectedLine: '',
     lastPartner: null,
@@ -144,6 +159,7 @@ function onPrimaryHangup(ctx: Ctx, c: CallRec, leg: LegRec, ev: HostEvent): void
   const a = hostSeconds(ev.startTime);
   const b = hostSeconds(ev.endTime);
   c.hostSec = a !== null && b !== null ? b - a : null;
+  c.hostEnd = hostEndOf(ev);
   if (ev.callStatus === '2' && !c.s.answered) {
     // Answered per DIALSTATUS, but no bridge told us by whom (lost events, 2-13's mismatched bridges).
     const who =
@@ -173,6 +189,31 @@ function looksLikeFollowMe(leg: LegRec, ev: HostEvent): boolean {
   const ch = parseChannel(leg.channel);
   if (ch?.tech === 'Local' && ch.context !== CONSULTATION_CONTEXT) return true;
   return ev.extensions.length > 0 && !ev.extensions.some(isExtension);
+}
+
+/**
+ * Whether a new outgoing dial (no FollowMe sign of its own) may still be a FollowMe leg of another
+ * call, the only reason to hold its popup back (issue 13: the hold delayed every outgoing popup by
+ * 2 s and, in a burst, let the next dial take the call away). 'hold' only while a customer call is
+ * going on whose FollowMe the dial could be: an incoming call of the enterprise whose own hangup has
+ * not arrived, or a call the dial's extension rings or talks in, that was not over on the host when
+ * the dial's channel was created. 'mobile' when such a call goes on and the number is a manager's
+ * mobile the operator mapped (`managerMobile`): a FollowMe leg, no doubt. 'none' otherwise.
+ */
+function ambiguity(ctx: Ctx, leg: LegRec, ev: HostEvent): 'hold' | 'mobile' | 'none' {
+  const exts = ev.extensions.filter(isExtension);
+  const going = Object.values(ctx.state.calls).some(
+    (c) =>
+      c.finalizedAt === null &&
+      c.endingAt === null &&
+      !c.hangupSeen &&
+      c.s.kind === 'customer' &&
+      c.primary !== leg.u &&
+      !bornAfter(ctx.state, c, leg.u) &&
+      (c.s.direction === 'in' || exts.some((e) => c.s.ringing.includes(e) || c.s.talkedWith.includes(e))),
+  );
+  if (!going) return 'none';
+  return ctx.opts.managerMobile?.(ev.phone) ? 'mobile' : 'hold';
 }
 
 /** The dial runs on the caller's own phone (`SIP/151-…` with 151 in Extensions): a manager's own call. */

@@ -25,10 +25,10 @@ export function classify(ctx: Ctx, ev: HostEvent): Decision {
   }
   if (ev.callType === 1 && !isExtension(p)) {
     // A FollowMe leg is an outgoing dial to the mobile, Extensions = [the client] (2-5) …
-    const follow = isExternal(p) ? mobileCall(ctx, p, ev.extensions, hang, false) : null;
+    const follow = isExternal(p) ? mobileCall(ctx, p, ev.extensions, hang, false, ev.uniqueId) : null;
     if (follow) return { kind: 'attach', call: follow, role: 'mobile' };
     // … or, in a transfer to a FollowMe number, Extensions = [the transferring manager] (2-23, 2-26).
-    const engaged = exts.map((e) => engagedCall(ctx, e, hang, ev.receivedAt)).find((c) => c !== null);
+    const engaged = exts.map((e) => engagedCall(ctx, e, hang, ev.receivedAt, ev.uniqueId)).find((c) => c !== null);
     if (engaged) return { kind: 'attach', call: engaged, role: 'mobile' };
     return { kind: 'new', direction: 'out', phone: p, ringing: ev.extensions };
   }
@@ -38,7 +38,7 @@ export function classify(ctx: Ctx, ev: HostEvent): Decision {
   const callee = hang || ev.callType !== 2 ? ev.extensions : [p];
   if (isExtension(caller)) {
     // A consultation leg: the extension talking with a client calls someone (1-5's hangup of an unseen leg).
-    const engaged = engagedCall(ctx, caller, hang, ev.receivedAt);
+    const engaged = engagedCall(ctx, caller, hang, ev.receivedAt, ev.uniqueId);
     if (engaged) return { kind: 'attach', call: engaged, role: 'consultation' };
     return { kind: 'new', direction: 'internal', phone: caller, ringing: callee };
   }

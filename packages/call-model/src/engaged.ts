@@ -5,6 +5,7 @@ import type { CallRec, LegRec } from './state.ts';
 import type { Ctx } from './effects.ts';
 import { callerExt, isFacing, liveCalls } from './calls.ts';
 import { inAnyBridge, localPartner } from './legs.ts';
+import { bornAfter } from './host-time.ts';
 import { CONSULTATION_CONTEXT, isExtension, isExternal, parseChannel, sameNumber } from './numbers.ts';
 
 /**
@@ -13,9 +14,10 @@ import { CONSULTATION_CONTEXT, isExtension, isExternal, parseChannel, sameNumber
  * 2-23, 1-5); a call the extension has already left does not (its next call is its own, see
  * `stillIn`).
  */
-export function engagedCall(ctx: Ctx, ext: string, allowEnding: boolean, at: number): CallRec | null {
+export function engagedCall(ctx: Ctx, ext: string, allowEnding: boolean, at: number, uid = ''): CallRec | null {
   if (!isExtension(ext)) return null;
-  const calls = liveCalls(ctx, allowEnding).filter((c) => c.s.kind === 'customer');
+  // A channel the host created after the call was over is not its leg, however soon it arrives.
+  const calls = liveCalls(ctx, allowEnding).filter((c) => c.s.kind === 'customer' && !bornAfter(ctx.state, c, uid));
   // Also the extension the client's bridge names as connected line: the bridge pair may still be in
   // flight (events of different UniqueIds arrive up to 2 s out of order).
   return (
@@ -99,9 +101,9 @@ function facingBridged(ctx: Ctx, c: CallRec): boolean {
 }
 
 /** The incoming call ringing this mobile (FollowMe); with hints, the one whose client is among them. */
-export function mobileCall(ctx: Ctx, mobile: string, hints: string[], allowEnding: boolean, needHint: boolean): CallRec | null {
+export function mobileCall(ctx: Ctx, mobile: string, hints: string[], allowEnding: boolean, needHint: boolean, uid = ''): CallRec | null {
   const ringing = liveCalls(ctx, allowEnding).filter(
-    (c) => c.s.direction === 'in' && c.s.mobiles.some((m) => sameNumber(m, mobile)),
+    (c) => c.s.direction === 'in' && c.s.mobiles.some((m) => sameNumber(m, mobile)) && !bornAfter(ctx.state, c, uid),
   );
   const hinted = ringing.find((c) => hints.some((h) => sameNumber(h, c.s.phone)));
   return hinted ?? (needHint ? null : (ringing[0] ?? null));
@@ -111,7 +113,7 @@ export function mobileCall(ctx: Ctx, mobile: string, hints: string[], allowEndin
  * The incoming call of the client a FollowMe leg names in its Extensions (2-5: [375440000001]), when
  * no call is known to ring that mobile: the parent's dial that listed it was lost.
  */
-export function clientCall(ctx: Ctx, hints: string[]): CallRec | null {
-  const calls = liveCalls(ctx, true).filter((c) => c.s.direction === 'in' && c.s.kind === 'customer');
+export function clientCall(ctx: Ctx, hints: string[], uid = ''): CallRec | null {
+  const calls = liveCalls(ctx, true).filter((c) => c.s.direction === 'in' && c.s.kind === 'customer' && !bornAfter(ctx.state, c, uid));
   return calls.find((c) => hints.some((h) => isExternal(h) && sameNumber(h, c.s.phone))) ?? null;
 }

@@ -6,6 +6,7 @@ import { type Ctx, emitAnswered, emitRinging } from './effects.ts';
 import { callerExt, isFacing, liveCall, liveCalls } from './calls.ts';
 import { clientCall, engagedCall, mobileCall } from './engaged.ts';
 import { bridgeMates, localPartner } from './legs.ts';
+import { bornAfter } from './host-time.ts';
 import { CONSULTATION_CONTEXT, isExtension, isExternal, isTrunkChannel, parseChannel, sameNumber } from './numbers.ts';
 import { addOnce, addRinging } from './summary.ts';
 
@@ -137,9 +138,9 @@ export function linkByChannel(ctx: Ctx, leg: LegRec): void {
   if (leg.pending) {
     const p = leg.pending;
     const c =
-      mobileCall(ctx, p.phone, p.exts, true, false) ??
-      p.exts.map((e) => engagedCall(ctx, e, true, leg.firstAt)).find((x) => x !== null) ??
-      clientCall(ctx, p.exts) ??
+      mobileCall(ctx, p.phone, p.exts, true, false, leg.u) ??
+      p.exts.map((e) => engagedCall(ctx, e, true, leg.firstAt, leg.u)).find((x) => x !== null) ??
+      clientCall(ctx, p.exts, leg.u) ??
       null;
     if (c) {
       attach(ctx, leg, c, 'mobile');
@@ -157,13 +158,13 @@ export function linkByChannel(ctx: Ctx, leg: LegRec): void {
     // line (1-5: `;1` cid=152 cl=151). The other number is the target, who may still be finishing the
     // manager's previous call (1-4 then 1-5: 152 just took 1-4's client).
     const nums = ch.half === 1 ? [leg.cl, leg.cid] : [leg.cid, leg.cl];
-    const byExt = nums.map((e) => engagedCall(ctx, e, true, leg.firstAt)).find((c) => c !== null) ?? null;
+    const byExt = nums.map((e) => engagedCall(ctx, e, true, leg.firstAt, leg.u)).find((c) => c !== null) ?? null;
     if (ch.context === CONSULTATION_CONTEXT) {
       if (byExt) attach(ctx, leg, byExt, 'consultation');
       return;
     }
     if (!isExternal(ch.num)) return;
-    const c = mobileCall(ctx, ch.num, [leg.cid, leg.cl], true, true) ?? byExt;
+    const c = mobileCall(ctx, ch.num, [leg.cid, leg.cl], true, true, leg.u) ?? byExt;
     if (c) attach(ctx, leg, c, 'mobile');
     return;
   }
@@ -173,7 +174,7 @@ export function linkByChannel(ctx: Ctx, leg: LegRec): void {
     if (out === 'wait') return;
     if (out) return attach(ctx, leg, out, 'trunk');
     // The trunk channel of a FollowMe leg (it dials the mobile): part of the call, not a talker.
-    const follow = calls.find((c) => c.s.mobiles.some((m) => sameNumber(m, leg.cid)));
+    const follow = calls.find((c) => c.s.mobiles.some((m) => sameNumber(m, leg.cid)) && !bornAfter(ctx.state, c, leg.u));
     if (follow) attach(ctx, leg, follow, 'other');
   }
 }
@@ -189,7 +190,7 @@ export function linkByChannel(ctx: Ctx, leg: LegRec): void {
 function clientLegCall(ctx: Ctx, calls: CallRec[], leg: LegRec): CallRec | 'wait' | null {
   const w = ctx.opts.settleMs;
   const open = calls.filter((c) => {
-    if (c.s.direction !== 'out' || !sameNumber(c.s.phone, leg.cid)) return false;
+    if (c.s.direction !== 'out' || !sameNumber(c.s.phone, leg.cid) || bornAfter(ctx.state, c, leg.u)) return false;
     const primary = ctx.state.legs[c.primary];
     if (primary?.hungUp && primary.lastAt + w < leg.firstAt) return false;
     return !c.s.legs.some((u) => {

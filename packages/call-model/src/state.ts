@@ -64,6 +64,11 @@ export interface CallRec {
   hangupStatus: string;
   /** Host-local duration of the final hangup (EndTime − StartTime, s) or null. */
   hostSec: number | null;
+  /**
+   * Host clock (epoch s) of the call's end from its own hangup's EndTime (host-time.ts); null until
+   * that hangup arrived. Absent in states saved before it existed.
+   */
+  hostEnd?: number | null;
   /** Our clock when the latest customer-facing bridge pair formed (first bridge otherwise). */
   firstBridgeAt: number | null;
   /** ConnectedLineNum of the customer-facing leg's latest bridge event (answer fallback, 2-13). */
@@ -99,6 +104,7 @@ export interface Opts {
   staleCallMs: number;
   settleMs: number;
   originates: NonNullable<ModelOptions['originates']> | null;
+  managerMobile: NonNullable<ModelOptions['managerMobile']> | null;
 }
 
 export function withDefaults(o: ModelOptions = {}): Opts {
@@ -108,5 +114,6 @@ export function withDefaults(o: ModelOptions = {}): Opts {
     staleCallMs: o.staleCallMs ?? 4 * 3_600_000,
     settleMs: o.settleMs ?? 2_000,
     originates: o.originates ?? null,
+    managerMobile: o.managerMobile ?? null,
   };
 }

@@ -26,6 +26,15 @@ export type DecideHeld = (ctx: Ctx, leg: LegRec) => void;
  * being transferred (2-19 rings the next manager for 49 s): we wait for its hangup.
  */
 function closeAt(state: ModelState, c: CallRec, opts: Opts): { at: number; endedAt: number } | null {
+  const left = closeReady(state, c);
+  return left === null ? null : { at: left + Math.max(opts.closeWithoutHangupMs, opts.settleMs), endedAt: left };
+}
+
+/**
+ * When (our clock) the client of a call without its final hangup left its last bridge, if nothing
+ * else is live in the call (closeAt's conditions); null while the call may still go on.
+ */
+export function closeReady(state: ModelState, c: CallRec): number | null {
   if (c.endingAt !== null || c.finalizedAt !== null) return null;
   const facing = c.s.legs.map((u) => state.legs[u]).filter((l) => l !== undefined && isFacing(c, l));
   if (facing.length === 0 || facing.some((l) => l!.hungUp || inAnyBridge(l!))) return null;
@@ -41,8 +50,7 @@ function closeAt(state: ModelState, c: CallRec, opts: Opts): { at: number; ended
     const half = p ? localPartner(state, p) : null;
     done = !!p && (p.hungUp || !!half?.hungUp);
   }
-  if (!done) return null;
-  return { at: left + Math.max(opts.closeWithoutHangupMs, opts.settleMs), endedAt: left };
+  return done ? left : null;
 }
 
 function actions(state: ModelState, opts: Opts): Action[] {

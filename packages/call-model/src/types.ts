@@ -90,4 +90,10 @@ export interface ModelOptions {
    */
   settleMs?: number;
   originates?: OriginateLookup;
+  /**
+   * True for a manager's mobile the operator mapped (`fleet extension add --mobile`,
+   * extension_directory.mobile, compared with digits()). An outgoing dial to it while a customer call
+   * is going on is that call's FollowMe leg at once, never held (issue 13). Default: none mapped.
+   */
+  managerMobile?: (phone: string) => boolean;
 }
