@@ -16,6 +16,7 @@ import makeCallExternalRoutes from './routes/makecallexternal.ts';
 import { metricsPlugin, openapiPlugin } from '@fleet/metrics';
 import { registerAsteriskMetrics } from './metrics.ts';
 import { recoveryPlugin } from './recovery/plugin.ts';
+import { asteriskRetentionPlugin } from './plugins/retention.ts';
 
 export interface BuildAppOptions {
   config: AsteriskConfig;
@@ -50,6 +51,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(enterpriseHostsPlugin);
   await app.register(originateRecordsPlugin);
   await app.register(recoveryPlugin);
+  await app.register(asteriskRetentionPlugin);
   registerAsteriskMetrics(app);
   await app.register(healthRoutes);
   await app.register(readyRoutes);

@@ -37,6 +37,15 @@ const shape = {
   /** Largest host post log fetched (bytes), and the deadline of fetching one (ms). */
   RECOVERY_MAX_FILE_BYTES: positiveInt(64 * 1024 * 1024),
   RECOVERY_FETCH_TIMEOUT_MS: positiveInt(60_000),
+  /**
+   * How often this service deletes its finished rows older than their retention (ms, mean: each wait
+   * is drawn from ×0.5–1.5 of it; one pass per service at a time over all instances); 0 = never.
+   */
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /** Days a finished originate record is kept (call-intake reads the last minutes of them). */
+  RETENTION_ORIGINATES_DAYS: positiveInt(30),
+  /** Days a finished recovery run is kept (the history `fleet recover` shows). */
+  RETENTION_RECOVERY_RUNS_DAYS: positiveInt(90),
 };
 
 /** The asterisk service's validated configuration (units: ms unless named otherwise). */
