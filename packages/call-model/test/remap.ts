@@ -57,11 +57,22 @@ export function remapScenario(
   ]);
   for (const [from, to] of Object.entries(fixed)) num.set(from, to);
   if (extBase !== null) for (const e of ['150', '151', '152', '300']) num.set(e, String(extBase + Number(e) - 150));
-  const epoch = 1_800_000_000 + int(rnd, 100_000_000);
+  // The host's clock moves as a whole (issue 13: the model compares UniqueId epochs and hangup
+  // times): every epoch and host time string by the same shift, channel counters stay in order.
+  const first = Math.min(...events.map((e) => Number(/^(\d+)\.\d+$/.exec(String(e.body.UniqueId ?? ''))?.[1] ?? Infinity)));
+  const shift = Number.isFinite(first) ? 1_800_000_000 + int(rnd, 100_000_000) - first : 0;
+  const seqBase = int(rnd, 1000) * 100;
   const mapUid = (u: string) => {
     if (!u) return u;
-    if (!uid.has(u)) uid.set(u, `${epoch + int(rnd, 1000)}.${uid.size + int(rnd, 1000) * 100}`);
+    const m = /^(\d+)\.(\d+)$/.exec(u);
+    if (!uid.has(u)) uid.set(u, m ? `${Number(m[1]) + shift}.${Number(m[2]) + seqBase}` : `${u}-${seqBase}`);
     return uid.get(u)!;
+  };
+  const mapTime = (v: string) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(v);
+    if (!m) return v;
+    const sec = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) / 1000 + shift;
+    return new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
   };
   const mapNum = (v: string) => {
     const plus = v.startsWith('+') ? '+' : '';
@@ -84,6 +95,7 @@ export function remapScenario(
     if (typeof b.CallerIDName === 'string') b.CallerIDName = b.CallerIDName.replace(/\d{6,}/g, (d) => num.get(d) ?? d);
     if (Array.isArray(b.Extensions)) b.Extensions = b.Extensions.map((x) => (typeof x === 'string' ? mapNum(x) : x));
     if (typeof b.Channel === 'string') b.Channel = mapChannel(b.Channel);
+    for (const f of ['DateReceived', 'StartTime', 'EndTime']) if (typeof b[f] === 'string') b[f] = mapTime(b[f]);
     return { ...e, body: b };
   });
   return { events: out, map: { uid, num } };
