@@ -19,6 +19,7 @@ import healthRoutes from './routes/health.ts';
 import readyRoutes from './routes/ready.ts';
 import callbackRoutes from './callbacks/plugin.ts';
 import adminRoutes from './routes/admin.ts';
+import { retailCrmRetentionPlugin } from './plugins/retention.ts';
 import { metricsPlugin, openapiPlugin } from '@fleet/metrics';
 
 export interface BuildAppOptions {
@@ -63,6 +64,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(enterprisesPlugin);
   await app.register(stepsPlugin);
   await app.register(integrationLogsPlugin);
+  await app.register(retailCrmRetentionPlugin);
   await app.register(healthRoutes);
   await app.register(readyRoutes);
   await app.register(callEventRoutes);

@@ -43,6 +43,21 @@ const shape = {
   /** The telephony module's code and name at RetailCRM. */
   RETAILCRM_MODULE_CODE: z.string().regex(/^[a-z0-9][a-z0-9_-]{1,63}$/).default('fleet-telephony'),
   RETAILCRM_MODULE_NAME: z.string().min(1).max(100).default('Fleet Телефония'),
+  /**
+   * How often this service deletes its finished rows older than their retention (ms, mean: each wait
+   * is drawn from ×0.5–1.5 of it; one pass per service at a time over all instances); 0 = never.
+   */
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /**
+   * Days the journal (integration_logs, the admin page's Journal) keeps an answered attempt; each
+   * enterprise's last success and last error stay whatever their age (the Connection section shows them).
+   */
+  RETENTION_INTEGRATION_LOGS_DAYS: positiveInt(90),
+  /**
+   * Days a done step (retailcrm_call_steps: what RetailCRM was already told of a call) is kept; far
+   * longer than a call event is retried (GIVE_UP_MS, 24 h) or a call lives.
+   */
+  RETENTION_CALL_STEPS_DAYS: positiveInt(7),
 };
 
 /** The RetailCRM service's validated configuration (units: ms unless named otherwise). */
