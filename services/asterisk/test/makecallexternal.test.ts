@@ -213,7 +213,7 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     const shape = { success: false, enterprise_number: null, from_ext: null, to_phone: null, response_time_ms: expect.any(Number) };
     const far = await w.app.inject({ method: 'GET', url: `/api/makecallexternal?code=151&phone=375440000001&clientId=${SECRET}`, remoteAddress: '10.1.2.3' });
     expect(far.statusCode).toBe(403);
-    expect(far.json()).toEqual({ ...shape, code: 'AST_FORBIDDEN_ORIGIN', message: 'only loopback callers may use /api/makecallexternal' });
+    expect(far.json()).toEqual({ ...shape, code: 'AST_FORBIDDEN_ORIGIN', message: 'only loopback callers may use /api/makecallexternal', manager_reason: expect.any(String) });
     const post = (payload: string, type: string) => w.app.inject({ method: 'POST', url: '/api/makecallexternal', payload, headers: { 'content-type': type } });
     const badJson = await post('{"code":', 'application/json');
     expect(badJson.statusCode).toBe(400);

@@ -110,17 +110,31 @@ describe('"Позвонить с" calls the client back', () => {
     expect(received).toEqual([]);
   });
 
-  it("answers the asterisk service's refusal with a reason", async () => {
-    answer = { status: 502, body: { success: false, code: 'AST_ASTERISK_UNAVAILABLE', message: 'asterisk is not running' } };
-    expect(await press(MANAGER, `call:${cardId}`)).toMatchObject({ text: 'Не удалось позвонить: АТС сейчас не работает.', showAlert: true });
-    answer = { status: 400, body: { success: false, code: 'AST_INVALID_REQUEST', message: 'bad phone' } };
-    expect((await press(MANAGER, `call:${cardId}`)).text).toBe('Не удалось позвонить: номер не подходит для звонка.');
-    expect(received).toHaveLength(2);
+  it("answers the asterisk service's refusal with its code and the manager's reason", async () => {
+    answer = { status: 502, body: { success: false, code: 'AST_ASTERISK_UNAVAILABLE', message: 'asterisk is not running', manager_reason: 'телефонная станция не работает' } };
+    expect(await press(MANAGER, `call:${cardId}`)).toMatchObject({ text: 'Не удалось позвонить: телефонная станция не работает (код AST_ASTERISK_UNAVAILABLE).', showAlert: true });
+    answer = { status: 400, body: { success: false, code: 'AST_INVALID_REQUEST', message: 'bad phone', manager_reason: 'номер не подходит для звонка' } };
+    expect((await press(MANAGER, `call:${cardId}`)).text).toBe('Не удалось позвонить: номер не подходит для звонка (код AST_INVALID_REQUEST).');
+    // An answer without a manager's reason (an older service): a reason by status, never its message.
+    answer = { status: 502, body: { success: false, code: 'AST_HOST_UNREACHABLE', message: 'fleet@10.0.0.7:2222 refused the connection' } };
+    expect((await press(MANAGER, `call:${cardId}`)).text).toBe('Не удалось позвонить: телефонная станция не отвечает (код AST_HOST_UNREACHABLE).');
+    expect(received).toHaveLength(3);
+  });
+
+  it('never shows the host: user, address, port, path, key fingerprint stay in the journal (issue 15.3)', async () => {
+    const detail = 'host key mismatch for fleet@10.20.30.40:2222: expected SHA256:abcDEF0123456789, the host presented SHA256:zyx987; binary at "/opt/asterisk/sbin/asterisk"';
+    answer = { status: 502, body: { success: false, code: 'AST_HOST_KEY_MISMATCH', message: detail, manager_reason: 'нет доступа к телефонной станции, обратитесь к администратору' } };
+    const shown = await press(MANAGER, `call:${cardId}`);
+    expect(shown.text).toBe('Не удалось позвонить: нет доступа к телефонной станции, обратитесь к администратору (код AST_HOST_KEY_MISMATCH).');
+    for (const leak of ['10.20.30.40', '2222', 'fleet@', 'SHA256', '/opt/', 'mismatch']) expect(shown.text).not.toContain(leak);
+    const [log] = await sql<{ integration: string; ok: boolean; status_code: number; error: string; response: string }[]>`
+      select integration, ok, status_code, error, response from integration_logs where enterprise = '850' and kind = 'click-to-call' order by id desc limit 1`;
+    expect(log).toMatchObject({ integration: 'telegram', ok: false, status_code: 502, error: `AST_HOST_KEY_MISMATCH: ${detail}`, response: shown.text });
   });
 
   it('says when the enterprise has no Asterisk host, and when the service is down', async () => {
     await new Promise((r) => asterisk.close(r));
-    expect((await press(MANAGER, `call:${cardId}`)).text).toBe('Сервис звонков недоступен. Попробуйте через минуту.');
+    expect((await press(MANAGER, `call:${cardId}`)).text).toBe('Сервис звонков недоступен. Попробуйте через минуту (код TG_ASTERISK_SERVICE_DOWN).');
     await sql`delete from asterisk_hosts where enterprise = '850'`;
     expect((await press(MANAGER, `call:${cardId}`)).text).toMatch(/не настроены \(нет АТС\)/);
     asterisk = createServer().listen(0); // for afterAll's close

@@ -219,8 +219,8 @@ describe('make-call without a working asterisk service', () => {
     const res = await click();
     expect(res.statusCode).toBe(502);
     expect(res.json()).toMatchObject({ code: 'RCRM_ORIGINATE_FAILED' });
-    expect(res.json().message).toMatch(/asterisk service unreachable/);
-    const [log] = await sql`select ok, status_code from integration_logs where kind = 'make-call' order by id desc limit 1`;
-    expect(log).toEqual({ ok: false, status_code: 502 });
+    expect(res.json().message).toBe('Не удалось начать звонок: сервис звонков недоступен, попробуйте через минуту');
+    const [log] = await sql`select ok, status_code, error from integration_logs where kind = 'make-call' order by id desc limit 1`;
+    expect(log).toMatchObject({ ok: false, status_code: 502, error: expect.stringMatching(/^RCRM_ORIGINATE_FAILED: .*asterisk service unreachable \(ECONNREFUSED\)/) });
   });
 });

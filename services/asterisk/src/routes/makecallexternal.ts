@@ -9,6 +9,7 @@ import { EnterpriseInactiveError, InvalidRequestError, UnauthorizedError } from 
 import { confirmOriginate, originateMayHaveRun, sendOriginate, type Sent } from '../domain/originate.ts';
 import { createClickLock } from '../domain/click-lock.ts';
 import { loopbackOnly } from './loopback-only.ts';
+import { managerReason } from '../manager-reasons.ts';
 
 /** The reply, success or not (the predecessor's fields plus status, correlation_id and code). */
 export interface MakeCallReply {
@@ -22,6 +23,8 @@ export interface MakeCallReply {
   status?: 'confirmed' | 'accepted';
   correlation_id?: string;
   code?: string;
+  /** On failure: a plain Russian reason for the manager, nothing about the host (manager-reasons.ts). */
+  manager_reason?: string;
 }
 
 const REQUESTED_BY = /^(api|crm:[0-9]{1,12}|telegram:[0-9]{1,20})$/;
@@ -34,6 +37,7 @@ const MAX_RAW_NAME = 500;
 export function failureReply(err: Error & { statusCode?: number; code?: string }, elapsedMs: number): { status: number; body: MakeCallReply } {
   const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
   const known = status < 500 || err.code?.startsWith('AST_');
+  const code = known ? (err.code ?? 'AST_BAD_REQUEST') : 'AST_INTERNAL';
   return {
     status,
     body: {
@@ -43,7 +47,8 @@ export function failureReply(err: Error & { statusCode?: number; code?: string }
       from_ext: null,
       to_phone: null,
       response_time_ms: Math.round(elapsedMs),
-      code: known ? (err.code ?? 'AST_BAD_REQUEST') : 'AST_INTERNAL',
+      code,
+      manager_reason: managerReason(code),
     },
   };
 }
@@ -86,7 +91,8 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) request.log.warn({ code: err.code, reason: err.message, enterprise: out.enterprise_number }, 'originate failed');
       else request.log.info({ code: err.code, reason: err.message }, 'originate refused');
-      return done(status, { success: false, message: status === 500 && !err.code?.startsWith('AST_') ? 'internal error' : err.message, code: err.code ?? 'AST_INTERNAL' });
+      const code = err.code ?? 'AST_INTERNAL';
+      return done(status, { success: false, message: status === 500 && !err.code?.startsWith('AST_') ? 'internal error' : err.message, code, manager_reason: managerReason(code) });
     };
 
     let correlationId: string | undefined;

@@ -54,6 +54,7 @@ export default fp(
     const callBack = createClickToCall({
       sql: opts.sql, asteriskUrl: opts.asteriskUrl, timeoutMs: CLICK_TO_CALL_TIMEOUT_MS,
       region: async (enterprise) => (await directory.context(enterprise)).region,
+      log,
     });
     const handleUpdate = createUpdateHandler({ sql: opts.sql, api, limiter, directory, log, callBack });
     app.decorate('telegram', { worker, handleUpdate });

@@ -4,7 +4,7 @@
 // asterisk service gets a deadline inside ours, so a slow host comes back as its reason (504), never
 // as our own timeout.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkExtension, checkPhone } from '@fleet/asterisk-host';
 import { askAsterisk } from '../callbacks/asterisk-client.ts';
 import { createClickDedup } from '../callbacks/click-dedup.ts';
@@ -12,6 +12,7 @@ import { enterpriseByClientId } from '../callbacks/client-id.ts';
 import { CallbackInvalidError, CallbacksDisabledError, NoHostError, OriginateFailedError, UnknownClientIdError } from '../callbacks/errors.ts';
 import { writeCallbackLog } from '../callbacks/journal.ts';
 import { withinOr, type CustomerLookup } from '../callbacks/customer-lookup.ts';
+import { forManager, MANAGER_TEXTS, publicFailure, type Failure } from '../callbacks/manager-answer.ts';
 
 export interface MakeCallOptions {
   asteriskUrl: string;
@@ -35,7 +36,7 @@ const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCallOptions): Promise<void> {
   const dedup = createClickDedup(opts.dedupMs);
 
-  const handler = async (request: FastifyRequest) => {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const t0 = performance.now();
     const p = callbackParams(request);
     const ent = await enterpriseByClientId(app.sql, p.clientId);
@@ -48,25 +49,25 @@ export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCal
         (err) => request.log.warn({ err }, 'integration_logs write failed'),
       );
     try {
-      if (!ent.active || !ent.enabled) throw new CallbacksDisabledError(ent.enterprise);
+      if (!ent.active || !ent.enabled) throw forManager(new CallbacksDisabledError(ent.enterprise), MANAGER_TEXTS.disabled);
       const userId = one(p.userId);
-      if (userId !== undefined && !/^\d{1,12}$/.test(userId)) throw new CallbackInvalidError('userId must be a number');
+      if (userId !== undefined && !/^\d{1,12}$/.test(userId)) throw forManager(new CallbackInvalidError('userId must be a number'), MANAGER_TEXTS.badUser);
       const code = one(p.code);
       let extension: string;
       if (code !== undefined && code !== '') {
         const ext = checkExtension(code);
-        if (!ext.ok) throw new CallbackInvalidError(ext.reason);
+        if (!ext.ok) throw forManager(new CallbackInvalidError(ext.reason), MANAGER_TEXTS.badExtension);
         extension = ext.value;
       } else {
         const mapped = userId ? ent.userExtensions[userId] : undefined;
-        if (!mapped) throw new CallbackInvalidError(userId ? `no extension configured for user ${userId}` : 'neither code nor userId given');
+        if (!mapped) throw forManager(new CallbackInvalidError(userId ? `no extension configured for user ${userId}` : 'neither code nor userId given'), MANAGER_TEXTS.noExtension(userId));
         extension = mapped;
       }
       const phone = checkPhone(p.phone, ent.region);
-      if (!phone.ok) throw new CallbackInvalidError(phone.reason);
+      if (!phone.ok) throw forManager(new CallbackInvalidError(phone.reason), MANAGER_TEXTS.badPhone);
       const [h] = await app.sql<{ originate_secret: string; set_nextcall: boolean }[]>`
         select originate_secret, set_nextcall from asterisk_hosts where enterprise = ${ent.enterprise}`;
-      if (!h) throw new NoHostError(ent.enterprise);
+      if (!h) throw forManager(new NoHostError(ent.enterprise), MANAGER_TEXTS.noHost(ent.enterprise));
 
       const key = `${ent.enterprise}|${userId ?? `ext${extension}`}|${phone.value}`;
       const start = async () => {
@@ -92,27 +93,33 @@ export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCal
         };
         return askAsterisk(opts.asteriskUrl, fields, Math.max(1, left)).catch((err: Error & { code?: string }) => {
           // The asterisk service itself is down or hung: still a reason, never a 500.
-          throw Object.assign(new OriginateFailedError(`asterisk service unreachable (${err.code ?? err.message})`), {
-            statusCode: err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT' ? 504 : 502,
-          });
+          const timedOut = err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT';
+          throw forManager(Object.assign(new OriginateFailedError(`asterisk service unreachable (${err.code ?? err.message})`), { statusCode: timedOut ? 504 : 502 }), MANAGER_TEXTS.serviceDown);
         });
       };
       // Only a started call holds the 5 s window: after a 400/502/504 a retry tries again.
       const { result, repeated } = await dedup.run(key, start, (r) => r.status === 200);
       if (result.status !== 200) {
-        const reason = typeof result.body.message === 'string' ? result.body.message : `asterisk service answered ${result.status}`;
-        if (result.status === 400) throw new CallbackInvalidError(reason);
-        throw Object.assign(new OriginateFailedError(reason), { statusCode: result.status === 504 ? 504 : 502, details: { reason: result.body.code } });
+        // `message` carries the host's detail (user@host:port, paths, fingerprints): journal and log
+        // only. RetailCRM gets the code and the manager's reason the asterisk service wrote for it.
+        const detail = typeof result.body.message === 'string' ? result.body.message : `asterisk service answered ${result.status}`;
+        const astCode = typeof result.body.code === 'string' ? result.body.code : undefined;
+        const manager = typeof result.body.manager_reason === 'string' ? result.body.manager_reason : MANAGER_TEXTS.generic;
+        const err = result.status === 400 ? new CallbackInvalidError(detail) : Object.assign(new OriginateFailedError(detail), { statusCode: result.status === 504 ? 504 : 502 });
+        throw forManager(Object.assign(err, { astCode }), manager);
       }
       const answer = { success: true, status: result.body.status, correlation_id: result.body.correlation_id, from_ext: extension, to_phone: phone.value, ...(repeated ? { repeated: true } : {}) };
       request.log.info({ enterprise: ent.enterprise, userId, extension, repeated }, 'click-to-call started');
       await journal(200, answer);
       return answer;
     } catch (err) {
-      const e = err as Error & { statusCode?: number; code?: string };
-      const status = e.statusCode && e.statusCode >= 400 ? e.statusCode : 502;
-      await journal(status, { success: false, code: e.code, errorMsg: e.message }, `${e.code ?? 'ERROR'}: ${e.message}`);
-      throw err;
+      // The answer toward RetailCRM (its servers, its UI): a code and the manager's reason, never the
+      // host's detail. The full detail goes to our log and the journal (the admin page shows it).
+      const f = publicFailure(err as Failure);
+      if (f.status >= 500 && !f.expected) request.log.error({ err, enterprise: ent.enterprise }, 'make-call failed');
+      else request.log[f.status >= 500 ? 'warn' : 'info']({ enterprise: ent.enterprise, code: f.body.code, astCode: f.body.reason, reason: f.detail }, 'make-call failed');
+      await journal(f.status, f.body, f.detail);
+      return reply.code(f.status).send(f.body);
     }
   };
 
