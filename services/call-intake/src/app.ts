@@ -13,6 +13,7 @@ import { READY_SCHEMA, type SchemaGate } from './schema.ts';
 import journal from './journal/plugin.ts';
 import { UnknownEvent } from './errors.ts';
 import telegram from './telegram/plugin.ts';
+import retention, { type IntakeRetentionConfig } from './plugins/retention.ts';
 import { telegramOptions } from './telegram/options.ts';
 import { metricsPlugin, openapiPlugin } from '@fleet/metrics';
 import { registerIntakeMetrics } from './metrics.ts';
@@ -38,6 +39,7 @@ export interface BuildOptions {
     | 'WORKERS'
   > &
     Partial<TelegramConfig> &
+    Partial<IntakeRetentionConfig> &
     // Without JOURNAL_DIR there is no outage journal (tests); server.ts always has one.
     Partial<Pick<CallIntakeConfig, 'CALL_STALE_MS' | 'JOURNAL_DIR' | 'JOURNAL_MAX_BYTES' | 'JOURNAL_SEGMENT_BYTES' | 'JOURNAL_FALLBACK_MS' | 'JOURNAL_DRAIN_POLL_MS'>>;
   logger?: FastifyServerOptions['logger'];
@@ -92,6 +94,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     workers: config.WORKERS,
   });
   await app.register(telegram, telegramOptions(sql, config));
+  await app.register(retention, { sql, config });
   await app.register(healthRoutes, { sql });
   await app.register(readyRoutes, { sql, schema });
   await app.register(hostEventRoutes, { bodyLimit: config.BODY_LIMIT_BYTES });

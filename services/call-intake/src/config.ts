@@ -34,9 +34,29 @@ export type TelegramConfig = z.infer<z.ZodObject<typeof telegramShape>> & {
 /** The Telegram settings with every default (for callers that pass none, e.g. tests). */
 export const telegramDefaults = (): TelegramConfig => z.object(telegramShape).parse({});
 
+/** Retention of this service's tables (src/plugins/retention.ts, @fleet/retention). */
+export const retentionShape = {
+  /**
+   * How often this service deletes its finished rows older than their retention (ms, mean: each wait
+   * is drawn from ×0.5–1.5 of it; one pass per service at a time over all instances); 0 = never.
+   */
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /**
+   * Days a processed host event (call_events) is kept. Its idempotency key goes with it: keep it longer
+   * than any date range `fleet recover` may replay. Unprocessed events are never removed.
+   */
+  RETENTION_CALL_EVENTS_DAYS: positiveInt(30),
+  /** Days a delivered or dead side effect (intake_outbox) is kept; pending ones are never removed. */
+  RETENTION_INTAKE_OUTBOX_DAYS: positiveInt(7),
+  /** Days a Telegram card with nothing left to show (done or dead, unchanged since) is kept. */
+  RETENTION_TELEGRAM_CARDS_DAYS: positiveInt(7),
+};
+export type RetentionConfig = z.infer<z.ZodObject<typeof retentionShape>>;
+
 const shape = {
   ...commonShape,
   ...telegramShape,
+  ...retentionShape,
   CALL_INTAKE_PORT: port(8000),
   /** Hosts reach call-intake through nginx in production; bind wider only when they post directly. */
   CALL_INTAKE_HOST: z.string().default('127.0.0.1'),
