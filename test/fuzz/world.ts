@@ -174,7 +174,6 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
     sql,
     config: loadGatewayConfig({ ...common, RETAILCRM_URL: 'http://127.0.0.1:9', WORKER_ENABLED: '0' }),
     logger: logger('integration-gateway'),
-    worker: false,
     cacheBackground: false,
   });
   const retailcrm = await buildRetailCrm({

@@ -41,8 +41,10 @@ describe('call processor', () => {
       ['dial', 'ringing:1'],
       ['hangup', 'ended'],
     ]);
-    expect(rows[0]!.payload).toMatchObject({ token: 'TOKEN-200', enterprise: '200', uniqueId: '1757772742.60', new_extensions: ['150', '151', '152'] });
-    expect(rows[0]!.payload.raw.Token).toBeUndefined();
+    expect(rows[0]!.payload).toMatchObject({ enterprise: '200', callId: '1757772742.60', event_type: 'dial', new_extensions: ['150', '151', '152'], origin: 'live' });
+    // The one body of every hop (@fleet/call-event): no host token, no raw host event.
+    expect(JSON.stringify(rows)).not.toContain('TOKEN-200');
+    expect(rows[0]!.payload.raw).toBeUndefined();
     expect(rows[1]!.payload.call).toMatchObject({ direction: 'in', answered: true, answeredBy: '151', result: 'answered', phone: '375440000001' });
     const [call] = await sql`select kind, direction, status, answered_by from calls where call_id = '1757772742.60'`;
     expect(call).toMatchObject({ kind: 'customer', direction: 'in', status: 'ended', answered_by: '151' });
@@ -91,14 +93,20 @@ describe('call processor', () => {
 
 describe('dispatcher', () => {
   let gateway: Server;
-  let received: { uniqueId: string; dedup_key: string }[] = [];
+  let received: { callId: string; dedup_key: string }[] = [];
   let failuresLeft = 2;
+  /** Overrides the answer for the next requests (status, headers, body). */
+  let answer: { status: number; headers?: Record<string, string>; body: string } | null = null;
 
   beforeAll(async () => {
     gateway = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        if (answer) {
+          res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.body);
+          return;
+        }
         if (failuresLeft > 0) {
           failuresLeft--;
           res.writeHead(503).end('{"error":"down"}');
@@ -126,9 +134,9 @@ describe('dispatcher', () => {
     }
     const [left] = await sql`select count(*)::int as n from intake_outbox where status <> 'done'`;
     expect(left!.n).toBe(0);
-    const keys = received.map((r) => `${r.uniqueId}/${r.dedup_key}`);
+    const keys = received.map((r) => `${r.callId}/${r.dedup_key}`);
     expect(new Set(keys).size).toBe(keys.length);
-    const call = received.filter((r) => r.uniqueId === '1757772742.60').map((r) => r.dedup_key);
+    const call = received.filter((r) => r.callId === '1757772742.60').map((r) => r.dedup_key);
     expect(call).toEqual(['ringing:1', 'ended']);
     const [attempts] = await sql`select max(attempts)::int as n from intake_outbox`;
     expect(attempts!.n).toBeGreaterThan(1);
@@ -145,7 +153,7 @@ describe('dispatcher', () => {
     received = [];
     const row = (key: string, type: string, due: string) => sql`
       insert into intake_outbox (enterprise, call_id, event_type, dedup_key, payload, attempts, next_attempt_at)
-      values ('200', 'order.1', ${type}, ${key}, ${sql.json({ uniqueId: 'order.1', dedup_key: key })}, ${due === 'now' ? 0 : 1},
+      values ('200', 'order.1', ${type}, ${key}, ${sql.json({ callId: 'order.1', dedup_key: key })}, ${due === 'now' ? 0 : 1},
               now() + ${due === 'now' ? '0 seconds' : '1 hour'}::interval)`;
     await row('ringing:1', 'dial', 'later');
     await row('ended', 'hangup', 'now');
@@ -155,5 +163,76 @@ describe('dispatcher', () => {
     await app.dispatcher.runOnce();
     expect(received.map((r) => r.dedup_key)).toEqual(['ringing:1', 'ended']);
     await app.close();
+  });
+
+  const deadRow = (callId: string, age: string) => sql`
+    insert into intake_outbox (enterprise, call_id, event_type, dedup_key, payload, created_at)
+    values ('200', ${callId}, 'dial', 'ringing:1', ${sql.json({ callId, dedup_key: 'ringing:1', call: { phone: '375440000001' } })}, now() - ${age}::interval)`;
+
+  it('dead-letters a permanent refusal at once: the row dead, the reason in integration_logs for the admin page', async () => {
+    const port = (gateway.address() as { port: number }).port;
+    const app = await intake(sql, { GATEWAY_URL: `http://127.0.0.1:${port}` });
+    answer = { status: 422, body: JSON.stringify({ code: 'GW_UPSTREAM_REJECTED', message: 'retailcrm: Phone is not valid' }) };
+    await deadRow('dead.1', '0 seconds');
+    await app.dispatcher.runOnce();
+    answer = null;
+    const [row] = await sql`select status, attempts, last_error from intake_outbox where call_id = 'dead.1'`;
+    expect(row).toMatchObject({ status: 'dead', attempts: 1, last_error: expect.stringContaining('Phone is not valid') });
+    const [letter] = await sql`select kind, phone, status_code, ok, error from integration_logs where call_id = 'dead.1'`;
+    expect(letter).toMatchObject({ kind: 'dead_letter', phone: '375440000001', status_code: 422, ok: false, error: expect.stringContaining('refused for good') });
+    await app.close();
+  });
+
+  it('gives a side effect up after GIVE_UP_MS of transient failures, and honours a longer Retry-After before that', async () => {
+    const port = (gateway.address() as { port: number }).port;
+    const app = await intake(sql, { GATEWAY_URL: `http://127.0.0.1:${port}`, GIVE_UP_MS: 3_600_000 });
+    answer = { status: 503, headers: { 'retry-after': '120' }, body: '{"code":"GW_BREAKER_OPEN"}' };
+    await deadRow('old.1', '2 hours');
+    await deadRow('young.1', '1 minute');
+    await app.dispatcher.runOnce();
+    answer = null;
+    const rows = await sql<{ call_id: string; status: string; wait_s: number }[]>`
+      select call_id, status, extract(epoch from next_attempt_at - now())::float as wait_s from intake_outbox
+      where call_id in ('old.1', 'young.1') order by call_id`;
+    expect(rows[0]).toMatchObject({ call_id: 'old.1', status: 'dead' });
+    expect(rows[1]).toMatchObject({ call_id: 'young.1', status: 'pending' });
+    expect(rows[1]!.wait_s).toBeGreaterThan(100); // the gateway's 120 s, not the first backoff step (1 s)
+    expect(await sql`select 1 from integration_logs where call_id = 'old.1' and kind = 'dead_letter' and error like '%given up%'`).toHaveLength(1);
+    await app.close();
+  });
+});
+
+describe('born-leased rows', () => {
+  it('the processor writes a call\'s rows leased to this instance and the dispatcher sends them without a claim', async () => {
+    const received: string[] = [];
+    const gw = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const b = JSON.parse(body);
+        received.push(`${b.callId}/${b.dedup_key}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"delivered"}');
+      });
+    });
+    await new Promise<void>((r) => gw.listen(0, '127.0.0.1', r));
+    const port = (gw.address() as { port: number }).port;
+    const app = await intake(sql, { GATEWAY_URL: `http://127.0.0.1:${port}` });
+    const sent: { leased: number; waiting: boolean }[] = [];
+    app.processor.onDeliveries((leased, waiting) => {
+      sent.push({ leased: leased.length, waiting });
+      app.dispatcher.sendLeased(leased, waiting);
+    });
+    const events = scenario('2-1').map((e) => ({ ...e, body: { ...e.body, UniqueId: String(e.body.UniqueId ?? '').replace(/^1757772742/, '9100000001') } }));
+    await post(app, events);
+    await app.processor.sweep();
+    await new Promise((r) => setTimeout(r, 5));
+    await app.processor.sweep();
+    await app.dispatcher.idle();
+    expect(received).toEqual(['9100000001.60/ringing:1', '9100000001.60/ended']);
+    expect(sent.every((s) => s.leased > 0 && !s.waiting)).toBe(true);
+    const rows = await sql`select status, attempts from intake_outbox where call_id = '9100000001.60'`;
+    expect(rows).toEqual([{ status: 'done', attempts: 1 }, { status: 'done', attempts: 1 }]);
+    await app.close();
+    await new Promise<void>((r) => gw.close(() => r()));
   });
 });

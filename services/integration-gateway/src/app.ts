@@ -1,5 +1,5 @@
 // The gateway as a Fastify instance with no side effects until it is ready: server.ts and the tests
-// build it the same way. Background work (LISTEN, cache refresh, delivery worker) starts on onReady
+// build it the same way. Background work (LISTEN, cache refresh) starts on onReady
 // and stops on onClose.
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Sql } from '@fleet/db';
@@ -8,7 +8,7 @@ import { refuseUnstorableBodies } from '@fleet/service';
 import { UnstorableBodyError } from './errors.ts';
 import type { GatewayConfig } from './config.ts';
 import { corePlugin } from './plugins/core.ts';
-import { deliveryPlugin } from './plugins/delivery.ts';
+import { forwardingPlugin } from './plugins/forwarding.ts';
 import { enablementCachePlugin } from './plugins/enablement-cache.ts';
 import dispatchRoutes from './routes/dispatch.ts';
 import healthRoutes from './routes/health.ts';
@@ -24,13 +24,11 @@ export interface BuildAppOptions {
   sql: Sql;
   /** Fastify logger option; default: the fleet's pino options at config.LOG_LEVEL. */
   logger?: FastifyServerOptions['logger'];
-  /** Start the delivery worker on ready (default true; tests of dispatch alone turn it off). */
-  worker?: boolean;
   /** LISTEN + periodic reload of the enablement cache (default true). */
   cacheBackground?: boolean;
 }
 
-/** Builds the integration gateway (routes, cache, worker); call `listen` or `inject` on the result. */
+/** Builds the integration gateway (routes, cache, forwarding); call `listen` or `inject` on the result. */
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? logOptions({ name: 'integration-gateway', level: opts.config.LOG_LEVEL, pretty: opts.config.LOG_PRETTY }),
@@ -45,7 +43,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(metricsPlugin, { service: 'integration-gateway' });
   await app.register(corePlugin, { config: opts.config, sql: opts.sql });
   await app.register(enablementCachePlugin, { background: opts.cacheBackground });
-  await app.register(deliveryPlugin, { worker: opts.worker });
+  await app.register(forwardingPlugin);
   registerGatewayMetrics(app);
   await app.register(dispatchRoutes);
   await app.register(integrationRoutes);

@@ -1,6 +1,6 @@
 // The only place that reads the environment (STYLE.md rule 2). A bad value stops the service at boot
 // with a ConfigError naming the variable.
-import { commonShape, flag, loadConfig, port, positiveInt, url, z } from '@fleet/config';
+import { commonShape, loadConfig, port, positiveInt, url, z } from '@fleet/config';
 
 const shape = {
   ...commonShape,
@@ -14,28 +14,19 @@ const shape = {
   CACHE_REFRESH_JITTER_MS: z.coerce.number().int().min(0).default(60_000),
   /** How often a self-sent NOTIFY checks that the LISTEN connection still hears us (ms). */
   LISTEN_HEARTBEAT_MS: positiveInt(15_000),
-  /** connect / headers / body timeout of one request to the RetailCRM service (ms). */
-  FORWARD_TIMEOUT_MS: positiveInt(3_000),
-  /** In-process retries of one delivery on transient failures before it is rescheduled. */
-  FORWARD_RETRIES: z.coerce.number().int().min(0).default(3),
-  /** First in-process retry delay (ms); doubles per retry, randomised ×1–2. */
-  FORWARD_RETRY_MIN_MS: positiveInt(200),
-  /** A delivery still failing this long after it was created goes dead (ms, default 24 h). */
-  GIVE_UP_MS: positiveInt(24 * 60 * 60 * 1000),
-  /** Cap of the backoff between rescheduled attempts of one delivery (ms). */
-  RESCHEDULE_MAX_MS: positiveInt(60_000),
-  /** Delivery worker poll period (ms); it is also kicked right after a dispatch commits. */
-  WORKER_POLL_MS: positiveInt(250),
-  // server.ts sizes the pool WORKER_CONCURRENCY + 6. A delivery is a chain of round trips and durable
-  // commits in the gateway and the RetailCRM service (~20–40 ms under load), so 8 capped the worker
-  // near 200 deliveries/s; 32 keeps the pool (38) well inside PostgreSQL's default max_connections.
-  /** Calls delivered in parallel (each holds one pooled connection while it delivers). */
-  WORKER_CONCURRENCY: positiveInt(32),
+  /**
+   * Deadline of one forward to an integration's service (connect, headers, body; ms). One rung of the
+   * deadline ladder (docs/delivery-path.md): above the RetailCRM service's longest call-event (three
+   * steps of RETAILCRM_TIMEOUT_MS × (RETAILCRM_RETRIES + 1) plus waits, 26 s by default), below
+   * call-intake's DISPATCH_TIMEOUT_MS (35 s), so the caller hears the integration's own answer.
+   */
+  FORWARD_TIMEOUT_MS: positiveInt(30_000),
+  /** Connections per integration service: dispatches forwarded at once (call-intake sends up to 32). */
+  FORWARD_CONNECTIONS: positiveInt(64),
   /** How long an open circuit breaker waits before a trial request (ms). */
   BREAKER_RESET_MS: positiveInt(10_000),
   /** Failed requests within the rolling window before a breaker may open. */
   BREAKER_VOLUME: positiveInt(5),
-  WORKER_ENABLED: flag(true),
 };
 
 /** The gateway's validated configuration (units: ms unless named otherwise). */

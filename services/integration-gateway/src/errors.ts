@@ -5,16 +5,12 @@ import createError from '@fastify/error';
 export const ForbiddenOriginError = createError('GW_FORBIDDEN_ORIGIN', 'only loopback callers may use %s', 403);
 /** 422: the enterprise named in a dispatch does not exist. */
 export const UnknownEnterpriseError = createError('GW_UNKNOWN_ENTERPRISE', 'enterprise %s does not exist', 422);
-/** 403: the dispatch token is not the enterprise's host token. */
-export const BadTokenError = createError('GW_BAD_TOKEN', 'token does not match enterprise %s', 403);
 /** 503: the database did not answer. */
 export const DatabaseUnavailableError = createError('GW_DB_UNAVAILABLE', 'database unavailable: %s', 503);
 
 /** A forward failed in a way that may succeed later (network, timeout, 5xx, 409, 429). */
 export const UpstreamTransientError = createError('GW_UPSTREAM_TRANSIENT', 'transient upstream failure: %s', 502);
-/** A forward was refused for good (4xx other than 409/429): the delivery goes dead at once. */
+/** A forward was refused for good (4xx other than 409/429): the dispatch is answered 422 (dead letter). */
 export const UpstreamPermanentError = createError('GW_UPSTREAM_PERMANENT', 'permanent upstream failure: %s', 502);
-/** The circuit breaker of this (enterprise, integration) is open: no attempt was made. */
-export const BreakerOpenError = createError('GW_BREAKER_OPEN', 'circuit breaker open for %s', 503);
 /** 400: the body parses as JSON but PostgreSQL could not store it (NUL, an unpaired surrogate, deep nesting). */
 export const UnstorableBodyError = createError('GW_BODY_UNSTORABLE', 'body cannot be stored: %s', 400);

@@ -1,22 +1,14 @@
-// The gateway's series for /metrics (issue 8), read on scrape from the stats the worker, breakers and
-// enablement cache already keep, plus the delivery backlog from one query over the partial index of
-// pending rows.
+// The gateway's series for /metrics (issue 8), read on scrape from the counters the dispatch route,
+// breakers and enablement cache already keep. The backlog lives in call-intake's outbox (its metrics).
 import type { FastifyInstance } from 'fastify';
-import { sharedReading } from '@fleet/metrics';
 
 const BREAKER_STATES = ['closed', 'halfOpen', 'open'] as const;
 
 /** Registers the gateway's metrics on `app.metrics` (readers only: no hooks). */
 export function registerGatewayMetrics(app: FastifyInstance): void {
   const m = app.metrics;
-  m.counterFrom(
-    'fleet_gateway_deliveries_total',
-    'Delivery attempts by outcome (delivered, synthetic dial, superseded, disabled, rescheduled, dead, in-process retries, errors)',
-    ['outcome'],
-    () => {
-      const { running: _r, inflightCalls: _i, ...counters } = app.deliveryWorker.stats();
-      return Object.entries(counters).map(([outcome, n]) => [{ outcome }, n] as const);
-    },
+  m.counterFrom('fleet_gateway_dispatches_total', 'Dispatches by outcome (delivered, ignored: no integration on, unavailable: retry later, rejected: refused for good)', ['outcome'], () =>
+    Object.entries(app.dispatches).map(([outcome, n]) => [{ outcome }, n] as const),
   );
   m.gaugeFrom('fleet_gateway_breakers', 'Circuit breakers per (enterprise, integration), by state', ['state'], () => {
     const states = app.breakers.states();
@@ -36,13 +28,4 @@ export function registerGatewayMetrics(app: FastifyInstance): void {
   m.counterFrom('fleet_gateway_cache_full_reloads_total', 'Full reloads of the enablement cache (periodic, after a LISTEN reconnect)', [], () => cache().fullReloads);
   m.gaugeFrom('fleet_gateway_cache_entries', 'Enterprises in the enablement cache', [], () => cache().size);
   m.gaugeFrom('fleet_gateway_listen_up', 'LISTEN connection for cache invalidation is listening (1) or not (0)', [], () => (cache().listen.state === 'listening' ? 1 : 0));
-
-  const backlog = sharedReading(async () => {
-    const [row] = await app.sql<{ pending: number; oldest_s: number | null }[]>`
-      select count(*)::int as pending, extract(epoch from now() - min(created_at))::float as oldest_s
-      from gateway_deliveries where status = 'pending'`;
-    return row!;
-  });
-  m.gaugeFrom('fleet_gateway_deliveries_pending', 'gateway_deliveries rows still to deliver', [], async () => (await backlog()).pending);
-  m.gaugeFrom('fleet_gateway_delivery_lag_seconds', 'Age of the oldest pending gateway delivery (0 when none)', [], async () => (await backlog()).oldest_s ?? 0);
 }

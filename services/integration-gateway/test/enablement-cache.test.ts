@@ -44,7 +44,7 @@ const enabled = async (app: FastifyInstance, e: string) => (await app.inject(`/i
 describe('single-flight loading', () => {
   it('answers 50 concurrent misses of one enterprise with ONE database query', async () => {
     const counted = countingSql();
-    const app = await startApp(counted.sql, db.url, CRM, { worker: false, cacheBackground: false });
+    const app = await startApp(counted.sql, db.url, CRM, { cacheBackground: false });
     apps.push(app);
     const answers = await Promise.all(Array.from({ length: 50 }, () => app.inject('/integrations/100')));
     expect(answers.map((a) => a.json())).toEqual(Array(50).fill({ retailcrm: true }));
@@ -66,7 +66,7 @@ describe('single-flight loading', () => {
 describe('freshness', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    app = await startApp(sql, db.url, CRM, { worker: false });
+    app = await startApp(sql, db.url, CRM);
     apps.push(app);
   });
 
@@ -120,7 +120,7 @@ describe('freshness', () => {
   });
 
   it('recovers LISTEN after an outage in which the database refused connections, then reloads', async () => {
-    const watched = await startApp(sql, db.url, CRM, { worker: false, env: { LISTEN_HEARTBEAT_MS: '100' } });
+    const watched = await startApp(sql, db.url, CRM, { env: { LISTEN_HEARTBEAT_MS: '100' } });
     apps.push(watched);
     await waitFor(async () => (await watched.inject('/stats')).json().cache.listen.lastHeartbeatAt !== null, 3000);
     const before = (await watched.inject('/stats')).json().cache.listen.connects;
@@ -160,7 +160,7 @@ describe('freshness', () => {
         };
       },
     });
-    const watched = await startApp(deafening, db.url, CRM, { worker: false, env: { LISTEN_HEARTBEAT_MS: '100' } });
+    const watched = await startApp(deafening, db.url, CRM, { env: { LISTEN_HEARTBEAT_MS: '100' } });
     apps.push(watched);
     expect(await enabled(watched, '100')).toBe(true);
     const before = (await watched.inject('/stats')).json().cache;

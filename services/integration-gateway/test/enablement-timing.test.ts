@@ -55,7 +55,7 @@ function defaultTimedCache(sql: Sql) {
   return { cache, ttl: c.CACHE_TTL_MS, base: c.CACHE_REFRESH_MS, jitter: c.CACHE_REFRESH_JITTER_MS };
 }
 
-const row = (number: string, config: Record<string, unknown>): EnterpriseRow => ({ number, host_token: `t-${number}`, active: true, integrations_config: config });
+const row = (number: string, config: Record<string, unknown>): EnterpriseRow => ({ number, active: true, integrations_config: config });
 
 describe('enablement cache timing (fake clock, default settings)', () => {
   afterEach(() => {
@@ -149,7 +149,7 @@ describe('enablement cache TTL through the app config (real PostgreSQL, real tim
     sql = createSql(db.url, { max: 2 });
     await seedEnterprise(sql, '100');
     // No LISTEN (cacheBackground false): only CACHE_TTL_MS can make it see a change.
-    app = await startApp(sql, db.url, 'http://127.0.0.1:9', { worker: false, cacheBackground: false, env: { CACHE_TTL_MS: '1500' } });
+    app = await startApp(sql, db.url, 'http://127.0.0.1:9', { cacheBackground: false, env: { CACHE_TTL_MS: '1500' } });
   });
 
   afterAll(async () => {

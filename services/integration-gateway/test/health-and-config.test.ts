@@ -12,7 +12,7 @@ describe('database down', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     sql = createSql(deadUrl, { max: 2 });
-    app = await startApp(sql, deadUrl, 'http://127.0.0.1:9', { worker: false, cacheBackground: false });
+    app = await startApp(sql, deadUrl, 'http://127.0.0.1:9', { cacheBackground: false });
   });
   afterAll(async () => {
     await app?.close();
@@ -42,9 +42,8 @@ describe('config', () => {
       CACHE_TTL_MS: 90_000,
       CACHE_REFRESH_MS: 240_000,
       CACHE_REFRESH_JITTER_MS: 60_000,
-      FORWARD_TIMEOUT_MS: 3_000,
-      GIVE_UP_MS: 86_400_000,
-      WORKER_POLL_MS: 250,
+      FORWARD_TIMEOUT_MS: 30_000,
+      FORWARD_CONNECTIONS: 64,
     });
   });
 

@@ -7,7 +7,7 @@ import type { CallSummary } from '@fleet/call-model';
 import type { Sql } from '@fleet/db';
 import { buildApp, type BuildAppOptions } from '../src/app.ts';
 import { loadGatewayConfig } from '../src/config.ts';
-import type { ForwardBody } from '../src/domain/payload.ts';
+import type { CallEventBody } from '@fleet/call-event';
 
 /** What the fake answers: a status code, 'hang' (never answers) or 'reset' (drops the socket). */
 export type Behaviour =
@@ -19,21 +19,21 @@ export type Behaviour =
 export interface FakeCrm {
   url: string;
   /** Every request body, in arrival order. */
-  received: ForwardBody[];
+  received: CallEventBody[];
   /** Decides the answer per request (default 200). */
-  behave(fn: (body: ForwardBody, n: number) => Behaviour): void;
+  behave(fn: (body: CallEventBody, n: number) => Behaviour): void;
   close(): Promise<void>;
 }
 
 /** Starts the stand-in RetailCRM service on 127.0.0.1 (random port). */
 export async function startFakeCrm(): Promise<FakeCrm> {
-  const received: ForwardBody[] = [];
-  let decide: (body: ForwardBody, n: number) => Behaviour = () => 200;
+  const received: CallEventBody[] = [];
+  let decide: (body: CallEventBody, n: number) => Behaviour = () => 200;
   const hanging = new Set<ServerResponse>();
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     let text = '';
     for await (const chunk of req) text += chunk;
-    const body = JSON.parse(text) as ForwardBody;
+    const body = JSON.parse(text) as CallEventBody;
     const b = decide(body, received.length);
     received.push(body);
     if (b === 'hang') return void hanging.add(res);
@@ -57,23 +57,19 @@ export async function startFakeCrm(): Promise<FakeCrm> {
   };
 }
 
-/** Gateway config for tests: fast polls and retries, silent logs; `env` overrides. */
+/** Gateway config for tests: a short forward deadline, silent logs; `env` overrides. */
 export function testConfig(databaseUrl: string, crmUrl: string, env: Record<string, string> = {}) {
   return loadGatewayConfig({
     DATABASE_URL: databaseUrl,
     RETAILCRM_URL: crmUrl,
     LOG_LEVEL: 'silent',
-    WORKER_POLL_MS: '50',
-    FORWARD_RETRIES: '2',
-    FORWARD_RETRY_MIN_MS: '20',
     FORWARD_TIMEOUT_MS: '500',
-    RESCHEDULE_MAX_MS: '200',
     BREAKER_VOLUME: '1000',
     ...env,
   });
 }
 
-/** Builds and readies an app (worker and LISTEN running unless turned off). */
+/** Builds and readies an app (LISTEN running unless turned off). */
 export async function startApp(
   sql: Sql,
   databaseUrl: string,
@@ -125,13 +121,12 @@ export function callSummary(callId: string, over: Partial<CallSummary> = {}): Ca
   };
 }
 
-/** A dispatch body as call-intake sends it. */
+/** A dispatch body as call-intake sends it (@fleet/call-event). */
 export function dispatchBody(enterprise: string, callId: string, eventType: 'dial' | 'hangup', dedupKey: string, over: Record<string, unknown> = {}) {
   const ended = eventType === 'hangup';
   return {
-    token: 'token-' + enterprise,
     enterprise,
-    uniqueId: callId,
+    callId,
     event_type: eventType,
     dedup_key: dedupKey,
     origin: 'live',

@@ -1,6 +1,5 @@
 export { buildApp, type BuildAppOptions } from './app.ts';
 export { loadRetailCrmConfig, type RetailCrmConfig } from './config.ts';
-export type { CallEventBody } from './routes/call-event.schema.ts';
 export type { CallEventReply, StepReport } from './routes/call-event.ts';
 export { audienceOf, dialEvent, hangupEvent, historyRecord, managerOf } from './domain/crm-requests.ts';
 // The admin operations `fleet retailcrm admin-link/register` share with the page.

@@ -1,7 +1,7 @@
 // What RetailCRM observes for one call: a popup per dial with the right codes and userIds, and on
 // hangup the popup's end plus exactly one history record, whatever the gateway retries.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { answered, call, createWorld, dial, hangup, missed, post, type World } from './fixtures.ts';
+import { answered, call, createWorld, dial, hangup, markDialed, missed, post, type World } from './fixtures.ts';
 
 let w: World;
 beforeAll(async () => {
@@ -33,10 +33,20 @@ describe('dial → popup', () => {
     expect(w.fake.state.events[0]!.event).toMatchObject({ type: 'out', codes: ['152'], userIds: [19] });
   });
 
-  it('a synthetic dial shows the popup to everybody who rang', async () => {
-    const res = await post(w.app, dial(call(), [], 'dial:synthetic', { synthetic: true }));
-    expect(res.json().steps).toEqual([{ step: 'event:dial:dial:synthetic', outcome: 'done' }]);
-    expect(w.fake.state.events[0]!.event.codes).toEqual(['151', '152']);
+  it('a hangup whose call never got a popup (its dial refused or lost) opens it for everybody who rang, then closes it', async () => {
+    const res = await post(w.app, hangup(missed()));
+    expect(res.json().steps).toEqual([
+      { step: 'event:dial:synthetic', outcome: 'done' },
+      { step: 'event:hangup', outcome: 'done' },
+      { step: 'upload', outcome: 'done' },
+    ]);
+    expect(w.fake.state.events.map((e) => [e.event.type, e.event.codes])).toEqual([
+      ['in', ['151', '152']],
+      ['hangup', ['151', '152']],
+    ]);
+    // Retried: nothing is repeated; the popup it opened counts as the call's dial.
+    expect((await post(w.app, hangup(missed()))).json().steps.map((x: { outcome: string }) => x.outcome)).toEqual(['already_done', 'already_done']);
+    expect(w.fake.state.events).toHaveLength(2);
   });
 
   it('stepwise ringing adds the new managers with a new dedup_key', async () => {
@@ -46,6 +56,7 @@ describe('dial → popup', () => {
   });
 
   it('a dial after the hangup is superseded', async () => {
+    await markDialed(w, call().callId);
     await post(w.app, hangup(missed()));
     const res = await post(w.app, dial(call(), ['151']));
     expect(res.json().steps[0]).toMatchObject({ outcome: 'superseded' });
@@ -55,6 +66,7 @@ describe('dial → popup', () => {
 
 describe('hangup → popup end + one history record', () => {
   it('missed incoming call: hangupStatus "no answered", result "no answer", Minsk date, no manager', async () => {
+    await markDialed(w);
     const res = await post(w.app, hangup(missed()));
     expect(res.statusCode).toBe(200);
     expect(res.json().steps).toEqual([
@@ -70,6 +82,7 @@ describe('hangup → popup end + one history record', () => {
   });
 
   it('answered call names the manager (code + userId) and links the recording from the template', async () => {
+    await markDialed(w);
     await post(w.app, hangup(answered()));
     expect(w.fake.state.events[0]!.event.hangupStatus).toBe('answered');
     expect(w.fake.state.uploads[0]!.call).toEqual({
@@ -99,6 +112,7 @@ describe('hangup → popup end + one history record', () => {
   });
 
   it('busy outgoing call: type out, busy, the dialling manager', async () => {
+    await markDialed(w);
     await post(w.app, hangup(call({ direction: 'out', ringing: ['152'], status: 'ended', result: 'busy', durationSec: 0, waitSec: 3 })));
     expect(w.fake.state.events[0]!.event).toMatchObject({ type: 'hangup', hangupStatus: 'busy' });
     expect(w.fake.state.uploads[0]!.call).toMatchObject({ type: 'out', result: 'busy', code: '152', userId: 19 });
@@ -123,6 +137,7 @@ describe('hangup → popup end + one history record', () => {
 
 describe('retries never repeat a side effect', () => {
   it('the same hangup twice: one event, one upload; the retry answers already_done', async () => {
+    await markDialed(w);
     expect((await post(w.app, hangup(answered()))).statusCode).toBe(200);
     const again = await post(w.app, hangup(answered()));
     expect(again.statusCode).toBe(200);
@@ -205,6 +220,7 @@ describe('RetailCRM failures', () => {
   });
 
   it('upload unavailable after the popup ended: the retry performs only the upload', async () => {
+    await markDialed(w);
     w.fake.setFaults({ fail503Next: 10, path: '/api/v5/telephony/calls/upload' });
     const res = await post(w.app, hangup(missed()));
     expect(res.statusCode).toBe(503);

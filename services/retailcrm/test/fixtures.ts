@@ -91,13 +91,18 @@ export const missed = (over: Partial<CallSummary> = {}) =>
   call({ status: 'ended', result: 'no answer', endedAt: STARTED_AT + 20_000, durationSec: 0, waitSec: 20, ...over });
 
 export function dial(c: CallSummary, newExtensions: string[], dedupKey = 'dial:1', extra: Record<string, unknown> = {}) {
-  return { enterprise: ENTERPRISE, callId: c.callId, event_type: 'dial', dedup_key: dedupKey, synthetic: false, call: c, new_extensions: newExtensions, record_url: null, origin: 'live', ...extra };
+  return { enterprise: ENTERPRISE, callId: c.callId, event_type: 'dial', dedup_key: dedupKey, call: c, new_extensions: newExtensions, record_url: null, origin: 'live', ...extra };
 }
 
 export function hangup(c: CallSummary, extra: Record<string, unknown> = {}) {
-  return { enterprise: ENTERPRISE, callId: c.callId, event_type: 'hangup', dedup_key: 'hangup', synthetic: false, call: c, new_extensions: [], record_url: null, origin: 'live', ...extra };
+  return { enterprise: ENTERPRISE, callId: c.callId, event_type: 'hangup', dedup_key: 'hangup', call: c, new_extensions: [], record_url: null, origin: 'live', ...extra };
 }
 
 export function post(app: FastifyInstance, payload: unknown, remoteAddress = '127.0.0.1') {
   return app.inject({ method: 'POST', url: '/internal/retailcrm/call-event', payload: payload as object, remoteAddress });
+}
+
+/** Records the call's dial as performed (its popup opened), so a hangup posted alone gets no synthetic dial. */
+export async function markDialed(w: World, callId = call().callId, enterprise = ENTERPRISE): Promise<void> {
+  await w.sql`insert into retailcrm_call_steps (enterprise, call_id, step, status) values (${enterprise}, ${callId}, 'event:dial:dial:1', 'done')`;
 }

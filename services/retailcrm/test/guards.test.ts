@@ -68,6 +68,7 @@ describe('validation and configuration → 400/422 (permanent)', () => {
       code: 'RCRM_UPSTREAM_REJECTED',
       errorMsg: 'Wrong "apiKey" value.',
       steps: [
+        { step: 'event:dial:synthetic', outcome: 'rejected', errorMsg: 'Wrong "apiKey" value.' },
         { step: 'event:hangup', outcome: 'rejected', errorMsg: 'Wrong "apiKey" value.' },
         { step: 'upload', outcome: 'rejected', errorMsg: 'Wrong "apiKey" value.' },
       ],
@@ -106,6 +107,7 @@ describe('integration_logs', () => {
     expect(rows.map((r) => [r.enterprise, r.status_code, r.ok])).toEqual([
       ['201', 503, false],
       ['201', 503, false],
+      ['205', 403, false],
       ['205', 403, false],
       ['205', 403, false],
     ]);

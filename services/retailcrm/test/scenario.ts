@@ -36,7 +36,7 @@ export function scenarioBodies(code: string, enterprise: string) {
   }
   return effects.flatMap((e) => {
     if (e.call.kind !== 'customer') return [];
-    const base = { enterprise, callId: e.call.callId, synthetic: false, call: e.call, record_url: null, origin: 'live', dedup_key: e.key };
+    const base = { enterprise, callId: e.call.callId, call: e.call, record_url: null, origin: 'live', dedup_key: e.key };
     if (e.type === 'call.ringing' && e.newExtensions.length) return [{ ...base, event_type: 'dial', new_extensions: e.newExtensions }];
     if (e.type === 'call.ended') return [{ ...base, event_type: 'hangup', new_extensions: [] }];
     return [];

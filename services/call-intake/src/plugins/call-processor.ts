@@ -3,7 +3,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '@fleet/db';
 import { emptyState, nextDeadline, type CallSummary, type ModelOptions, type ModelState } from '@fleet/call-model';
 import { applyStoredEvents, type AppliedEffect, type StoredEvent } from '../processor/apply.ts';
-import { effectToDelivery } from '../processor/deliveries.ts';
+import { effectToDelivery, type OutboxRow } from '../processor/deliveries.ts';
+import type { OutboxLease } from './dispatcher.ts';
 import { confirmMatchedOriginates, loadOriginateLookup } from '../processor/originates.ts';
 
 /** Events applied per transaction; a backlog is worked off in several. */
@@ -26,32 +27,36 @@ export interface CallProcessor {
   sweep(): Promise<void>;
   /** Resolves when no run is in progress. */
   idle(): Promise<void>;
-  /** Called after a commit that wrote outbox rows or fed the sinks (wakes their workers). */
-  onDeliveries(fn: () => void): void;
+  /**
+   * Called after a commit that wrote outbox rows or fed the sinks (wakes their workers), with the rows
+   * written already leased to this instance and whether others wait behind an earlier row of their call.
+   */
+  onDeliveries(fn: (leased: OutboxLease[], waiting: boolean) => void): void;
   stop(): Promise<void>;
 }
 
 /**
  * Applies each enterprise's stored events to the call model in arrival order, in one transaction per
  * batch: the state row is locked FOR UPDATE (two call-intake instances never interleave one
- * enterprise), the new state, the calls projection, the outbox rows and the events' processed mark
- * commit together — so a crash anywhere leaves either all of it or none, and the next run redoes it.
+ * enterprise), the new state, the calls projection, the outbox rows (born leased: the dispatcher sends
+ * them after this commit, with no commit of its own first) and the events' processed mark commit
+ * together — so a crash anywhere leaves either all of it or none, and the next run redoes it.
  * Runs for different enterprises proceed in parallel.
  */
-export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: ModelOptions = {}): CallProcessor {
+export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: ModelOptions = {}, leaseSec = 45): CallProcessor {
   const runs = new Map<string, { rerun: boolean; done: Promise<void> }>();
-  const deliveryListeners: (() => void)[] = [];
+  const deliveryListeners: ((leased: OutboxLease[], waiting: boolean) => void)[] = [];
   const sinks: EffectSink[] = [];
 
   async function runOnce(enterprise: string): Promise<boolean> {
-    let produced = 0;
+    let leased: OutboxLease[] = [];
+    let waiting = false;
     let sinkRows = false;
     const more = await sql.begin(async (tx) => {
       await tx`insert into call_model_state (enterprise, state) values (${enterprise}, ${tx.json(emptyState() as never)})
                on conflict (enterprise) do nothing`;
       const [st] = await tx<{ state: ModelState }[]>`
         select state from call_model_state where enterprise = ${enterprise} for update`;
-      const [ent] = await tx<{ host_token: string }[]>`select host_token from enterprises where number = ${enterprise}`;
       const events = await tx<StoredEvent[]>`
         select id::int as id, event_type, body, received_at, origin from call_events
         where enterprise = ${enterprise} and processed_at is null order by id limit ${BATCH}`;
@@ -59,13 +64,12 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
       const opts: ModelOptions = model.originates ? model : { ...model, originates: await loadOriginateLookup(tx as unknown as Sql, enterprise, events[0]?.received_at) };
       const now = Date.now();
       const before = st!.state;
-      const pristine = structuredClone(before);
       let out;
       try {
         out = applyStoredEvents(before, events, now, opts, false);
       } catch (err) {
         log.error({ enterprise, err }, 'call model threw; re-applying event by event');
-        out = applyStoredEvents(pristine, events, now, opts, true);
+        out = applyStoredEvents(before, events, now, opts, true); // the model never mutates `before`
       }
       const deadline = nextDeadline(out.state, model);
       await tx`
@@ -78,15 +82,8 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
       for (const call of latest.values()) await upsertCall(tx as unknown as Sql, enterprise, call);
       await confirmMatchedOriginates(tx as unknown as Sql, out.effects);
       await markRecovered(tx as unknown as Sql, enterprise, out.effects);
-      for (const { effect, raw, origin } of out.effects) {
-        const row = effectToDelivery(effect, { enterprise, token: ent?.host_token ?? '', raw, origin });
-        if (!row) continue;
-        const res = await tx`
-          insert into intake_outbox (enterprise, call_id, event_type, dedup_key, payload)
-          values (${enterprise}, ${row.callId}, ${row.eventType}, ${row.dedupKey}, ${tx.json(row.payload as never)})
-          on conflict (enterprise, call_id, dedup_key) do nothing`;
-        produced += res.count;
-      }
+      const rows = out.effects.flatMap(({ effect, origin }) => effectToDelivery(effect, { enterprise, origin }) ?? []);
+      if (rows.length) ({ leased, waiting } = await insertOutbox(tx as unknown as Sql, rows, leaseSec));
       if (out.effects.length && sinks.length) {
         for (const sink of sinks) await sink(tx as unknown as Sql, enterprise, out.effects);
         sinkRows = true;
@@ -98,7 +95,7 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
       }
       return events.length === BATCH;
     });
-    if (produced || sinkRows) for (const fn of deliveryListeners) fn();
+    if (leased.length || waiting || sinkRows) for (const fn of deliveryListeners) fn(leased, waiting);
     return more;
   }
 
@@ -174,6 +171,44 @@ async function markRecovered(tx: Sql, enterprise: string, effects: AppliedEffect
   for (const e of effects) if (recovered.has(e.effect.call.callId)) e.origin = 'recovered';
 }
 
+/**
+ * Writes the batch's side effects to intake_outbox in one statement. A call with no earlier pending row
+ * gets its rows born leased to this instance (next_attempt_at = now + lease), so the dispatcher sends
+ * them right after this commit without a claim commit of its own; rows behind an earlier pending row of
+ * their call are written due and wait for it (the dispatcher's claim keeps per-call order). A replayed
+ * effect hits the unique key and is not returned: whoever wrote it first sends it.
+ */
+async function insertOutbox(tx: Sql, rows: OutboxRow[], leaseSec: number): Promise<{ leased: OutboxLease[]; waiting: boolean }> {
+  const enterprise = rows[0]!.enterprise;
+  const busy = new Set(
+    (
+      await tx<{ call_id: string }[]>`
+        select distinct call_id from intake_outbox
+        where enterprise = ${enterprise} and call_id = any(${[...new Set(rows.map((r) => r.callId))]}::text[]) and status = 'pending'`
+    ).map((r) => r.call_id),
+  );
+  const inserted = await tx<{ id: string; call_id: string; dedup_key: string; leased: boolean }[]>`
+    insert into intake_outbox (enterprise, call_id, event_type, dedup_key, payload, next_attempt_at)
+    select ${enterprise}, r.call_id, r.event_type, r.dedup_key, r.payload,
+           case when r.busy then now() else now() + make_interval(secs => ${leaseSec}) end
+    from jsonb_to_recordset(${tx.json(rows.map((r) => ({ call_id: r.callId, event_type: r.eventType, dedup_key: r.dedupKey, payload: r.payload, busy: busy.has(r.callId) })) as never)})
+      as r(call_id text, event_type text, dedup_key text, payload jsonb, busy boolean)
+    on conflict (enterprise, call_id, dedup_key) do nothing
+    returning id::text, call_id, dedup_key, next_attempt_at > now() as leased`;
+  const byKey = new Map(rows.map((r) => [`${r.callId}\n${r.dedupKey}`, r]));
+  const leased: OutboxLease[] = [];
+  let waiting = false;
+  for (const row of inserted) {
+    if (!row.leased) {
+      waiting = true;
+      continue;
+    }
+    const r = byKey.get(`${row.call_id}\n${row.dedup_key}`)!;
+    leased.push({ id: row.id, enterprise, call_id: row.call_id, dedup_key: row.dedup_key, payload: r.payload, attempts: 0 });
+  }
+  return { leased, waiting };
+}
+
 async function upsertCall(tx: Sql, enterprise: string, c: CallSummary): Promise<void> {
   await tx`
     insert into calls (enterprise, call_id, kind, direction, phone, trunk, ringing, answered_by, status, result,
@@ -195,8 +230,8 @@ declare module 'fastify' {
 }
 
 export default fp(
-  async (app, opts: { sql: Sql; pollMs: number; workers: boolean; model?: ModelOptions }) => {
-    const processor = createCallProcessor(opts.sql, app.log, opts.model);
+  async (app, opts: { sql: Sql; pollMs: number; workers: boolean; model?: ModelOptions; leaseSec?: number }) => {
+    const processor = createCallProcessor(opts.sql, app.log, opts.model, opts.leaseSec);
     app.decorate('processor', processor);
     app.eventStore.onCommit((enterprises) => {
       if (opts.workers) for (const e of enterprises) processor.kick(e);

@@ -1,5 +1,5 @@
 // Which integrations an enterprise has switched on, decided from its row alone (pure). New
-// integrations add a rule here; everything else (cache, dispatch, worker) iterates INTEGRATIONS.
+// integrations add a rule here; everything else (cache, dispatch) iterates INTEGRATIONS.
 
 /** Integrations the gateway can deliver to. */
 export const INTEGRATIONS = ['retailcrm'] as const;
@@ -11,7 +11,6 @@ export type Enablement = Record<Integration, boolean>;
 /** The columns of `enterprises` the gateway reads. */
 export interface EnterpriseRow {
   number: string;
-  host_token: string;
   active: boolean;
   integrations_config: Record<string, unknown>;
 }

@@ -1,9 +1,9 @@
 // One opossum circuit breaker per (enterprise, integration): one tenant's broken CRM account must not
-// slow down everybody's deliveries, and while a breaker is open its deliveries are rescheduled unsent.
+// slow down everybody's deliveries; while a breaker is open its dispatches are answered 503 unsent.
 import CircuitBreaker from 'opossum';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Integration } from '../domain/enablement.ts';
-import type { ForwardBody } from '../domain/payload.ts';
+import type { CallEventBody } from '@fleet/call-event';
 import type { Forwarder } from './forwarder.ts';
 
 export interface BreakersOptions {
@@ -13,20 +13,20 @@ export interface BreakersOptions {
   volumeThreshold: number;
 }
 
-type Action = (integration: Integration, body: ForwardBody) => Promise<{ status: number }>;
+type Action = (integration: Integration, body: CallEventBody) => Promise<{ status: number; response: string }>;
 
 /** Breakers keyed `enterprise/integration`, created on first use. */
 export type Breakers = ReturnType<typeof createBreakers>;
 
 /** Creates the breaker registry around `forwarder.send`. */
 export function createBreakers(o: BreakersOptions) {
-  const breakers = new Map<string, { enterprise: string; integration: Integration; breaker: CircuitBreaker<Parameters<Action>, { status: number }> }>();
+  const breakers = new Map<string, { enterprise: string; integration: Integration; breaker: CircuitBreaker<Parameters<Action>, Awaited<ReturnType<Action>>> }>();
 
   function of(enterprise: string, integration: Integration) {
     const key = `${enterprise}/${integration}`;
     let b = breakers.get(key);
     if (!b) {
-      const breaker = new CircuitBreaker<Parameters<Action>, { status: number }>(o.forwarder.send, {
+      const breaker = new CircuitBreaker<Parameters<Action>, Awaited<ReturnType<Action>>>(o.forwarder.send, {
         name: key,
         timeout: false, // undici's own timeouts bound each request
         resetTimeout: o.resetTimeoutMs,

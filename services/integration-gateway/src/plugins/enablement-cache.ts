@@ -1,8 +1,8 @@
-// enterprise number → which integrations are on (+ a digest of the host token for dispatch checks).
+// enterprise number → which integrations are on.
 // Freshness: TTL per entry, a jittered full reload every few minutes, NOTIFY eviction, and a full
 // reload whenever LISTEN (re)connects, because notifications sent while disconnected are lost
 // (PITFALLS.md). Loads are single-flight: N concurrent misses of one enterprise cost one query.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { LRUCache } from 'lru-cache';
@@ -10,10 +10,9 @@ import type { Sql } from '@fleet/db';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { enablementOf, noIntegrations, type Enablement, type EnterpriseRow } from '../domain/enablement.ts';
 
-/** What the cache knows of one enterprise. `tokenDigest` is sha256(host_token); never the token itself. */
+/** What the cache knows of one enterprise. */
 export interface EnterpriseEntry {
   exists: boolean;
-  tokenDigest: Buffer | null;
   integrations: Enablement;
 }
 
@@ -34,13 +33,10 @@ export interface EnablementCacheOptions {
 const CHANNELS = ['integration_config_changed', 'enterprise_changed'] as const;
 const ENTERPRISE = /^[0-9]{1,16}$/;
 
-/** sha256 of a host token, for constant-time comparison without keeping the token. */
-export const digestToken = (token: string): Buffer => createHash('sha256').update(token).digest();
-
 const entryOf = (row: EnterpriseRow | undefined): EnterpriseEntry =>
   row
-    ? { exists: true, tokenDigest: digestToken(row.host_token), integrations: enablementOf(row) }
-    : { exists: false, tokenDigest: null, integrations: noIntegrations() };
+    ? { exists: true, integrations: enablementOf(row) }
+    : { exists: false, integrations: noIntegrations() };
 
 /** The enablement cache: `get` for readers, `start`/`stop` for the app lifecycle, `stats` for /stats. */
 export type EnablementCache = ReturnType<typeof createEnablementCache>;
@@ -73,7 +69,7 @@ export function createEnablementCache(o: EnablementCacheOptions) {
     const startedAt = ++epoch;
     counters.loads++;
     const rows = await o.sql<EnterpriseRow[]>`
-      select number, host_token, active, integrations_config from enterprises where number = ${key}`;
+      select number, active, integrations_config from enterprises where number = ${key}`;
     const entry = entryOf(rows[0]);
     if (mayStore(key, startedAt)) cache.set(key, entry);
     return entry;
@@ -111,7 +107,7 @@ export function createEnablementCache(o: EnablementCacheOptions) {
 
   async function reloadOnce(): Promise<void> {
     const startedAt = ++epoch;
-    const rows = await o.sql<EnterpriseRow[]>`select number, host_token, active, integrations_config from enterprises`;
+    const rows = await o.sql<EnterpriseRow[]>`select number, active, integrations_config from enterprises`;
     const seen = new Set<string>();
     for (const row of rows) {
       seen.add(row.number);

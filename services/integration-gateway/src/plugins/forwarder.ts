@@ -2,14 +2,14 @@
 // timeouts, and a classification of every outcome as done, transient (retry later) or permanent.
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Integration } from '../domain/enablement.ts';
-import type { ForwardBody } from '../domain/payload.ts';
+import type { CallEventBody } from '@fleet/call-event';
 import { UpstreamPermanentError, UpstreamTransientError } from '../errors.ts';
 
 export interface ForwarderOptions {
   /** Base URL of each integration's service, e.g. `{ retailcrm: 'http://127.0.0.1:8019' }`. */
   services: Record<Integration, string>;
   timeoutMs: number;
-  /** Connections per integration service: one per call the worker delivers in parallel (default 32). */
+  /** Connections per integration service: forwards in flight at once (default 64). */
   connections?: number;
 }
 
@@ -19,9 +19,9 @@ export interface ForwardFailure {
   statusCode?: number;
   /** Upstream status code, when there was a response. */
   upstreamStatus?: number;
-  /** First 500 characters of the response body. */
+  /** First 4000 characters of the response body. */
   response?: string;
-  /** From Retry-After / retry_after on 429 or 409 (ms). */
+  /** From Retry-After / retry_after on 429, 409 or 503 (ms). */
   retryAfterMs?: number;
 }
 
@@ -47,7 +47,7 @@ export function createForwarder(o: ForwarderOptions) {
     let p = pools.get(i);
     if (!p) {
       p = new Pool(new URL(o.services[i]).origin, {
-        connections: o.connections ?? 32,
+        connections: o.connections ?? 64,
         connectTimeout: o.timeoutMs,
         headersTimeout: o.timeoutMs,
         bodyTimeout: o.timeoutMs,
@@ -62,11 +62,12 @@ export function createForwarder(o: ForwarderOptions) {
     urlOf: (i: Integration): string => new URL(PATHS[i], o.services[i]).toString(),
 
     /**
-     * POSTs `body` to the integration's service.
+     * POSTs `body` to the integration's service once (no retry here: the dispatcher's outbox is the
+     * one retry layer of this hop).
      * @throws UpstreamTransientError (GW_UPSTREAM_TRANSIENT) on network errors, timeouts, 5xx, 409, 429;
      *         UpstreamPermanentError (GW_UPSTREAM_PERMANENT) on any other non-2xx.
      */
-    async send(integration: Integration, body: ForwardBody): Promise<{ status: number }> {
+    async send(integration: Integration, body: CallEventBody): Promise<{ status: number; response: string }> {
       const path = new URL(PATHS[integration], o.services[integration]).pathname;
       let res;
       try {
@@ -82,17 +83,17 @@ export function createForwarder(o: ForwarderOptions) {
       }
       let text = '';
       try {
-        text = (await res.body.text()).slice(0, 500);
+        text = (await res.body.text()).slice(0, 4000);
       } catch (err) {
         if (err instanceof undiciErrors.BodyTimeoutError || res.statusCode >= 300) {
           throw Object.assign(new UpstreamTransientError('body read failed'), { cause: err, upstreamStatus: res.statusCode });
         }
       }
       const s = res.statusCode;
-      if (s >= 200 && s < 300) return { status: s };
+      if (s >= 200 && s < 300) return { status: s, response: text };
       const detail = { upstreamStatus: s, response: text };
       if (isTransientStatus(s)) {
-        const after = s === 429 || s === 409 ? retryAfterMs(res.headers['retry-after'], text) : undefined;
+        const after = s === 429 || s === 409 || s === 503 ? retryAfterMs(res.headers['retry-after'], text) : undefined;
         throw Object.assign(new UpstreamTransientError(`HTTP ${s}`), detail, after === undefined ? {} : { retryAfterMs: after });
       }
       throw Object.assign(new UpstreamPermanentError(`HTTP ${s}`), detail);

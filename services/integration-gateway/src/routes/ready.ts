@@ -1,26 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { pingDatabase } from '@fleet/db';
-import { OUTBOX_LAG_WARN_SEC, readyReport, within, type ReadyCheck } from '@fleet/service';
+import { readyReport, type ReadyCheck } from '@fleet/service';
 
 /**
  * GET /ready (README, "Readiness"): critical — the database and the LISTEN connection of the
  * enablement cache (without it config changes wait for the cache TTL; the cache's heartbeat restores
- * it within seconds); degraded only — open breakers (one tenant's CRM, not this instance) and the
- * age of the oldest pending delivery.
+ * it within seconds); degraded only — open breakers (one tenant's CRM, not this instance). The backlog
+ * of undelivered side effects is call-intake's outbox, reported on its /ready.
  */
 export default async function readyRoutes(app: FastifyInstance): Promise<void> {
   app.get('/ready', async (_request, reply) => {
-    const [database, lag] = await Promise.all([
-      pingDatabase(app.sql, 1000),
-      within(
-        () =>
-          app.sql<{ oldest_s: number | null; pending: number }[]>`
-            select extract(epoch from now() - min(created_at))::float as oldest_s, count(*)::int as pending
-            from gateway_deliveries where status = 'pending'`.then((r) => r[0]!),
-        1000,
-        null,
-      ),
-    ]);
+    const database = await pingDatabase(app.sql, 1000);
     const listen = app.enablement.stats().listen.state;
     const open = app.breakers.states().filter((b) => b.state !== 'closed');
     const checks: Record<string, ReadyCheck> = {
@@ -33,10 +23,6 @@ export default async function readyRoutes(app: FastifyInstance): Promise<void> {
         ...(open.length ? { reason: `${open.length} breaker(s) not closed: ${open.slice(0, 5).map((b) => `${b.enterprise}/${b.integration} ${b.state}`).join(', ')}` } : {}),
       },
     };
-    if (lag) {
-      const ok = (lag.oldest_s ?? 0) < OUTBOX_LAG_WARN_SEC;
-      checks.outbox = { ok, critical: false, pending: lag.pending, oldestPendingSec: lag.oldest_s, ...(ok ? {} : { reason: `oldest pending delivery is ${Math.round(lag.oldest_s!)} s old` }) };
-    }
     return readyReport('integration-gateway', checks, reply);
   });
 }

@@ -21,8 +21,11 @@ export interface StepStore {
    * @throws StepInProgressError (409) when another request holds the lease.
    */
   run(key: StepKey, action: () => Promise<void>): Promise<StepOutcome>;
-  /** True when any of `steps` of the call is done (e.g. the hangup, to leave a late dial alone). */
-  anyDone(enterprise: string, callId: string, steps: string[]): Promise<boolean>;
+  /**
+   * True when any of `steps` of the call is done (e.g. the hangup, to leave a late dial alone), or any
+   * step whose name starts with `prefix` (e.g. 'event:dial:', whether the call ever got a popup).
+   */
+  anyDone(enterprise: string, callId: string, steps: string[], prefix?: string): Promise<boolean>;
 }
 
 declare module 'fastify' {
@@ -96,10 +99,12 @@ export const stepsPlugin = fp(
         await markDone(k);
         return 'done';
       },
-      async anyDone(enterprise, callId, steps) {
+      async anyDone(enterprise, callId, steps, prefix) {
         const rows = await sql`
           select 1 from retailcrm_call_steps
-          where enterprise = ${enterprise} and call_id = ${callId} and step in ${sql(steps)} and status = 'done'`;
+          where enterprise = ${enterprise} and call_id = ${callId} and status = 'done'
+            and (step = any(${steps}::text[]) or (${prefix ?? null}::text is not null and starts_with(step, ${prefix ?? ''})))
+          limit 1`;
         return rows.length > 0;
       },
     } satisfies StepStore);

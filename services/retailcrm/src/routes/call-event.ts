@@ -1,14 +1,19 @@
-// POST /internal/retailcrm/call-event: the gateway forwards one call event (dial or hangup); we tell
-// RetailCRM about it, once. dial → popup (call/event in|out); hangup → popup end (call/event hangup),
-// THEN the history record (calls/upload). Each of those is a step claimed in retailcrm_call_steps.
+// POST /internal/retailcrm/call-event: the gateway forwards one call event (dial or hangup) and waits
+// for our answer; we tell RetailCRM about it, once. dial → popup (call/event in|out); hangup → the popup
+// it never got, if no dial of the call was performed (a dial refused or lost on the way), then popup end
+// (call/event hangup), THEN the history record (calls/upload). Each is a step in retailcrm_call_steps:
+// what is done is skipped when the dispatcher retries the whole event.
 import type { FastifyInstance, FastifyBaseLogger } from 'fastify';
 import { RetailCrmError, type RetailCrmClient } from '@fleet/retailcrm-client';
 import { audienceOf, dialEvent, hangupEvent, historyRecord } from '../domain/crm-requests.ts';
 import type { RetailCrmSettings } from '../domain/settings.ts';
 import { NotCustomerCallError, UpstreamRejectedError, UpstreamUnavailableError } from '../errors.ts';
 import type { LogKind } from '../plugins/integration-logs.ts';
-import { callEventSchema, type CallEventBody } from './call-event.schema.ts';
+import { callEventBodySchema, type CallEventBody } from '@fleet/call-event';
 import { loopbackOnly } from './loopback-only.ts';
+
+/** The popup a hangup opens first when no dial of its call was performed (its audience: call.ringing). */
+export const SYNTHETIC_DIAL_STEP = 'event:dial:synthetic';
 
 export type StepReport =
   | { step: string; outcome: 'done' | 'already_done' }
@@ -24,24 +29,26 @@ export interface CallEventReply {
 export default async function callEventRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: CallEventBody }>(
     '/internal/retailcrm/call-event',
-    { schema: callEventSchema, onRequest: loopbackOnly },
+    { schema: { body: callEventBodySchema }, onRequest: loopbackOnly },
     async (request): Promise<CallEventReply> => {
       const b = request.body;
       const call = b.call;
       const log = request.log.child({ enterprise: b.enterprise, callId: call.callId });
       if (call.kind !== 'customer' || call.direction === 'internal') throw new NotCustomerCallError(call.callId);
-      const isDial = b.event_type === 'dial' && call.phone.trim() !== '';
-      // Two independent reads in parallel: one round trip less on every popup's path.
-      const [s, ended] = await Promise.all([
+      const hasPhone = call.phone.trim() !== '';
+      // Independent reads in parallel: one round trip less on every popup's path. A dial after the
+      // call's end is superseded (it would reopen a closed popup); a hangup with no dial performed gets one.
+      const [s, ended, dialed] = await Promise.all([
         app.rcrmEnterprises.retailCrmSettings(b.enterprise),
-        isDial ? app.rcrmSteps.anyDone(b.enterprise, call.callId, ['event:hangup', 'upload']) : false,
+        b.event_type === 'dial' && hasPhone ? app.rcrmSteps.anyDone(b.enterprise, call.callId, ['event:hangup', 'upload']) : false,
+        b.event_type === 'hangup' && hasPhone ? app.rcrmSteps.anyDone(b.enterprise, call.callId, [], 'event:dial:') : true,
       ]);
       const steps: StepReport[] = [];
       const run = stepRunner(app, s, b, steps, log);
 
       if (b.event_type === 'dial') {
         const step = `event:dial:${b.dedup_key}`;
-        const audience = audienceOf(b.synthetic ? call.ringing : (b.new_extensions ?? []), s);
+        const audience = audienceOf(b.new_extensions ?? [], s);
         if (!call.phone.trim()) steps.push({ step, outcome: 'skipped', reason: 'no client phone' });
         else if (ended) {
           steps.push({ step, outcome: 'superseded', reason: 'the call already ended at the CRM' });
@@ -55,7 +62,10 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
         } else {
           // A popup that never opened needs no end; the history record is still written.
           if (audience.codes.length === 0) steps.push({ step: 'event:hangup', outcome: 'skipped', reason: 'nobody rang' });
-          else await run('event:hangup', 'call.event', (c) => c.callEvent(hangupEvent(call, audience)));
+          else {
+            if (!dialed) await run(SYNTHETIC_DIAL_STEP, 'call.event', (c) => c.callEvent(dialEvent(call, audience)));
+            await run('event:hangup', 'call.event', (c) => c.callEvent(hangupEvent(call, audience)));
+          }
           await run('upload', 'calls.upload', (c) => c.uploadCalls([historyRecord(call, s, b.record_url)]));
         }
       }
