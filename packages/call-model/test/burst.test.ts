@@ -18,6 +18,9 @@ const scenario = new Map(codes.map((code) => [code, loadScenario(code)] as const
 /** Gaps of arrival time between the first call's last event and the next call's first (ms). */
 export const GAPS = [0, 100, 500, 1500, 3000];
 
+/** Host seconds between a call's last host time and the next call's first channel (besides the gap). */
+const HOST_GAP = Number(process.env.CALL_MODEL_HOST_GAP ?? 1);
+
 interface Tally {
   /** Pairs with any of the below. */
   pairs: number;
@@ -87,7 +90,7 @@ export function pair(a: string, b: string, gap: number, t: Tally): void {
   const sb = hostSpan(eb);
   const ca = counters(ea);
   const ra = shifted(ea, 0, 0, 0, 'a');
-  const rb = shifted(eb, sa.end + 1 + Math.ceil(gap / 1000) - sb.start, ca.seq + 1, ca.channel + 1, 'b');
+  const rb = shifted(eb, sa.end + HOST_GAP + Math.ceil(gap / 1000) - sb.start, ca.seq + 1, ca.channel + 1, 'b');
   const ta = burst(ea.length);
   const tb = burst(eb.length, ta[ta.length - 1]! + gap);
   const list = [...ra.events.map((ev, i) => ({ ev, at: ta[i]! })), ...rb.events.map((ev, i) => ({ ev, at: tb[i]! }))];
