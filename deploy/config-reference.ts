@@ -96,7 +96,6 @@ const MEANING: Record<string, string> = {
   RETAILCRM_HOST: 'retailcrm bind address',
   ASTERISK_PORT: 'asterisk service port (loopback)',
   WORKERS: 'run the call processor and dispatcher',
-  WORKER_ENABLED: 'run the delivery worker',
   GROUP_COMMIT_MAX_BATCH: 'largest group-commit batch',
   DISPATCH_POLL_MS: 'dispatcher poll period',
   DISPATCH_TIMEOUT_MS: 'timeout of one dispatch to the gateway',

@@ -36,7 +36,7 @@ function offlineSql(): Sql {
   }) as unknown as Sql;
 }
 
-const ENV = { DATABASE_URL: 'postgres://offline/none', NODE_ENV: 'test', LOG_LEVEL: 'silent', WORKERS: 'false', WORKER_ENABLED: 'false' };
+const ENV = { DATABASE_URL: 'postgres://offline/none', NODE_ENV: 'test', LOG_LEVEL: 'silent', WORKERS: 'false' };
 
 type App = Awaited<ReturnType<typeof buildIntake>>;
 

@@ -58,7 +58,7 @@ export interface EndToEndRate {
   /** That window (s), and how busy the whole machine was in it (%, all cores, other runs included). */
   windowS: number;
   machineBusyPct: number;
-  /** Where the time goes: ms after call-intake stored the dial (database clock), p50 / p99; gateway_to_crm is the gateway's own leg (delivery row stored → delivered). */
+  /** Where the time goes: ms after call-intake stored the dial (database clock), p50 / p99: processed (model applied, outbox row committed), crm_attempt (retailcrm journalled the call/event, just before it left), delivered (the outbox row done); crm_to_done is the CRM request plus the answer's way back. */
   stages: Record<string, [number, number]>;
 }
 export interface EndToEndResult {
@@ -137,15 +137,15 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; profi
       const windowS = (now() - t0) / 1000;
       const st = await sql<Record<string, number>[]>`
         select extract(epoch from (e.processed_at - e.received_at)) * 1000 as processed,
-               extract(epoch from (o.delivered_at - e.received_at)) * 1000 as dispatched,
-               extract(epoch from (g.created_at - e.received_at)) * 1000 as gateway_stored,
-               extract(epoch from (g.delivered_at - e.received_at)) * 1000 as crm_delivered,
-               extract(epoch from (g.delivered_at - g.created_at)) * 1000 as gateway_to_crm
+               extract(epoch from (l.created_at - e.received_at)) * 1000 as crm_attempt,
+               extract(epoch from (o.delivered_at - e.received_at)) * 1000 as delivered,
+               extract(epoch from (o.delivered_at - l.created_at)) * 1000 as crm_to_done
         from call_events e join intake_outbox o on o.call_id = e.unique_id and o.event_type = 'dial'
-             join gateway_deliveries g on g.call_id = e.unique_id and g.event_type = 'dial'
+             left join lateral (select min(created_at) as created_at from integration_logs
+                                where call_id = e.unique_id and kind = 'call.event') l on true
         where e.event_type = 'dial' and e.unique_id = any(${ids})`;
       const stages: Record<string, [number, number]> = {};
-      for (const k of ['processed', 'dispatched', 'gateway_stored', 'crm_delivered', 'gateway_to_crm']) {
+      for (const k of ['processed', 'crm_attempt', 'delivered', 'crm_to_done']) {
         // Undelivered rows have null stamps (Number(null) would count them as 0 ms).
         const d = dist(st.map((row) => row[k]).filter((v) => v !== null && v !== undefined).map(Number).filter(Number.isFinite));
         stages[k] = [d.p50, d.p99];

@@ -2,8 +2,8 @@
 // cache. A gateway process per size (its start-up full reload fills the cache), then autocannon
 // POSTs /dispatch/call-event spread evenly over all the enterprises. The enterprises have no
 // integration switched on, so the path measured is the one that depends on the cache (schema check,
-// cache lookup, token digest comparison, answer): the delivery insert that follows for an enabled
-// integration costs the same whatever the cache holds. Reported: req/s, latency, CPU ms per event of
+// cache lookup, answer): the forward that follows for an enabled integration costs the same whatever
+// the cache holds. Reported: req/s, latency, CPU ms per event of
 // the gateway process (from /proc), its RSS, and the cache's own counters.
 import autocannon from 'autocannon';
 import { createSql, createTestDatabase } from '@fleet/db';
@@ -44,8 +44,9 @@ export async function benchGrowth(o: { sizes: number[]; seconds: number }): Prom
       const body = () => {
         const e = n++ % size;
         return JSON.stringify({
-          token: `g-token-${e}`, enterprise: String(100000 + e), uniqueId: `1700000000.${n}`, event_type: 'dial', dedup_key: `d-${n}`, raw: null, origin: 'live',
-          call: { callId: `1700000000.${n}`, kind: 'customer', direction: 'in', phone: '375440000001', trunk: '0001363', ringing: ['151'], status: 'ringing' },
+          enterprise: String(100000 + e), callId: `1700000000.${n}`, event_type: 'dial', dedup_key: `d-${n}`, record_url: null, origin: 'live', new_extensions: ['151'],
+          call: { callId: `1700000000.${n}`, kind: 'customer', direction: 'in', phone: '375440000001', trunk: '0001363', ringing: ['151'], status: 'ringing',
+                  answered: false, answeredBy: null, result: null, startedAt: 1_700_000_000_000, durationSec: null, waitSec: null },
         });
       };
       const shoot = (seconds: number) =>

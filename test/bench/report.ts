@@ -171,7 +171,7 @@ export function report(r: Results): string {
       ),
       '',
     );
-    out.push('Where the time goes (database clock, ms after call-intake stored the dial, except gateway_to_crm: the gateway\'s own leg, delivery row stored → delivered; p50 / p99): ' + r.e2e.rates.map((x) => `${x.rate}/s: ` + Object.entries(x.stages).map(([k, [a, b]]) => `${k} ${n0(a)} / ${n0(b)}`).join(', ')).join('; ') + '.', '');
+    out.push('Where the time goes (database clock, ms after call-intake stored the dial, except crm_to_done: from the journalled CRM attempt to the outbox row done; p50 / p99): ' + r.e2e.rates.map((x) => `${x.rate}/s: ` + Object.entries(x.stages).map(([k, [a, b]]) => `${k} ${n0(a)} / ${n0(b)}`).join(', ')).join('; ') + '.', '');
     if (r.e2e.errors.length) out.push('Errors seen:', '', ...r.e2e.errors.map((e) => `- \`${e.slice(0, 200)}\``), '');
   }
   if (r.config) out.push('### 4. Configuration change', '', `Two gateway processes on one database; ${r.config.changes} UPDATEs of \`integrations_config\` toggling RetailCRM for one of 20 enterprises; each gateway polled (GET /integrations/:n, ~1 ms apart) until it answers the new value. p50 ${ms(r.config.bothGateways.p50)}, p99 ${ms(r.config.bothGateways.p99)}, max ${ms(r.config.bothGateways.max)} (the time includes the UPDATE's own commit).`, '');

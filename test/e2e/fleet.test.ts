@@ -110,11 +110,11 @@ describe('fleet end to end', () => {
     const kills = [Date.now()];
     await f.supervisor.kill('retailcrm');
     await Promise.all(runs.map((r) => postUpTo(r, r.events.length)));
-    // Every call ended while retailcrm was down: its hangup (and a DOWN call's dial) waits at the gateway.
+    // Every call ended while retailcrm was down: its hangup (and a DOWN call's dial) waits in the outbox.
     const ids = runs.map((r) => r.callId);
-    await waitFor('every hangup pending at the gateway', async () => {
+    await waitFor('every hangup pending in the outbox', async () => {
       const [p] = await f.sql<{ n: number }[]>`
-        select count(distinct call_id)::int as n from gateway_deliveries where status = 'pending' and event_type = 'hangup' and call_id = any(${ids})`;
+        select count(distinct call_id)::int as n from intake_outbox where status = 'pending' and event_type = 'hangup' and call_id = any(${ids})`;
       return p!.n === ids.length;
     }, 30_000);
     await f.supervisor.revive('retailcrm');
@@ -138,7 +138,7 @@ describe('fleet end to end', () => {
     // Whatever the fake accepted after the kill came from the revived service.
     expect(stepwise.filter((p) => p.receivedAt > kills[0]!).flatMap((p) => p.codes), '2-12: the popup that waited for the service').toEqual(['151']);
     expect(f.crm.state.duplicateUploads).toBe(0);
-    const [left] = await f.sql<{ n: number }[]>`select count(*)::int as n from gateway_deliveries where status = 'pending'`;
+    const [left] = await f.sql<{ n: number }[]>`select count(*)::int as n from intake_outbox where status = 'pending'`;
     expect(left!.n).toBe(0);
   });
 

@@ -80,7 +80,7 @@ describe('operability', () => {
     expect(f.crm.state.duplicateUploads).toBe(0);
     const [call] = await f.sql<{ status: string; summary: { closedByTimeout: boolean } }[]>`select status, summary from calls where call_id = ${callId}`;
     expect(call).toMatchObject({ status: 'ended', summary: { closedByTimeout: true } });
-    const origins = await f.sql<{ origin: string }[]>`select payload->>'origin' as origin from gateway_deliveries where call_id = ${callId} and event_type = 'hangup'`;
+    const origins = await f.sql<{ origin: string }[]>`select payload->>'origin' as origin from intake_outbox where call_id = ${callId} and event_type = 'hangup'`;
     expect(origins.map((o) => o.origin)).toEqual(['timeout']);
     console.log(`[sweeper] call without hangup at the CRM ${waited} ms after its last event was posted (CALL_STALE_MS ${STALE_MS}); result ${uploadsOf(callId)[0]!.call.result}`);
   });
@@ -123,7 +123,7 @@ describe('operability', () => {
     // Nothing half-done: everything acknowledged ends up delivered exactly once, no step left running.
     await waitFor('nothing pending', async () => {
       const [p] = await f.sql<{ n: number }[]>`
-        select (select count(*) from intake_outbox where status = 'pending') + (select count(*) from gateway_deliveries where status = 'pending')
+        select (select count(*) from intake_outbox where status = 'pending')
              + (select count(*) from call_events where processed_at is null) as n`;
       return Number(p!.n) === 0;
     }, 90_000);

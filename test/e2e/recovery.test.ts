@@ -59,7 +59,7 @@ describe.runIf(enabled)('recovery end to end', () => {
     await waitFor('the recovered call at the CRM', () => uploads().length === 1 && hangups().length === 1);
     expect(uploads()[0]!.call).toMatchObject({ result: 'answered' });
     const deliveries = await f.sql<{ event_type: string; origin: string }[]>`
-      select event_type, payload->>'origin' as origin from gateway_deliveries where call_id = ${CALL} order by id`;
+      select event_type, payload->>'origin' as origin from intake_outbox where call_id = ${CALL} order by id`;
     expect(deliveries).toEqual([
       { event_type: 'dial', origin: 'live' },
       { event_type: 'hangup', origin: 'recovered' },

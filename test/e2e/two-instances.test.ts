@@ -144,7 +144,7 @@ describe.skipIf(!existsSync(NGINX))('two instances of every service behind nginx
     await waitFor('every customer call at the CRM and every card sent', async () => {
       const up = new Set(w.crm.state.uploads.map((u) => String(u.call.externalId)));
       const [p] = await w.sql<{ n: number }[]>`
-        select (select count(*) from intake_outbox where status = 'pending') + (select count(*) from gateway_deliveries where status = 'pending')
+        select (select count(*) from intake_outbox where status = 'pending')
              + (select count(*) from telegram_cards where status = 'pending') + (select count(*) from call_events where processed_at is null) as n`;
       return customers.every((id) => up.has(id)) && Number(p!.n) === 0;
     }, 150_000).catch(async (err) => {

@@ -157,8 +157,6 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
   const [p] = await w.sql<Record<string, number>[]>`
     select (select count(*)::int from intake_outbox where status = 'pending') as outbox_pending,
            (select count(*)::int from intake_outbox where status = 'dead') as outbox_dead,
-           (select count(*)::int from gateway_deliveries where status = 'pending') as deliveries_pending,
-           (select count(*)::int from gateway_deliveries where status = 'dead') as deliveries_dead,
            (select count(*)::int from telegram_cards where status = 'pending') as cards_pending,
            (select count(*)::int from telegram_cards where status = 'dead') as cards_dead,
            (select count(*)::int from call_events where processed_at is null) as events_unprocessed,
@@ -178,8 +176,8 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
       `${n.liveCards ?? 0} live cards; ${n.telegram429} answers 429 (${w.tgTap.injected429} injected), ${n.telegramViolations} retry_after violations ` +
       `(+ ${n.telegramInFlightAt429} already in flight when a 429 was answered)`,
     `integration_logs: ${n.logRows} rows for ${n.crmRequests} call/event and calls/upload requests the fake saw; ${n.logSent} attempts without an answer (cut by a kill)`,
-    `pending: intake_outbox ${n.outbox_pending}, gateway_deliveries ${n.deliveries_pending}, telegram_cards ${n.cards_pending}, unprocessed events ${n.events_unprocessed}, ` +
-      `running CRM steps ${n.steps_running}; dead: outbox ${n.outbox_dead}, deliveries ${n.deliveries_dead}, cards ${n.cards_dead}`,
+    `pending: intake_outbox ${n.outbox_pending}, telegram_cards ${n.cards_pending}, unprocessed events ${n.events_unprocessed}, ` +
+      `running CRM steps ${n.steps_running}; dead: outbox ${n.outbox_dead}, cards ${n.cards_dead}`,
   ];
   return { lines, failures, numbers: n };
 }
@@ -188,7 +186,6 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
 export async function pendingBreakdown(w: World, customers: string[]): Promise<string> {
   const rows = await w.sql<{ t: string; status: string; n: number }[]>`
     select 'intake_outbox' as t, status, count(*)::int as n from intake_outbox where status <> 'done' group by 2
-    union all select 'gateway_deliveries', status, count(*)::int from gateway_deliveries where status not in ('done', 'superseded') group by 2
     union all select 'telegram_cards', status, count(*)::int from telegram_cards where status <> 'done' group by 2
     union all select 'call_events', 'unprocessed', count(*)::int from call_events where processed_at is null
     union all select 'retailcrm_call_steps', status, count(*)::int from retailcrm_call_steps where status <> 'done' group by 2`.catch((e: Error) => [
@@ -201,7 +198,6 @@ export async function pendingBreakdown(w: World, customers: string[]): Promise<s
     const trail = await w.sql`
       select 'call' as what, enterprise, kind || ' ' || status || ' ' || coalesce(result, '') as state, null as error from calls where call_id = ${id}
       union all select 'outbox ' || event_type, enterprise, status, last_error from intake_outbox where call_id = ${id}
-      union all select 'delivery ' || event_type, enterprise, status, last_error from gateway_deliveries where call_id = ${id}
       union all select 'step ' || step, enterprise, status, null from retailcrm_call_steps where call_id = ${id}
       union all select 'log ' || kind, enterprise, coalesce(status_code::text, '-'), error from integration_logs where call_id = ${id}`.catch(() => []);
     detail.push(`${id}: ${JSON.stringify(trail)}`);

@@ -133,7 +133,7 @@ describe('the fleet under faults', () => {
     // --- everything arrives (the CRM and Telegram faults stay on) --------------------------------------
     const pending = async () => {
       const [r] = await w.sql<{ n: number }[]>`
-        select (select count(*) from intake_outbox where status = 'pending') + (select count(*) from gateway_deliveries where status = 'pending')
+        select (select count(*) from intake_outbox where status = 'pending')
              + (select count(*) from telegram_cards where status = 'pending') + (select count(*) from call_events where processed_at is null)
              + (select count(*) from retailcrm_call_steps where status = 'running') as n`.catch(() => [{ n: -1 }]);
       return Number(r!.n);

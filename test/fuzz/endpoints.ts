@@ -79,12 +79,12 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
         path: () => '/dispatch/call-event',
         valid: (rng) => {
           const id = uid(rng);
-          return { token: w.e1.hostToken, enterprise: w.e1.number, uniqueId: id, event_type: rng.pick(['dial', 'hangup']), dedup_key: `dial:${rng.int(1, 9)}`, raw: null, origin: 'live', new_extensions: ['151'], call: callSummary(id) };
+          return { enterprise: w.e1.number, callId: id, event_type: rng.pick(['dial', 'hangup']), dedup_key: `dial:${rng.int(1, 9)}`, record_url: null, origin: 'live', new_extensions: ['151'], call: callSummary(id) };
         },
         carrier: 'json',
         headers: () => ({}),
         bodyLimit: 256 * 1024,
-        digitFields: ['enterprise', 'uniqueId'],
+        digitFields: ['enterprise', 'callId'],
       },
     },
     {

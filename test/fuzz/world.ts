@@ -3,6 +3,8 @@
 // lines captured), the strict RetailCRM and Telegram fakes on loopback ports, and enterprises whose
 // secrets are recognisable unique values, so that a scan of logs, pages and messages finds any leak.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
 import { logOptions } from '@fleet/log';
@@ -170,9 +172,17 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
     logger: logger('call-intake'),
     model: { settleMs: 0, closeWithoutHangupMs: 0 },
   });
+  // The gateway forwards a valid dispatch at once and answers with the integration's outcome: a stand-in
+  // integration that accepts everything keeps those answers 2xx (an unreachable one would be a 503).
+  const integration = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok","steps":[]}'));
+  });
+  await new Promise<void>((ok) => integration.listen(0, '127.0.0.1', ok));
+  const integrationUrl = `http://127.0.0.1:${(integration.address() as AddressInfo).port}`;
   const gateway = await buildGateway({
     sql,
-    config: loadGatewayConfig({ ...common, RETAILCRM_URL: 'http://127.0.0.1:9', WORKER_ENABLED: '0' }),
+    config: loadGatewayConfig({ ...common, RETAILCRM_URL: integrationUrl }),
     logger: logger('integration-gateway'),
     cacheBackground: false,
   });
@@ -204,6 +214,8 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
     secrets: () => [jwtSecret, secretsKey.toString('hex'), secretsKey.toString('base64'), ...all.flatMap((e) => [e.hostToken, e.apiKey, e.clientId, e.originateSecret, e.botToken, e.webhookSecret])],
     async close() {
       await Promise.allSettled([intake.close(), gateway.close(), retailcrm.close(), asterisk.close()]);
+      integration.closeAllConnections();
+      await new Promise<void>((ok) => integration.close(() => ok()));
       await crm.close();
       await telegram.close();
       await sql.end();
