@@ -5,7 +5,7 @@ import type { CallIntakeConfig, TelegramConfig } from './config.ts';
 import enterpriseDirectory from './plugins/enterprise-directory.ts';
 import eventStore from './plugins/event-store.ts';
 import callProcessor from './plugins/call-processor.ts';
-import dispatcher from './plugins/dispatcher.ts';
+import dispatcher, { leaseSecondsOf } from './plugins/dispatcher.ts';
 import hostEventRoutes from './routes/host-events.ts';
 import healthRoutes from './routes/health.ts';
 import readyRoutes from './routes/ready.ts';
@@ -41,7 +41,7 @@ export interface BuildOptions {
     Partial<TelegramConfig> &
     Partial<IntakeRetentionConfig> &
     // Without JOURNAL_DIR there is no outage journal (tests); server.ts always has one.
-    Partial<Pick<CallIntakeConfig, 'CALL_STALE_MS' | 'JOURNAL_DIR' | 'JOURNAL_MAX_BYTES' | 'JOURNAL_SEGMENT_BYTES' | 'JOURNAL_FALLBACK_MS' | 'JOURNAL_DRAIN_POLL_MS'>>;
+    Partial<Pick<CallIntakeConfig, 'GIVE_UP_MS' | 'CALL_STALE_MS' | 'JOURNAL_DIR' | 'JOURNAL_MAX_BYTES' | 'JOURNAL_SEGMENT_BYTES' | 'JOURNAL_FALLBACK_MS' | 'JOURNAL_DRAIN_POLL_MS'>>;
   logger?: FastifyServerOptions['logger'];
   model?: ModelOptions;
   /** Whether the migrations are applied (server.ts may start during an outage); default: applied. */
@@ -85,11 +85,13 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(eventStore, { sql: hotSql, windowMs: config.GROUP_COMMIT_WINDOW_MS, maxBatch: config.GROUP_COMMIT_MAX_BATCH });
   if (config.JOURNAL_DIR) await app.register(journal, { sql: hotSql, dir: config.JOURNAL_DIR, maxBytes: config.JOURNAL_MAX_BYTES ?? 256 * 1024 * 1024, segmentBytes: config.JOURNAL_SEGMENT_BYTES ?? 8 * 1024 * 1024, fallbackMs: config.JOURNAL_FALLBACK_MS ?? 1000, drainPollMs: config.JOURNAL_DRAIN_POLL_MS ?? 500, schemaReady: () => schema.ready });
   const model = config.CALL_STALE_MS ? { staleCallMs: config.CALL_STALE_MS, ...opts.model } : opts.model;
-  await app.register(callProcessor, { sql, pollMs: config.PROCESSOR_POLL_MS, workers: config.WORKERS, model });
+  const leaseSec = leaseSecondsOf(config.DISPATCH_TIMEOUT_MS);
+  await app.register(callProcessor, { sql, pollMs: config.PROCESSOR_POLL_MS, workers: config.WORKERS, model, leaseSec });
   await app.register(dispatcher, {
     sql,
     gatewayUrl: config.GATEWAY_URL,
     timeoutMs: config.DISPATCH_TIMEOUT_MS,
+    giveUpMs: config.GIVE_UP_MS ?? 24 * 60 * 60 * 1000,
     pollMs: config.DISPATCH_POLL_MS,
     workers: config.WORKERS,
   });

@@ -69,7 +69,13 @@ const shape = {
   /** How often the processor looks for unprocessed events and due timers (crash recovery, other instances). */
   PROCESSOR_POLL_MS: positiveInt(500),
   DISPATCH_POLL_MS: positiveInt(250),
-  DISPATCH_TIMEOUT_MS: positiveInt(3000),
+  /**
+   * Deadline of one dispatch to the gateway (ms), which answers only when the integrations did: the top
+   * rung of the deadline ladder (docs/delivery-path.md), above the gateway's FORWARD_TIMEOUT_MS (30 s).
+   */
+  DISPATCH_TIMEOUT_MS: positiveInt(35_000),
+  /** A side effect still undelivered this long after the processor wrote it goes dead (ms, default 24 h). */
+  GIVE_UP_MS: positiveInt(24 * 60 * 60 * 1000),
   /** Start the background processor and dispatcher (off in some tests). */
   WORKERS: flag(true),
   /** A call with no event for this long is closed as ended without a hangup (call model staleCallMs; 4 h). */
