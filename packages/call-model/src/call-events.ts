@@ -40,16 +40,19 @@ export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true
     let originated: OriginateMatch | null = null;
     if (d.kind === 'new' && d.direction === 'out') {
       const doubt = mayHold ? ambiguity(ctx, leg, ev) : 'none';
-      if (looksLikeFollowMe(leg, ev) || doubt === 'mobile') {
+      // Click-to-call: only our own originate records count, never the host's ExternalInitiated flag.
+      // A record of ours settles the call at once (a FollowMe or transfer leg never matches one), so
+      // the popup of a click-to-call (a Local channel, 1-2) does not wait out the hold below, and its
+      // `Local/151@web-originate-…;2` leg is not taken for a FollowMe half. The extension as the host
+      // names it: Extensions, else CallerIDNum, else the channel; '' = unknown (issue 15.2, services/
+      // call-intake/src/processor/originates.ts matches it by number and time).
+      originated = ctx.opts.originates?.({ extension: ev.extensions.find(isExtension) ?? [ev.callerIdNum, parseChannel(ev.channel || leg.channel)?.num ?? ''].find(isExtension) ?? '', phone: d.phone, at: ev.receivedAt }) ?? null;
+      if (!originated && (looksLikeFollowMe(leg, ev) || doubt === 'mobile')) {
         // Not a manager's own call: a FollowMe leg whose incoming call we have not seen yet.
         leg.pending = { phone: ev.phone, exts: ev.extensions };
         if (ev.type === 'hangup') leg.hungUp = true;
         return;
       }
-      // Click-to-call: only our own originate records count, never the host's ExternalInitiated flag.
-      // A record of ours settles the call at once (a FollowMe or transfer leg never matches one), so
-      // the popup of a click-to-call (a Local channel, 1-2) does not wait out the hold below.
-      originated = ctx.opts.originates?.({ extension: ev.extensions.find(isExtension) ?? '', phone: d.phone, at: ev.receivedAt }) ?? null;
       if (!originated && doubt === 'hold' && ctx.opts.settleMs > 0 && !ownChannel(leg, ev)) {
         leg.held = { events: [ev], until: ev.receivedAt + ctx.opts.settleMs };
         if (ev.type === 'hangup') leg.hungUp = true;

@@ -27,14 +27,21 @@ const sameNumber = (a: string, b: string) => {
   return x.length >= 7 && y.length >= 7 && x.slice(-9) === y.slice(-9);
 };
 
-/** The pure lookup over `records`: the newest matching request at or before the call wins. */
+/**
+ * The pure lookup over `records` (one enterprise's: the host is the enterprise's): the newest matching
+ * request at or before the call wins. Issue 15.2: hosts may send a click's outbound dial with
+ * `Extensions [""]`, `["SIP/151"]` (normalised to 151), or name the extension only in CallerIDNum or
+ * the channel (`Local/151@web-originate-…;2`), which the model passes when Extensions has none. So
+ * an extension that is known must be the record's; an unknown one ('') matches on number + window
+ * alone: the record then names the manager.
+ */
 export function originateLookup(records: readonly OriginateRecord[]): OriginateLookup {
   return ({ extension, phone, at }) => {
     let best: OriginateRecord | undefined;
     let bestScore = Infinity;
     for (const r of records) {
       const t = r.created_at.getTime();
-      if (r.extension !== extension || !sameNumber(r.phone, phone)) continue;
+      if ((extension !== '' && r.extension !== extension) || !sameNumber(r.phone, phone)) continue;
       if (at < t - EARLY_MS || at > t + ORIGINATE_MATCH_WINDOW_MS) continue;
       // The newest request at or before the call; one stamped just after it only when none is.
       const score = t <= at ? at - t : ORIGINATE_MATCH_WINDOW_MS + (t - at);
