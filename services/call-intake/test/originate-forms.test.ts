@@ -7,7 +7,7 @@
 // PostgreSQL, its originate record confirmed. A different extension, a different number, a record
 // too old or another enterprise's record never match.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeHostEvent } from '@fleet/asterisk-events';
+import { normalizeHostEvent, type HostEventType } from '@fleet/asterisk-events';
 import { advanceTime, applyEvents, emptyState, nextDeadline, type CallEffect, type CallSummary, type ModelState } from '@fleet/call-model';
 import type { Sql, TestDatabase } from '@fleet/db';
 import { originateLookup, type OriginateRecord } from '../src/processor/originates.ts';
@@ -32,7 +32,7 @@ const clickEvents = (form: Form[1]): ScenarioEvent[] =>
 /** The pure model over the events (500 ms apart), driven to the end, with `records` as the seam. */
 function model(events: ScenarioEvent[], records: OriginateRecord[]) {
   const opts = { originates: originateLookup(records) };
-  const normalized = events.map((e, i) => normalizeHostEvent(e.event, e.body, { seq: i + 1, receivedAt: T0 + i * 500 }));
+  const normalized = events.map((e, i) => normalizeHostEvent(e.event as HostEventType, e.body, { seq: i + 1, receivedAt: T0 + i * 500 }));
   let state: ModelState = emptyState();
   const r = applyEvents(state, normalized, opts);
   const effects: CallEffect[] = [...r.effects];
