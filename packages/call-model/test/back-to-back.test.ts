@@ -11,6 +11,7 @@ import { loadScenario, offsets, run, scenarioFiles } from './harness.ts';
 import { byId, deliveries, expected, outcomes, want } from './outcomes.ts';
 import { CLIENT, MOBILE, delayed, merge, remapOutcome, remapScenario, timed, type Remap } from './remap.ts';
 import { RUN_SEED, rngFor } from './seeds.ts';
+import { hostSpan } from './timeline.ts';
 
 const customer = scenarioFiles()
   .map((f) => f.code)
@@ -42,7 +43,9 @@ function backToBack(a: string, b: string, gap: number, seed: number, v: Variant)
   const rnd = rngFor(seed, `${a} ${b} ${gap} ${v.sameClient} ${v.reorder}`);
   const ra = remapScenario(scenario.get(a)!, rnd, null, { [MOBILE]: MOBILE });
   const client: Record<string, string> = v.sameClient ? { [CLIENT]: ra.map.num.get(CLIENT)! } : {};
-  const rb = remapScenario(scenario.get(b)!, rnd, null, { [MOBILE]: MOBILE, ...client });
+  // b follows a on the host too: its first channel a second after a's last host time (plus the gap).
+  const span = hostSpan(ra.events);
+  const rb = remapScenario(scenario.get(b)!, rnd, null, { [MOBILE]: MOBILE, ...client }, span.end + 1 + Math.ceil(gap / 1000));
   const ta = offsets(ra.events);
   let list = merge(timed(ra.events, ta, 0), timed(rb.events, offsets(rb.events), 1, Math.max(...ta) + gap));
   if (v.reorder) list = delayed(list, rnd, 2000);
@@ -64,10 +67,15 @@ describe.each([500, 2000, 4000])('the next call %i ms after the last event of th
 });
 
 // With events up to 2 s late, the previous call's last events may arrive up to 2 s after the next
-// call's first ones: a manager's next dial is told from a transfer leg by timing alone once it starts
-// twice the reordering bound after the previous call's last event (README "Known limits").
-describe(`the next call 4000 ms later, events up to 2 s out of order (seed 1 and run seed ${RUN_SEED})`, () => {
+// call's first ones. By arrival time alone a manager's next dial was told from a transfer leg only
+// 4 s (twice the reordering bound) after the previous call's last event; with the host's times (the
+// next call's channels created after the previous call's EndTime) 2 s suffice. Closer than the
+// reordering bound the two calls' events interleave (README "Known limits").
+// CALL_MODEL_REORDER_GAP=<ms> runs this at another gap.
+const REORDER_GAP = Number(process.env.CALL_MODEL_REORDER_GAP ?? 2000);
+
+describe(`the next call ${REORDER_GAP} ms later, events up to 2 s out of order (seed 1 and run seed ${RUN_SEED})`, () => {
   it.each(customer)('%s, then every customer scenario with a new client: each as alone', (a) => {
-    for (const seed of [1, RUN_SEED]) for (const b of customer) backToBack(a, b, 4000, seed, { sameClient: false, reorder: true });
+    for (const seed of [1, RUN_SEED]) for (const b of customer) backToBack(a, b, REORDER_GAP, seed, { sameClient: false, reorder: true });
   });
 });

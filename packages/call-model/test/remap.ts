@@ -40,13 +40,15 @@ export const MOBILE = '375290000002';
  * Renames UniqueIds, BridgeUniqueids, channel counters, the client and mobile numbers, and (with
  * `extBase`) the extensions 150/151/152/300 → extBase+0…, so that two scenarios can share one state
  * as calls of different managers. `fixed` pins numbers instead of drawing them (the managers' own
- * mobile kept, a client who calls again).
+ * mobile kept, a client who calls again). `hostStart` places the first UniqueId's epoch (a call that
+ * follows another on the same host); otherwise it is drawn.
  */
 export function remapScenario(
   events: FixtureEvent[],
   rnd: () => number,
   extBase: number | null,
   fixed: Record<string, string> = {},
+  hostStart?: number,
 ): { events: FixtureEvent[]; map: Remap } {
   const uid = new Map<string, string>();
   const bridge = new Map<string, string>();
@@ -60,7 +62,8 @@ export function remapScenario(
   // The host's clock moves as a whole (issue 13: the model compares UniqueId epochs and hangup
   // times): every epoch and host time string by the same shift, channel counters stay in order.
   const first = Math.min(...events.map((e) => Number(/^(\d+)\.\d+$/.exec(String(e.body.UniqueId ?? ''))?.[1] ?? Infinity)));
-  const shift = Number.isFinite(first) ? 1_800_000_000 + int(rnd, 100_000_000) - first : 0;
+  const start = 1_800_000_000 + int(rnd, 100_000_000);
+  const shift = Number.isFinite(first) ? (hostStart ?? start) - first : 0;
   const seqBase = int(rnd, 1000) * 100;
   const mapUid = (u: string) => {
     if (!u) return u;
