@@ -2,6 +2,7 @@
 // client, who the caller of an outgoing call is.
 import type { CallRec, LegRec } from './state.ts';
 import type { Ctx } from './effects.ts';
+import { hostOrder } from './host-time.ts';
 
 /** The call, if it still takes information (not yet finalized). */
 export function liveCall(ctx: Ctx, callId: string | null): CallRec | null {
@@ -13,7 +14,8 @@ export function liveCall(ctx: Ctx, callId: string | null): CallRec | null {
 export function liveCalls(ctx: Ctx, allowEnding: boolean): CallRec[] {
   return Object.values(ctx.state.calls)
     .filter((c) => c.finalizedAt === null && (allowEnding || c.endingAt === null))
-    .sort((a, b) => b.s.startedAt - a.s.startedAt || (a.s.callId < b.s.callId ? 1 : -1));
+    // Same arrival ms (a burst): the host's creation order of the calls' first channels decides.
+    .sort((a, b) => b.s.startedAt - a.s.startedAt || hostOrder(b.s.callId, a.s.callId) || (a.s.callId < b.s.callId ? 1 : -1));
 }
 
 /** The client-facing leg of the call: incoming/internal primary, outgoing trunk leg. */
