@@ -68,6 +68,11 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
     const answered = await guard(ctx, req, reply);
     if (answered) return answered;
   });
+  // hangAfterNext: the handler ran (the state changed), the answer is held back.
+  app.addHook('onSend', async (req, _reply, payload) => {
+    if (req.crmHangAfter) await new Promise((r) => setTimeout(r, ctx.faults.hangMs ?? 10_000));
+    return payload;
+  });
   // GET /api/credentials lists the methods a key may call: collected from the routes themselves.
   app.addHook('onRoute', (route) => {
     const scope = route.config?.crm?.scope;

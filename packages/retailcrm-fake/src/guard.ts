@@ -23,6 +23,12 @@ export interface FakeFaults {
   fail503Next?: number;
   /** The next N /api requests hang hangMs (deterministic). */
   hangNext?: number;
+  /**
+   * The next N /api requests are PROCESSED (an edit is applied) and only their answer waits hangMs:
+   * the client times out not knowing the outcome (issue 15.4: RetailCRM applied the module edit,
+   * the register command timed out).
+   */
+  hangAfterNext?: number;
   /** Retry-After seconds sent with fault 503s (omitted when undefined). */
   retryAfterSec?: number;
   /** Inject faults only into requests whose path starts with this, e.g. '/api/v5/telephony/calls/upload'. */
@@ -53,6 +59,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     crmKey?: string;
+    /** hangAfterNext picked this request: its answer waits hangMs after the handler ran. */
+    crmHangAfter?: boolean;
   }
 }
 
@@ -105,6 +113,11 @@ export async function guard(ctx: GuardContext, req: FastifyRequest, reply: Fasti
     const epoch = ctx.epoch;
     await new Promise((r) => setTimeout(r, f.hangMs ?? 10_000));
     if (ctx.epoch !== epoch) return reply.code(503).send({ success: false, errorMsg: 'The fake was reset meanwhile.' });
+  }
+
+  if (faulty && (f.hangAfterNext ?? 0) > 0) {
+    f.hangAfterNext = f.hangAfterNext! - 1;
+    req.crmHangAfter = true;
   }
 
   // Scope names as RetailCRM's key settings show them; the wording of this refusal is unconfirmed (?).

@@ -59,12 +59,42 @@ export async function registerModule(ctx: AdminContext, enterprise: string, opts
     const res = await client.editIntegrationModule(ctx.moduleCode, module);
     info = res.info;
   } catch (err) {
-    if (fresh) await ctx.sql`delete from retailcrm_admin_links where jti = ${fresh.jti}`;
-    throw crmFailure(err);
+    if (!fresh) throw crmFailure(err);
+    // Issue 15.4: a timeout (or a reset connection, a 5xx) does not say RetailCRM did not apply the
+    // edit; deleting the new link then left the module's "go to account" button on a dead link. The
+    // module is read back: holding our link means the registration happened; the new link is dropped
+    // only when RetailCRM is known not to hold it (its answer refused the edit, and the read-back
+    // agrees). Otherwise both links stay usable until a later registration settles it.
+    const held = await holdsAccountUrl(ctx, conn, enterprise, module.accountUrl!);
+    if (held !== 'yes') {
+      if (held === 'no' && refusedForSure(err)) await ctx.sql`delete from retailcrm_admin_links where jti = ${fresh.jti}`;
+      throw crmFailure(err);
+    }
   }
   // Older links stop working; admins already in keep their sessions (links.ts revokeLinks).
   const revokedLinks = fresh ? await revokeLinks(ctx.sql, enterprise, 're-registered', { jti: fresh.jti, endSessions: false }) : 0;
   return { active, additionalCodes: additionalCodesOf(conn.userExtensions), notExistUsersIds: info?.notExistUsersIds ?? [], revokedLinks };
+}
+
+/** Whether RetailCRM's module now carries `accountUrl` ('unknown' when it cannot be read). */
+async function holdsAccountUrl(ctx: AdminContext, conn: { domain: string; apiKey: string }, enterprise: string, accountUrl: string): Promise<'yes' | 'no' | 'unknown'> {
+  const client = ctx.clientFor(conn.domain, conn.apiKey, journalExchanges(ctx.sql, enterprise, 'module.get', conn.apiKey));
+  try {
+    const res = await client.getIntegrationModule(ctx.moduleCode);
+    return res.integrationModule?.accountUrl === accountUrl ? 'yes' : 'no';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * RetailCRM answered and refused, or the request never left: the edit was not applied. A timeout, a
+ * reset connection, a 5xx or a garbled 2xx may have been applied.
+ */
+function refusedForSure(err: unknown): boolean {
+  if (!isRetailCrmError(err)) return false;
+  if (['RCRM_REJECTED', 'RCRM_UNAUTHORIZED', 'RCRM_INVALID_REQUEST', 'RCRM_NOT_SENT', 'RCRM_RATE_LIMITED'].includes(err.code)) return true;
+  return err.code === 'RCRM_HTTP_ERROR' && err.status !== undefined && err.status < 500;
 }
 
 /** A RetailCRM failure as the page shows it: RetailCRM's own errorMsg and field errors when it sent them. */
