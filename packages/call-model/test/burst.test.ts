@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario, outcomeOf, run, scenarioFiles, type Outcome } from './harness.ts';
 import { byId, deliveries, expected, want } from './outcomes.ts';
-import { remapOutcome, type Remap } from './remap.ts';
+import { prng, remapOutcome, type Remap } from './remap.ts';
 import { burst, counters, hostSpan, shifted } from './timeline.ts';
 
 const codes = scenarioFiles().map((f) => f.code).filter((c) => c !== '1-11');
@@ -126,5 +126,52 @@ describe(`every pair of customer calls back to back, one burst each, same manage
     const { firstFailure, ...counts } = t;
     if (process.env.CALL_MODEL_TALLY) console.log(`gap ${gap}: ${JSON.stringify(counts)}`);
     expect(counts, firstFailure ?? '').toEqual({ pairs: 0, lost: 0, changed: 0, extra: 0, deliveries: 0 });
+  });
+});
+
+/**
+ * The whole corpus of one enterprise, calls one after another on the host (each a second after the
+ * previous one's last host time), drained as the outage journal would: every event of every call
+ * within `spanMs` of arrival time, in host order.
+ */
+function chain(order: string[], spanMs: number): { got: ReturnType<typeof ended>; exp: Outcome[]; d: Record<string, string[]> } {
+  const list: { ev: Parameters<typeof run>[0][number]; at: number }[] = [];
+  const exp: Outcome[] = [];
+  let d: Record<string, string[]> = {};
+  let hostAt = hostSpan(scenario.get(order[0]!)!).start;
+  let seq = 0;
+  let channel = 0;
+  order.forEach((code, k) => {
+    const events = scenario.get(code)!;
+    const span = hostSpan(events);
+    const r = shifted(events, hostAt - span.start, seq, channel, `c${k}`);
+    hostAt += span.end - span.start + 1;
+    const c = counters(r.events);
+    seq = c.seq + 1;
+    channel = c.channel + 1;
+    for (const ev of r.events) list.push({ ev, at: 0 });
+    exp.push(...want(code).map((o) => remapOutcome(o, r.map)));
+    d = { ...d, ...renamed(alone.get(code)!.d, r.map) };
+  });
+  list.forEach((x, i) => (x.at = Math.floor((i * spanMs) / list.length)));
+  return { got: ended(list), exp: exp.sort(byId), d };
+}
+
+describe('the whole corpus of one enterprise drained at once (journal drain), same managers and client', () => {
+  const orders: [string, string[]][] = [['corpus order', codes]];
+  for (const seed of [1, 2, 3]) {
+    const rnd = prng(seed);
+    const shuffled = [...codes];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    orders.push([`shuffled (seed ${seed})`, shuffled]);
+  }
+  it.each(orders)('%s, all events within 50 ms: every call as alone', (_name, order) => {
+    const { got, exp, d } = chain(order, 50);
+    expect(got.repeats).toBe(0);
+    expect(got.calls).toEqual(exp);
+    expect(got.d).toEqual(d);
   });
 });
