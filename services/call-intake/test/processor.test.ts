@@ -183,7 +183,7 @@ describe('dispatcher', () => {
     await app.close();
   });
 
-  it('gives a side effect up after GIVE_UP_MS of transient failures, and honours a longer Retry-After before that', async () => {
+  it('gives a side effect up after GIVE_UP_MS of transient failures, and waits for the gateway\'s Retry-After before that', async () => {
     const port = (gateway.address() as { port: number }).port;
     const app = await intake(sql, { GATEWAY_URL: `http://127.0.0.1:${port}`, GIVE_UP_MS: 3_600_000 });
     answer = { status: 503, headers: { 'retry-after': '120' }, body: '{"code":"GW_BREAKER_OPEN"}' };

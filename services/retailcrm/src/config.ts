@@ -16,8 +16,8 @@ const shape = {
   /** Longest Retry-After worth waiting for inside one request (ms); longer → 503 to the gateway. */
   RETAILCRM_MAX_RETRY_AFTER_MS: positiveInt(2_000),
   /** Lease of a claimed step (ms): after it a crashed worker's step may be claimed again. Must exceed
-   *  the longest step: (retries + 1) × timeout + backoff + rate-limit waits. */
-  RETAILCRM_STEP_LEASE_MS: positiveInt(60_000),
+   *  the longest step: (retries + 1) × timeout + backoff + rate-limit waits (8.4 s by default). */
+  RETAILCRM_STEP_LEASE_MS: positiveInt(20_000),
   /** RetailCRM's per-key limits (requests/s). */
   RETAILCRM_RATE_TELEPHONY: positiveInt(40),
   RETAILCRM_RATE_GENERAL: positiveInt(10),

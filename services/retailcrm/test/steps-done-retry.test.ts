@@ -5,6 +5,8 @@ import Fastify from 'fastify';
 import fp from 'fastify-plugin';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
+import { RetailCrmError } from '@fleet/retailcrm-client';
+import { integrationLogsPlugin } from '../src/plugins/integration-logs.ts';
 import { stepsPlugin } from '../src/plugins/steps.ts';
 
 let db: TestDatabase;
@@ -40,12 +42,25 @@ it('records a performed step as done even when the first attempt to record it fa
       { name: 'retailcrm-core' },
     ),
   );
+  await app.register(integrationLogsPlugin);
   await app.register(stepsPlugin);
   await app.ready();
   let performed = 0;
   const key = { enterprise: '1', callId: 'c-1', step: 'event:hangup' };
-  expect(await app.rcrmSteps.run(key, async () => void performed++)).toBe('done');
-  expect(await app.rcrmSteps.run(key, async () => void performed++)).toBe('already_done');
+  // One step run as the client performs it: the attempt is journalled (claiming the step) before it is sent.
+  const perform = async () => {
+    const journal = app.rcrmLogs.journal({ enterprise: '1', kind: 'call.event', callId: 'c-1', phone: '', apiKey: 'k', step: { name: key.step, leaseMs: 10_000 } });
+    return app.rcrmSteps.run(key, journal, async () => {
+      try {
+        await journal.begin({ attemptId: `a-${performed}`, method: 'POST', url: 'https://crm.example/api/v5/telephony/call/event', path: '/api/v5/telephony/call/event', request: {}, attempt: 1 });
+      } catch (err) {
+        throw new RetailCrmError({ code: 'RCRM_NOT_SENT', transient: true, message: 'not sent', cause: err });
+      }
+      performed++;
+    });
+  };
+  expect(await perform()).toBe('done');
+  expect(await perform()).toBe('already_done');
   expect(performed).toBe(1);
   const [row] = await sql`select status from retailcrm_call_steps where call_id = 'c-1'`;
   expect(row!.status).toBe('done');

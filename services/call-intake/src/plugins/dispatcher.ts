@@ -51,8 +51,8 @@ type SendResult = { ok: true } | { ok: false; permanent: boolean; error: string;
  * intake_outbox row is sent to the gateway, which answers with the integrations' outcome, until it is
  * delivered, refused for good (dead, with a dead letter in integration_logs) or GIVE_UP_MS old (dead).
  * Rows are leased (instances never send one row at once), sent per call in id order (dial before
- * hangup), in parallel across calls; a failure puts the call's remaining rows back with exponential
- * backoff (or the gateway's Retry-After, when longer). Per-call order lives here and nowhere else.
+ * hangup), in parallel across calls; a failure puts the call's remaining rows back until the gateway's
+ * Retry-After, or with exponential backoff when it gave none. Per-call order lives here and nowhere else.
  */
 export function createDispatcher(sql: Sql, log: FastifyBaseLogger, opts: { gatewayUrl: string; timeoutMs: number; giveUpMs: number }): Dispatcher {
   const url = new URL('/dispatch/call-event', opts.gatewayUrl);
@@ -117,7 +117,9 @@ export function createDispatcher(sql: Sql, log: FastifyBaseLogger, opts: { gatew
         continue;
       }
       log.warn({ enterprise: row.enterprise, callId: row.call_id, dedupKey: row.dedup_key, error: r.error }, 'delivery failed; will retry');
-      const delay = Math.max(backoffSeconds(row.attempts + 1), r.retryAfterSec ?? 0);
+      // The integration's own Retry-After when it gave one (a step's lease running out, RetailCRM's rate
+      // limit, an open breaker): it knows when trying again makes sense; else exponential backoff.
+      const delay = r.retryAfterSec ?? backoffSeconds(row.attempts + 1);
       const rest = rows.slice(i).map((x) => x.id);
       await sql`update intake_outbox set attempts = attempts + case when id = ${row.id} then 1 else 0 end,
                 last_error = case when id = ${row.id} then ${r.error} else last_error end,

@@ -15,10 +15,26 @@ export interface ExchangeContext {
   callId: string;
   phone: string;
   apiKey: string;
+  /**
+   * The call step (retailcrm_call_steps) these attempts perform: the first attempt's journal row and the
+   * step's claim are written in ONE statement (one commit before the request leaves, not two). When the
+   * step is not ours (done, or leased by a running request) nothing is written and begin rejects with
+   * StepNotClaimedError.
+   */
+  step?: { name: string; leaseMs: number };
+}
+
+/** begin() of a step's first attempt found the step done or leased elsewhere: the attempt was not sent. */
+export class StepNotClaimedError extends Error {
+  constructor(readonly step: string) {
+    super(`step ${step} is done or in progress elsewhere`);
+  }
 }
 
 /** The journal of one client's attempts (one per step run): begin before sending, complete after. */
 export interface AttemptJournal {
+  /** Whether this journal claimed its step (ctx.step) with its first attempt. */
+  readonly claimed: boolean;
   /** Writes the 'sent' row. Rejects when it cannot be written: the attempt must then not be sent. */
   begin(a: CrmAttempt): Promise<void>;
   /** Completes the attempt's row with the answer (or inserts it when begin was never called). Never rejects. */
@@ -43,16 +59,32 @@ export const integrationLogsPlugin = fp(
         const scrubbed = (r: Record<string, unknown>) => JSON.parse(scrub(JSON.stringify(r))) as Record<string, never>;
         /** attemptId → the row begun for it. */
         const rows = new Map<string, string>();
+        let claimed = false;
         return {
+          get claimed() {
+            return claimed;
+          },
           async begin(a) {
-            const [row] = await sql<{ id: string }[]>`
-              insert into integration_logs
-                (enterprise, integration, kind, call_id, phone, method, url, request, ok, error, state)
-              values
-                (${ctx.enterprise}, 'retailcrm', ${ctx.kind}, ${ctx.callId}, ${ctx.phone}, ${a.method}, ${scrub(a.url)},
-                 ${sql.json(scrubbed(a.request))}, false, ${NO_ANSWER}, 'sent')
-              returning id::text`;
-            rows.set(a.attemptId, row!.id);
+            const values = sql`
+              select ${ctx.enterprise}, 'retailcrm', ${ctx.kind}, ${ctx.callId}, ${ctx.phone}, ${a.method}, ${scrub(a.url)},
+                     ${sql.json(scrubbed(a.request))}::jsonb, false, ${NO_ANSWER}, 'sent'`;
+            const columns = sql`(enterprise, integration, kind, call_id, phone, method, url, request, ok, error, state)`;
+            const step = claimed ? undefined : ctx.step;
+            const [row] = step
+              ? await sql<{ id: string }[]>`
+                  with claim as (
+                    insert into retailcrm_call_steps (enterprise, call_id, step, status, lease_until)
+                    values (${ctx.enterprise}, ${ctx.callId}, ${step.name}, 'running', now() + ${step.leaseMs} * interval '1 millisecond')
+                    on conflict (enterprise, call_id, step) do update
+                      set status = 'running', lease_until = excluded.lease_until, updated_at = now()
+                      where retailcrm_call_steps.status <> 'done' and retailcrm_call_steps.lease_until < now()
+                    returning step)
+                  insert into integration_logs ${columns} ${values} from claim
+                  returning id::text`
+              : await sql<{ id: string }[]>`insert into integration_logs ${columns} ${values} returning id::text`;
+            if (!row) throw new StepNotClaimedError(step!.name);
+            if (step) claimed = true;
+            rows.set(a.attemptId, row.id);
           },
           async complete(x) {
             const id = rows.get(x.attemptId);

@@ -1,10 +1,13 @@
 // Tier 2: the service's own idempotency. Each side effect at RetailCRM is a step of a call in
-// retailcrm_call_steps, claimed with a lease: a concurrent retry of the same request finds the step
-// running (409, the gateway retries), a later retry finds it done (skipped), and a step whose worker
-// crashed becomes claimable again when its lease runs out.
+// retailcrm_call_steps, claimed with a lease in the same statement that journals its first attempt
+// (plugins/integration-logs.ts: one commit before the request leaves): a concurrent retry of the same
+// request finds the step running (409, the dispatcher retries after the lease), a later retry finds it
+// done (skipped), and a step whose worker crashed becomes claimable again when its lease runs out.
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import { RetailCrmError } from '@fleet/retailcrm-client';
 import { StepInProgressError } from '../errors.ts';
+import { StepNotClaimedError, type AttemptJournal } from './integration-logs.ts';
 
 export type StepOutcome = 'done' | 'already_done';
 
@@ -16,11 +19,12 @@ export interface StepKey {
 
 export interface StepStore {
   /**
-   * Runs `action` unless the step is done; marks it done when `action` resolves, releases the claim
-   * when it throws (and rethrows).
+   * Runs `action`, whose first CRM attempt claims the step through `journal` (begun with ctx.step);
+   * marks the step done when `action` resolves, releases the claim when it throws (and rethrows).
+   * 'already_done' when the claim found the step done.
    * @throws StepInProgressError (409) when another request holds the lease.
    */
-  run(key: StepKey, action: () => Promise<void>): Promise<StepOutcome>;
+  run(key: StepKey, journal: AttemptJournal, action: () => Promise<void>): Promise<StepOutcome>;
   /**
    * True when any of `steps` of the call is done (e.g. the hangup, to leave a late dial alone), or any
    * step whose name starts with `prefix` (e.g. 'event:dial:', whether the call ever got a popup).
@@ -39,15 +43,8 @@ export const stepsPlugin = fp(
     const sql = app.sql;
     const leaseMs = app.rcrmConfig.RETAILCRM_STEP_LEASE_MS;
 
-    async function claim(k: StepKey): Promise<'claimed' | 'done' | { runningForMs: number }> {
-      const claimed = await sql`
-        insert into retailcrm_call_steps (enterprise, call_id, step, status, lease_until)
-        values (${k.enterprise}, ${k.callId}, ${k.step}, 'running', now() + ${leaseMs} * interval '1 millisecond')
-        on conflict (enterprise, call_id, step) do update
-          set status = 'running', lease_until = excluded.lease_until, updated_at = now()
-          where retailcrm_call_steps.status <> 'done' and retailcrm_call_steps.lease_until < now()
-        returning step`;
-      if (claimed.length === 1) return 'claimed';
+    /** Why a claim failed: the step is done, or leased by a request still running (its lease left, ms). */
+    async function holder(k: StepKey): Promise<'done' | { runningForMs: number }> {
       const [row] = await sql<{ status: string; ms: number | null }[]>`
         select status, (extract(epoch from (lease_until - now())) * 1000)::int as ms
         from retailcrm_call_steps
@@ -67,8 +64,9 @@ export const stepsPlugin = fp(
       for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
         try {
           await sql`
-            update retailcrm_call_steps set status = 'done', lease_until = null, updated_at = now()
-            where enterprise = ${k.enterprise} and call_id = ${k.callId} and step = ${k.step}`;
+            insert into retailcrm_call_steps (enterprise, call_id, step, status)
+            values (${k.enterprise}, ${k.callId}, ${k.step}, 'done')
+            on conflict (enterprise, call_id, step) do update set status = 'done', lease_until = null, updated_at = now()`;
           return;
         } catch (err) {
           if (Date.now() + delay > until) throw err;
@@ -79,21 +77,23 @@ export const stepsPlugin = fp(
     }
 
     app.decorate('rcrmSteps', {
-      async run(k, action) {
-        const c = await claim(k);
-        if (c === 'done') return 'already_done';
-        if (c !== 'claimed') {
-          throw Object.assign(new StepInProgressError(k.step, k.callId), {
-            details: { step: k.step, retry_after: Math.max(1, Math.ceil(Math.min(c.runningForMs, 30_000) / 1000)) },
-          });
-        }
+      async run(k, journal, action) {
         try {
           await action();
         } catch (err) {
+          if (err instanceof RetailCrmError && err.code === 'RCRM_NOT_SENT' && err.cause instanceof StepNotClaimedError) {
+            const h = await holder(k);
+            if (h === 'done') return 'already_done';
+            throw Object.assign(new StepInProgressError(k.step, k.callId), {
+              details: { step: k.step, retry_after: Math.max(1, Math.ceil(Math.min(h.runningForMs, 30_000) / 1000)) },
+            });
+          }
           // Let the next retry claim it at once rather than after the lease.
-          await sql`
-            delete from retailcrm_call_steps
-            where enterprise = ${k.enterprise} and call_id = ${k.callId} and step = ${k.step} and status = 'running'`;
+          if (journal.claimed) {
+            await sql`
+              delete from retailcrm_call_steps
+              where enterprise = ${k.enterprise} and call_id = ${k.callId} and step = ${k.step} and status = 'running'`;
+          }
           throw err;
         }
         await markDone(k);

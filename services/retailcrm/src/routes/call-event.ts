@@ -88,7 +88,14 @@ function stepRunner(app: FastifyInstance, s: RetailCrmSettings, b: CallEventBody
     // Each attempt is journalled before it leaves (a kill mid-request still leaves it on record); its
     // answer is written off the step's path (that commit overlaps the step's "done" commit instead of
     // preceding it), one after the other, and awaited before we answer. complete() never rejects.
-    const attempts = app.rcrmLogs.journal({ enterprise: s.enterprise, kind, callId: b.call.callId, phone: b.call.phone, apiKey: s.apiKey });
+    const attempts = app.rcrmLogs.journal({
+      enterprise: s.enterprise,
+      kind,
+      callId: b.call.callId,
+      phone: b.call.phone,
+      apiKey: s.apiKey,
+      step: { name: step, leaseMs: app.rcrmConfig.RETAILCRM_STEP_LEASE_MS },
+    });
     let journal: Promise<void> = Promise.resolve();
     const client = app.rcrmClients.clientFor(
       s.origin,
@@ -100,7 +107,7 @@ function stepRunner(app: FastifyInstance, s: RetailCrmSettings, b: CallEventBody
       (a) => attempts.begin(a),
     );
     try {
-      const outcome = await app.rcrmSteps.run({ enterprise: s.enterprise, callId: b.call.callId, step }, async () => {
+      const outcome = await app.rcrmSteps.run({ enterprise: s.enterprise, callId: b.call.callId, step }, attempts, async () => {
         await action(client);
       }).finally(() => journal);
       steps.push({ step, outcome });
