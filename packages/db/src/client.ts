@@ -8,6 +8,8 @@ export interface SqlOptions {
   max?: number;
   /** Name shown in pg_stat_activity, to tell services apart. */
   applicationName?: string;
+  /** Called with every statement as it is sent (postgres.js `debug`): tests count the path's commits. */
+  debug?: (connection: number, query: string) => void;
 }
 
 /**
@@ -23,6 +25,7 @@ export function createSql(url: string, opts: SqlOptions = {}): Sql {
     connect_timeout: 10,
     connection: { application_name: opts.applicationName ?? 'fleet' },
     transform: { undefined: null },
+    ...(opts.debug ? { debug: (connection: number, query: string) => opts.debug!(connection, query) } : {}),
   }) as Sql;
 }
 
