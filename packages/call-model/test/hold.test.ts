@@ -57,6 +57,22 @@ describe('the hold of a new outgoing dial', () => {
     }
   });
 
+  // The audit's reordering (properties.test.ts): the FollowMe dial of a transfer arriving before the
+  // bridges that show its manager took the client. Here the hold is what keeps it a leg.
+  it.each([
+    ['2-24', 8],
+    ['2-26', 10],
+    ['2-30', 9],
+  ] as const)('holds %s’s FollowMe dial arriving before the answer, then links it to its call', (code, dialAt) => {
+    const events = loadScenario(code);
+    const moved = [...events];
+    const [d] = moved.splice(dialAt, 1);
+    moved.splice(4, 0, d!);
+    const steps = stepwise(moved, offsets(events));
+    expect(steps[4]!.held).toEqual([String(d!.body.UniqueId)]);
+    expect(steps.flatMap((s) => s.effects).filter((e) => e.call.callId === d!.body.UniqueId)).toEqual([]);
+  });
+
   it.each(codes.filter((c) => c.startsWith('1-')))('%s: the caller’s popup comes with the dial itself', (code) => {
     const events = loadScenario(code);
     const steps = stepwise(events, offsets(events));
