@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { jsonbRefusal } from '@fleet/db/jsonb';
+import { jsonbRefusal } from '@fleet/validate';
 import { HOST_EVENT_TYPES, type HostEventType } from './types.ts';
 
 /** Longest string value accepted in a host body; real values are < 100 characters. */

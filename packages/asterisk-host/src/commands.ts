@@ -2,7 +2,7 @@
 // shared/domain/asterisk-events.md ("The Asterisk CLI over SSH"): `asterisk -rx` exits 0 even when an
 // originate fails, so any output of `channel originate` is a failure and success is confirmed from
 // `core show channels concise`.
-import { DIALPLAN_NAME_RE, EXTENSION_RE } from './dial-input.ts';
+import { DIALPLAN_NAME_RE, EXTENSION_RE } from '@fleet/validate';
 
 /** A dialplan context name: letters, digits, `_`, `-` (no spaces, no `@`, no `/`). */
 export const CONTEXT_RE = /^[A-Za-z0-9_-]{1,64}$/;

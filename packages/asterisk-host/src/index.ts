@@ -1,4 +1,4 @@
-export { checkExtension, checkPhone, sanitizeName, dialplanName, DIALPLAN_NAME_RE, EXTENSION_RE, type Checked } from './dial-input.ts';
+export { checkExtension, checkPhone, sanitizeName, dialplanName, DIALPLAN_NAME_RE, EXTENSION_RE, type Checked } from '@fleet/validate';
 export {
   originateCommand,
   nextCallCommand,

@@ -2,7 +2,7 @@
 // an enterprise for days. So Name never contains commas, quotes, semicolons, pipes, newlines or
 // control characters and has at most 64 characters; DialPlan matches ^mngr\d{2,6}_[0-9A-Za-z]+_1$ or
 // is null. Pure.
-import { sanitizeName } from '@fleet/asterisk-host';
+import { sanitizeName } from '@fleet/validate';
 
 export interface CustomerData {
   Name: string;

@@ -5,7 +5,7 @@
 // as our own timeout.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { checkExtension, checkPhone } from '@fleet/asterisk-host';
+import { checkExtension, checkPhone } from '@fleet/validate';
 import { askAsterisk } from '../callbacks/asterisk-client.ts';
 import { createClickDedup } from '../callbacks/click-dedup.ts';
 import { enterpriseByClientId } from '../callbacks/client-id.ts';

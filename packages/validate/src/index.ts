@@ -1,0 +1,4 @@
+// Pure checks of caller input that more than one package or service applies (no I/O, no database):
+// what PostgreSQL's jsonb refuses, and what may be dialled or written on a host's command line.
+export { jsonbRefusal } from './jsonb.ts';
+export { checkExtension, checkPhone, sanitizeName, dialplanName, DIALPLAN_NAME_RE, EXTENSION_RE, type Checked } from './dial-input.ts';
