@@ -43,8 +43,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; details?: Record<string, unknown> }, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) request.log.error({ err }, 'request failed');
-    else request.log.warn({ code: err.code, reason: err.message }, 'request refused');
+    // The fleet's log rule (services/asterisk/README.md "Log levels"): RetailCRM or a host failing (our
+    // coded 502/503/504) is expected: warn with the reason, no stack; error with the stack for a defect.
+    if (status === 500 || (status > 500 && !err.code?.startsWith('RCRM_'))) request.log.error({ err }, 'request failed');
+    else request.log.warn({ code: err.code, reason: err.message }, status >= 500 ? 'request failed' : 'request refused');
     const details = err.details ?? {};
     if (typeof details.retry_after === 'number') reply.header('retry-after', String(details.retry_after));
     const known = status < 500 || err.code?.startsWith('RCRM_');

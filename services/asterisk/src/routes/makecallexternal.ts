@@ -53,6 +53,9 @@ export function failureReply(err: Error & { statusCode?: number; code?: string }
   };
 }
 
+/** An error no caller or host explains: uncoded, AST_INTERNAL, or a command line we refused to build. */
+const isDefect = (err: { code?: string }) => !err.code?.startsWith('AST_') || err.code === 'AST_INTERNAL' || err.code === 'AST_UNSAFE_COMMAND';
+
 type Params = Record<string, unknown>;
 
 function paramsOf(request: FastifyRequest): Params {
@@ -89,7 +92,10 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
     };
     const fail = (err: Error & { statusCode?: number; code?: string }) => {
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-      if (status >= 500) request.log.warn({ code: err.code, reason: err.message, enterprise: out.enterprise_number }, 'originate failed');
+      // README "Log levels": a host that fails or refuses is expected (warn, the reason, no stack); an
+      // uncoded error or a command we refused to build is a defect (error, with its stack).
+      if (isDefect(err)) request.log.error({ err, enterprise: out.enterprise_number }, 'originate failed: defect');
+      else if (status >= 500) request.log.warn({ code: err.code, reason: err.message, enterprise: out.enterprise_number }, 'originate failed');
       else request.log.info({ code: err.code, reason: err.message }, 'originate refused');
       const code = err.code ?? 'AST_INTERNAL';
       return done(status, { success: false, message: status === 500 && !err.code?.startsWith('AST_') ? 'internal error' : err.message, code, manager_reason: managerReason(code) });
@@ -154,7 +160,8 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
         const id = correlationId;
         const later = confirmOriginate(app.hosts, h, q, sent, c.ASTERISK_CONFIRM_LATER_MS, c.ASTERISK_CONFIRM_POLL_MS, () => closing)
           .then((seen) => app.originateRecords.finish(id, { status: seen ? 'confirmed' : 'unconfirmed' }))
-          .catch((err) => log.warn({ err }, 'late confirmation failed'))
+          // confirmOriginate never throws: this is the record's verdict lost (error: lost work).
+          .catch((err) => log.error({ err }, 'late confirmation could not be recorded'))
           .finally(() => pending.delete(later));
         pending.add(later);
       }

@@ -118,7 +118,8 @@ export function createUpdateHandler(deps: { sql: Sql; api: BotApi; limiter: Limi
       const id = /^call:(\d{1,18})$/.exec(cb.data ?? '')?.[1];
       const answer = id
         ? await deps.callBack(bot.enterprise, id, cb.from.id).catch((err: unknown) => {
-            log.warn({ enterprise: bot.enterprise, err }, 'telegram click-to-call failed');
+            // The asterisk service's failures are answered inside callBack: what lands here is a defect.
+            log.error({ enterprise: bot.enterprise, err }, 'telegram click-to-call failed');
             return { text: CALL_TEXTS.unavailable, alert: true };
           })
         : { text: CALL_TEXTS.denied, alert: false };
