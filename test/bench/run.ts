@@ -106,6 +106,7 @@ try {
   );
   if (only.has(2) && !only.has(1)) results.intake = await step(2, 'fixed-rate latency', () => intake({ seconds: 1, rateSeconds: quick ? 2 : 5, rates: quick ? [5000] : [1000, 2000, 5000], connections: 50, profile: false }));
   results.e2e = await step(3, 'end to end dial → RetailCRM call/event', async () => (await import('./m-e2e.ts')).benchEndToEnd({ rates: [20, 200, 500], seconds: quick ? 2 : 8, profile: values.profile }));
+  results.e2eFew = await step(3, 'end to end, 5 enterprises whose calls all keep ringing', async () => (await import('./m-e2e.ts')).benchEndToEnd({ rates: [200, 500], seconds: quick ? 2 : 8, enterprises: 5 }));
   results.config = await step(4, 'config change → both gateways', async () => (await import('./m-config.ts')).benchConfig({ changes: quick ? 10 : 100 }));
   results.click = await step(5, 'make-call → originate on the SSH host', async () => (await import('./m-click.ts')).benchClick({ clicks: quick ? 20 : 200 }));
   results.ssh = await step(5, 'SSH transport: exec channel per command vs one shell', async () => (await import('./m-ssh.ts')).benchSsh({ n: quick ? 10 : 40 }));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { jsonbRefusal } from '@fleet/validate';
+import { jsonbRefusal } from '@fleet/validate/jsonb';
 import { HOST_EVENT_TYPES, type HostEventType } from './types.ts';
 
 /** Longest string value accepted in a host body; real values are < 100 characters. */

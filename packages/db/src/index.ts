@@ -4,4 +4,4 @@ export { startEmbeddedPostgres, withDatabase, type EmbeddedServer, type Embedded
 export { resolveDatabase, type ResolvedDatabase } from './resolve.ts';
 export { createTestDatabase, prepareTemplate, testDataDir, TEST_SERVER_ENV, type TestDatabase } from './testing.ts';
 export { keepListening, PING_PREFIX, type KeepListeningOptions, type Listener } from './listen.ts';
-export { jsonbRefusal } from '@fleet/validate';
+export { jsonbRefusal } from '@fleet/validate/jsonb';

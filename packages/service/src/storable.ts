@@ -2,7 +2,7 @@
 // refused with the service's own 400 before any handler writes them to a jsonb column and turns a
 // caller's mistake into a 503.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { jsonbRefusal } from '@fleet/validate';
+import { jsonbRefusal } from '@fleet/validate/jsonb';
 
 /**
  * Adds a preValidation hook to `app` (call it before registering routes) that throws
