@@ -63,11 +63,15 @@ export function callHostEnd(state: ModelState, c: CallRec): number | null {
 
 /**
  * The channel `uid` was created on the host after call `c` was over: it cannot be a leg of it (a
- * manager's next call, however fast its events follow). Strictly later seconds only: a transfer leg
- * may be created in the second the call ends.
+ * manager's next call, however fast its events follow). A later second; or the very second of the
+ * call's end when the channel is also newer (host counter) than every channel of the call — a
+ * transfer leg created in the call's last second and arriving after its hangup is the rarer case
+ * (README "Known limits").
  */
 export function bornAfter(state: ModelState, c: CallRec, uid: string): boolean {
   const born = bornAt(uid);
   const end = born === null ? null : callHostEnd(state, c);
-  return born !== null && end !== null && born > end;
+  if (born === null || end === null) return false;
+  if (born !== end) return born > end;
+  return c.s.legs.every((u) => u !== uid && hostOrder(uid, u) > 0);
 }

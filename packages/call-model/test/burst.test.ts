@@ -18,8 +18,12 @@ const scenario = new Map(codes.map((code) => [code, loadScenario(code)] as const
 /** Gaps of arrival time between the first call's last event and the next call's first (ms). */
 export const GAPS = [0, 100, 500, 1500, 3000];
 
-/** Host seconds between a call's last host time and the next call's first channel (besides the gap). */
-const HOST_GAP = Number(process.env.CALL_MODEL_HOST_GAP ?? 1);
+/**
+ * Host seconds between a call's last host time and the next call's first channel, besides the arrival
+ * gap rounded up: 0 is the same second (a UniqueId's epoch has 1 s resolution), 1 the next second.
+ * CALL_MODEL_HOST_GAP=<s> runs another.
+ */
+const HOST_GAPS = process.env.CALL_MODEL_HOST_GAP ? [Number(process.env.CALL_MODEL_HOST_GAP)] : [0, 1];
 
 interface Tally {
   /** Pairs with any of the below. */
@@ -83,14 +87,14 @@ function renamed(d: Record<string, string[]>, map: Remap): Record<string, string
  * one second (plus the arrival gap, rounded up) after a's last host time; a arrives as one burst,
  * b as another `gap` ms after a's last event.
  */
-export function pair(a: string, b: string, gap: number, t: Tally): void {
+export function pair(a: string, b: string, gap: number, hostGap: number, t: Tally): void {
   const ea = scenario.get(a)!;
   const eb = scenario.get(b)!;
   const sa = hostSpan(ea);
   const sb = hostSpan(eb);
   const ca = counters(ea);
   const ra = shifted(ea, 0, 0, 0, 'a');
-  const rb = shifted(eb, sa.end + HOST_GAP + Math.ceil(gap / 1000) - sb.start, ca.seq + 1, ca.channel + 1, 'b');
+  const rb = shifted(eb, sa.end + hostGap + Math.ceil(gap / 1000) - sb.start, ca.seq + 1, ca.channel + 1, 'b');
   const ta = burst(ea.length);
   const tb = burst(eb.length, ta[ta.length - 1]! + gap);
   const list = [...ra.events.map((ev, i) => ({ ev, at: ta[i]! })), ...rb.events.map((ev, i) => ({ ev, at: tb[i]! }))];
@@ -120,11 +124,12 @@ describe('each scenario compressed into one burst (all events within 5 ms)', () 
 });
 
 describe(`every pair of customer calls back to back, one burst each, same manager and client (${customer.length}² pairs)`, () => {
-  it.each(GAPS)('%i ms apart: none merged, lost or changed', (gap) => {
+  const cases = HOST_GAPS.flatMap((h) => GAPS.map((g) => [g, h] as const));
+  it.each(cases)('%i ms apart, the next call %i s after on the host: none merged, lost or changed', (gap, hostGap) => {
     const t: Tally = { pairs: 0, lost: 0, changed: 0, extra: 0, deliveries: 0, firstFailure: null };
-    for (const a of customer) for (const b of customer) pair(a, b, gap, t);
+    for (const a of customer) for (const b of customer) pair(a, b, gap, hostGap, t);
     const { firstFailure, ...counts } = t;
-    if (process.env.CALL_MODEL_TALLY) console.log(`gap ${gap}: ${JSON.stringify(counts)}`);
+    if (process.env.CALL_MODEL_TALLY) console.log(`gap ${gap} host ${hostGap}: ${JSON.stringify(counts)}`);
     expect(counts, firstFailure ?? '').toEqual({ pairs: 0, lost: 0, changed: 0, extra: 0, deliveries: 0 });
   });
 });
