@@ -74,7 +74,8 @@ export function createRetailCrmClient(opts: RetailCrmClientOptions): RetailCrmCl
   return {
     origin: t.origin,
     callEvent: (event) =>
-      send(t, { method: 'POST', path: '/api/v5/telephony/call/event', bucket: 'telephony', fields: { event } }),
+      // No idempotency key at RetailCRM: a repeat opens or closes the popup again.
+      send(t, { method: 'POST', path: '/api/v5/telephony/call/event', bucket: 'telephony', fields: { event }, repeatable: false }),
     uploadCalls: (calls) => {
       if (calls.length < 1 || calls.length > 50) {
         return Promise.reject(new RetailCrmError({ code: 'RCRM_INVALID_REQUEST', transient: false, message: `calls/upload takes 1..50 calls, got ${calls.length}` }));

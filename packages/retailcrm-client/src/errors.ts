@@ -29,6 +29,12 @@ export interface RetailCrmErrorInit {
   errors?: unknown;
   /** From a Retry-After header, ms. */
   retryAfterMs?: number;
+  /**
+   * The request may have reached RetailCRM and been performed: a timeout after it was sent, a dropped
+   * connection, a 5xx other than the rate limit's 503/429. False when it certainly was not performed
+   * (refused connection, DNS, rate limit, an answer). A non-repeatable call is never retried then.
+   */
+  unknownOutcome?: boolean;
   cause?: unknown;
 }
 
@@ -41,6 +47,7 @@ export class RetailCrmError extends Error {
   readonly errorMsg: string | undefined;
   readonly errors: unknown;
   readonly retryAfterMs: number | undefined;
+  readonly unknownOutcome: boolean;
 
   constructor(init: RetailCrmErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -50,6 +57,7 @@ export class RetailCrmError extends Error {
     this.errorMsg = init.errorMsg;
     this.errors = init.errors;
     this.retryAfterMs = init.retryAfterMs;
+    this.unknownOutcome = init.unknownOutcome ?? false;
   }
 }
 

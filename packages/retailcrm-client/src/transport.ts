@@ -78,6 +78,13 @@ export interface CrmCall {
   fields?: Record<string, unknown>;
   /** GET query parameters. */
   query?: Record<string, string>;
+  /**
+   * False for a request RetailCRM performs again when it is repeated (`call/event`: no idempotency key,
+   * a second popup or a second close): it is retried only when the failed attempt certainly was not
+   * performed (RetailCrmError.unknownOutcome false). Default true (reads, `calls/upload` by externalId,
+   * the module edit).
+   */
+  repeatable?: boolean;
 }
 
 /** Sends `call` with retries; resolves with the parsed success body or throws RetailCrmError. */
@@ -90,12 +97,11 @@ export async function send<T>(opts: TransportOptions, call: CrmCall): Promise<T>
     maxTimeout: opts.retry.maxTimeoutMs ?? 2000,
     factor: 2,
     randomize: true,
-    // Retry only what may succeed later: 503 (rate limit), other gateway 5xx, timeouts, network errors.
-    // Every method we use is safe to repeat: call/event and calls/upload carry our call id (the server
-    // de-duplicates on externalId), the module edit is idempotent, the rest are reads.
-    shouldRetry: ({ error }) => error instanceof RetailCrmError && isRetryable(error),
+    // Retry only what may succeed later: 503 (rate limit), other gateway 5xx, timeouts, network errors —
+    // and for a call RetailCRM would perform twice (call/event), only what certainly was not performed.
+    shouldRetry: ({ error }) => retryable(error, call),
     onFailedAttempt: async ({ error, retriesLeft }) => {
-      if (!(error instanceof RetailCrmError) || retriesLeft === 0 || !isRetryable(error)) return;
+      if (retriesLeft === 0 || !retryable(error, call)) return;
       if (error.retryAfterMs !== undefined) {
         // Honour Retry-After on top of the jittered backoff; a longer pause than we can afford → give up.
         if (error.retryAfterMs > maxRetryAfterMs) throw error;
@@ -103,6 +109,10 @@ export async function send<T>(opts: TransportOptions, call: CrmCall): Promise<T>
       }
     },
   });
+}
+
+function retryable(err: unknown, call: CrmCall): err is RetailCrmError {
+  return err instanceof RetailCrmError && isRetryable(err) && (call.repeatable !== false || !err.unknownOutcome);
 }
 
 function isRetryable(err: RetailCrmError): boolean {
@@ -195,7 +205,8 @@ function interpret<T>(status: number, retryAfter: string | string[] | undefined,
       message: `RetailCRM answered ${status}${errorMsg ? `: ${errorMsg}` : ''}` });
   }
   if (status >= 500) {
-    return fail({ ...base, code: 'RCRM_HTTP_ERROR', transient: true, message: `RetailCRM answered ${status}` });
+    // A proxy's 502/504 or a server error: the request may have been performed behind it.
+    return fail({ ...base, code: 'RCRM_HTTP_ERROR', transient: true, unknownOutcome: true, message: `RetailCRM answered ${status}` });
   }
   if (status === 401 || status === 403) {
     return fail({ ...base, code: 'RCRM_UNAUTHORIZED', transient: false,
@@ -208,7 +219,7 @@ function interpret<T>(status: number, retryAfter: string | string[] | undefined,
     return fail({ ...base, code: 'RCRM_HTTP_ERROR', transient: false, message: `RetailCRM answered ${status}` });
   }
   if (body?.success !== true) {
-    return fail({ ...base, code: 'RCRM_BAD_RESPONSE', transient: true, message: `RetailCRM answered ${status} without {"success":true}` });
+    return fail({ ...base, code: 'RCRM_BAD_RESPONSE', transient: true, unknownOutcome: true, message: `RetailCRM answered ${status} without {"success":true}` });
   }
   return body as T;
 }
@@ -217,12 +228,17 @@ function fail(init: ConstructorParameters<typeof RetailCrmError>[0]): never {
   throw new RetailCrmError(init);
 }
 
+/** Errors raised before a connection existed: the request was certainly not sent. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
 function transportError(err: unknown, timedOut: boolean, timeoutMs: number): RetailCrmError {
-  const e = err as { code?: string; message?: string; name?: string };
-  if (timedOut || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new RetailCrmError({ code: 'RCRM_TIMEOUT', transient: true, message: `RetailCRM did not answer within ${timeoutMs} ms`, cause: err });
+  const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string } };
+  const code = e.code ?? e.cause?.code;
+  const unknownOutcome = !NOT_CONNECTED.has(code ?? '');
+  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new RetailCrmError({ code: 'RCRM_TIMEOUT', transient: true, unknownOutcome, message: `RetailCRM did not answer within ${timeoutMs} ms`, cause: err });
   }
-  return new RetailCrmError({ code: 'RCRM_NETWORK', transient: true, message: `RetailCRM unreachable: ${e.code ?? e.name ?? ''} ${e.message ?? ''}`.trim(), cause: err });
+  return new RetailCrmError({ code: 'RCRM_NETWORK', transient: true, unknownOutcome, message: `RetailCRM unreachable: ${code ?? e.name ?? ''} ${e.message ?? ''}`.trim(), cause: err });
 }
 
 /** Retry-After as seconds or an HTTP date → ms; undefined when absent or unreadable. */

@@ -88,3 +88,21 @@ describe('rate limit', () => {
     expect(ctx.fake.state.rejections.some((r) => r.reason === 'rate_limit')).toBe(true);
   });
 });
+
+describe('call/event has no idempotency key: never repeated after an unknown outcome', () => {
+  it('does not retry a call/event that timed out after it was sent (the CRM may have shown the popup)', async () => {
+    ctx = await setup({ faults: { hangNext: 1, hangMs: 600 } }, { timeoutMs: 150, retry: { retries: 2, minTimeoutMs: 10 } });
+    await expect(ctx.client.callEvent(EVENT)).rejects.toMatchObject({ code: 'RCRM_TIMEOUT', unknownOutcome: true });
+    expect(ctx.exchanges).toHaveLength(1);
+  });
+
+  it('retries a call/event the CRM certainly did not perform: its rate limit (503), a refused connection', async () => {
+    ctx = await setup({ faults: { fail503Next: 1 } }, { retry: { retries: 2, minTimeoutMs: 10 } });
+    await expect(ctx.client.callEvent(EVENT)).resolves.toEqual({ success: true });
+    expect(ctx.exchanges.map((x) => x.status)).toEqual([503, 200]);
+    const exchanges: unknown[] = [];
+    const refused = createRetailCrmClient({ domain: 'http://127.0.0.1:9', apiKey: KEY, retry: { retries: 1, minTimeoutMs: 10 }, onExchange: (x) => void exchanges.push(x) });
+    await expect(refused.callEvent(EVENT)).rejects.toMatchObject({ code: 'RCRM_NETWORK', unknownOutcome: false });
+    expect(exchanges).toHaveLength(2);
+  });
+});

@@ -235,11 +235,40 @@ describe('RetailCRM failures', () => {
     expect(w.fake.state.uploads).toHaveLength(1);
   });
 
-  it('a timeout is transient: 503', async () => {
+  it('a call/event that timed out is never repeated (no idempotency key): unknown, 200, and a retry sends nothing', async () => {
     w.fake.setFaults({ hangNext: 5, hangMs: 1500 });
     const res = await post(w.app, dial(call(), ['151']));
-    expect(res.statusCode).toBe(503);
-    expect(res.json().reason).toBe('RCRM_TIMEOUT');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().steps).toEqual([{ step: 'event:dial:dial:1', outcome: 'unknown', reason: expect.stringContaining('not repeated') }]);
+    const rows = await w.sql`select status_code, ok, error, step from integration_logs where call_id = ${call().callId}`;
+    expect(rows).toEqual([{ status_code: null, ok: false, error: expect.stringMatching(/^RCRM_TIMEOUT/), step: 'event:dial:dial:1' }]);
+    w.fake.setFaults({});
+    expect((await post(w.app, dial(call(), ['151']))).json().steps).toEqual([{ step: 'event:dial:dial:1', outcome: 'already_done' }]);
+    expect(await w.sql`select 1 from integration_logs where call_id = ${call().callId}`).toHaveLength(1);
+  });
+
+  it('a popup end whose attempt was cut by a kill (journal row left "sent") is not sent again when its lease runs out', async () => {
+    await markDialed(w);
+    await w.sql`insert into retailcrm_call_steps (enterprise, call_id, step, status, lease_until)
+      values ('201', ${call().callId}, 'event:hangup', 'running', now() - interval '1 second')`;
+    await w.sql`insert into integration_logs (enterprise, integration, kind, call_id, ok, error, state, step)
+      values ('201', 'retailcrm', 'call.event', ${call().callId}, false, 'RCRM_NO_ANSWER: sent', 'sent', 'event:hangup')`;
+    const res = await post(w.app, hangup(missed()));
+    expect(res.json().steps).toEqual([
+      { step: 'event:hangup', outcome: 'unknown', reason: expect.any(String) },
+      { step: 'upload', outcome: 'done' },
+    ]);
+    expect(w.fake.state.events).toHaveLength(0);
+    expect(w.fake.state.uploads).toHaveLength(1);
+  });
+
+  it('a history upload that timed out is retried inside the client (calls/upload is idempotent by externalId): done once', async () => {
+    await markDialed(w);
+    w.fake.setFaults({ hangNext: 1, hangMs: 1500, path: '/api/v5/telephony/calls/upload' });
+    const res = await post(w.app, hangup(missed()));
+    expect(res.statusCode).toBe(200);
+    expect(res.json().steps.map((x: { outcome: string }) => x.outcome)).toEqual(['done', 'done']);
+    expect(w.fake.state.uploads).toHaveLength(1);
   });
 });
 

@@ -19,9 +19,10 @@ export interface ExchangeContext {
    * The call step (retailcrm_call_steps) these attempts perform: the first attempt's journal row and the
    * step's claim are written in ONE statement (one commit before the request leaves, not two). When the
    * step is not ours (done, or leased by a running request) nothing is written and begin rejects with
-   * StepNotClaimedError.
+   * StepNotClaimedError. A step that is not `repeatable` (call/event: no idempotency key at RetailCRM)
+   * is not claimed again once an attempt of it succeeded or has no answer on record.
    */
-  step?: { name: string; leaseMs: number };
+  step?: { name: string; leaseMs: number; repeatable: boolean };
 }
 
 /** begin() of a step's first attempt found the step done or leased elsewhere: the attempt was not sent. */
@@ -67,8 +68,8 @@ export const integrationLogsPlugin = fp(
           async begin(a) {
             const values = sql`
               select ${ctx.enterprise}, 'retailcrm', ${ctx.kind}, ${ctx.callId}, ${ctx.phone}, ${a.method}, ${scrub(a.url)},
-                     ${sql.json(scrubbed(a.request))}::jsonb, false, ${NO_ANSWER}, 'sent'`;
-            const columns = sql`(enterprise, integration, kind, call_id, phone, method, url, request, ok, error, state)`;
+                     ${sql.json(scrubbed(a.request))}::jsonb, false, ${NO_ANSWER}, 'sent', ${ctx.step?.name ?? null}::text`;
+            const columns = sql`(enterprise, integration, kind, call_id, phone, method, url, request, ok, error, state, step)`;
             const step = claimed ? undefined : ctx.step;
             const [row] = step
               ? await sql<{ id: string }[]>`
@@ -78,6 +79,10 @@ export const integrationLogsPlugin = fp(
                     on conflict (enterprise, call_id, step) do update
                       set status = 'running', lease_until = excluded.lease_until, updated_at = now()
                       where retailcrm_call_steps.status <> 'done' and retailcrm_call_steps.lease_until < now()
+                        and (${step.repeatable} or not exists (
+                          select 1 from integration_logs l
+                          where l.enterprise = ${ctx.enterprise} and l.call_id = ${ctx.callId} and l.step = ${step.name}
+                            and (l.state = 'sent' or l.ok)))
                     returning step)
                   insert into integration_logs ${columns} ${values} from claim
                   returning id::text`

@@ -9,7 +9,8 @@ import { RetailCrmError } from '@fleet/retailcrm-client';
 import { StepInProgressError } from '../errors.ts';
 import { StepNotClaimedError, type AttemptJournal } from './integration-logs.ts';
 
-export type StepOutcome = 'done' | 'already_done';
+/** done: performed now; already_done: an earlier request did; unknown: sent, outcome unknown, not repeated. */
+export type StepOutcome = 'done' | 'already_done' | 'unknown';
 
 export interface StepKey {
   enterprise: string;
@@ -21,10 +22,12 @@ export interface StepStore {
   /**
    * Runs `action`, whose first CRM attempt claims the step through `journal` (begun with ctx.step);
    * marks the step done when `action` resolves, releases the claim when it throws (and rethrows).
-   * 'already_done' when the claim found the step done.
+   * 'already_done' when the claim found the step done. A step that is not `repeatable` (call/event)
+   * whose attempt may have been performed (RetailCrmError.unknownOutcome, or an earlier attempt left
+   * without an answer by a kill) is marked done as 'unknown' instead of being sent again.
    * @throws StepInProgressError (409) when another request holds the lease.
    */
-  run(key: StepKey, journal: AttemptJournal, action: () => Promise<void>): Promise<StepOutcome>;
+  run(key: StepKey, journal: AttemptJournal, action: () => Promise<void>, o: { repeatable: boolean }): Promise<StepOutcome>;
   /**
    * True when any of `steps` of the call is done (e.g. the hangup, to leave a late dial alone), or any
    * step whose name starts with `prefix` (e.g. 'event:dial:', whether the call ever got a popup).
@@ -43,14 +46,24 @@ export const stepsPlugin = fp(
     const sql = app.sql;
     const leaseMs = app.rcrmConfig.RETAILCRM_STEP_LEASE_MS;
 
-    /** Why a claim failed: the step is done, or leased by a request still running (its lease left, ms). */
-    async function holder(k: StepKey): Promise<'done' | { runningForMs: number }> {
-      const [row] = await sql<{ status: string; ms: number | null }[]>`
-        select status, (extract(epoch from (lease_until - now())) * 1000)::int as ms
-        from retailcrm_call_steps
-        where enterprise = ${k.enterprise} and call_id = ${k.callId} and step = ${k.step}`;
+    /**
+     * Why a claim failed: the step is done; or its lease ran out after an attempt that succeeded
+     * ('performed') or has no answer on record ('unknown'): not to be sent again; or it is leased by a
+     * request still running (its lease left, ms).
+     */
+    async function holder(k: StepKey): Promise<'done' | 'performed' | 'unknown' | { runningForMs: number }> {
+      const [row] = await sql<{ status: string; ms: number | null; ok: boolean | null; sent: boolean | null }[]>`
+        select s.status, (extract(epoch from (s.lease_until - now())) * 1000)::int as ms,
+               bool_or(l.ok) as ok, bool_or(l.state = 'sent') as sent
+        from retailcrm_call_steps s
+        left join integration_logs l on l.enterprise = s.enterprise and l.call_id = s.call_id and l.step = s.step
+        where s.enterprise = ${k.enterprise} and s.call_id = ${k.callId} and s.step = ${k.step}
+        group by s.status, s.lease_until`;
       if (!row || row.status === 'done') return 'done';
-      return { runningForMs: Math.max(0, row.ms ?? 0) };
+      const ms = Math.max(0, row.ms ?? 0);
+      if (ms === 0 && row.ok) return 'performed';
+      if (ms === 0 && row.sent) return 'unknown';
+      return { runningForMs: ms };
     }
 
     /**
@@ -77,16 +90,25 @@ export const stepsPlugin = fp(
     }
 
     app.decorate('rcrmSteps', {
-      async run(k, journal, action) {
+      async run(k, journal, action, o) {
         try {
           await action();
         } catch (err) {
           if (err instanceof RetailCrmError && err.code === 'RCRM_NOT_SENT' && err.cause instanceof StepNotClaimedError) {
             const h = await holder(k);
             if (h === 'done') return 'already_done';
+            if (h === 'performed' || h === 'unknown') {
+              await markDone(k);
+              return h === 'performed' ? 'already_done' : 'unknown';
+            }
             throw Object.assign(new StepInProgressError(k.step, k.callId), {
               details: { step: k.step, retry_after: Math.max(1, Math.ceil(Math.min(h.runningForMs, 30_000) / 1000)) },
             });
+          }
+          // Sent and maybe performed: RetailCRM would perform it again (call/event), so it is not repeated.
+          if (journal.claimed && !o.repeatable && err instanceof RetailCrmError && err.unknownOutcome) {
+            await markDone(k);
+            return 'unknown';
           }
           // Let the next retry claim it at once rather than after the lease.
           if (journal.claimed) {

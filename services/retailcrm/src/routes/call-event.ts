@@ -17,6 +17,7 @@ export const SYNTHETIC_DIAL_STEP = 'event:dial:synthetic';
 
 export type StepReport =
   | { step: string; outcome: 'done' | 'already_done' }
+  | { step: string; outcome: 'unknown'; reason: string }
   | { step: string; outcome: 'skipped' | 'superseded'; reason: string }
   | { step: string; outcome: 'rejected'; errorMsg: string };
 
@@ -94,7 +95,7 @@ function stepRunner(app: FastifyInstance, s: RetailCrmSettings, b: CallEventBody
       callId: b.call.callId,
       phone: b.call.phone,
       apiKey: s.apiKey,
-      step: { name: step, leaseMs: app.rcrmConfig.RETAILCRM_STEP_LEASE_MS },
+      step: { name: step, leaseMs: app.rcrmConfig.RETAILCRM_STEP_LEASE_MS, repeatable: kind !== 'call.event' },
     });
     let journal: Promise<void> = Promise.resolve();
     const client = app.rcrmClients.clientFor(
@@ -109,8 +110,13 @@ function stepRunner(app: FastifyInstance, s: RetailCrmSettings, b: CallEventBody
     try {
       const outcome = await app.rcrmSteps.run({ enterprise: s.enterprise, callId: b.call.callId, step }, attempts, async () => {
         await action(client);
-      }).finally(() => journal);
-      steps.push({ step, outcome });
+      }, { repeatable: kind !== 'call.event' }).finally(() => journal);
+      if (outcome === 'unknown') {
+        // RetailCRM may have shown (or closed) the popup: a repeat could do it twice, so it is not sent
+        // again; the journal shows the attempt without an answer.
+        log.warn({ step }, 'call/event outcome unknown (sent, no answer); not repeated');
+        steps.push({ step, outcome, reason: 'sent without an answer; RetailCRM may have performed it, so it is not repeated' });
+      } else steps.push({ step, outcome });
     } catch (err) {
       if (!(err instanceof RetailCrmError)) throw err;
       if (!err.transient) {
