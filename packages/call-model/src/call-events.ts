@@ -198,9 +198,8 @@ function looksLikeFollowMe(leg: LegRec, ev: HostEvent): boolean {
  * Whether a new outgoing dial (no FollowMe sign of its own) may still be a FollowMe leg of another
  * call, the only reason to hold its popup back (issue 13: the hold delayed every outgoing popup by
  * 2 s and, in a burst, let the next dial take the call away). 'hold' only while a customer call is
- * going on whose FollowMe the dial could be: an incoming call of the enterprise whose own hangup has
- * not arrived, or a call the dial's extension rings or talks in, that was not over on the host when
- * the dial's channel was created. 'mobile' when such a call goes on and the number is a manager's
+ * going on whose FollowMe the dial could be: its own hangup has not arrived, it was not over on the
+ * host when the dial's channel was created, and the dial's extension has a part in it (`involves`). 'mobile' when such a call goes on and the number is a manager's
  * mobile the operator mapped (`managerMobile`): a FollowMe leg, no doubt. 'none' otherwise.
  */
 function ambiguity(ctx: Ctx, leg: LegRec, ev: HostEvent): 'hold' | 'mobile' | 'none' {
@@ -213,10 +212,25 @@ function ambiguity(ctx: Ctx, leg: LegRec, ev: HostEvent): 'hold' | 'mobile' | 'n
       c.s.kind === 'customer' &&
       c.primary !== leg.u &&
       !bornAfter(ctx.state, c, leg.u) &&
-      (c.s.direction === 'in' || exts.some((e) => c.s.ringing.includes(e) || c.s.talkedWith.includes(e))),
+      (exts.length === 0 || exts.some((e) => involves(ctx, c, e))),
   );
   if (!going) return 'none';
   return ctx.opts.managerMobile?.(ev.phone) ? 'mobile' : 'hold';
+}
+
+/**
+ * The extension has a part in the call, so a FollowMe transfer of the call may start from it: it
+ * rang, talked, or is named by one of the call's channels (a consultation half `Local/152@…`, a
+ * connected line), or nobody is known to ring in an incoming call (its dial was lost). A call centre
+ * always has some incoming call ringing: a manager who is not in it dials at once.
+ */
+function involves(ctx: Ctx, c: CallRec, ext: string): boolean {
+  if (c.s.ringing.includes(ext) || c.s.talkedWith.includes(ext) || c.bridgeConnectedLine === ext) return true;
+  if (c.s.direction === 'in' && c.s.ringing.length === 0) return true;
+  return c.s.legs.some((u) => {
+    const l = ctx.state.legs[u];
+    return l !== undefined && (parseChannel(l.channel)?.num === ext || l.cid === ext || l.cl === ext);
+  });
 }
 
 /** The dial runs on the caller's own phone (`SIP/151-…` with 151 in Extensions): a manager's own call. */

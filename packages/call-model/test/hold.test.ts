@@ -84,9 +84,9 @@ describe('the hold of a new outgoing dial', () => {
 
   // 2-24's incoming call rings 150/151/152 (its first three events), then 151 dials a number.
   const ringing = loadScenario('2-24').slice(0, 3);
-  const dial = (phone: string, uid: string): FixtureEvent => ({
+  const dial = (phone: string, uid: string, ext = '151'): FixtureEvent => ({
     event: 'dial',
-    body: { Token: 'ENTERPRISE_TOKEN', UniqueId: uid, Phone: phone, Extensions: ['151'], CallType: 1, Trunk: '0001363', ExtTrunk: '', ExtPhone: phone },
+    body: { Token: 'ENTERPRISE_TOKEN', UniqueId: uid, Phone: phone, Extensions: [ext], CallType: 1, Trunk: '0001363', ExtTrunk: '', ExtPhone: phone },
   });
   const popupsOf = (effects: CallEffect[], uid: string) => effects.filter((e) => e.type === 'call.ringing' && e.call.callId === uid);
 
@@ -98,6 +98,12 @@ describe('the hold of a new outgoing dial', () => {
     expect(popupsOf(steps[3]!.effects, '1757843370.170')).toEqual([]);
     const r = run(events, times);
     expect(popupsOf(r.effects, '1757843370.170')).toHaveLength(1);
+  });
+
+  it('pops up at once a dial of a manager who has no part in the ringing incoming call (a call centre)', () => {
+    const steps = stepwise([...ringing, dial('375441234567', '1757843370.170', '160')], [0, 100, 200, 300]);
+    expect(steps[3]!.held).toEqual([]);
+    expect(popupsOf(steps[3]!.effects, '1757843370.170')).toHaveLength(1);
   });
 
   it('decides a held dial at its own hangup: nothing later can take the finished call away', () => {
