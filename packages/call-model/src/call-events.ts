@@ -199,11 +199,15 @@ function looksLikeFollowMe(leg: LegRec, ev: HostEvent): boolean {
  * call, the only reason to hold its popup back (issue 13: the hold delayed every outgoing popup by
  * 2 s and, in a burst, let the next dial take the call away). 'hold' only while a customer call is
  * going on whose FollowMe the dial could be: its own hangup has not arrived, it was not over on the
- * host when the dial's channel was created, and the dial's extension has a part in it (`involves`). 'mobile' when such a call goes on and the number is a manager's
- * mobile the operator mapped (`managerMobile`): a FollowMe leg, no doubt. 'none' otherwise.
+ * host when the dial's channel was created, and the dial's extension has a part in it (`involves`;
+ * with Extensions [""], the CallerIDNum or channel names it; with none known, any part). 'mobile'
+ * when such a call goes on and the number is a manager's mobile the operator mapped
+ * (`managerMobile`): a FollowMe leg, no doubt. 'none' otherwise.
  */
 function ambiguity(ctx: Ctx, leg: LegRec, ev: HostEvent): 'hold' | 'mobile' | 'none' {
-  const exts = ev.extensions.filter(isExtension);
+  const named = ev.extensions.filter(isExtension);
+  const other = [ev.callerIdNum, parseChannel(ev.channel || leg.channel)?.num ?? ''].find(isExtension);
+  const exts = named.length > 0 ? named : other ? [other] : [];
   const going = Object.values(ctx.state.calls).some(
     (c) =>
       c.finalizedAt === null &&
