@@ -79,7 +79,8 @@ export function variables(): Variable[] {
 /** The variables one service reads. */
 export const variablesOf = (service: Service) => variables().filter((v) => v.services.includes(service));
 
-const SOURCES = ['services/call-intake', 'services/integration-gateway', 'services/retailcrm', 'services/asterisk'].map((d) =>
+// retailcrm's variables are declared in @fleet/retailcrm-admin (the operator CLI loads them too).
+const SOURCES = ['services/call-intake', 'services/integration-gateway', 'packages/retailcrm-admin', 'services/asterisk'].map((d) =>
   resolve(import.meta.dirname, '..', d, 'src/config.ts'));
 /** Meanings for variables whose schema line carries no TSDoc comment. */
 const MEANING: Record<string, string> = {

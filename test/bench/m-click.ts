@@ -6,7 +6,7 @@ import { createSql, createTestDatabase } from '@fleet/db';
 import { createRetailCrmFake } from '@fleet/retailcrm-fake';
 import { freePort } from '../e2e/harness.ts';
 import { hostRow, insertHost, SECRET } from '../../services/asterisk/test/fixtures.ts';
-import { startTestHost, sshdAvailable } from '../../services/asterisk/test/sshd.ts';
+import { startTestHost, sshdAvailable } from '../support/sshd.ts';
 import { dist, now, rssSampler, Services, type Dist } from './lib.ts';
 
 export interface ClickResult {

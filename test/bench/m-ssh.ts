@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startTestHost, sshdAvailable } from '../../services/asterisk/test/sshd.ts';
+import { startTestHost, sshdAvailable } from '../support/sshd.ts';
 import { dist, now, type Dist } from './lib.ts';
 
 const require = createRequire(new URL('../../packages/asterisk-host/package.json', import.meta.url));

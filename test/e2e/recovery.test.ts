@@ -8,8 +8,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { runFleet } from '@fleet/cli';
-import { startTestHost, sshdAvailable, type TestHost } from '../../services/asterisk/test/sshd.ts';
-import { writePostLog } from '../../services/asterisk/test/post-log.ts';
+import { startTestHost, sshdAvailable, type TestHost } from '../support/sshd.ts';
+import { writePostLog } from '../support/post-log.ts';
 import { addConnectedEnterprise, loadEvents, replay, startFleet, waitFor, type Fleet } from './harness.ts';
 
 const enabled = sshdAvailable();

@@ -7,7 +7,7 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueLink } from '../../services/retailcrm/src/index.ts';
+import { issueLink } from '../../packages/retailcrm-admin/src/index.ts';
 import { ENDPOINTS, targets, type AdminAuth, type Target } from './endpoints.ts';
 import { createRng, runSeed } from './prng.ts';
 import { generate, type FuzzRequest } from './requests.ts';

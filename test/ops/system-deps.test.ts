@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { aptCommands, aptRunner, missingPackages, systemDeps } from '../setup/system-deps.ts';
 import { NGINX } from '../support/nginx.ts';
-import { SSHD } from '../../services/asterisk/test/sshd.ts';
+import { SSHD } from '../support/sshd.ts';
 
 describe('system dependencies of the test suite', () => {
   it('looks where the tests look (nginx, sshd, chromium paths and their overrides)', () => {

@@ -4,7 +4,7 @@
 // refuse anything but the enterprise's own random secret; internal endpoints refuse non-loopback
 // peers whatever X-Forwarded-For says. Every refusal is checked to have left nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueLink, revokeLinks } from '../../services/retailcrm/src/index.ts';
+import { issueLink, revokeLinks } from '../../packages/retailcrm-admin/src/index.ts';
 import { createWorld, type App, type World } from '../fuzz/world.ts';
 import { claimsFor, hmacJwt, noneJwt, rs256Jwt, tampered } from './tokens.ts';
 

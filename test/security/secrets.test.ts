@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueLink } from '../../services/retailcrm/src/index.ts';
+import { issueLink } from '../../packages/retailcrm-admin/src/index.ts';
 import { addConnectedEnterprise, API_KEY, loadEvents, replay, startFleet, waitFor, type Fleet } from '../e2e/harness.ts';
 import { createWorld, type World } from '../fuzz/world.ts';
 import { claimsFor, hmacJwt, noneJwt } from './tokens.ts';

@@ -2,7 +2,7 @@
 // right key, RS256 with a key of the attacker's), a wrong key, tampered claims. node:crypto only, so
 // the forgery does not depend on the library under test.
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
-import { LINK_AUDIENCE, LINK_ISSUER } from '../../services/retailcrm/src/admin/links.ts';
+import { LINK_AUDIENCE, LINK_ISSUER } from '../../packages/retailcrm-admin/src/links.ts';
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 

@@ -5,7 +5,7 @@
 // `--exit` stops everything after the summary (a smoke test); otherwise the fleet keeps running.
 import { readFileSync } from 'node:fs';
 import { createSql } from '@fleet/db';
-import { mergeRetailcrmConfig } from '@fleet/retailcrm';
+import { mergeRetailcrmConfig } from '@fleet/retailcrm-admin';
 import { createRetailCrmFake, summarize } from '@fleet/retailcrm-fake';
 import { encryptSecret, parseSecretsKey } from '@fleet/secrets';
 import { createTelegramFake } from '@fleet/telegram-fake';

@@ -4,7 +4,7 @@
 // (nextcall included); check runs core show version through it, and refuses a host whose key changed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
-import { startTestHost, sshdAvailable, type TestHost } from '../../../services/asterisk/test/sshd.ts';
+import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
 import { fingerprint } from '@fleet/asterisk-host';
 import { fleetOn } from './fleet-harness.ts';
 

@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
-import { recoveryDates } from '@fleet/asterisk';
-import { startTestHost, sshdAvailable, type TestHost } from '../../../services/asterisk/test/sshd.ts';
-import { writePostLog } from '../../../services/asterisk/test/post-log.ts';
+import { recoveryDates } from '@fleet/host-recovery';
+import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
+import { writePostLog } from '../../../test/support/post-log.ts';
 import { fleetOn } from './fleet-harness.ts';
 
 const enabled = sshdAvailable();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSql, migrate, startEmbeddedPostgres } from '@fleet/db';
 import { createClickWorld } from './click-world.ts';
-import { startTestHost, sshdAvailable } from './sshd.ts';
+import { startTestHost, sshdAvailable } from '../../../test/support/sshd.ts';
 
 const { values } = parseArgs({ options: { clicks: { type: 'string', default: '200' } } });
 const clicks = Number(values.clicks);

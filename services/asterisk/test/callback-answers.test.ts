@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@fleet/db';
-import { startTestHost, sshdAvailable, type TestHost } from './sshd.ts';
+import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
 import { createClickWorld, type ClickWorld } from './click-world.ts';
 import { hostRow, insertHost, SECRET, type HostRow } from './fixtures.ts';
 

@@ -5,7 +5,7 @@
 // window, and a slow host comes back to RetailCRM as the asterisk service's reason within its timeout.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@fleet/db';
-import { startTestHost, sshdAvailable, type TestHost } from './sshd.ts';
+import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
 import { createClickWorld, type ClickWorld } from './click-world.ts';
 import { hostRow, insertHost, SECRET } from './fixtures.ts';
 

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp as buildRetailCrm, loadRetailCrmConfig } from '../../retailcrm/src/index.ts';
 import { buildApp as buildAsterisk, loadAsteriskConfig } from '../src/index.ts';
 import { hostRow, insertHost, SECRET } from './fixtures.ts';
-import type { TestHost } from './sshd.ts';
+import type { TestHost } from '../../../test/support/sshd.ts';
 
 export const CRM_KEY = 'crm-key-0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 export const CLIENT_ID = 'c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loadAsteriskConfig } from '../src/index.ts';
-import { startTestHost, sshdAvailable, type TestHost } from './sshd.ts';
+import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
 import { createWorld, ENTERPRISE, hostRow, insertHost, SECRET, type World } from './fixtures.ts';
 
 const enabled = sshdAvailable();

@@ -3,7 +3,7 @@
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loadAsteriskConfig } from '../src/index.ts';
-import type { TestHost } from './sshd.ts';
+import type { TestHost } from '../../../test/support/sshd.ts';
 
 export const ENTERPRISE = '367';
 export const SECRET = '5ec7e70123456789abcdef0123456789abcdef0123456789';

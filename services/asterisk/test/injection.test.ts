@@ -3,7 +3,7 @@
 // (PITFALLS.md: execCommand hands a string to the remote shell).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@fleet/db';
-import { startTestHost, sshdAvailable, type TestHost } from './sshd.ts';
+import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
 import { CLIENT_ID, createClickWorld, type ClickWorld } from './click-world.ts';
 import { SECRET } from './fixtures.ts';
 

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, loadAsteriskConfig } from '../src/index.ts';
 import { buildApp as buildRetailCrm, loadRetailCrmConfig } from '../../retailcrm/src/index.ts';
 import { freePort } from '../../../test/support/net.ts';
-import { startTestHost, sshdAvailable, type TestHost } from './sshd.ts';
+import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
 import { ENTERPRISE, hostRow, insertHost, makeCall, SECRET } from './fixtures.ts';
 
 const enabled = sshdAvailable();

@@ -5,7 +5,7 @@
 // opening and closing (more in breaker.test.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { startTestHost, sshdAvailable, type TestHost } from './sshd.ts';
+import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
 import { CHANNELS, createWorld, ENTERPRISE, hostRow, insertHost, makeCall, ORIGINATE_151, SECRET, type World } from './fixtures.ts';
 
 const enabled = sshdAvailable();

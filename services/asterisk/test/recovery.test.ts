@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventIdempotencyKey } from '@fleet/asterisk-events';
-import { hostTimeToUtc, recoveryDates, RecoveryRefused } from '../src/index.ts';
+import { hostTimeToUtc, recoveryDates, RecoveryRefused } from '@fleet/host-recovery';
 import { createWorld, ENTERPRISE, hostRow, insertHost, SECRET, type World } from './fixtures.ts';
-import { writePostLog, type LoggedPost } from './post-log.ts';
-import { startTestHost, sshdAvailable, type TestHost } from './sshd.ts';
+import { writePostLog, type LoggedPost } from '../../../test/support/post-log.ts';
+import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
 
 const enabled = sshdAvailable();
 const TOKEN = 'host-token-367'; // fixtures.ts

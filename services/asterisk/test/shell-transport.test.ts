@@ -15,7 +15,7 @@ import {
   type HostPool,
   type HostTarget,
 } from '@fleet/asterisk-host';
-import { startTestHost, sshdAvailable, type TestHost } from './sshd.ts';
+import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
 
 const enabled = sshdAvailable();
 const TIMEOUT_MS = 1500;

@@ -2,7 +2,7 @@
 // exchange, session scoping, CSRF, encryption at rest, registration contract, mapping rules, journal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptSecret, isEncrypted } from '@fleet/secrets';
-import { issueLink, linkUrl, signLink } from '../src/admin/links.ts';
+import { issueLink, linkUrl, signLink } from '@fleet/retailcrm-admin';
 import { browser, operatorLink } from './admin-helpers.ts';
 import { createWorld, ENTERPRISE, insertEnterprise, KEY, type World } from './fixtures.ts';
 

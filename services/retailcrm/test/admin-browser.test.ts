@@ -13,7 +13,7 @@ import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fle
 import { createRetailCrmFake, type RetailCrmFake } from '@fleet/retailcrm-fake';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loadRetailCrmConfig } from '../src/index.ts';
-import { issueLink, linkUrl, signLink } from '../src/admin/links.ts';
+import { issueLink, linkUrl, signLink } from '@fleet/retailcrm-admin';
 import { freePort } from '../../../test/support/net.ts';
 
 const KEY = 'browser-test-key-0123456789abcdef';

@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createSql, createTestDatabase, type Sql } from '@fleet/db';
 import { createRetailCrmFake, type RetailCrmFakeOptions } from '@fleet/retailcrm-fake';
 import { buildApp, loadRetailCrmConfig } from '../src/index.ts';
-import { issueLink, linkUrl } from '../src/admin/links.ts';
+import { issueLink, linkUrl } from '@fleet/retailcrm-admin';
 import { ENTERPRISE, insertEnterprise, KEY, type World } from './fixtures.ts';
 
 export async function operatorLink(sql: Sql, app: FastifyInstance, enterprise: string): Promise<{ url: string; token: string; jti: string }> {

@@ -8,7 +8,7 @@ import {
   RecoveryRefused,
   runRecovery,
   type RecoverySummary,
-} from '@fleet/asterisk';
+} from '@fleet/host-recovery';
 import { defineCommand } from '../command.ts';
 import { conflictError, notFoundError, usageError } from '../errors.ts';
 import * as v from '../validate.ts';

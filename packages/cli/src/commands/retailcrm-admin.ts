@@ -1,10 +1,11 @@
 // `fleet retailcrm admin-link` and `fleet retailcrm register`: the operator's way into the admin page
 // before the module exists in RetailCRM, and the page's register button for scripts. Both read the
 // RetailCRM service's own configuration (PUBLIC_BASE_URL, JWT_SECRET, SECRETS_KEY, module code…)
-// through its config loader, so the CLI can never sign or register differently from the service.
+// through its config loader (@fleet/retailcrm-admin/config), so the CLI can never sign or register differently from the service.
 import { Agent } from 'undici';
 import { createRateLimiter, createRetailCrmClient } from '@fleet/retailcrm-client';
-import { issueLink, linkUrl, loadRetailCrmConfig, registerModule, type AdminContext } from '@fleet/retailcrm';
+import { issueLink, linkUrl, registerModule, type AdminContext } from '@fleet/retailcrm-admin';
+import { loadRetailCrmConfig } from '@fleet/retailcrm-admin/config';
 import type { Sql } from '@fleet/db';
 import { defineCommand } from '../command.ts';
 import { notFoundError } from '../errors.ts';

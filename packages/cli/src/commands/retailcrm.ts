@@ -1,6 +1,6 @@
 import { decryptSecret, encryptSecret, isEncrypted, resolveSecrets } from '@fleet/secrets';
 import type { Sql } from '@fleet/db';
-import { mergeRetailcrmConfig } from '@fleet/retailcrm';
+import { mergeRetailcrmConfig } from '@fleet/retailcrm-admin';
 import { notFoundError } from '../errors.ts';
 import { mask, renderTable } from '../format.ts';
 import { defineCommand } from '../command.ts';

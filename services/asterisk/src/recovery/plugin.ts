@@ -2,8 +2,7 @@
 // for on-demand runs and the schedule, started when the server is ready (off with RECOVERY_INTERVAL_MS=0).
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { createLogReader } from './log-rows.ts';
-import { runRecovery, type RecoveryDeps, type RecoverySummary } from './run.ts';
+import { createLogReader, runRecovery, type RecoveryDeps, type RecoverySummary } from '@fleet/host-recovery';
 import { createRecoveryScheduler, type RecoveryScheduler } from './scheduler.ts';
 
 declare module 'fastify' {

@@ -4,7 +4,7 @@
 // one enterprise at a time per host; the advisory lock in runRecovery keeps two instances off the
 // same enterprise.
 import type { FastifyBaseLogger } from 'fastify';
-import { RecoveryRefused, runRecovery, type RecoveryDeps } from './run.ts';
+import { RecoveryRefused, runRecovery, type RecoveryDeps } from '@fleet/host-recovery';
 
 export interface RecoveryScheduler {
   /** Runs every enterprise once now (the scheduled pass; also for tests). */

@@ -3,11 +3,7 @@
 // recorded is still active there. The caller removes the config only after this succeeded, or when
 // the admin explicitly chose "remove here only".
 import { isRetailCrmError } from '@fleet/retailcrm-client';
-import type { AdminContext } from './context.ts';
-import { NotConnectedError } from './errors.ts';
-import { journalExchanges } from './journal-write.ts';
-import { crmFailure, registerModule } from './registration.ts';
-import { readConnection } from './store.ts';
+import { type AdminContext, NotConnectedError, journalExchanges, crmFailure, registerModule, readConnection } from '@fleet/retailcrm-admin';
 
 /** What happened at RetailCRM: switched off, no such module there, or no connection to ask with. */
 export type ModuleOffOutcome = 'off' | 'absent' | 'not_connected';

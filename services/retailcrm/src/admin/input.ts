@@ -1,6 +1,6 @@
 // The connection form's values as the admin API accepts them, with reasons in the admin's words.
 import { checkCrmOrigin, type CrmOriginRefusal } from '@fleet/retailcrm-client';
-import { BadInputError, KeyRequiredError } from './errors.ts';
+import { BadInputError, KeyRequiredError } from '@fleet/retailcrm-admin';
 
 const DOMAIN_REFUSALS: Record<CrmOriginRefusal, string> = {
   not_url: 'Адрес RetailCRM не похож на адрес сайта, пример: https://shop.retailcrm.ru',

@@ -1,6 +1,6 @@
 // The Journal section: integration_logs of one enterprise, newest first, filtered and paginated.
 import type { Sql } from '@fleet/db';
-import { redact } from './redact.ts';
+import { redact } from '@fleet/retailcrm-admin';
 
 export interface JournalQuery {
   page: number;

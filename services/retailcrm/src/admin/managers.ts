@@ -3,8 +3,7 @@
 // transaction under the enterprise's row lock.
 import type { Sql } from '@fleet/db';
 import type { CrmUser, RetailCrmClient } from '@fleet/retailcrm-client';
-import { ExtensionConflictError, UnknownExtensionError } from './errors.ts';
-import { SECTION, readUserExtensions } from './store.ts';
+import { ExtensionConflictError, UnknownExtensionError, SECTION, readUserExtensions } from '@fleet/retailcrm-admin';
 
 export interface Manager {
   id: number;

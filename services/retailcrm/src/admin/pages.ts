@@ -1,7 +1,7 @@
 // Server-rendered pages: the admin page shell (public/index.html, read once) and "access denied".
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { LinkRefusal } from './links.ts';
+import type { LinkRefusal } from '@fleet/retailcrm-admin';
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 

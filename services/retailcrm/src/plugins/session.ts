@@ -3,8 +3,7 @@
 import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AdminContext } from '../admin/context.ts';
-import { NoSessionError } from '../admin/errors.ts';
+import { type AdminContext, NoSessionError } from '@fleet/retailcrm-admin';
 import { findSession, SESSION_COOKIE, type AdminSession } from '../admin/sessions.ts';
 
 declare module 'fastify' {

@@ -3,10 +3,9 @@
 // Anything wrong ends on the "access denied" page, never on the admin page.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { linkState, verifyLink, type LinkRefusal } from '../admin/links.ts';
+import { linkState, verifyLink, type LinkRefusal, readConnection } from '@fleet/retailcrm-admin';
 import { adminShell, deniedPage, type DeniedReason } from '../admin/pages.ts';
 import { closeSession, openSession } from '../admin/sessions.ts';
-import { readConnection } from '../admin/store.ts';
 import { ADMIN_PATH } from '../plugins/session.ts';
 
 const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));

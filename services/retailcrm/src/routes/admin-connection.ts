@@ -3,15 +3,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isRetailCrmError, type CrmExchange } from '@fleet/retailcrm-client';
 import { switchModuleOff, type ModuleOffOutcome } from '../admin/deletion.ts';
-import { BadInputError, ModuleOffFailedError } from '../admin/errors.ts';
+import { BadInputError, ModuleOffFailedError, journalExchanges, currentModuleLink, revokeLinks, maskKey, crmFailure, registerModule, readConnection, removeConnection, saveConnection } from '@fleet/retailcrm-admin';
 import { keyFor, parseDomain, parseKey } from '../admin/input.ts';
 import { lastOutcomes } from '../admin/journal-read.ts';
-import { journalExchanges } from '../admin/journal-write.ts';
-import { currentModuleLink, revokeLinks } from '../admin/links.ts';
-import { maskKey } from '../admin/redact.ts';
-import { crmFailure, registerModule } from '../admin/registration.ts';
 import { missingScopes, SCOPE_TITLES } from '../admin/scopes.ts';
-import { readConnection, removeConnection, saveConnection } from '../admin/store.ts';
 
 const errText = (err: unknown) => (err as Error).message;
 

@@ -1,7 +1,7 @@
 // GET /retailcrm-admin/api/journal: the Journal section (integration_logs of the session's enterprise).
 import type { FastifyInstance } from 'fastify';
 import { readJournal } from '../admin/journal-read.ts';
-import { readConnection } from '../admin/store.ts';
+import { readConnection } from '@fleet/retailcrm-admin';
 
 export default async function adminJournalRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: Record<string, unknown> }>('/journal', async (request) => {

@@ -1,11 +1,8 @@
 // GET/PUT /retailcrm-admin/api/managers: the Managers section. A save writes user_extensions (one
 // extension, one manager, directory extensions only) and pushes the full additionalCodes to RetailCRM.
 import type { FastifyInstance } from 'fastify';
-import { BadInputError } from '../admin/errors.ts';
-import { journalExchanges } from '../admin/journal-write.ts';
-import { currentModuleLink } from '../admin/links.ts';
+import { BadInputError, journalExchanges, currentModuleLink, crmFailure, registerModule, usableConnection } from '@fleet/retailcrm-admin';
 import { listExtensions, listManagers, saveMapping, withStoredStatus, type MappingChange } from '../admin/managers.ts';
-import { crmFailure, registerModule, usableConnection } from '../admin/registration.ts';
 
 export default async function adminManagersRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.adminCtx;

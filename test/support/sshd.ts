@@ -12,7 +12,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile, unlink } from 'node:fs/promise
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../test/support/net.ts';
+import { freePort } from './net.ts';
 
 export const SSHD = '/usr/sbin/sshd';
 
