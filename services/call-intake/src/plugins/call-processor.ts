@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '@fleet/db';
-import { emptyState, nextDeadline, type CallSummary, type ModelOptions, type ModelState } from '@fleet/call-model';
+import { digits, emptyState, nextDeadline, type CallSummary, type ModelOptions, type ModelState } from '@fleet/call-model';
 import { applyStoredEvents, type AppliedEffect, type StoredEvent } from '../processor/apply.ts';
 import { effectToDelivery, type OutboxRow } from '../processor/deliveries.ts';
 import type { OutboxLease } from './dispatcher.ts';
@@ -11,6 +11,8 @@ import { confirmMatchedOriginates, loadOriginateLookup } from '../processor/orig
 const BATCH = 500;
 /** Enterprises processed at once: bounded so background work never takes every pooled connection. */
 const MAX_PARALLEL_RUNS = 4;
+/** How long the enterprise's mapped manager mobiles are reused before being read again (ms). */
+const MOBILES_TTL_MS = 30_000;
 
 /**
  * Receives a batch's effects inside the processing transaction (e.g. to write a Telegram outbox), so
@@ -47,6 +49,22 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
   const runs = new Map<string, { rerun: boolean; done: Promise<void> }>();
   const deliveryListeners: ((leased: OutboxLease[], waiting: boolean) => void)[] = [];
   const sinks: EffectSink[] = [];
+  const mobiles = new Map<string, { at: number; digits: Set<string> }>();
+
+  /**
+   * The enterprise's manager mobiles (`fleet extension add --mobile`, international digits): a dial to
+   * one during a customer call is that call's FollowMe leg at once (call model `managerMobile`). Read at
+   * most every MOBILES_TTL_MS per enterprise, not per batch; a new mapping takes effect within that.
+   */
+  async function managerMobiles(tx: Sql, enterprise: string): Promise<Set<string>> {
+    const cached = mobiles.get(enterprise);
+    if (cached && Date.now() - cached.at < MOBILES_TTL_MS) return cached.digits;
+    const rows = await tx<{ mobile: string }[]>`
+      select mobile from extension_directory where enterprise = ${enterprise} and mobile is not null`;
+    const entry = { at: Date.now(), digits: new Set(rows.map((r) => digits(r.mobile))) };
+    mobiles.set(enterprise, entry);
+    return entry.digits;
+  }
 
   async function runOnce(enterprise: string): Promise<boolean> {
     let leased: OutboxLease[] = [];
@@ -61,7 +79,11 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
         select id::int as id, event_type, body, received_at, origin from call_events
         where enterprise = ${enterprise} and processed_at is null order by id limit ${BATCH}`;
       // Click-to-call: our originate records fill the model's seam (unless the caller gave one).
-      const opts: ModelOptions = model.originates ? model : { ...model, originates: await loadOriginateLookup(tx as unknown as Sql, enterprise, events[0]?.received_at) };
+      const opts: ModelOptions = model.originates ? { ...model } : { ...model, originates: await loadOriginateLookup(tx as unknown as Sql, enterprise, events[0]?.received_at) };
+      if (!opts.managerMobile) {
+        const mapped = await managerMobiles(tx as unknown as Sql, enterprise);
+        if (mapped.size) opts.managerMobile = (phone) => mapped.has(digits(phone));
+      }
       const now = Date.now();
       const before = st!.state;
       let out;
