@@ -42,7 +42,8 @@ type App = Awaited<ReturnType<typeof buildIntake>>;
 
 const builders: Record<ServiceName, (sql: Sql) => Promise<App>> = {
   'call-intake': (sql) => buildIntake({ sql, config: loadCallIntakeConfig(ENV) }),
-  'integration-gateway': (sql) => buildGateway({ sql, config: loadGatewayConfig(ENV), logger: false, cacheBackground: false }),
+  'integration-gateway': (sql) =>
+    buildGateway({ sql, config: loadGatewayConfig(ENV), logger: false, cacheBackground: false }),
   retailcrm: (sql) => buildRetailCrm({ sql, config: loadRetailCrmConfig(ENV), logger: false }),
   asterisk: (sql) => buildAsterisk({ sql, config: loadAsteriskConfig(ENV), logger: false }),
 };

@@ -13,7 +13,9 @@ import { createSql, migrate, startEmbeddedPostgres, withDatabase } from '@fleet/
 import { Supervisor } from '../../packages/cli/src/supervisor.ts';
 import { freePort } from '../e2e/harness.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } },
+});
 const ENTERPRISES = 100;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
@@ -38,7 +40,12 @@ await supervisor.start({
   name: 'call-intake',
   entry: 'services/call-intake/src/server.ts',
   healthUrl: `http://127.0.0.1:${port}/health`,
-  env: { DATABASE_URL: url, CALL_INTAKE_PORT: String(port), GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`, LOG_LEVEL: 'warn' },
+  env: {
+    DATABASE_URL: url,
+    CALL_INTAKE_PORT: String(port),
+    GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+    LOG_LEVEL: 'warn',
+  },
 });
 
 let callSeq = 0;
@@ -57,8 +64,14 @@ const result = await autocannon({
         context.id = `1800000000.${n}`;
         context.token = `bench-token-${n % ENTERPRISES}`;
         req.body = JSON.stringify({
-          Token: context.token, UniqueId: context.id, CallType: 0, Phone: '375440000001',
-          Extensions: ['150', '151', '152'], Trunk: '0001363', ExtTrunk: '', ExtPhone: '375440000001',
+          Token: context.token,
+          UniqueId: context.id,
+          CallType: 0,
+          Phone: '375440000001',
+          Extensions: ['150', '151', '152'],
+          Trunk: '0001363',
+          ExtTrunk: '',
+          ExtPhone: '375440000001',
         });
         return req;
       },
@@ -70,8 +83,16 @@ const result = await autocannon({
       setupRequest: (req, ctx) => {
         const context = ctx as Record<string, unknown>;
         req.body = JSON.stringify({
-          Token: context.token, UniqueId: context.id, CallType: 0, Phone: '375440000001', Extensions: [''],
-          Trunk: '0001363', CallStatus: '0', StartTime: '2026-11-21 10:00:00', EndTime: '2026-11-21 10:00:05', DateReceived: '2026-11-21 10:00:00',
+          Token: context.token,
+          UniqueId: context.id,
+          CallType: 0,
+          Phone: '375440000001',
+          Extensions: [''],
+          Trunk: '0001363',
+          CallStatus: '0',
+          StartTime: '2026-11-21 10:00:00',
+          EndTime: '2026-11-21 10:00:05',
+          DateReceived: '2026-11-21 10:00:00',
         });
         return req;
       },
@@ -81,20 +102,29 @@ const result = await autocannon({
 
 const accepted = result.requests.total - result.non2xx;
 console.log(`call-intake, durable group commit, ${values.connections} connections, ${values.seconds} s:`);
-console.log(`  accepted ${accepted} events (${(accepted / result.duration).toFixed(0)}/s), non-2xx ${result.non2xx}, errors ${result.errors}`);
+console.log(
+  `  accepted ${accepted} events (${(accepted / result.duration).toFixed(0)}/s), non-2xx ${result.non2xx}, errors ${result.errors}`,
+);
 console.log(`  latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
-const stats = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { groupCommit: { batches: number; events: number; maxBatch: number } };
-console.log(`  group commit: ${stats.groupCommit.events} events in ${stats.groupCommit.batches} transactions (mean ${(stats.groupCommit.events / stats.groupCommit.batches).toFixed(1)}, max ${stats.groupCommit.maxBatch})`);
+const stats = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as {
+  groupCommit: { batches: number; events: number; maxBatch: number };
+};
+console.log(
+  `  group commit: ${stats.groupCommit.events} events in ${stats.groupCommit.batches} transactions (mean ${(stats.groupCommit.events / stats.groupCommit.batches).toFixed(1)}, max ${stats.groupCommit.maxBatch})`,
+);
 
 const drainStart = Date.now();
-const unprocessed = async () => (await sql`select count(*)::int as n from call_events where processed_at is null`)[0]!.n as number;
+const unprocessed = async () =>
+  (await sql`select count(*)::int as n from call_events where processed_at is null`)[0]!.n as number;
 const backlog = await unprocessed();
 for (;;) {
   if ((await unprocessed()) === 0) break;
   await new Promise((r) => setTimeout(r, 200));
 }
 const calls = (await sql`select count(*)::int as n from calls`)[0]!.n as number;
-console.log(`  processor: backlog of ${backlog} events drained in ${Date.now() - drainStart} ms after the load; ${calls} calls in the calls table`);
+console.log(
+  `  processor: backlog of ${backlog} events drained in ${Date.now() - drainStart} ms after the load; ${calls} calls in the calls table`,
+);
 
 await supervisor.stopAll();
 gateway.close();

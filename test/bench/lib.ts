@@ -33,7 +33,14 @@ export const ms = (x: number) => (Number.isFinite(x) ? `${x < 10 ? x.toFixed(1) 
 export function postJson(agent: Agent, port: number, path: string, body: string): Promise<number> {
   return new Promise((resolve) => {
     const req = request(
-      { agent, host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -44,7 +51,8 @@ export function postJson(agent: Agent, port: number, path: string, body: string)
   });
 }
 
-export const keepAliveAgent = (maxSockets = 512) => new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+export const keepAliveAgent = (maxSockets = 512) =>
+  new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
 
 export interface OpenLoopResult {
   offered: number;
@@ -64,7 +72,11 @@ export interface OpenLoopResult {
  * coordinated omission: a stalled server makes the later requests' latencies grow, as a host would
  * see it). `send(i, intendedAt)` starts request i and resolves true on success.
  */
-export async function openLoop(rate: number, seconds: number, send: (i: number, intendedAt: number) => Promise<boolean>): Promise<OpenLoopResult> {
+export async function openLoop(
+  rate: number,
+  seconds: number,
+  send: (i: number, intendedAt: number) => Promise<boolean>,
+): Promise<OpenLoopResult> {
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   const lags: number[] = [];
@@ -92,7 +104,18 @@ export async function openLoop(rate: number, seconds: number, send: (i: number, 
   }
   await Promise.all(pending);
   const elapsed = (now() - t0) / 1000;
-  return { offered: rate, sent: total, ok, failed, latency: dist(latencies), achieved: ok / elapsed, generatorLagP99: pct(lags.sort((a, b) => a - b), 99) };
+  return {
+    offered: rate,
+    sent: total,
+    ok,
+    failed,
+    latency: dist(latencies),
+    achieved: ok / elapsed,
+    generatorLagP99: pct(
+      lags.sort((a, b) => a - b),
+      99,
+    ),
+  };
 }
 
 /** Resident set size of a process (MB), from /proc. */
@@ -147,7 +170,10 @@ export function benchSpec(spec: ServiceSpec): ServiceSpec {
   // BENCH_NODE_ARGS (e.g. "--max-semi-space-size=4"): node flags for every measured process, to try
   // a setting without changing the ones production runs with.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const withArgs = (s: ServiceSpec, ...args: string[]) => ({ ...s, nodeArgs: [...(s.nodeArgs ?? []), ...args, ...extra] });
+  const withArgs = (s: ServiceSpec, ...args: string[]) => ({
+    ...s,
+    nodeArgs: [...(s.nodeArgs ?? []), ...args, ...extra],
+  });
   const service = /^services\/([^/]+)\/src\/server\.ts$/.exec(spec.entry);
   if (benchEntries() === 'bundle') return withArgs(service ? { ...spec, entry: bundleEntry(service[1]!) } : spec);
   return spec.entry.endsWith('.ts') ? withArgs(spec) : withArgs(spec, '--import', 'tsx');
@@ -164,7 +190,8 @@ export class Services {
       onLine: (name, line) => {
         (this.tail[name] ??= []).push(line.slice(0, 300));
         if (this.tail[name]!.length > 15) this.tail[name]!.shift();
-        if (/"level":(50|60)/.test(line) && this.errors.length < 20) this.errors.push(`${name} | ${line.slice(0, 400)}`);
+        if (/"level":(50|60)/.test(line) && this.errors.length < 20)
+          this.errors.push(`${name} | ${line.slice(0, 400)}`);
       },
     });
   }
@@ -173,7 +200,8 @@ export class Services {
     const env = { ...secretsEnv({ ...process.env, FLEET_DATA_DIR: process.env.BENCH_TMP }).vars, ...spec.env };
     // Node refuses --cpu-prof in NODE_OPTIONS: a preload starts the profiler instead (cpu-prof-preload.mjs).
     if (profile && this.profileDir) {
-      env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('./cpu-prof-preload.mjs', import.meta.url).href}`.trim();
+      env.NODE_OPTIONS =
+        `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('./cpu-prof-preload.mjs', import.meta.url).href}`.trim();
       env.BENCH_CPU_PROF_FILE = `${this.profileDir}/${spec.name}-${Date.now()}.cpuprofile`;
     }
     try {
@@ -230,6 +258,10 @@ export function otherRuns(): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   return out
     .split('\n')
-    .filter((l) => /vitest|autocannon|bench-click|test\/bench/.test(l) && !/test\/bench\/(run\.ts|bare-fastify\.mjs)|\bps -eo\b/.test(l))
+    .filter(
+      (l) =>
+        /vitest|autocannon|bench-click|test\/bench/.test(l) &&
+        !/test\/bench\/(run\.ts|bare-fastify\.mjs)|\bps -eo\b/.test(l),
+    )
     .map((l) => l.trim().slice(0, 160));
 }

@@ -28,7 +28,13 @@ export async function benchClick(o: { clicks: number }): Promise<ClickResult> {
   const crmUrl = await fake.listen();
   const svc = new Services();
   try {
-    const rc = { enabled: true, domain: crmUrl, api_key: CRM_KEY, client_id: CLIENT_ID, user_extensions: { '18': '151' } };
+    const rc = {
+      enabled: true,
+      domain: crmUrl,
+      api_key: CRM_KEY,
+      client_id: CLIENT_ID,
+      user_extensions: { '18': '151' },
+    };
     await sql`insert into enterprises (number, name, host_token, phone_region, integrations_config)
               values ('367', 'Acme', 'host-token-367', 'BY', ${sql.json({ retailcrm: rc })})`;
     await insertHost(sql, '367', SECRET, hostRow(host));
@@ -39,19 +45,40 @@ export async function benchClick(o: { clicks: number }): Promise<ClickResult> {
       name: 'asterisk',
       entry: 'services/asterisk/src/server.ts',
       healthUrl: `http://127.0.0.1:${asteriskPort}/health`,
-      env: { DATABASE_URL: db.url, ASTERISK_PORT: String(asteriskPort), LOG_LEVEL: 'warn', ASTERISK_CONFIRM_LATER_MS: '1000', ASTERISK_CONFIRM_POLL_MS: '50' },
+      env: {
+        DATABASE_URL: db.url,
+        ASTERISK_PORT: String(asteriskPort),
+        LOG_LEVEL: 'warn',
+        ASTERISK_CONFIRM_LATER_MS: '1000',
+        ASTERISK_CONFIRM_POLL_MS: '50',
+      },
     });
     const retailcrmUrl = `http://127.0.0.1:${retailcrmPort}`;
     pids.retailcrm = await svc.start({
       name: 'retailcrm',
       entry: 'services/retailcrm/src/server.ts',
       healthUrl: `${retailcrmUrl}/health`,
-      env: { DATABASE_URL: db.url, RETAILCRM_PORT: String(retailcrmPort), ASTERISK_URL: `http://127.0.0.1:${asteriskPort}`, LOG_LEVEL: 'warn', NODE_ENV: 'test' },
+      env: {
+        DATABASE_URL: db.url,
+        RETAILCRM_PORT: String(retailcrmPort),
+        ASTERISK_URL: `http://127.0.0.1:${asteriskPort}`,
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'test',
+      },
     });
     // What `fleet retailcrm register` puts at RetailCRM: the callbacks and the manager ↔ extension code.
     fake.state.modules['fleet-telephony'] = {
-      code: 'fleet-telephony', clientId: CLIENT_ID, active: true, baseUrl: retailcrmUrl,
-      integrations: { telephony: { makeCallUrl: `${retailcrmUrl}/retailcrm/make-call`, changeUserStatusUrl: `${retailcrmUrl}/retailcrm/status`, additionalCodes: [{ userId: 18, code: '151' }] } },
+      code: 'fleet-telephony',
+      clientId: CLIENT_ID,
+      active: true,
+      baseUrl: retailcrmUrl,
+      integrations: {
+        telephony: {
+          makeCallUrl: `${retailcrmUrl}/retailcrm/make-call`,
+          changeUserStatusUrl: `${retailcrmUrl}/retailcrm/status`,
+          additionalCodes: [{ userId: 18, code: '151' }],
+        },
+      },
     };
     const rss = rssSampler(pids);
     // Warm-up: the first clicks open the SSH connection and warm the JIT.

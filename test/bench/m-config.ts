@@ -30,7 +30,13 @@ export async function benchConfig(o: { changes: number }): Promise<ConfigResult>
   const sql = createSql(db.url, { max: 2 });
   const ENTERPRISES = 20;
   for (let i = 0; i < ENTERPRISES; i++) {
-    const rc = { enabled: false, domain: 'https://bench.retailcrm.ru', api_key: 'k', client_id: `c${i}`, user_extensions: {} };
+    const rc = {
+      enabled: false,
+      domain: 'https://bench.retailcrm.ru',
+      api_key: 'k',
+      client_id: `c${i}`,
+      user_extensions: {},
+    };
     await sql`insert into enterprises (number, name, host_token, integrations_config) values (${String(50000 + i)}, ${'cfg ' + i}, ${'cfg-token-' + i}, ${sql.json({ retailcrm: rc })})`;
   }
   const svc = new Services();
@@ -43,11 +49,17 @@ export async function benchConfig(o: { changes: number }): Promise<ConfigResult>
         name: `gateway-${k + 1}`,
         entry: 'services/integration-gateway/src/server.ts',
         healthUrl: `http://127.0.0.1:${port}/health`,
-        env: { DATABASE_URL: db.url, GATEWAY_PORT: String(port), LOG_LEVEL: 'warn', RETAILCRM_URL: 'http://127.0.0.1:9' },
+        env: {
+          DATABASE_URL: db.url,
+          GATEWAY_PORT: String(port),
+          LOG_LEVEL: 'warn',
+          RETAILCRM_URL: 'http://127.0.0.1:9',
+        },
       });
     }
     const rss = rssSampler(pids);
-    const answer = async (port: number, e: string) => (JSON.parse(await get(agent, port, `/integrations/${e}`)) as { retailcrm: boolean }).retailcrm;
+    const answer = async (port: number, e: string) =>
+      (JSON.parse(await get(agent, port, `/integrations/${e}`)) as { retailcrm: boolean }).retailcrm;
     // Warm both caches.
     for (let i = 0; i < ENTERPRISES; i++) for (const p of ports) await answer(p, String(50000 + i));
     const state = new Map<string, boolean>();

@@ -8,7 +8,18 @@ import { createSql, createTestDatabase } from '@fleet/db';
 import { createRetailCrmFake } from '@fleet/retailcrm-fake';
 import { fleetServices } from '../../packages/cli/src/fleet-services.ts';
 import { freePort } from '../e2e/harness.ts';
-import { cpuSeconds, dist, keepAliveAgent, now, openLoop, postJson, rssSampler, Services, sleep, type Dist } from './lib.ts';
+import {
+  cpuSeconds,
+  dist,
+  keepAliveAgent,
+  now,
+  openLoop,
+  postJson,
+  rssSampler,
+  Services,
+  sleep,
+  type Dist,
+} from './lib.ts';
 
 /**
  * CPU seconds of the run's embedded PostgreSQL: the postmaster and its live children (backends,
@@ -73,22 +84,35 @@ export interface EndToEndResult {
 }
 
 /** `inspect` (diagnosis) runs against the database after the load, before it is dropped. */
-export async function benchEndToEnd(o: { rates: number[]; seconds: number; enterprises?: number; profile?: boolean; inspect?: (sql: ReturnType<typeof createSql>) => Promise<void> }): Promise<EndToEndResult> {
+export async function benchEndToEnd(o: {
+  rates: number[];
+  seconds: number;
+  enterprises?: number;
+  profile?: boolean;
+  inspect?: (sql: ReturnType<typeof createSql>) => Promise<void>;
+}): Promise<EndToEndResult> {
   const ENTERPRISES = o.enterprises ?? DEFAULT_ENTERPRISES;
   const db = await createTestDatabase();
   const sql = createSql(db.url, { max: 2 });
-  const keys = Array.from({ length: ENTERPRISES }, (_, i) => ({ key: `bench-crm-key-${String(i).padStart(4, '0')}-0123456789` }));
+  const keys = Array.from({ length: ENTERPRISES }, (_, i) => ({
+    key: `bench-crm-key-${String(i).padStart(4, '0')}-0123456789`,
+  }));
   // Fewer enterprises carry more calls per API key: the fake's per-key limit and ours are raised to match
   // (what is measured is the fleet's path, not RetailCRM's limit).
   const perKey = Math.max(40, Math.ceil((Math.max(...o.rates) / ENTERPRISES) * 2));
-  const crm = createRetailCrmFake({ apiKeys: keys, users: [{ id: 18, active: true }], rateLimitPerSecond: { telephony: perKey } });
+  const crm = createRetailCrmFake({
+    apiKeys: keys,
+    users: [{ id: 18, active: true }],
+    rateLimitPerSecond: { telephony: perKey },
+  });
   const crmUrl = await crm.listen(0);
   // When the fake stores a call/event, stamp it (first event of each call).
   const received = new Map<string, number>();
   const events = crm.state.events;
   events.push = (...items) => {
     const t = now();
-    for (const it of items) if (it.event.callExternalId && !received.has(it.event.callExternalId)) received.set(it.event.callExternalId, t);
+    for (const it of items)
+      if (it.event.callExternalId && !received.has(it.event.callExternalId)) received.set(it.event.callExternalId, t);
     return Array.prototype.push.apply(events, items);
   };
   const rows = keys.map(({ key }, i) => ({
@@ -96,7 +120,15 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; enter
     name: `bench ${i}`,
     host_token: `e2e-token-${i}`,
     timezone: 'Europe/Minsk',
-    integrations_config: { retailcrm: { enabled: true, domain: crmUrl, api_key: key, client_id: `client-${i}`, user_extensions: { '18': '151' } } },
+    integrations_config: {
+      retailcrm: {
+        enabled: true,
+        domain: crmUrl,
+        api_key: key,
+        client_id: `client-${i}`,
+        user_extensions: { '18': '151' },
+      },
+    },
   }));
   for (const r of rows) {
     await sql`insert into enterprises (number, name, host_token, timezone, integrations_config)
@@ -107,7 +139,11 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; enter
   const pids: Record<string, number> = {};
   const agent = keepAliveAgent(1024);
   try {
-    const specs = fleetServices(db.url, ports, { LOG_LEVEL: 'warn', FLEET_DATA_DIR: `${process.env.BENCH_TMP}/e2e-${ENTERPRISES}`, RETAILCRM_RATE_TELEPHONY: String(perKey) });
+    const specs = fleetServices(db.url, ports, {
+      LOG_LEVEL: 'warn',
+      FLEET_DATA_DIR: `${process.env.BENCH_TMP}/e2e-${ENTERPRISES}`,
+      RETAILCRM_RATE_TELEPHONY: String(perKey),
+    });
     for (const spec of specs) {
       const env = spec.name === 'retailcrm' ? { ...spec.env, NODE_ENV: 'test' } : spec.env;
       pids[spec.name] = await svc.start({ ...spec, env }, o.profile ?? false);
@@ -117,17 +153,28 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; enter
     let seq = 0;
     const dial = (call: number) =>
       JSON.stringify({
-        Token: `e2e-token-${call % ENTERPRISES}`, UniqueId: `1900000000.${call}`, CallType: 0, Phone: '375440000001',
-        Extensions: ['150', '151', '152'], Trunk: '0001363', ExtTrunk: '', ExtPhone: '375440000001',
+        Token: `e2e-token-${call % ENTERPRISES}`,
+        UniqueId: `1900000000.${call}`,
+        CallType: 0,
+        Phone: '375440000001',
+        Extensions: ['150', '151', '152'],
+        Trunk: '0001363',
+        ExtTrunk: '',
+        ExtPhone: '375440000001',
       });
     // Warm-up: a few calls per enterprise (JIT, connection pools, the gateway's cache, the CRM client).
-    const warm = await openLoop(100, 2, () => postJson(agent, ports.callIntake, '/dial', dial(++seq)).then((s) => s === 200));
+    const warm = await openLoop(100, 2, () =>
+      postJson(agent, ports.callIntake, '/dial', dial(++seq)).then((s) => s === 200),
+    );
     const warmIds = Array.from({ length: warm.sent }, (_, i) => `1900000000.${i + 1}`);
     for (let w = 0; w < 100 && warmIds.some((id) => !received.has(id)); w++) await sleep(100);
     for (const rate of o.rates) {
       const sent = new Map<string, number>();
       const intakeLat: number[] = [];
-      const cpuNow = () => ({ ...Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p)])), postgres: postgresCpuSeconds() });
+      const cpuNow = () => ({
+        ...Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p)])),
+        postgres: postgresCpuSeconds(),
+      });
       const cpu0 = cpuNow();
       const jiffies0 = machineJiffies();
       const t0 = now();
@@ -156,7 +203,13 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; enter
       const stages: Record<string, [number, number]> = {};
       for (const k of ['processed', 'crm_attempt', 'delivered', 'crm_to_done']) {
         // Undelivered rows have null stamps (Number(null) would count them as 0 ms).
-        const d = dist(st.map((row) => row[k]).filter((v) => v !== null && v !== undefined).map(Number).filter(Number.isFinite));
+        const d = dist(
+          st
+            .map((row) => row[k])
+            .filter((v) => v !== null && v !== undefined)
+            .map(Number)
+            .filter(Number.isFinite),
+        );
         stages[k] = [d.p50, d.p99];
       }
       const lat = ids.filter((id) => received.has(id)).map((id) => received.get(id)! - sent.get(id)!);
@@ -168,7 +221,9 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; enter
         intake: dist(intakeLat),
         endToEnd: dist(lat),
         stages,
-        cpuSecondsPerService: Object.fromEntries(Object.entries(cpu1).map(([n, c]) => [n, c - cpu0[n as keyof typeof cpu0]!])),
+        cpuSecondsPerService: Object.fromEntries(
+          Object.entries(cpu1).map(([n, c]) => [n, c - cpu0[n as keyof typeof cpu0]!]),
+        ),
         windowS,
         machineBusyPct: (100 * (jiffies1.busy - jiffies0.busy)) / Math.max(1, jiffies1.total - jiffies0.total),
       });
@@ -176,7 +231,12 @@ export async function benchEndToEnd(o: { rates: number[]; seconds: number; enter
     }
     await o.inspect?.(sql);
     const rejected = crm.state.rejections.slice(0, 3).map((r) => `${r.status} ${r.reason} ${r.errorMsg}`);
-    return { enterprises: ENTERPRISES, rates: out, rssMb: rss.stop(), errors: [...svc.errors.slice(0, 5), ...rejected] };
+    return {
+      enterprises: ENTERPRISES,
+      rates: out,
+      rssMb: rss.stop(),
+      errors: [...svc.errors.slice(0, 5), ...rejected],
+    };
   } finally {
     agent.destroy();
     await svc.stop();

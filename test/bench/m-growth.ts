@@ -29,7 +29,11 @@ export async function benchGrowth(o: { sizes: number[]; seconds: number }): Prom
   let have = 0;
   try {
     for (const size of o.sizes) {
-      const add = Array.from({ length: size - have }, (_, k) => ({ number: String(100000 + have + k), name: `g${have + k}`, host_token: `g-token-${have + k}` }));
+      const add = Array.from({ length: size - have }, (_, k) => ({
+        number: String(100000 + have + k),
+        name: `g${have + k}`,
+        host_token: `g-token-${have + k}`,
+      }));
       for (let i = 0; i < add.length; i += 1000) await sql`insert into enterprises ${sql(add.slice(i, i + 1000))}`;
       have = size;
       const port = await freePort();
@@ -38,21 +42,54 @@ export async function benchGrowth(o: { sizes: number[]; seconds: number }): Prom
         name,
         entry: 'services/integration-gateway/src/server.ts',
         healthUrl: `http://127.0.0.1:${port}/health`,
-        env: { DATABASE_URL: db.url, GATEWAY_PORT: String(port), LOG_LEVEL: 'warn', RETAILCRM_URL: 'http://127.0.0.1:9' },
+        env: {
+          DATABASE_URL: db.url,
+          GATEWAY_PORT: String(port),
+          LOG_LEVEL: 'warn',
+          RETAILCRM_URL: 'http://127.0.0.1:9',
+        },
       });
       let n = 0;
       const body = () => {
         const e = n++ % size;
         return JSON.stringify({
-          enterprise: String(100000 + e), callId: `1700000000.${n}`, event_type: 'dial', dedup_key: `d-${n}`, record_url: null, origin: 'live', new_extensions: ['151'],
-          call: { callId: `1700000000.${n}`, kind: 'customer', direction: 'in', phone: '375440000001', trunk: '0001363', ringing: ['151'], status: 'ringing',
-                  answered: false, answeredBy: null, result: null, startedAt: 1_700_000_000_000, durationSec: null, waitSec: null },
+          enterprise: String(100000 + e),
+          callId: `1700000000.${n}`,
+          event_type: 'dial',
+          dedup_key: `d-${n}`,
+          record_url: null,
+          origin: 'live',
+          new_extensions: ['151'],
+          call: {
+            callId: `1700000000.${n}`,
+            kind: 'customer',
+            direction: 'in',
+            phone: '375440000001',
+            trunk: '0001363',
+            ringing: ['151'],
+            status: 'ringing',
+            answered: false,
+            answeredBy: null,
+            result: null,
+            startedAt: 1_700_000_000_000,
+            durationSec: null,
+            waitSec: null,
+          },
         });
       };
       const shoot = (seconds: number) =>
         autocannon({
-          url: `http://127.0.0.1:${port}`, connections: 20, duration: seconds,
-          requests: [{ method: 'POST', path: '/dispatch/call-event', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: body() }) }],
+          url: `http://127.0.0.1:${port}`,
+          connections: 20,
+          duration: seconds,
+          requests: [
+            {
+              method: 'POST',
+              path: '/dispatch/call-event',
+              headers: { 'content-type': 'application/json' },
+              setupRequest: (req) => ({ ...req, body: body() }),
+            },
+          ],
         });
       await shoot(1); // warm-up (JIT); every enterprise's entry is already cached by the start-up reload
       const before = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as Record<string, unknown>;
@@ -60,7 +97,8 @@ export async function benchGrowth(o: { sizes: number[]; seconds: number }): Prom
       const r = await shoot(o.seconds);
       const cpu = cpuSeconds(pid) - cpu0;
       const stats = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as Record<string, unknown>;
-      const cache = (s: Record<string, unknown>) => (s.cache ?? s.enablement ?? {}) as { hits?: number; misses?: number; size?: number; entries?: number };
+      const cache = (s: Record<string, unknown>) =>
+        (s.cache ?? s.enablement ?? {}) as { hits?: number; misses?: number; size?: number; entries?: number };
       const hits = (cache(stats).hits ?? 0) - (cache(before).hits ?? 0);
       const misses = (cache(stats).misses ?? 0) - (cache(before).misses ?? 0);
       if (r.non2xx) throw new Error(`${r.non2xx} non-2xx answers from the gateway`);

@@ -4,7 +4,18 @@ import { createServer, type Server } from 'node:http';
 import autocannon from 'autocannon';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
 import { freePort } from '../e2e/harness.ts';
-import { cpuSeconds, dist, keepAliveAgent, openLoop, postJson, rssSampler, Services, sleep, type Dist, type OpenLoopResult } from './lib.ts';
+import {
+  cpuSeconds,
+  dist,
+  keepAliveAgent,
+  openLoop,
+  postJson,
+  rssSampler,
+  Services,
+  sleep,
+  type Dist,
+  type OpenLoopResult,
+} from './lib.ts';
 
 const ENTERPRISES = 100;
 
@@ -31,13 +42,27 @@ export interface IntakeResult {
 
 const dialBody = (n: number) =>
   JSON.stringify({
-    Token: `bench-token-${n % ENTERPRISES}`, UniqueId: `1800000000.${n}`, CallType: 0, Phone: '375440000001',
-    Extensions: ['150', '151', '152'], Trunk: '0001363', ExtTrunk: '', ExtPhone: '375440000001',
+    Token: `bench-token-${n % ENTERPRISES}`,
+    UniqueId: `1800000000.${n}`,
+    CallType: 0,
+    Phone: '375440000001',
+    Extensions: ['150', '151', '152'],
+    Trunk: '0001363',
+    ExtTrunk: '',
+    ExtPhone: '375440000001',
   });
 const hangupBody = (n: number) =>
   JSON.stringify({
-    Token: `bench-token-${n % ENTERPRISES}`, UniqueId: `1800000000.${n}`, CallType: 0, Phone: '375440000001', Extensions: [''],
-    Trunk: '0001363', CallStatus: '0', StartTime: '2026-11-21 10:00:00', EndTime: '2026-11-21 10:00:05', DateReceived: '2026-11-21 10:00:00',
+    Token: `bench-token-${n % ENTERPRISES}`,
+    UniqueId: `1800000000.${n}`,
+    CallType: 0,
+    Phone: '375440000001',
+    Extensions: [''],
+    Trunk: '0001363',
+    CallStatus: '0',
+    StartTime: '2026-11-21 10:00:00',
+    EndTime: '2026-11-21 10:00:05',
+    DateReceived: '2026-11-21 10:00:00',
   });
 
 /** The closed-loop load of `pnpm bench:intake`: each connection plays dial → hangup of a new call. */
@@ -70,12 +95,23 @@ async function cannon(port: number, connections: number, seconds: number, seq: {
     ],
   });
   const ok = r.requests.total - r.non2xx;
-  return { rps: ok / r.duration, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, non2xx: r.non2xx, errors: r.errors };
+  return {
+    rps: ok / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
 }
 
 /** A gateway that acknowledges everything, so the dispatcher's work is part of the measurement. */
 async function ackGateway(): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"accepted"}')));
+  const server = createServer((req, res) =>
+    req
+      .resume()
+      .on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"accepted"}')),
+  );
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return { server, url: `http://127.0.0.1:${port}` };
@@ -91,13 +127,23 @@ async function intakeWorld(svc: Services, name: string, gatewayUrl: string, prof
       name,
       entry: 'services/call-intake/src/server.ts',
       healthUrl: `http://127.0.0.1:${port}/health`,
-      env: { DATABASE_URL: db.url, CALL_INTAKE_PORT: String(port), GATEWAY_URL: gatewayUrl, LOG_LEVEL: 'warn', FLEET_DATA_DIR: `${process.env.BENCH_TMP}/${name}` },
+      env: {
+        DATABASE_URL: db.url,
+        CALL_INTAKE_PORT: String(port),
+        GATEWAY_URL: gatewayUrl,
+        LOG_LEVEL: 'warn',
+        FLEET_DATA_DIR: `${process.env.BENCH_TMP}/${name}`,
+      },
     },
     profile,
   );
-  const unprocessed = async () => (await sql<{ n: number }[]>`select count(*)::int as n from call_events where processed_at is null`)[0]!.n;
+  const unprocessed = async () =>
+    (await sql<{ n: number }[]>`select count(*)::int as n from call_events where processed_at is null`)[0]!.n;
   return {
-    port, pid, sql, unprocessed,
+    port,
+    pid,
+    sql,
+    unprocessed,
     async drain(limitMs: number): Promise<number> {
       const t0 = Date.now();
       while ((await unprocessed()) > 0 && Date.now() - t0 < limitMs) await sleep(100);
@@ -111,13 +157,24 @@ async function intakeWorld(svc: Services, name: string, gatewayUrl: string, prof
   };
 }
 
-export async function benchIntake(o: { seconds: number; rateSeconds: number; rates: number[]; connections: number; profile: boolean }): Promise<IntakeResult> {
+export async function benchIntake(o: {
+  seconds: number;
+  rateSeconds: number;
+  rates: number[];
+  connections: number;
+  profile: boolean;
+}): Promise<IntakeResult> {
   const gw = await ackGateway();
   const svc = new Services(process.env.BENCH_PROFILE_DIR);
   try {
     // Baseline first: a bare Fastify process.
     const barePort = await freePort();
-    const barePid = await svc.start({ name: 'bare-fastify', entry: 'test/bench/bare-fastify.mjs', healthUrl: `http://127.0.0.1:${barePort}/health`, env: { BARE_PORT: String(barePort) } });
+    const barePid = await svc.start({
+      name: 'bare-fastify',
+      entry: 'test/bench/bare-fastify.mjs',
+      healthUrl: `http://127.0.0.1:${barePort}/health`,
+      env: { BARE_PORT: String(barePort) },
+    });
     const bareRss = rssSampler({ bare: barePid });
     const bare = await cannon(barePort, o.connections, o.seconds, { n: 0 });
     const bareRssMb = bareRss.stop().bare!;
@@ -129,7 +186,9 @@ export async function benchIntake(o: { seconds: number; rateSeconds: number; rat
     const cpu0 = cpuSeconds(w.pid);
     const closed = await cannon(w.port, o.connections, o.seconds, { n: 0 });
     const cpuMsPerEvent = ((cpuSeconds(w.pid) - cpu0) * 1000) / Math.max(1, closed.rps * o.seconds);
-    const stats = (await (await fetch(`http://127.0.0.1:${w.port}/stats`)).json()) as { groupCommit: { batches: number; events: number } };
+    const stats = (await (await fetch(`http://127.0.0.1:${w.port}/stats`)).json()) as {
+      groupCommit: { batches: number; events: number };
+    };
     const backlog = await w.unprocessed();
     const drainMs = await w.drain(30_000);
     const drained = backlog - (await w.unprocessed());
@@ -143,10 +202,14 @@ export async function benchIntake(o: { seconds: number; rateSeconds: number; rat
       const s = rssSampler({ x: r.pid });
       const agent = keepAliveAgent(1024);
       // Warm-up (JIT, pools) at a tenth of the rate; not measured.
-      await openLoop(Math.min(500, rate / 10), 1, (i) => postJson(agent, r.port, '/dial', dialBody(10_000_000 + i)).then((st) => st === 200));
+      await openLoop(Math.min(500, rate / 10), 1, (i) =>
+        postJson(agent, r.port, '/dial', dialBody(10_000_000 + i)).then((st) => st === 200),
+      );
       const res = await openLoop(rate, o.rateSeconds, (i) => {
         const call = Math.floor(i / 2);
-        return postJson(agent, r.port, i % 2 ? '/hangup' : '/dial', i % 2 ? hangupBody(call) : dialBody(call)).then((st) => st === 200);
+        return postJson(agent, r.port, i % 2 ? '/hangup' : '/dial', i % 2 ? hangupBody(call) : dialBody(call)).then(
+          (st) => st === 200,
+        );
       });
       agent.destroy();
       rates.push({ ...res, rssMb: s.stop().x! });
@@ -157,7 +220,12 @@ export async function benchIntake(o: { seconds: number; rateSeconds: number; rat
       seconds: o.seconds,
       bare,
       bareRssMb,
-      intake: { ...closed, cpuMsPerEvent, meanBatch: stats.groupCommit.events / Math.max(1, stats.groupCommit.batches), drainPerSecond: drained / Math.max(0.001, drainMs / 1000) },
+      intake: {
+        ...closed,
+        cpuMsPerEvent,
+        meanBatch: stats.groupCommit.events / Math.max(1, stats.groupCommit.batches),
+        drainPerSecond: drained / Math.max(0.001, drainMs / 1000),
+      },
       ratio: closed.rps / bare.rps,
       rates,
       rssMb: Math.max(peak, ...rates.map((r) => r.rssMb)),

@@ -10,10 +10,28 @@ import { dist, now, type Dist } from './lib.ts';
 
 const require = createRequire(new URL('../../packages/asterisk-host/package.json', import.meta.url));
 
-interface Channel { write(s: string): void; on(ev: 'data', f: (d: Buffer) => void): void; end(): void }
-interface Ssh { connect(o: object): Promise<unknown>; execCommand(c: string): Promise<unknown>; connection: { exec(c: string, cb: (e: Error | undefined, ch: Channel) => void): void; setNoDelay(on: boolean): void }; dispose(): void }
+interface Channel {
+  write(s: string): void;
+  on(ev: 'data', f: (d: Buffer) => void): void;
+  end(): void;
+}
+interface Ssh {
+  connect(o: object): Promise<unknown>;
+  execCommand(c: string): Promise<unknown>;
+  connection: { exec(c: string, cb: (e: Error | undefined, ch: Channel) => void): void; setNoDelay(on: boolean): void };
+  dispose(): void;
+}
 
-export interface SshResult { n: number; execTrue: Dist; execStandIn: Dist; shellTrue: Dist; shellStandIn: Dist; noDelayExecTrue: Dist; noDelayExecStandIn: Dist; noDelayShellStandIn: Dist }
+export interface SshResult {
+  n: number;
+  execTrue: Dist;
+  execStandIn: Dist;
+  shellTrue: Dist;
+  shellStandIn: Dist;
+  noDelayExecTrue: Dist;
+  noDelayExecStandIn: Dist;
+  noDelayShellStandIn: Dist;
+}
 
 export async function benchSsh(o: { n: number }): Promise<SshResult> {
   if (!sshdAvailable()) throw new Error('sshd is needed');
@@ -21,7 +39,12 @@ export async function benchSsh(o: { n: number }): Promise<SshResult> {
   const host = await startTestHost();
   const ssh = new NodeSSH();
   try {
-    await ssh.connect({ host: '127.0.0.1', port: host.port, username: host.user, privateKey: readFileSync(host.userKeyFile, 'utf8') });
+    await ssh.connect({
+      host: '127.0.0.1',
+      port: host.port,
+      username: host.user,
+      privateKey: readFileSync(host.userKeyFile, 'utf8'),
+    });
     const time = async (f: () => Promise<unknown>) => {
       await f();
       const xs: number[] = [];
@@ -59,7 +82,16 @@ export async function benchSsh(o: { n: number }): Promise<SshResult> {
     ch.end();
     const noDelayExecTrue = await time(() => ssh.execCommand('true'));
     const noDelayExecStandIn = await time(() => ssh.execCommand(standIn));
-    return { n: o.n, execTrue, execStandIn, shellTrue, shellStandIn, noDelayExecTrue, noDelayExecStandIn, noDelayShellStandIn };
+    return {
+      n: o.n,
+      execTrue,
+      execStandIn,
+      shellTrue,
+      shellStandIn,
+      noDelayExecTrue,
+      noDelayExecStandIn,
+      noDelayShellStandIn,
+    };
   } finally {
     ssh.dispose();
     await host.dispose();

@@ -7,7 +7,12 @@
 // BOT limit binds (900 finals: 17 s; each chat: 14.85 s). At the real limits the PRIVATE CHAT binds
 // (each chat ≥ 297 s, the bot 29 s) — a run this benchmark cannot afford; the burst test also checks a
 // scaled case where the chat binds. The ratio to the minimum is what is compared.
-import { limitImpliedMinimum, REAL_LIMITS, runTelegramBurst, type BurstResult } from '../../services/call-intake/test/telegram-harness.ts';
+import {
+  limitImpliedMinimum,
+  REAL_LIMITS,
+  runTelegramBurst,
+  type BurstResult,
+} from '../../services/call-intake/test/telegram-harness.ts';
 
 const CHATS = [4001, 4002, 4003];
 export const TELEGRAM_LIMITS = { botPerSecond: 50, privatePerSecond: 20, privateBurst: 3, groupPerMinute: 20 };

@@ -42,14 +42,18 @@ if (values.profile) {
   process.env.BENCH_PROFILE_DIR = resolve('.data/bench-profiles');
   mkdirSync(process.env.BENCH_PROFILE_DIR, { recursive: true });
 }
-const pg = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dataDir: join(tmp, 'pg'), port: await freePort() });
+const pg = process.env.DATABASE_URL
+  ? null
+  : await startEmbeddedPostgres({ dataDir: join(tmp, 'pg'), port: await freePort() });
 const serverUrl = process.env.DATABASE_URL ?? pg!.url;
 // Where the cluster really lives (it may be relocated): measurement 3 reads its postmaster.pid for PostgreSQL's CPU.
 if (pg) process.env.BENCH_PG_DATA = pg.dataDir;
 await prepareTemplate(serverUrl);
 process.env[TEST_SERVER_ENV] = serverUrl;
 const probe = createSql(serverUrl, { max: 1 });
-const [v] = await probe<{ v: string; fsync: string; sc: string }[]>`select current_setting('server_version') as v, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc`;
+const [v] = await probe<
+  { v: string; fsync: string; sc: string }[]
+>`select current_setting('server_version') as v, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc`;
 // What one durable commit costs on this disk: every stage of the chain pays at least one.
 await probe`create temporary table bench_fsync (x int)`;
 const commits: number[] = [];
@@ -83,7 +87,9 @@ const step = async <T>(n: number, title: string, run: () => Promise<T>): Promise
   process.stdout.write(`[bench] ${n}. ${title} …\n`);
   try {
     const r = await run();
-    process.stdout.write(`[bench] ${n}. done in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${JSON.stringify(r).slice(0, 600)}\n`);
+    process.stdout.write(
+      `[bench] ${n}. done in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${JSON.stringify(r).slice(0, 600)}\n`,
+    );
     return r;
   } catch (err) {
     process.stdout.write(`[bench] ${n}. FAILED: ${(err as Error).stack}\n`);
@@ -96,7 +102,8 @@ const step = async <T>(n: number, title: string, run: () => Promise<T>): Promise
 
 try {
   // Each measurement's module is loaded only when it runs (one that does not load cannot stop the others).
-  const intake = (o: Parameters<typeof import('./m-intake.ts').benchIntake>[0]) => import('./m-intake.ts').then((m) => m.benchIntake(o));
+  const intake = (o: Parameters<typeof import('./m-intake.ts').benchIntake>[0]) =>
+    import('./m-intake.ts').then((m) => m.benchIntake(o));
   results.intake = await step(1, 'call-intake vs bare Fastify; fixed-rate latency', () =>
     intake(
       quick
@@ -104,18 +111,49 @@ try {
         : { seconds: 10, rateSeconds: 5, rates: [1000, 2000, 5000], connections: 50, profile: values.profile },
     ),
   );
-  if (only.has(2) && !only.has(1)) results.intake = await step(2, 'fixed-rate latency', () => intake({ seconds: 1, rateSeconds: quick ? 2 : 5, rates: quick ? [5000] : [1000, 2000, 5000], connections: 50, profile: false }));
-  results.e2e = await step(3, 'end to end dial → RetailCRM call/event', async () => (await import('./m-e2e.ts')).benchEndToEnd({ rates: [20, 200, 500], seconds: quick ? 2 : 8, profile: values.profile }));
-  results.e2eFew = await step(3, 'end to end, 5 enterprises whose calls all keep ringing', async () => (await import('./m-e2e.ts')).benchEndToEnd({ rates: [200, 500], seconds: quick ? 2 : 8, enterprises: 5 }));
-  results.config = await step(4, 'config change → both gateways', async () => (await import('./m-config.ts')).benchConfig({ changes: quick ? 10 : 100 }));
-  results.click = await step(5, 'make-call → originate on the SSH host', async () => (await import('./m-click.ts')).benchClick({ clicks: quick ? 20 : 200 }));
-  results.ssh = await step(5, 'SSH transport: exec channel per command vs one shell', async () => (await import('./m-ssh.ts')).benchSsh({ n: quick ? 10 : 40 }));
-  results.telegram = await step(6, 'Telegram burst', async () => (await import('./m-telegram.ts')).benchTelegram({ calls: quick ? 60 : 300, spreadMs: quick ? 2000 : 10_000 }));
-  results.growth = await step(8, 'per-event cost vs enterprises in the gateway cache', async () => (await import('./m-growth.ts')).benchGrowth({ sizes: [1, 100, 10_000], seconds: quick ? 2 : 5 }));
+  if (only.has(2) && !only.has(1))
+    results.intake = await step(2, 'fixed-rate latency', () =>
+      intake({
+        seconds: 1,
+        rateSeconds: quick ? 2 : 5,
+        rates: quick ? [5000] : [1000, 2000, 5000],
+        connections: 50,
+        profile: false,
+      }),
+    );
+  results.e2e = await step(3, 'end to end dial → RetailCRM call/event', async () =>
+    (await import('./m-e2e.ts')).benchEndToEnd({
+      rates: [20, 200, 500],
+      seconds: quick ? 2 : 8,
+      profile: values.profile,
+    }),
+  );
+  results.e2eFew = await step(3, 'end to end, 5 enterprises whose calls all keep ringing', async () =>
+    (await import('./m-e2e.ts')).benchEndToEnd({ rates: [200, 500], seconds: quick ? 2 : 8, enterprises: 5 }),
+  );
+  results.config = await step(4, 'config change → both gateways', async () =>
+    (await import('./m-config.ts')).benchConfig({ changes: quick ? 10 : 100 }),
+  );
+  results.click = await step(5, 'make-call → originate on the SSH host', async () =>
+    (await import('./m-click.ts')).benchClick({ clicks: quick ? 20 : 200 }),
+  );
+  results.ssh = await step(5, 'SSH transport: exec channel per command vs one shell', async () =>
+    (await import('./m-ssh.ts')).benchSsh({ n: quick ? 10 : 40 }),
+  );
+  results.telegram = await step(6, 'Telegram burst', async () =>
+    (await import('./m-telegram.ts')).benchTelegram({ calls: quick ? 60 : 300, spreadMs: quick ? 2000 : 10_000 }),
+  );
+  results.growth = await step(8, 'per-event cost vs enterprises in the gateway cache', async () =>
+    (await import('./m-growth.ts')).benchGrowth({ sizes: [1, 100, 10_000], seconds: quick ? 2 : 5 }),
+  );
   // Measurement 7 is the peak RSS seen by 1–3 and 5: printed whole (the step lines above are cut).
   const rss = peakRss(results);
   if (Object.keys(rss).length) {
-    process.stdout.write(`[bench] 7. peak RSS (${results.entries}): ${Object.entries(rss).map(([name, { v, load }]) => `${name} ${v.toFixed(0)} MB (${load})`).join(', ')}\n`);
+    process.stdout.write(
+      `[bench] 7. peak RSS (${results.entries}): ${Object.entries(rss)
+        .map(([name, { v, load }]) => `${name} ${v.toFixed(0)} MB (${load})`)
+        .join(', ')}\n`,
+    );
   }
 } finally {
   await pg?.stop();

@@ -31,11 +31,28 @@ beforeAll(async () => {
   sql = createSql(db.url, { max: 2 });
   crm = createRetailCrmFake({ apiKeys: [{ key: API_KEY }] });
   const crmUrl = await crm.listen(0);
-  const ports = { callIntake: await freePort(), gateway: await freePort(), retailcrm: await freePort(), asterisk: await freePort() };
+  const ports = {
+    callIntake: await freePort(),
+    gateway: await freePort(),
+    retailcrm: await freePort(),
+    asterisk: await freePort(),
+  };
   supervisor = new Supervisor({ onLine: (name, line) => logs.push(`${name} | ${line}`) });
-  for (const spec of fleetServices(db.url, ports, { LOG_LEVEL: 'info' }, { bundled: true })) await supervisor.start(spec, 60_000);
+  for (const spec of fleetServices(db.url, ports, { LOG_LEVEL: 'info' }, { bundled: true }))
+    await supervisor.start(spec, 60_000);
   // The harness's helpers take a Fleet; only these fields are used by them.
-  fleet = { db, sql, crm, crmUrl, ports, supervisor, logs, intakeUrl: `http://127.0.0.1:${ports.callIntake}`, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, stop: async () => {} };
+  fleet = {
+    db,
+    sql,
+    crm,
+    crmUrl,
+    ports,
+    supervisor,
+    logs,
+    intakeUrl: `http://127.0.0.1:${ports.callIntake}`,
+    gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
+    stop: async () => {},
+  };
 }, 120_000);
 afterAll(async () => {
   await supervisor?.stopAll();
@@ -56,7 +73,9 @@ describe('the bundled fleet (pnpm build)', () => {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       expect(argv.slice(1), name).toEqual([...BUNDLE_NODE_ARGS, `services/${dir}/dist/server.mjs`]);
       expect(argv.join(' '), name).not.toMatch(/tsx/);
-      const map = JSON.parse(readFileSync(join(REPO_ROOT, `services/${dir}/dist/server.mjs.map`), 'utf8')) as { sources: string[] };
+      const map = JSON.parse(readFileSync(join(REPO_ROOT, `services/${dir}/dist/server.mjs.map`), 'utf8')) as {
+        sources: string[];
+      };
       expect(map.sources, dir).toContain('../src/server.ts');
     }
   });
@@ -71,19 +90,26 @@ describe('the bundled fleet (pnpm build)', () => {
   it('turns recorded call 2-1 into a popup at the RetailCRM fake', async () => {
     await addConnectedEnterprise(fleet, '377', TOKEN);
     await replay(fleet, loadEvents('2-1'), TOKEN);
-    await waitFor('the popup of 2-1', () => crm.state.events.some((e) => e.event.callExternalId === CALL_2_1 && e.event.type === 'in'));
+    await waitFor('the popup of 2-1', () =>
+      crm.state.events.some((e) => e.event.callExternalId === CALL_2_1 && e.event.type === 'in'),
+    );
   });
 
   it('runs the migration step from its bundle: finds sql/, exits 0, and 78 without DATABASE_URL', () => {
     const migrate = (env: Record<string, string>) =>
-      spawnSync(process.execPath, [...BUNDLE_NODE_ARGS, MIGRATE_ENTRY], { cwd: REPO_ROOT, env: { PATH: process.env.PATH!, ...env }, encoding: 'utf8', timeout: 30_000 });
+      spawnSync(process.execPath, [...BUNDLE_NODE_ARGS, MIGRATE_ENTRY], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH!, ...env },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
     const ok = migrate({ DATABASE_URL: db.url });
     expect(`${ok.status} ${ok.stdout}${ok.stderr}`).toMatch(/^0 migrations: 0 applied, [1-9]\d* already applied/);
     const bad = migrate({});
     expect(`${bad.status} ${bad.stderr}`).toMatch(/^78 migrate: bad configuration: .*DATABASE_URL/);
   });
 
-  it('serves retailcrm\'s admin page from public/ (found relative to the source tree)', async () => {
+  it("serves retailcrm's admin page from public/ (found relative to the source tree)", async () => {
     const res = await fetch(`http://127.0.0.1:${fleet.ports.retailcrm}/retailcrm-admin/assets/admin.js`);
     expect(res.status).toBe(200);
   });

@@ -18,7 +18,11 @@ export interface DrainedScenario {
  * The scenarios `codes` (loaded by `load`) one after another on one host, `daysLater` days after the
  * first recording (so that no UniqueId repeats one another test of the same fleet posted).
  */
-export function drainChain(codes: readonly string[], load: (code: string) => ScenarioEvent[], daysLater = 30): DrainedScenario[] {
+export function drainChain(
+  codes: readonly string[],
+  load: (code: string) => ScenarioEvent[],
+  daysLater = 30,
+): DrainedScenario[] {
   const out: DrainedScenario[] = [];
   let hostAt: number | null = null;
   let seq = 1_000_000;

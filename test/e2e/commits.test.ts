@@ -36,7 +36,8 @@ function recorder() {
       if (q === 'commit') commits.push({ seen: seen(), what: 'commit' });
       return;
     }
-    if (!inTx.get(conn) && /^(insert|update|delete|with)\b/.test(q) && /\b(insert|update|delete)\b/.test(q)) commits.push({ seen: seen(), what: q.slice(0, 60) });
+    if (!inTx.get(conn) && /^(insert|update|delete|with)\b/.test(q) && /\b(insert|update|delete)\b/.test(q))
+      commits.push({ seen: seen(), what: q.slice(0, 60) });
   };
   return { commits, debug };
 }
@@ -64,15 +65,33 @@ beforeAll(async () => {
   const common = { DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
   const retailcrm = await buildRetailCrm({
     sql: pool('retailcrm'),
-    config: loadRetailCrmConfig({ ...common, NODE_ENV: 'test', JWT_SECRET: 'commits-jwt-secret-0123456789abcdef0123', RETAILCRM_RATE_TELEPHONY: '1000' }),
+    config: loadRetailCrmConfig({
+      ...common,
+      NODE_ENV: 'test',
+      JWT_SECRET: 'commits-jwt-secret-0123456789abcdef0123',
+      RETAILCRM_RATE_TELEPHONY: '1000',
+    }),
     logger: false,
   });
   const rcrmUrl = await retailcrm.listen({ port: 0, host: '127.0.0.1' });
-  const gateway = await buildGateway({ sql: pool('gateway'), config: loadGatewayConfig({ ...common, RETAILCRM_URL: rcrmUrl }), logger: false });
+  const gateway = await buildGateway({
+    sql: pool('gateway'),
+    config: loadGatewayConfig({ ...common, RETAILCRM_URL: rcrmUrl }),
+    logger: false,
+  });
   const gatewayUrl = await gateway.listen({ port: 0, host: '127.0.0.1' });
   intake = await buildIntake({
     sql: pool('intake'),
-    config: { GATEWAY_URL: gatewayUrl, BODY_LIMIT_BYTES: 65536, GROUP_COMMIT_WINDOW_MS: 2, GROUP_COMMIT_MAX_BATCH: 500, PROCESSOR_POLL_MS: 60_000, DISPATCH_POLL_MS: 60_000, DISPATCH_TIMEOUT_MS: 35_000, WORKERS: true },
+    config: {
+      GATEWAY_URL: gatewayUrl,
+      BODY_LIMIT_BYTES: 65536,
+      GROUP_COMMIT_WINDOW_MS: 2,
+      GROUP_COMMIT_MAX_BATCH: 500,
+      PROCESSOR_POLL_MS: 60_000,
+      DISPATCH_POLL_MS: 60_000,
+      DISPATCH_TIMEOUT_MS: 35_000,
+      WORKERS: true,
+    },
     logger: false,
     model: { settleMs: 0, closeWithoutHangupMs: 0 },
   });
@@ -111,14 +130,19 @@ async function settle(): Promise<void> {
 /** Commits over all three pools since `from` (a count per pool) that `before` says came before the request. */
 const mark = () => Object.fromEntries(Object.entries(rec).map(([svc, r]) => [svc, r.commits.length]));
 const commitsSince = (from: Record<string, number>, before: (s: Seen) => boolean) =>
-  Object.entries(rec).flatMap(([svc, r]) => r.commits.slice(from[svc]).filter((c) => before(c.seen)).map((c) => `${svc}: ${c.what}`));
+  Object.entries(rec).flatMap(([svc, r]) =>
+    r.commits
+      .slice(from[svc])
+      .filter((c) => before(c.seen))
+      .map((c) => `${svc}: ${c.what}`),
+  );
 
 describe('commits in sequence (scenario 2-1 with the call model deciding at once)', () => {
   const events = loadEvents('2-1');
   const dial = events.findIndex((e) => e.event === 'dial');
   const lastHangup = events.length - 1;
 
-  it('a popup (the host\'s dial → call/event at RetailCRM) crosses at most 3 commits', async () => {
+  it("a popup (the host's dial → call/event at RetailCRM) crosses at most 3 commits", async () => {
     for (const e of events.slice(0, dial)) await post(e);
     await settle();
     const from = mark();
@@ -129,7 +153,7 @@ describe('commits in sequence (scenario 2-1 with the call model deciding at once
     expect(commits.length).toBeLessThanOrEqual(3);
   });
 
-  it('a hangup crosses at most 3 commits to the popup\'s end and at most 6 to the history record', async () => {
+  it("a hangup crosses at most 3 commits to the popup's end and at most 6 to the history record", async () => {
     expect(events[lastHangup]!.event).toBe('hangup');
     for (const e of events.slice(dial + 1, lastHangup)) await post(e);
     await settle();
@@ -140,7 +164,9 @@ describe('commits in sequence (scenario 2-1 with the call model deciding at once
     expect(crm.state.events.at(-1)!.event.type).toBe('hangup');
     const toEnd = commitsSince(from, (s) => s.events === popups);
     const toRecord = commitsSince(from, (s) => s.uploads === 0);
-    console.log(`hangup: ${toEnd.length} commits before the popup's end, ${toRecord.length} before the history record:\n  ${toRecord.join('\n  ')}`);
+    console.log(
+      `hangup: ${toEnd.length} commits before the popup's end, ${toRecord.length} before the history record:\n  ${toRecord.join('\n  ')}`,
+    );
     expect(toEnd.length).toBeLessThanOrEqual(3);
     expect(toRecord.length).toBeLessThanOrEqual(6);
   });

@@ -30,7 +30,12 @@ export interface Replayed {
  * (`code` null) — are repeats nothing explains. By default every copy past the first is one; a test
  * that kills the retailcrm service passes crm-repeats.ts's rule instead.
  */
-export type RepeatJudge = (callId: string, kind: 'popup' | 'hangup', code: string | null, copies: readonly number[]) => number;
+export type RepeatJudge = (
+  callId: string,
+  kind: 'popup' | 'hangup',
+  code: string | null,
+  copies: readonly number[],
+) => number;
 
 const strict: RepeatJudge = (_id, _kind, _code, copies) => Math.max(0, copies.length - 1);
 
@@ -52,7 +57,8 @@ export function scenarioFailures(crm: RetailCrmFake, r: Replayed, repeats: Repea
     }
     for (const leg of [...c.mobileLegs, ...c.consultationLegs]) {
       const l = observed(crm, r.rename(leg));
-      if (l.popups.length + l.hangups.length + l.uploads.length) fail(where, `leg ${leg} reached the CRM as a call of its own`);
+      if (l.popups.length + l.hangups.length + l.uploads.length)
+        fail(where, `leg ${leg} reached the CRM as a call of its own`);
     }
     // A second popup to one extension is a failure too (unless `repeats` explains it): counted per
     // extension, not as a set.
@@ -60,9 +66,20 @@ export function scenarioFailures(crm: RetailCrmFake, r: Replayed, repeats: Repea
     const unexplained = [...byCode].reduce((n, [code, at]) => n + repeats(id, 'popup', code, at), 0);
     const rang = [...new Set(c.ringing)].sort((a, b) => a.localeCompare(b));
     if (unexplained || json([...byCode.keys()]) !== json(rang)) {
-      fail(where, `popups per extension ${json(popupCounts(seen.popups))} (${unexplained} unexplained repeats), rang ${json(c.ringing)}`);
+      fail(
+        where,
+        `popups per extension ${json(popupCounts(seen.popups))} (${unexplained} unexplained repeats), rang ${json(c.ringing)}`,
+      );
     }
-    const hangupsOk = c.ringing.length ? seen.hangups.length >= 1 && repeats(id, 'hangup', null, seen.hangups.map((h) => h.receivedAt)) === 0 : seen.hangups.length === 0;
+    const hangupsOk = c.ringing.length
+      ? seen.hangups.length >= 1 &&
+        repeats(
+          id,
+          'hangup',
+          null,
+          seen.hangups.map((h) => h.receivedAt),
+        ) === 0
+      : seen.hangups.length === 0;
     if (!hangupsOk) fail(where, `${seen.hangups.length} hangup events`);
     if (seen.uploads.length !== 1) {
       fail(where, `${seen.uploads.length} history records`);
@@ -72,7 +89,13 @@ export function scenarioFailures(crm: RetailCrmFake, r: Replayed, repeats: Repea
     // Outgoing: the manager who dialled, answered or not. Incoming: who took it, when an extension did.
     const manager = c.direction === 'out' ? c.ringing[0] : isExtension(c.answeredBy) ? c.answeredBy : undefined;
     const fields = { type: up.type, result: up.result, phone: up.phone, code: up.code, userId: up.userId };
-    const want = { type: c.direction, result: c.result, phone: c.phone, code: manager, userId: manager === '151' ? 18 : undefined };
+    const want = {
+      type: c.direction,
+      result: c.result,
+      phone: c.phone,
+      code: manager,
+      userId: manager === '151' ? 18 : undefined,
+    };
     if (json(fields) !== json(want)) fail(where, `history ${json(fields)} ≠ expected ${json(want)}`);
     // Times, against when the test posted each event (history-timing.ts says why these bounds).
     const start = r.events.findIndex((e) => e.body.UniqueId === id);
@@ -82,11 +105,16 @@ export function scenarioFailures(crm: RetailCrmFake, r: Replayed, repeats: Repea
       continue;
     }
     const b = timingBounds(r.posted, start, w);
-    if (outside(up.duration, b.duration)) fail(where, `duration ${json(up.duration)} s outside [${b.duration}] (talk time from the answer to the end)`);
-    if (outside(up.durationWaiting, b.durationWaiting)) fail(where, `durationWaiting ${json(up.durationWaiting)} s outside [${b.durationWaiting}]`);
+    if (outside(up.duration, b.duration))
+      fail(where, `duration ${json(up.duration)} s outside [${b.duration}] (talk time from the answer to the end)`);
+    if (outside(up.durationWaiting, b.durationWaiting))
+      fail(where, `durationWaiting ${json(up.durationWaiting)} s outside [${b.durationWaiting}]`);
     if (outside(crmDateSeconds(up.date, r.utcOffset), b.startSec)) {
-      fail(where, `date ${json(up.date)} is not the call's start in the enterprise's zone (UTC${r.utcOffset}): ` +
-        `expected between ${new Date(b.startSec[0] * 1000).toISOString()} and ${new Date(b.startSec[1] * 1000).toISOString()}`);
+      fail(
+        where,
+        `date ${json(up.date)} is not the call's start in the enterprise's zone (UTC${r.utcOffset}): ` +
+          `expected between ${new Date(b.startSec[0] * 1000).toISOString()} and ${new Date(b.startSec[1] * 1000).toISOString()}`,
+      );
     }
     // Only an answered call has a recording; the template is configured for every test enterprise.
     const url = c.answered ? recordUrlFor(r.enterprise, id) : undefined;

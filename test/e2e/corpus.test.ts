@@ -22,7 +22,17 @@ import { freshIds, substituteToken } from '@fleet/cli';
 import { createRng } from '../support/rng.ts';
 import { customerIds, scenarioFailures, type Replayed } from './corpus-check.ts';
 import { observed } from './crm-view.ts';
-import { addConnectedEnterprise, corpus, EXPECTED, loadEvents, replay, sleep, startFleet, waitFor, type Fleet } from './harness.ts';
+import {
+  addConnectedEnterprise,
+  corpus,
+  EXPECTED,
+  loadEvents,
+  replay,
+  sleep,
+  startFleet,
+  waitFor,
+  type Fleet,
+} from './harness.ts';
 import { postTimed, schedule, type Posted } from './history-timing.ts';
 import { post, postWithRetransmissions, retransmission, sameEventKey } from './host-variants.ts';
 import { drainChain } from './burst-drain.ts';
@@ -46,7 +56,13 @@ afterAll(async () => {
   await f?.stop();
 });
 afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.log(f.logs.filter((l) => /"level":[45]/.test(l)).slice(-40).join('\n'));
+  if (ctx.task.result?.state === 'fail')
+    console.log(
+      f.logs
+        .filter((l) => /"level":[45]/.test(l))
+        .slice(-40)
+        .join('\n'),
+    );
 });
 
 const codes = corpus()
@@ -54,8 +70,13 @@ const codes = corpus()
   .filter((code) => EXPECTED[code]);
 const same = (id: string) => id;
 const uploaded = (ids: string[]) => ids.every((id) => observed(f.crm, id).uploads.length >= 1);
-const countEvents = async () => Number((await f.sql<{ n: number }[]>`select count(*)::int as n from call_events`)[0]!.n);
-const crmTotals = () => ({ events: f.crm.state.events.length, uploads: f.crm.state.uploads.length, duplicateUploads: f.crm.state.duplicateUploads });
+const countEvents = async () =>
+  Number((await f.sql<{ n: number }[]>`select count(*)::int as n from call_events`)[0]!.n);
+const crmTotals = () => ({
+  events: f.crm.state.events.length,
+  uploads: f.crm.state.uploads.length,
+  duplicateUploads: f.crm.state.duplicateUploads,
+});
 
 describe('the whole corpus through the running fleet', () => {
   it('gives every scenario its expected outcome at the CRM', async () => {
@@ -75,7 +96,10 @@ describe('the whole corpus through the running fleet', () => {
     await sleep(2000); // anything late or doubled would arrive now
     expect(first.flatMap((r) => scenarioFailures(f.crm, r))).toEqual([]);
     expect(f.crm.state.uploads).toHaveLength(all.length);
-    expect(f.crm.state.rejections.filter((r) => r.reason !== 'rate_limit'), 'no contract violation').toEqual([]);
+    expect(
+      f.crm.state.rejections.filter((r) => r.reason !== 'rate_limit'),
+      'no contract violation',
+    ).toEqual([]);
   });
 
   it('changes nothing when the whole corpus is replayed a second time, byte for byte', async () => {
@@ -104,15 +128,22 @@ describe('the whole corpus through the running fleet', () => {
       }),
     );
     const sent = statuses.flat();
-    expect(sent.filter((s) => s !== 200), 'every retransmission accepted').toEqual([]);
+    expect(
+      sent.filter((s) => s !== 200),
+      'every retransmission accepted',
+    ).toEqual([]);
     // Each changed the canonical body, so each passed ingestion (but for the recordings' own exact
     // repeats, e.g. 2-8's doubled dial, when both copies drew the same variant): the deduplication
     // under test is deeper.
     expect(await countEvents()).toBe(before.stored + distinct.size);
-    await waitFor('every retransmission processed', async () => {
-      const [r] = await f.sql<{ n: number }[]>`select count(*)::int as n from call_events where processed_at is null`;
-      return r!.n === 0;
-    }, 60_000);
+    await waitFor(
+      'every retransmission processed',
+      async () => {
+        const [r] = await f.sql<{ n: number }[]>`select count(*)::int as n from call_events where processed_at is null`;
+        return r!.n === 0;
+      },
+      60_000,
+    );
     await sleep(9000); // beyond settle (2 s) and close-without-hangup (5 s) timers, and the deliveries
     expect(crmTotals()).toEqual(before.crm);
     expect(f.crm.state.rejections.length).toBe(before.rejections);
@@ -131,11 +162,20 @@ describe('the whole corpus through the running fleet', () => {
         const enterprise = String(3000 + i);
         await addConnectedEnterprise(f, enterprise, `copies-${i}`, ZONE);
         const { delays } = schedule(events, calls);
-        const { posted, statuses } = await postWithRetransmissions(f.intakeUrl, events, `copies-${i}`, rng.fork(), delays);
+        const { posted, statuses } = await postWithRetransmissions(
+          f.intakeUrl,
+          events,
+          `copies-${i}`,
+          rng.fork(),
+          delays,
+        );
         return { code, enterprise, rename, events, posted, statuses, utcOffset: ZONE.utcOffset };
       }),
     );
-    expect(replayed.flatMap((r) => r.statuses).filter((s) => s !== 200), 'every post accepted').toEqual([]);
+    expect(
+      replayed.flatMap((r) => r.statuses).filter((s) => s !== 200),
+      'every post accepted',
+    ).toEqual([]);
     const all = replayed.flatMap(customerIds);
     await waitFor('every customer call recorded', () => uploaded(all), 90_000);
     await sleep(3000); // anything late or doubled would arrive now
@@ -151,8 +191,18 @@ describe('the whole corpus through the running fleet', () => {
       const suffix = String(rng.int(0, 999_999)).padStart(6, '0');
       const events = freshIds(loadEvents(code), suffix);
       const n = events.length;
-      const cuts = Array.from({ length: KILLS }, () => (n >= 2 ? rng.int(1, n - 1) : rng.int(0, n))).sort((a, b) => a - b);
-      return { code, enterprise: String(2000 + i), token: `restart-${i}`, events, cuts, suffix, posted: [] as Posted[] };
+      const cuts = Array.from({ length: KILLS }, () => (n >= 2 ? rng.int(1, n - 1) : rng.int(0, n))).sort(
+        (a, b) => a - b,
+      );
+      return {
+        code,
+        enterprise: String(2000 + i),
+        token: `restart-${i}`,
+        events,
+        cuts,
+        suffix,
+        posted: [] as Posted[],
+      };
     });
     await Promise.all(runs.map((r) => addConnectedEnterprise(f, r.enterprise, r.token, ZONE)));
     const downtimes: number[] = [];
@@ -170,12 +220,20 @@ describe('the whole corpus through the running fleet', () => {
       await f.supervisor.revive('call-intake');
       downtimes.push(Date.now() - killedAt);
     }
-    console.log(`call-intake killed ${downtimes.length}× (down ${downtimes.join(', ')} ms); cuts ${runs.map((r) => `${r.code}@${r.cuts.join('/')}`).join(' ')}`);
-    const replayed: Replayed[] = runs.map((r) => ({ ...r, rename: (id: string) => `${id}${r.suffix}`, utcOffset: ZONE.utcOffset }));
+    console.log(
+      `call-intake killed ${downtimes.length}× (down ${downtimes.join(', ')} ms); cuts ${runs.map((r) => `${r.code}@${r.cuts.join('/')}`).join(' ')}`,
+    );
+    const replayed: Replayed[] = runs.map((r) => ({
+      ...r,
+      rename: (id: string) => `${id}${r.suffix}`,
+      utcOffset: ZONE.utcOffset,
+    }));
     const all = replayed.flatMap(customerIds);
     await waitFor('every customer call recorded', () => uploaded(all), 90_000);
     await sleep(2000);
-    const failures = replayed.flatMap((r) => scenarioFailures(f.crm, r).map((x) => `${x} (cuts ${runs.find((u) => u.code === r.code)!.cuts})`));
+    const failures = replayed.flatMap((r) =>
+      scenarioFailures(f.crm, r).map((x) => `${x} (cuts ${runs.find((u) => u.code === r.code)!.cuts})`),
+    );
     expect(failures, `E2E_SEED=${SEED} replays these kill points`).toEqual([]);
     expect(downtimes).toHaveLength(KILLS);
   });
@@ -187,7 +245,11 @@ describe('the whole corpus through the running fleet', () => {
     const chain = drainChain(codes, loadEvents);
     const enterprise = '5000';
     await addConnectedEnterprise(f, enterprise, 'burst-0', ZONE);
-    const posted = await postTimed(f.intakeUrl, chain.flatMap((c) => c.events), 'burst-0');
+    const posted = await postTimed(
+      f.intakeUrl,
+      chain.flatMap((c) => c.events),
+      'burst-0',
+    );
     let at = 0;
     const replayed: Replayed[] = chain.map((c) => {
       const mine = posted.slice(at, at + c.events.length);

@@ -11,7 +11,17 @@ import { createRng } from '../support/rng.ts';
 import { scenarioFailures, type RepeatJudge } from './corpus-check.ts';
 import { unexplainedRepeats, unknownAttempts } from '../support/crm-repeats.ts';
 import { observed } from './crm-view.ts';
-import { addConnectedEnterprise, EXPECTED, loadEvents, replay, sleep, startFleet, waitFor, type Fleet, API_KEY } from './harness.ts';
+import {
+  addConnectedEnterprise,
+  EXPECTED,
+  loadEvents,
+  replay,
+  sleep,
+  startFleet,
+  waitFor,
+  type Fleet,
+  API_KEY,
+} from './harness.ts';
 import { postTimed, type Posted } from './history-timing.ts';
 
 /** Seeds the cut points of the RetailCRM-down test; E2E_SEED=<n> replays a run (the seed is in the test name). */
@@ -31,18 +41,39 @@ afterEach((ctx) => {
   if (ctx.task.result?.state === 'fail') console.log(f.logs.slice(-80).join('\n'));
 });
 
-const eventsOf = (callId: string) => f.crm.state.events.filter((e) => e.event.callExternalId === callId).map((e) => e.event);
-const uploadsOf = (callId: string) => f.crm.state.uploads.filter((u) => u.call.externalId === callId).map((u) => u.call);
+const eventsOf = (callId: string) =>
+  f.crm.state.events.filter((e) => e.event.callExternalId === callId).map((e) => e.event);
+const uploadsOf = (callId: string) =>
+  f.crm.state.uploads.filter((u) => u.call.externalId === callId).map((u) => u.call);
 
 describe('fleet end to end', () => {
   it('is configured with the operator CLI against the same database', async () => {
     const out: string[] = [];
-    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), env: process.env, connect: async () => ({ sql: f.sql, close: async () => {} }) };
-    expect(await runFleet(['enterprise', 'add', '--number', '367', '--name', 'Acme', '--token', TOKEN, '--timezone', 'Europe/Minsk'], io)).toBe(0);
-    expect(await runFleet(['retailcrm', 'set', '--enterprise', '367', '--domain', f.crmUrl, '--api-key', API_KEY], io)).toBe(0);
-    expect(await runFleet(['retailcrm', 'map', '--enterprise', '367', '--user', '18', '--extension', '151'], io)).toBe(0);
+    const io = {
+      out: (l: string) => out.push(l),
+      err: (l: string) => out.push(l),
+      env: process.env,
+      connect: async () => ({ sql: f.sql, close: async () => {} }),
+    };
+    expect(
+      await runFleet(
+        ['enterprise', 'add', '--number', '367', '--name', 'Acme', '--token', TOKEN, '--timezone', 'Europe/Minsk'],
+        io,
+      ),
+    ).toBe(0);
+    expect(
+      await runFleet(['retailcrm', 'set', '--enterprise', '367', '--domain', f.crmUrl, '--api-key', API_KEY], io),
+    ).toBe(0);
+    expect(await runFleet(['retailcrm', 'map', '--enterprise', '367', '--user', '18', '--extension', '151'], io)).toBe(
+      0,
+    );
     expect(out.join('\n')).not.toContain(API_KEY);
-    await waitFor('gateway sees RetailCRM enabled', async () => ((await (await fetch(`${f.gatewayUrl}/integrations/367`)).json()) as { retailcrm: boolean }).retailcrm === true, 5000);
+    await waitFor(
+      'gateway sees RetailCRM enabled',
+      async () =>
+        ((await (await fetch(`${f.gatewayUrl}/integrations/367`)).json()) as { retailcrm: boolean }).retailcrm === true,
+      5000,
+    );
   });
 
   it('turns scenario 2-1 into a popup for 150, 151, 152, a hangup and one answered history record by 151', async () => {
@@ -53,11 +84,19 @@ describe('fleet end to end', () => {
     expect(popup).toMatchObject({ phone: '375440000001', codes: ['150', '151', '152'], userIds: [18] });
     expect(events.filter((e) => e.type === 'hangup')).toHaveLength(1);
     expect(events.find((e) => e.type === 'hangup')).toMatchObject({ hangupStatus: 'answered' });
-    expect(uploadsOf(CALL_2_1)[0]).toMatchObject({ type: 'in', result: 'answered', code: '151', userId: 18, phone: '375440000001', externalId: CALL_2_1 });
+    expect(uploadsOf(CALL_2_1)[0]).toMatchObject({
+      type: 'in',
+      result: 'answered',
+      code: '151',
+      userId: 18,
+      phone: '375440000001',
+      externalId: CALL_2_1,
+    });
     expect(String(uploadsOf(CALL_2_1)[0]!.date)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     const [logged] = await f.sql`select count(*)::int as n from integration_logs where call_id = ${CALL_2_1} and ok`;
     expect(logged!.n).toBeGreaterThanOrEqual(3);
-    const [leak] = await f.sql`select count(*)::int as n from integration_logs where request::text like ${'%' + API_KEY + '%'} or url like ${'%' + API_KEY + '%'}`;
+    const [leak] =
+      await f.sql`select count(*)::int as n from integration_logs where request::text like ${'%' + API_KEY + '%'} or url like ${'%' + API_KEY + '%'}`;
     expect(leak!.n).toBe(0);
   });
 
@@ -97,26 +136,46 @@ describe('fleet end to end', () => {
       const callId = rename(EXPECTED[code]!.calls.find((c) => c.kind === 'customer')!.callId);
       const dial = events.findIndex((e) => e.event === 'dial' && e.body.UniqueId === callId);
       const hangup = events.findIndex((e) => e.event === 'hangup' && e.body.UniqueId === callId);
-      const end = hangup >= 0 ? hangup : events.findLastIndex((e) => e.event === 'bridge_leave' && e.body.UniqueId === callId);
+      const end =
+        hangup >= 0 ? hangup : events.findLastIndex((e) => e.event === 'bridge_leave' && e.body.UniqueId === callId);
       const cut = code === '2-12' ? dial + 1 : MID.includes(code) ? rng.int(dial + 1, end) : 0;
-      return { code, enterprise: String(3000 + i), token: `down-${i}`, rename, events, callId, cut, posted: [] as Posted[], utcOffset: '+03:00' };
+      return {
+        code,
+        enterprise: String(3000 + i),
+        token: `down-${i}`,
+        rename,
+        events,
+        callId,
+        cut,
+        posted: [] as Posted[],
+        utcOffset: '+03:00',
+      };
     });
     const mid = runs.filter((r) => r.cut > 0);
     await Promise.all(runs.map((r) => addConnectedEnterprise(f, r.enterprise, r.token)));
-    const postUpTo = async (r: (typeof runs)[number], to: number) => r.posted.push(...(await postTimed(f.intakeUrl, r.events.slice(r.posted.length, to), r.token)));
+    const postUpTo = async (r: (typeof runs)[number], to: number) =>
+      r.posted.push(...(await postTimed(f.intakeUrl, r.events.slice(r.posted.length, to), r.token)));
 
     await Promise.all(mid.map((r) => postUpTo(r, r.cut)));
-    await waitFor('a popup of every call in progress at the CRM', () => mid.every((r) => observed(f.crm, r.callId).popups.length >= 1), 20_000);
+    await waitFor(
+      'a popup of every call in progress at the CRM',
+      () => mid.every((r) => observed(f.crm, r.callId).popups.length >= 1),
+      20_000,
+    );
     const kills = [Date.now()];
     await f.supervisor.kill('retailcrm');
     await Promise.all(runs.map((r) => postUpTo(r, r.events.length)));
     // Every call ended while retailcrm was down: its hangup (and a DOWN call's dial) waits in the outbox.
     const ids = runs.map((r) => r.callId);
-    await waitFor('every hangup pending in the outbox', async () => {
-      const [p] = await f.sql<{ n: number }[]>`
+    await waitFor(
+      'every hangup pending in the outbox',
+      async () => {
+        const [p] = await f.sql<{ n: number }[]>`
         select count(distinct call_id)::int as n from intake_outbox where status = 'pending' and event_type = 'hangup' and call_id = any(${ids})`;
-      return p!.n === ids.length;
-    }, 30_000);
+        return p!.n === ids.length;
+      },
+      30_000,
+    );
     await f.supervisor.revive('retailcrm');
     await waitFor('every call delivered', () => ids.every((id) => observed(f.crm, id).uploads.length === 1), 60_000);
     await sleep(1500); // anything doubled would arrive now
@@ -126,17 +185,28 @@ describe('fleet end to end', () => {
     const unknown = await unknownAttempts(f.sql);
     let explained = 0;
     const judge: RepeatJudge = (callId, kind, code, copies) => {
-      const n = unknown.filter((a) => a.callId === callId && (kind === 'hangup' ? a.type === 'hangup' : a.type !== 'hangup' && a.codes.includes(code!))).length;
+      const n = unknown.filter(
+        (a) =>
+          a.callId === callId &&
+          (kind === 'hangup' ? a.type === 'hangup' : a.type !== 'hangup' && a.codes.includes(code!)),
+      ).length;
       const left = unexplainedRepeats(copies, n, kills);
       explained += Math.max(0, copies.length - 1) - left;
       return left;
     };
-    const failures = runs.flatMap((r) => scenarioFailures(f.crm, r, judge).map((x) => `${x} (cut at ${r.cut} of ${r.events.length})`));
-    console.log(`retailcrm killed mid-call: ${mid.map((r) => `${r.code}@${r.cut}/${r.events.length}`).join(' ')}; ${DOWN.length} calls whole while down; ${explained} repeats explained by the journal`);
+    const failures = runs.flatMap((r) =>
+      scenarioFailures(f.crm, r, judge).map((x) => `${x} (cut at ${r.cut} of ${r.events.length})`),
+    );
+    console.log(
+      `retailcrm killed mid-call: ${mid.map((r) => `${r.code}@${r.cut}/${r.events.length}`).join(' ')}; ${DOWN.length} calls whole while down; ${explained} repeats explained by the journal`,
+    );
     expect(failures, `E2E_SEED=${SEED} replays these cut points`).toEqual([]);
     const stepwise = observed(f.crm, runs[0]!.callId).popups;
     // Whatever the fake accepted after the kill came from the revived service.
-    expect(stepwise.filter((p) => p.receivedAt > kills[0]!).flatMap((p) => p.codes), '2-12: the popup that waited for the service').toEqual(['151']);
+    expect(
+      stepwise.filter((p) => p.receivedAt > kills[0]!).flatMap((p) => p.codes),
+      '2-12: the popup that waited for the service',
+    ).toEqual(['151']);
     expect(f.crm.state.duplicateUploads).toBe(0);
     const [left] = await f.sql<{ n: number }[]>`select count(*)::int as n from intake_outbox where status = 'pending'`;
     expect(left!.n).toBe(0);
@@ -147,7 +217,13 @@ describe('fleet end to end', () => {
     for (const enabled of [false, true, false, true]) {
       await f.sql`update enterprises set integrations_config = jsonb_set(integrations_config, '{retailcrm,enabled}', ${f.sql.json(enabled)}) where number = '367'`;
       delays.push(
-        await waitFor(`gateway sees enabled=${enabled}`, async () => ((await (await fetch(`${f.gatewayUrl}/integrations/367`)).json()) as { retailcrm: boolean }).retailcrm === enabled, 1000),
+        await waitFor(
+          `gateway sees enabled=${enabled}`,
+          async () =>
+            ((await (await fetch(`${f.gatewayUrl}/integrations/367`)).json()) as { retailcrm: boolean }).retailcrm ===
+            enabled,
+          1000,
+        ),
       );
     }
     console.log(`config change → gateway: ${delays.join(', ')} ms`);

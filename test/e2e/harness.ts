@@ -47,7 +47,12 @@ export async function startFleet(env: Record<string, string> = {}): Promise<Flee
       await sql.end();
       await db.drop();
       rmSync(journal, { recursive: true, force: true });
-      throw new Error(`${(err as Error).message}\n${logs.filter((l) => l.startsWith(`${spec.name} |`)).slice(-30).join('\n')}`);
+      throw new Error(
+        `${(err as Error).message}\n${logs
+          .filter((l) => l.startsWith(`${spec.name} |`))
+          .slice(-30)
+          .join('\n')}`,
+      );
     }
   }
   return {
@@ -81,7 +86,12 @@ export const recordUrlFor = (enterprise: string, callId: string): string =>
  * An enterprise with RetailCRM connected to the fake, RetailCRM user 18 mapped to extension 151 and a
  * recording link template; its time zone Europe/Minsk unless `timezone` says otherwise.
  */
-export async function addConnectedEnterprise(f: Fleet, number: string, token: string, opts: { timezone?: string } = {}): Promise<void> {
+export async function addConnectedEnterprise(
+  f: Fleet,
+  number: string,
+  token: string,
+  opts: { timezone?: string } = {},
+): Promise<void> {
   const config = {
     retailcrm: {
       enabled: true,
@@ -119,7 +129,11 @@ export async function replay(f: Fleet, events: ScenarioEvent[], token: string): 
 }
 
 /** Polls `check` until it returns true; throws with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<number> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     if (await check()) return Date.now() - started;

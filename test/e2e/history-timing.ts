@@ -32,7 +32,10 @@ export interface Posted {
  * pair of every answered customer call, whose window is returned by call id.
  * @throws Error when an answered call shows no answer in its events (the scenario needs a look).
  */
-export function schedule(events: readonly ScenarioEvent[], calls: readonly ExpectedCall[]): { delays: number[]; windows: Map<string, AnswerWindow> } {
+export function schedule(
+  events: readonly ScenarioEvent[],
+  calls: readonly ExpectedCall[],
+): { delays: number[]; windows: Map<string, AnswerWindow> } {
   const delays = events.map(() => 0);
   const windows = new Map<string, AnswerWindow>();
   for (const c of calls) {
@@ -50,7 +53,12 @@ export function schedule(events: readonly ScenarioEvent[], calls: readonly Expec
  * Posts `events` as their host would (header and body token, one at a time), waiting `delays[i]` ms
  * before event i. @returns when each was sent and answered. @throws Error on any non-200 answer.
  */
-export async function postTimed(intakeUrl: string, events: readonly ScenarioEvent[], token: string, delays: readonly number[] = []): Promise<Posted[]> {
+export async function postTimed(
+  intakeUrl: string,
+  events: readonly ScenarioEvent[],
+  token: string,
+  delays: readonly number[] = [],
+): Promise<Posted[]> {
   // replayEvents waits the gaps between the events' `t` (s): the pauses become `t`.
   let t = 0;
   const timed = substituteToken(events, token).map((e, i) => ({ ...e, t: (t += (delays[i] ?? 0) / 1000) }));

@@ -17,14 +17,20 @@ let journalDir: string;
 
 const fresh = (events: ScenarioEvent[], tag: string): ScenarioEvent[] =>
   JSON.parse(JSON.stringify(events).replace(/"(\d{10}\.\d+)"/g, `"$1${tag}"`)) as ScenarioEvent[];
-const callIdOf = (events: ScenarioEvent[]) => String(events.find((e) => e.event === 'start' || e.event === 'dial')!.body.UniqueId);
+const callIdOf = (events: ScenarioEvent[]) =>
+  String(events.find((e) => e.event === 'start' || e.event === 'dial')!.body.UniqueId);
 const uploadsOf = (callId: string) => f.crm.state.uploads.filter((u) => u.call.externalId === callId);
-const hangupsOf = (callId: string) => f.crm.state.events.filter((e) => e.event.callExternalId === callId && e.event.type === 'hangup');
+const hangupsOf = (callId: string) =>
+  f.crm.state.events.filter((e) => e.event.callExternalId === callId && e.event.type === 'hangup');
 
 async function post(ev: ScenarioEvent): Promise<number> {
   const body = JSON.parse(JSON.stringify(ev.body).replaceAll('ENTERPRISE_TOKEN', TOKEN));
   try {
-    const res = await fetch(`${f.intakeUrl}/${ev.event}`, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(3000) });
+    const res = await fetch(`${f.intakeUrl}/${ev.event}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(3000),
+    });
     await res.arrayBuffer();
     return res.status;
   } catch {
@@ -32,7 +38,8 @@ async function post(ev: ScenarioEvent): Promise<number> {
   }
 }
 
-const child = (name: string) => (f.supervisor as unknown as { services: Map<string, { child: ChildProcess | null }> }).services.get(name)!.child!;
+const child = (name: string) =>
+  (f.supervisor as unknown as { services: Map<string, { child: ChildProcess | null }> }).services.get(name)!.child!;
 
 /** SIGTERM to a service; resolves with its exit code and how long the drain took. */
 function sigterm(name: string): Promise<{ code: number | null; ms: number }> {
@@ -59,14 +66,27 @@ describe('operability', () => {
     const seen: Record<string, unknown> = {};
     for (const [name, port] of Object.entries(f.ports)) {
       const res = await fetch(`http://127.0.0.1:${port}/ready`);
-      const body = (await res.json()) as { status: string; service: string; reasons: string[]; checks: Record<string, { ok: boolean; critical: boolean }> };
+      const body = (await res.json()) as {
+        status: string;
+        service: string;
+        reasons: string[];
+        checks: Record<string, { ok: boolean; critical: boolean }>;
+      };
       expect(res.status, name).toBe(200);
       // call-intake's database check is not critical: with the journal it still acknowledges events.
-      expect(body, name).toMatchObject({ status: 'ready', reasons: [], checks: { database: { ok: true, critical: name !== 'callIntake' } } });
-      for (const c of Object.values(body.checks)) expect(typeof c.ok === 'boolean' && typeof c.critical === 'boolean').toBe(true);
+      expect(body, name).toMatchObject({
+        status: 'ready',
+        reasons: [],
+        checks: { database: { ok: true, critical: name !== 'callIntake' } },
+      });
+      for (const c of Object.values(body.checks))
+        expect(typeof c.ok === 'boolean' && typeof c.critical === 'boolean').toBe(true);
       seen[name] = Object.keys(body.checks);
     }
-    expect(seen).toMatchObject({ callIntake: expect.arrayContaining(['database', 'listen', 'journal', 'outbox']), gateway: expect.arrayContaining(['database', 'listen', 'breakers']) });
+    expect(seen).toMatchObject({
+      callIntake: expect.arrayContaining(['database', 'listen', 'journal', 'outbox']),
+      gateway: expect.arrayContaining(['database', 'listen', 'breakers']),
+    });
   });
 
   it('closes a call whose hangup never comes after CALL_STALE_MS, at the CRM exactly once and marked as a timeout', async () => {
@@ -78,11 +98,17 @@ describe('operability', () => {
     expect(uploadsOf(callId)).toHaveLength(1);
     expect(hangupsOf(callId)).toHaveLength(1);
     expect(f.crm.state.duplicateUploads).toBe(0);
-    const [call] = await f.sql<{ status: string; summary: { closedByTimeout: boolean } }[]>`select status, summary from calls where call_id = ${callId}`;
+    const [call] = await f.sql<
+      { status: string; summary: { closedByTimeout: boolean } }[]
+    >`select status, summary from calls where call_id = ${callId}`;
     expect(call).toMatchObject({ status: 'ended', summary: { closedByTimeout: true } });
-    const origins = await f.sql<{ origin: string }[]>`select payload->>'origin' as origin from intake_outbox where call_id = ${callId} and event_type = 'hangup'`;
+    const origins = await f.sql<
+      { origin: string }[]
+    >`select payload->>'origin' as origin from intake_outbox where call_id = ${callId} and event_type = 'hangup'`;
     expect(origins.map((o) => o.origin)).toEqual(['timeout']);
-    console.log(`[sweeper] call without hangup at the CRM ${waited} ms after its last event was posted (CALL_STALE_MS ${STALE_MS}); result ${uploadsOf(callId)[0]!.call.result}`);
+    console.log(
+      `[sweeper] call without hangup at the CRM ${waited} ms after its last event was posted (CALL_STALE_MS ${STALE_MS}); result ${uploadsOf(callId)[0]!.call.result}`,
+    );
   });
 
   it('drains on SIGTERM under load: each service exits 0 within the bound, with nothing half-done', async () => {
@@ -103,9 +129,18 @@ describe('operability', () => {
     await sleep(1500);
     results['call-intake'] = await sigterm('call-intake');
     // Every acknowledged event is in call_events (or, had the database been down, in the journal).
-    const keys = new Set((await f.sql<{ u: string; t: string }[]>`select unique_id as u, event_type as t from call_events`).map((r) => `${r.t} ${r.u}`));
-    const journaled = readdirSync(journalDir).filter((n) => n.endsWith('.jnl')).map((n) => readFileSync(join(journalDir, n), 'utf8')).join('');
-    const lost = acked.filter((e) => !keys.has(`${e.event} ${String(e.body.UniqueId ?? '')}`) && !journaled.includes(String(e.body.UniqueId)));
+    const keys = new Set(
+      (await f.sql<{ u: string; t: string }[]>`select unique_id as u, event_type as t from call_events`).map(
+        (r) => `${r.t} ${r.u}`,
+      ),
+    );
+    const journaled = readdirSync(journalDir)
+      .filter((n) => n.endsWith('.jnl'))
+      .map((n) => readFileSync(join(journalDir, n), 'utf8'))
+      .join('');
+    const lost = acked.filter(
+      (e) => !keys.has(`${e.event} ${String(e.body.UniqueId ?? '')}`) && !journaled.includes(String(e.body.UniqueId)),
+    );
     expect(lost).toEqual([]);
     await f.supervisor.revive('call-intake');
     await sleep(1500);
@@ -121,15 +156,25 @@ describe('operability', () => {
       expect(r.ms, name).toBeLessThan(GRACE_MS);
     }
     // Nothing half-done: everything acknowledged ends up delivered exactly once, no step left running.
-    await waitFor('nothing pending', async () => {
-      const [p] = await f.sql<{ n: number }[]>`
+    await waitFor(
+      'nothing pending',
+      async () => {
+        const [p] = await f.sql<{ n: number }[]>`
         select (select count(*) from intake_outbox where status = 'pending')
              + (select count(*) from call_events where processed_at is null) as n`;
-      return Number(p!.n) === 0;
-    }, 90_000);
-    const [running] = await f.sql<{ n: number }[]>`select count(*)::int as n from retailcrm_call_steps where status = 'running'`;
+        return Number(p!.n) === 0;
+      },
+      90_000,
+    );
+    const [running] = await f.sql<
+      { n: number }[]
+    >`select count(*)::int as n from retailcrm_call_steps where status = 'running'`;
     expect(running!.n).toBe(0);
     expect(f.crm.state.duplicateUploads).toBe(0);
-    console.log(`[shutdown] SIGTERM under load (${acked.length} events acknowledged): ${Object.entries(results).map(([n, r]) => `${n} exit ${r.code} in ${r.ms} ms`).join(', ')}`);
+    console.log(
+      `[shutdown] SIGTERM under load (${acked.length} events acknowledged): ${Object.entries(results)
+        .map(([n, r]) => `${n} exit ${r.code} in ${r.ms} ms`)
+        .join(', ')}`,
+    );
   }, 240_000);
 });

@@ -15,7 +15,9 @@ import { REPO_ROOT } from '../../packages/cli/src/supervisor.ts';
 import { freePort } from '../support/net.ts';
 import { sleep, waitFor } from './harness.ts';
 
-const SCRIPTS = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const SCRIPTS = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
 const STOP_DEADLINE_MS = 30_000;
 
 interface Run {
@@ -37,7 +39,13 @@ const runs: Run[] = [];
 async function pnpmRun(script: string, args: string[] = []): Promise<Run> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fleet-smoke-'));
   chmodSync(dataDir, 0o755); // the postgres OS user must reach <dataDir>/pg (PITFALLS.md: root runs it as postgres)
-  const ports = { intake: await freePort(), gateway: await freePort(), retailcrm: await freePort(), asterisk: await freePort(), pg: await freePort() };
+  const ports = {
+    intake: await freePort(),
+    gateway: await freePort(),
+    retailcrm: await freePort(),
+    asterisk: await freePort(),
+    pg: await freePort(),
+  };
   // Inherited by every process of the run (services, PostgreSQL): how leftovers are found afterwards.
   const marker = `FLEET_SMOKE_RUN=${randomBytes(8).toString('hex')}`;
   const env: Record<string, string | undefined> = {
@@ -52,14 +60,30 @@ async function pnpmRun(script: string, args: string[] = []): Promise<Run> {
     [marker.split('=')[0]!]: marker.split('=')[1],
   };
   // A newcomer's shell has none of these: the embedded database and generated development secrets.
-  for (const name of ['DATABASE_URL', 'JWT_SECRET', 'SECRETS_KEY', 'PUBLIC_BASE_URL', 'LOG_LEVEL', 'FLEET_DEV', 'NODE_ENV']) delete env[name];
+  for (const name of [
+    'DATABASE_URL',
+    'JWT_SECRET',
+    'SECRETS_KEY',
+    'PUBLIC_BASE_URL',
+    'LOG_LEVEL',
+    'FLEET_DEV',
+    'NODE_ENV',
+  ])
+    delete env[name];
   for (const name of Object.keys(env)) if (/^(VITEST|FLEET_TEST_)/.test(name)) delete env[name]; // vitest's own
   const [bin, ...scriptArgs] = SCRIPTS[script]!.split(' ');
-  const child = spawn(join(REPO_ROOT, 'node_modules/.bin', bin!), [...scriptArgs, ...args], { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(REPO_ROOT, 'node_modules/.bin', bin!), [...scriptArgs, ...args], {
+    cwd: REPO_ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   const run = { child, output: () => out, exited, dataDir, marker, ports };
   runs.push(run);
   return run;
@@ -98,10 +122,15 @@ const tail = (run: Run) => `\n--- output (tail) ---\n${run.output().split('\n').
 
 /** Nothing of the run is left: no process with its marker, an empty process group, every port free. */
 async function expectNothingLeft(run: Run): Promise<void> {
-  await waitFor('the run’s processes to be gone', () => processesOf(run).length === 0 && !groupAlive(run.child.pid!), 5_000).catch(() => {});
+  await waitFor(
+    'the run’s processes to be gone',
+    () => processesOf(run).length === 0 && !groupAlive(run.child.pid!),
+    5_000,
+  ).catch(() => {});
   expect(processesOf(run), `processes left behind${tail(run)}`).toEqual([]);
   expect(groupAlive(run.child.pid!), 'process group still has members').toBe(false);
-  for (const [name, port] of Object.entries(run.ports)) expect(await portFree(port), `${name} port ${port} still taken`).toBe(true);
+  for (const [name, port] of Object.entries(run.ports))
+    expect(await portFree(port), `${name} port ${port} still taken`).toBe(true);
 }
 
 afterEach(async () => {
@@ -119,12 +148,21 @@ describe('pnpm start and pnpm demo, as a newcomer runs them', () => {
     const run = await pnpmRun('start');
     let exitedEarly = false;
     void run.exited.then(() => (exitedEarly = true));
-    await waitFor('start: fleet is up', () => {
-      if (exitedEarly) throw new Error(`pnpm start exited before the fleet was up${tail(run)}`);
-      return run.output().includes('start: fleet is up');
-    }, 150_000);
+    await waitFor(
+      'start: fleet is up',
+      () => {
+        if (exitedEarly) throw new Error(`pnpm start exited before the fleet was up${tail(run)}`);
+        return run.output().includes('start: fleet is up');
+      },
+      150_000,
+    );
 
-    for (const [name, port] of Object.entries({ 'call-intake': run.ports.intake, gateway: run.ports.gateway, retailcrm: run.ports.retailcrm, asterisk: run.ports.asterisk })) {
+    for (const [name, port] of Object.entries({
+      'call-intake': run.ports.intake,
+      gateway: run.ports.gateway,
+      retailcrm: run.ports.retailcrm,
+      asterisk: run.ports.asterisk,
+    })) {
       const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5_000) });
       expect(res.status, `${name} /health${tail(run)}`).toBe(200);
     }
@@ -151,7 +189,12 @@ describe('pnpm start and pnpm demo, as a newcomer runs them', () => {
     expect(result, tail(run)).toEqual({ code: 0, signal: null });
     const out = run.output();
     // Every service became healthy (bootFleet waits for /health 200 before saying so) on the given ports.
-    for (const [name, port] of Object.entries({ 'call-intake': run.ports.intake, gateway: run.ports.gateway, retailcrm: run.ports.retailcrm, asterisk: run.ports.asterisk })) {
+    for (const [name, port] of Object.entries({
+      'call-intake': run.ports.intake,
+      gateway: run.ports.gateway,
+      retailcrm: run.ports.retailcrm,
+      asterisk: run.ports.asterisk,
+    })) {
       expect(out).toContain(`demo: ${name} is up (http://127.0.0.1:${port}/health)`);
     }
     expect(out).toMatch(/what the RetailCRM sandbox received/);

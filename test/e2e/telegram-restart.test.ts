@@ -53,7 +53,13 @@ afterAll(async () => {
   await fake?.close();
 });
 afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.log(f.logs.filter((l) => /"level":[45]/.test(l)).slice(-40).join('\n'));
+  if (ctx.task.result?.state === 'fail')
+    console.log(
+      f.logs
+        .filter((l) => /"level":[45]/.test(l))
+        .slice(-40)
+        .join('\n'),
+    );
 });
 
 interface LiveCall {
@@ -73,21 +79,37 @@ function liveCalls(): LiveCall[] {
 
 const visible = (chat: number) => fake.messages(BOT, chat).filter((m) => !m.deleted);
 const live = (chat: number) => visible(chat).filter((m) => !FINAL.test(m.text));
-const pending = async () => (await f.sql<{ n: number }[]>`select count(*)::int as n from telegram_cards where status = 'pending'`)[0]!.n;
+const pending = async () =>
+  (await f.sql<{ n: number }[]>`select count(*)::int as n from telegram_cards where status = 'pending'`)[0]!.n;
 
 async function showLive(calls: LiveCall[], expectedLive: number) {
   await Promise.all(calls.map((c) => replay(f, c.head, TOKEN)));
-  await waitFor('every chat shows the live cards', async () => CHATS.every((c) => live(c).length === expectedLive) && (await pending()) === 0, 30_000);
+  await waitFor(
+    'every chat shows the live cards',
+    async () => CHATS.every((c) => live(c).length === expectedLive) && (await pending()) === 0,
+    30_000,
+  );
 }
 
 /** Every card of the enterprise done, its final visible, nothing live; returns the finals per chat. */
 async function assertConverged(calls: number) {
-  const cards = await f.sql<{ call_id: string; chat_id: string; status: string; final_message_id: string | null; live_message_id: string | null }[]>`
+  const cards = await f.sql<
+    {
+      call_id: string;
+      chat_id: string;
+      status: string;
+      final_message_id: string | null;
+      live_message_id: string | null;
+    }[]
+  >`
     select call_id, chat_id::text, status, final_message_id::text, live_message_id::text from telegram_cards where enterprise = ${ENTERPRISE}`;
   expect(cards).toHaveLength(calls * CHATS.length);
   for (const chat of CHATS) {
     const mine = cards.filter((c) => c.chat_id === String(chat));
-    expect(mine.every((c) => c.status === 'done' && c.final_message_id && !c.live_message_id), `chat ${chat}: cards done`).toBe(true);
+    expect(
+      mine.every((c) => c.status === 'done' && c.final_message_id && !c.live_message_id),
+      `chat ${chat}: cards done`,
+    ).toBe(true);
     const finals = visible(chat).filter((m) => FINAL.test(m.text));
     expect({ chat, live: live(chat).map((m) => m.text.split('\n')[0]) }).toEqual({ chat, live: [] });
     expect({ chat, finals: finals.length }).toEqual({ chat, finals: calls });
@@ -98,7 +120,8 @@ async function assertConverged(calls: number) {
 }
 
 const finalsEverywhere = (n: number) => async () =>
-  CHATS.every((c) => visible(c).filter((m) => FINAL.test(m.text)).length === n && live(c).length === 0) && (await pending()) === 0;
+  CHATS.every((c) => visible(c).filter((m) => FINAL.test(m.text)).length === n && live(c).length === 0) &&
+  (await pending()) === 0;
 
 describe('call-intake killed while Telegram cards are live', () => {
   const first = liveCalls();
@@ -118,7 +141,9 @@ describe('call-intake killed while Telegram cards are live', () => {
     fake.holdRequests(true);
     await Promise.all(second.map((c) => replay(f, c.rest, TOKEN)));
     await waitFor('card requests on their way', () => fake.held() >= 2, 30_000);
-    const [leased] = await f.sql<{ n: number }[]>`select count(*)::int as n from telegram_cards where lease_until > now()`;
+    const [leased] = await f.sql<
+      { n: number }[]
+    >`select count(*)::int as n from telegram_cards where lease_until > now()`;
     await f.supervisor.kill('call-intake');
     fake.discardHeld();
     fake.holdRequests(false);
@@ -126,9 +151,13 @@ describe('call-intake killed while Telegram cards are live', () => {
     await f.supervisor.revive('call-intake');
     const total = first.length + second.length;
     const took = await waitFor('every call final in every chat', finalsEverywhere(total), 45_000);
-    const reclaimed = f.logs.filter((l) => l.startsWith('call-intake |') && l.includes('telegram card reclaimed')).length;
-    console.log(`restart: ${leased!.n} cards leased by the killed instance, ${reclaimed} reclaimed after restart; ` +
-      `converged ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill (${(took / 1000).toFixed(1)} s after the restart)`);
+    const reclaimed = f.logs.filter(
+      (l) => l.startsWith('call-intake |') && l.includes('telegram card reclaimed'),
+    ).length;
+    console.log(
+      `restart: ${leased!.n} cards leased by the killed instance, ${reclaimed} reclaimed after restart; ` +
+        `converged ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill (${(took / 1000).toFixed(1)} s after the restart)`,
+    );
     expect(leased!.n).toBeGreaterThan(0);
     expect(reclaimed).toBeGreaterThan(0);
     await assertConverged(total);

@@ -91,7 +91,15 @@ http {
   const check = spawnSync(NGINX, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`nginx -t: ${check.stderr}`);
   nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-  await waitFor('nginx', () => fetch(`${base}/nothing`).then(() => true, () => false), 10_000);
+  await waitFor(
+    'nginx',
+    () =>
+      fetch(`${base}/nothing`).then(
+        () => true,
+        () => false,
+      ),
+    10_000,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -103,7 +111,13 @@ afterAll(async () => {
 }, 60_000);
 
 afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.log(w.logs.filter((l) => /"level":(40|50|60)/.test(l)).slice(-40).join('\n'));
+  if (ctx.task.result?.state === 'fail')
+    console.log(
+      w.logs
+        .filter((l) => /"level":(40|50|60)/.test(l))
+        .slice(-40)
+        .join('\n'),
+    );
 });
 
 const integrations = async (gatewayUrl: string, enterprise: string) =>
@@ -118,9 +132,17 @@ describe.skipIf(!existsSync(NGINX))('two instances of every service behind nginx
       await w.sql`update enterprises set integrations_config = jsonb_set(integrations_config, '{retailcrm,enabled}', ${w.sql.json(enabled)})
                   where number = ${e}`;
       const took = await Promise.all(
-        w.nodes.map((n) => waitFor(`gateway${n.suffix} sees enabled=${enabled}`, async () => (await integrations(n.gatewayUrl, e)) === enabled, 5000).then(() => Date.now() - changed)),
+        w.nodes.map((n) =>
+          waitFor(
+            `gateway${n.suffix} sees enabled=${enabled}`,
+            async () => (await integrations(n.gatewayUrl, e)) === enabled,
+            5000,
+          ).then(() => Date.now() - changed),
+        ),
       );
-      console.log(`two instances: retailcrm enabled=${enabled} seen by both gateways after ${took.join(' / ')} ms (cache TTL 90 s: only NOTIFY can do it)`);
+      console.log(
+        `two instances: retailcrm enabled=${enabled} seen by both gateways after ${took.join(' / ')} ms (cache TTL 90 s: only NOTIFY can do it)`,
+      );
       for (const ms of took) expect(ms).toBeLessThan(1000);
     }
   });
@@ -141,19 +163,24 @@ describe.skipIf(!existsSync(NGINX))('two instances of every service behind nginx
       if (addr && addr !== '-') upstreams.set(addr, (upstreams.get(addr) ?? 0) + 1);
     }
     const customers = runs.flatMap((r) => r.calls.filter((c) => c.kind === 'customer').map((c) => c.callId));
-    await waitFor('every customer call at the CRM and every card sent', async () => {
-      const up = new Set(w.crm.state.uploads.map((u) => String(u.call.externalId)));
-      const [p] = await w.sql<{ n: number }[]>`
+    await waitFor(
+      'every customer call at the CRM and every card sent',
+      async () => {
+        const up = new Set(w.crm.state.uploads.map((u) => String(u.call.externalId)));
+        const [p] = await w.sql<{ n: number }[]>`
         select (select count(*) from intake_outbox where status = 'pending')
              + (select count(*) from telegram_cards where status = 'pending') + (select count(*) from call_events where processed_at is null) as n`;
-      return customers.every((id) => up.has(id)) && Number(p!.n) === 0;
-    }, 150_000).catch(async (err) => {
+        return customers.every((id) => up.has(id)) && Number(p!.n) === 0;
+      },
+      150_000,
+    ).catch(async (err) => {
       console.log(await pendingBreakdown(w, customers));
       throw err;
     });
     await sleep(3000);
     const report = await count(w, runs, hs, []);
-    const worked = (what: RegExp, svc: string) => w.nodes.map((n) => w.logs.filter((l) => l.startsWith(`${svc}${n.suffix} |`) && what.test(l)).length);
+    const worked = (what: RegExp, svc: string) =>
+      w.nodes.map((n) => w.logs.filter((l) => l.startsWith(`${svc}${n.suffix} |`) && what.test(l)).length);
     console.log(
       [
         `two instances: ${runs.length} scenario replays; host posts per call-intake (nginx round-robin): ${[...upstreams.values()].join(' / ')}`,

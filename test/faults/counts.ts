@@ -21,7 +21,10 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
   const add = (k: string, by = 1) => (n[k] = (n[k] ?? 0) + by);
 
   // --- RetailCRM, per call -------------------------------------------------------------------------
-  const byCall = new Map<string, { popups: Record<string, unknown>[]; hangups: { receivedAt: number }[]; uploads: Record<string, unknown>[] }>();
+  const byCall = new Map<
+    string,
+    { popups: Record<string, unknown>[]; hangups: { receivedAt: number }[]; uploads: Record<string, unknown>[] }
+  >();
   const of = (id: string) => {
     let v = byCall.get(id);
     if (!v) byCall.set(id, (v = { popups: [], hangups: [], uploads: [] }));
@@ -46,7 +49,8 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
       const where = `${run.code} (${run.host.enterprise}) call ${c.callId}`;
       if (c.kind === 'internal') {
         add('internal');
-        if (seen.popups.length + seen.hangups.length + seen.uploads.length) failures.push(`${where}: an internal call reached the CRM`);
+        if (seen.popups.length + seen.hangups.length + seen.uploads.length)
+          failures.push(`${where}: an internal call reached the CRM`);
         continue;
       }
       add('customer');
@@ -55,11 +59,14 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
       const up = seen.uploads[0];
       const manager = c.direction === 'out' ? c.ringing[0] : isExtension(c.answeredBy) ? c.answeredBy : undefined;
       if (up && (up.type !== c.direction || up.result !== c.result || up.phone !== c.phone || up.code !== manager)) {
-        failures.push(`${where}: history ${JSON.stringify({ type: up.type, result: up.result, phone: up.phone, code: up.code })} ≠ expected ${JSON.stringify({ type: c.direction, result: c.result, phone: c.phone, code: manager })}`);
+        failures.push(
+          `${where}: history ${JSON.stringify({ type: up.type, result: up.result, phone: up.phone, code: up.code })} ≠ expected ${JSON.stringify({ type: c.direction, result: c.result, phone: c.phone, code: manager })}`,
+        );
       }
       if (!c.ringing.length) {
         add('noRinging');
-        if (seen.popups.length + seen.hangups.length) failures.push(`${where}: popup/hangup for a call that rang no extension`);
+        if (seen.popups.length + seen.hangups.length)
+          failures.push(`${where}: popup/hangup for a call that rang no extension`);
         continue;
       }
       add('ringing');
@@ -78,10 +85,14 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
       add('hangupLateCopies', late);
       add('hangupKillCopies', killed);
       if (seen.hangups.length >= 1 && unexplained === 0) add('oneHangup');
-      else failures.push(`${where}: ${seen.hangups.length} hangup events (${late} after an attempt without an answer, ${killed} near a kill)`);
+      else
+        failures.push(
+          `${where}: ${seen.hangups.length} hangup events (${late} after an attempt without an answer, ${killed} near a kill)`,
+        );
       for (const leg of [...c.mobileLegs, ...c.consultationLegs]) {
         const l = byCall.get(leg);
-        if (l && l.popups.length + l.hangups.length + l.uploads.length) failures.push(`${where}: leg ${leg} reached the CRM as a call`);
+        if (l && l.popups.length + l.hangups.length + l.uploads.length)
+          failures.push(`${where}: leg ${leg} reached the CRM as a call`);
       }
     }
   }
@@ -102,14 +113,19 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
       const cards = await w.sql<{ call_id: string; status: string; final_message_id: string | null }[]>`
         select call_id, status, final_message_id::text from telegram_cards where enterprise = ${h.enterprise} and chat_id = ${chat}`;
       const finalIds = new Set(finals.map((m) => String(m.messageId)));
-      const cardFinals = new Set(cards.map((c) => c.final_message_id).filter((x): x is string => x !== null && finalIds.has(x)));
+      const cardFinals = new Set(
+        cards.map((c) => c.final_message_id).filter((x): x is string => x !== null && finalIds.has(x)),
+      );
       add('chatCalls', calls.length);
       add('finals', finals.length);
       add('liveCards', live.length);
       const where = `chat ${chat} (${h.enterprise})`;
-      if (finals.length !== calls.length) failures.push(`${where}: ${finals.length} final messages for ${calls.length} calls`);
+      if (finals.length !== calls.length)
+        failures.push(`${where}: ${finals.length} final messages for ${calls.length} calls`);
       if (cards.length !== calls.length || cardFinals.size !== calls.length) {
-        failures.push(`${where}: ${cards.length} cards, ${cardFinals.size} pointing at distinct visible finals, for ${calls.length} calls`);
+        failures.push(
+          `${where}: ${cards.length} cards, ${cardFinals.size} pointing at distinct visible finals, for ${calls.length} calls`,
+        );
       } else add('chatsOneFinalPerCall');
       if (live.length) failures.push(`${where}: ${live.length} live cards left`);
     }
@@ -129,7 +145,8 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
   });
   n.telegramInFlightAt429 = violations.length - late.length;
   n.telegramViolations = late.length;
-  if (late.length) failures.push(`${late.length} Telegram requests sent inside a retry_after: ${JSON.stringify(late.slice(0, 3))}`);
+  if (late.length)
+    failures.push(`${late.length} Telegram requests sent inside a retry_after: ${JSON.stringify(late.slice(0, 3))}`);
   n.telegram429 = w.tg.requests.filter((r) => r.status === 429).length + w.tgTap.injected429;
 
   // --- integration_logs against the fake --------------------------------------------------------------
@@ -141,14 +158,19 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
   n.logRows = 0;
   n.logSent = 0;
   n.crmRequests = 0;
-  for (const [kind, path] of [['call.event', '/api/v5/telephony/call/event'], ['calls.upload', '/api/v5/telephony/calls/upload']] as const) {
+  for (const [kind, path] of [
+    ['call.event', '/api/v5/telephony/call/event'],
+    ['calls.upload', '/api/v5/telephony/calls/upload'],
+  ] as const) {
     const row = logs.find((l) => l.kind === kind) ?? { n: 0, sent: 0 };
     const seen = w.crmTap.requests.filter((r) => r.path === path).length;
     n.logRows += row.n;
     n.logSent += row.sent;
     n.crmRequests += seen;
     if (row.n < seen || row.n - seen > row.sent) {
-      failures.push(`integration_logs ${kind}: ${row.n} rows (${row.sent} without an answer) for ${seen} requests the fake saw`);
+      failures.push(
+        `integration_logs ${kind}: ${row.n} rows (${row.sent} without an answer) for ${seen} requests the fake saw`,
+      );
     }
   }
   n.crmRequestsAll = w.crmTap.requests.length;
@@ -188,9 +210,9 @@ export async function pendingBreakdown(w: World, customers: string[]): Promise<s
     select 'intake_outbox' as t, status, count(*)::int as n from intake_outbox where status <> 'done' group by 2
     union all select 'telegram_cards', status, count(*)::int from telegram_cards where status <> 'done' group by 2
     union all select 'call_events', 'unprocessed', count(*)::int from call_events where processed_at is null
-    union all select 'retailcrm_call_steps', status, count(*)::int from retailcrm_call_steps where status <> 'done' group by 2`.catch((e: Error) => [
-    { t: 'database', status: e.message, n: 0 },
-  ]);
+    union all select 'retailcrm_call_steps', status, count(*)::int from retailcrm_call_steps where status <> 'done' group by 2`.catch(
+    (e: Error) => [{ t: 'database', status: e.message, n: 0 }],
+  );
   const up = new Set(w.crm.state.uploads.map((u) => String(u.call.externalId)));
   const missing = customers.filter((id) => !up.has(id));
   const detail = [];
@@ -199,7 +221,9 @@ export async function pendingBreakdown(w: World, customers: string[]): Promise<s
       select 'call' as what, enterprise, kind || ' ' || status || ' ' || coalesce(result, '') as state, null as error from calls where call_id = ${id}
       union all select 'outbox ' || event_type, enterprise, status, last_error from intake_outbox where call_id = ${id}
       union all select 'step ' || step, enterprise, status, null from retailcrm_call_steps where call_id = ${id}
-      union all select 'log ' || kind, enterprise, coalesce(status_code::text, '-'), error from integration_logs where call_id = ${id}`.catch(() => []);
+      union all select 'log ' || kind, enterprise, coalesce(status_code::text, '-'), error from integration_logs where call_id = ${id}`.catch(
+      () => [],
+    );
     detail.push(`${id}: ${JSON.stringify(trail)}`);
   }
   return `pending: ${rows.map((r) => `${r.t} ${r.status} ${r.n}`).join(', ')}; ${missing.length} calls missing at the CRM: ${missing.slice(0, 10).join(', ')}\n${detail.join('\n')}`;

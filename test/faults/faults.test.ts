@@ -38,7 +38,9 @@ const RETAILCRM_TIMEOUT_MS = 3000;
 const SCENARIO_GAP_MS = 6500;
 const rng = createRng(SEED);
 // Enough hosts (enterprises) that every scenario gets its gap within REPLAY_MS.
-const HOSTS = Number(process.env.FAULTS_HOSTS ?? Math.max(4, Math.ceil((CALLS * 1.2 * SCENARIO_GAP_MS * 1.25) / REPLAY_MS)));
+const HOSTS = Number(
+  process.env.FAULTS_HOSTS ?? Math.max(4, Math.ceil((CALLS * 1.2 * SCENARIO_GAP_MS * 1.25) / REPLAY_MS)),
+);
 const hs = hosts(HOSTS);
 const runs: Run[] = plan(rng.fork(), hs, CALLS);
 let w: World;
@@ -46,8 +48,15 @@ let w: World;
 const crashes = () => w.logs.filter((l) => / \| exited \(/.test(l)).map((l) => l.replace(/; restarting.*/, ''));
 
 beforeAll(async () => {
-  console.log(`faults: seed ${SEED} (FAULTS_SEED=${SEED} replays it); ${runs.length} scenario replays on ${HOSTS} hosts; PostgreSQL restart ${PG_MODE} replay`);
-  w = await startWorld({ rng: rng.fork(), telegram429Ratio: 0.03, bots: HOSTS, env: { RETAILCRM_TIMEOUT_MS: String(RETAILCRM_TIMEOUT_MS) } });
+  console.log(
+    `faults: seed ${SEED} (FAULTS_SEED=${SEED} replays it); ${runs.length} scenario replays on ${HOSTS} hosts; PostgreSQL restart ${PG_MODE} replay`,
+  );
+  w = await startWorld({
+    rng: rng.fork(),
+    telegram429Ratio: 0.03,
+    bots: HOSTS,
+    env: { RETAILCRM_TIMEOUT_MS: String(RETAILCRM_TIMEOUT_MS) },
+  });
   for (const h of hs) await addEnterprise(w, { number: h.enterprise, token: h.token, bot: h.bot, chats: h.chats });
 }, 240_000);
 
@@ -79,7 +88,8 @@ describe('the fleet under faults', () => {
           busy.add(i);
           const results = await replayEvents(run.events, { intake: w.nodes[0]!.intakeUrl, speed: 0 });
           busy.delete(i);
-          for (const r of results) if (r.status !== 200) refused.push(`${run.code} ${r.event} ${r.uniqueId}: ${r.status} ${r.error ?? ''}`);
+          for (const r of results)
+            if (r.status !== 200) refused.push(`${run.code} ${r.event} ${r.uniqueId}: ${r.status} ${r.error ?? ''}`);
           posted++;
           await sleep(pause * (1 + hostRng[i]!.next() / 2));
         }
@@ -141,10 +151,14 @@ describe('the fleet under faults', () => {
     const customers = runs.flatMap((r) => r.calls.filter((c) => c.kind === 'customer').map((c) => c.callId));
     const uploaded = () => new Set(w.crm.state.uploads.map((u) => String(u.call.externalId)));
     try {
-      await waitFor('every customer call recorded at the CRM and nothing pending', async () => {
-        const up = uploaded();
-        return customers.every((id) => up.has(id)) && (await pending()) === 0;
-      }, SETTLE_MS);
+      await waitFor(
+        'every customer call recorded at the CRM and nothing pending',
+        async () => {
+          const up = uploaded();
+          return customers.every((id) => up.has(id)) && (await pending()) === 0;
+        },
+        SETTLE_MS,
+      );
     } catch (err) {
       console.log(`refused: ${refused.length} ${refused.slice(0, 5).join('; ')}; crashed: ${crashes().join(', ')}`);
       console.log(await pendingBreakdown(w, customers));
@@ -163,7 +177,8 @@ describe('the fleet under faults', () => {
         ...report.lines,
       ].join('\n  '),
     );
-    if (report.failures.length) console.log(`failures (${report.failures.length}):\n  ${report.failures.slice(0, 40).join('\n  ')}`);
+    if (report.failures.length)
+      console.log(`failures (${report.failures.length}):\n  ${report.failures.slice(0, 40).join('\n  ')}`);
 
     expect(refused, 'a host never retries: every post must be accepted').toEqual([]);
     expect(report.failures).toEqual([]);

@@ -4,7 +4,6 @@ import { freshIds, substituteToken, type ScenarioEvent } from '@fleet/cli';
 import { corpus, EXPECTED, loadEvents, type ExpectedCall } from '../e2e/harness.ts';
 import type { Rng } from '../support/rng.ts';
 
-
 export interface Host {
   index: number;
   enterprise: string;
@@ -36,7 +35,9 @@ export function hosts(n: number): Host[] {
 
 /** Scenario replays in a seeded order until `customerCalls` customer calls, dealt round-robin to `hs`. */
 export function plan(rng: Rng, hs: Host[], customerCalls: number): Run[] {
-  const codes = corpus().map((e) => e.code).filter((c) => EXPECTED[c]);
+  const codes = corpus()
+    .map((e) => e.code)
+    .filter((c) => EXPECTED[c]);
   const runs: Run[] = [];
   let customers = 0;
   let serial = 100_000;

@@ -69,7 +69,12 @@ export function tap429(tg: TelegramFake, rng: Rng, ratio: number, maxRetryAfterS
     bot.retryUntil.set('bot', now + sec * 1000);
     tap.injected429++;
     tap.answered429.push({ bot: bot.username, t: now });
-    return reply.code(429).send({ ok: false, error_code: 429, description: `Too Many Requests: retry after ${sec}`, parameters: { retry_after: sec } });
+    return reply.code(429).send({
+      ok: false,
+      error_code: 429,
+      description: `Too Many Requests: retry after ${sec}`,
+      parameters: { retry_after: sec },
+    });
   });
   return tap;
 }

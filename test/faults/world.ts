@@ -92,7 +92,10 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   const crm = createRetailCrmFake({ apiKeys: [{ key: API_KEY }] });
   const crmTap = tapCrm(crm);
   const crmUrl = await crm.listen(0);
-  const tg = createTelegramFake({ bots: Array.from({ length: o.bots }, (_, i) => ({ token: botToken(i), username: `faults_bot_${i}` })), limits: TG_LIMITS });
+  const tg = createTelegramFake({
+    bots: Array.from({ length: o.bots }, (_, i) => ({ token: botToken(i), username: `faults_bot_${i}` })),
+    limits: TG_LIMITS,
+  });
   const tgTap = tap429(tg, o.rng.fork(), o.telegram429Ratio);
   const tgRoot = await tg.listen(0);
   const journals = mkdtempSync(join(tmpdir(), 'fleet-faults-journal-'));
@@ -119,7 +122,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       ...o.env,
       ...o.nodeEnv?.(i),
     };
-    for (const spec of fleetServices(pg.url, ports, env)) await supervisor.start({ ...spec, name: spec.name + suffix }, 90_000);
+    for (const spec of fleetServices(pg.url, ports, env))
+      await supervisor.start({ ...spec, name: spec.name + suffix }, 90_000);
     nodes.push({
       suffix,
       intakeUrl: `http://127.0.0.1:${ports.callIntake}`,
@@ -153,7 +157,10 @@ export async function startWorld(o: WorldOptions): Promise<World> {
  * An enterprise (a host) with RetailCRM connected to the fake (user 18 ↔ extension 151), and a bot with
  * `chats` private recipient chats.
  */
-export async function addEnterprise(w: World, e: { number: string; token: string; bot: number; chats: number[] }): Promise<void> {
+export async function addEnterprise(
+  w: World,
+  e: { number: string; token: string; bot: number; chats: number[] },
+): Promise<void> {
   const config = {
     retailcrm: {
       enabled: true,

@@ -38,20 +38,33 @@ async function login(world: World): Promise<AdminAuth> {
   const auth = await world.retailcrm.inject({ method: 'GET', url: `/retailcrm-admin/auth?token=${link.token}` });
   expect(auth.statusCode).toBe(303);
   const session = auth.cookies.find((c: { name: string }) => c.name === 'rcrm_admin')!.value;
-  const state = await world.retailcrm.inject({ method: 'GET', url: '/retailcrm-admin/api/state', headers: { cookie: `rcrm_admin=${session}` } });
+  const state = await world.retailcrm.inject({
+    method: 'GET',
+    url: '/retailcrm-admin/api/state',
+    headers: { cookie: `rcrm_admin=${session}` },
+  });
   expect(state.statusCode).toBe(200);
   const csrfCookie = state.cookies.find((c: { name: string }) => c.name === 'rcrm_csrf')!.value;
-  return { cookie: `rcrm_admin=${session}; rcrm_csrf=${csrfCookie}`, csrf: state.json().csrfToken, linkToken: link.token };
+  return {
+    cookie: `rcrm_admin=${session}; rcrm_csrf=${csrfCookie}`,
+    csrf: state.json().csrfToken,
+    linkToken: link.token,
+  };
 }
 
 /** Why an answer is not acceptable, or null. */
-function verdict(t: Target, req: FuzzRequest, res: { statusCode: number; body: string; headers: Record<string, unknown> }): string | null {
+function verdict(
+  t: Target,
+  req: FuzzRequest,
+  res: { statusCode: number; body: string; headers: Record<string, unknown> },
+): string | null {
   if (res.statusCode >= 500) return `${res.statusCode} ${res.body.slice(0, 300)}`;
   if (res.statusCode < 400 || req.method === 'HEAD') return null;
   // getcustomerdata answers hosts' dialplans in their fixed shape even when refusing (fail open).
   if (t.spec.name.includes('getcustomerdata') && res.body === '{"Name":"","DialPlan":null}') return null;
   const type = String(res.headers['content-type'] ?? '');
-  if (type.includes('text/html')) return /data-denied="\w+"/.test(res.body) ? null : `${res.statusCode} HTML without a reason`;
+  if (type.includes('text/html'))
+    return /data-denied="\w+"/.test(res.body) ? null : `${res.statusCode} HTML without a reason`;
   try {
     const b = JSON.parse(res.body) as Record<string, unknown>;
     const reason = [b.message, b.description, b.code, b.error].find((v) => typeof v === 'string' && v.length > 0);
@@ -66,7 +79,13 @@ const describeReq = (r: FuzzRequest) =>
     r.payload === undefined ? '' : Buffer.isBuffer(r.payload) ? `<${r.payload.length} bytes>` : r.payload.slice(0, 200)
   }`;
 
-async function fire(t: Target, count: number, seed: number, tally: Map<string, Record<string, number>>, failures: string[]) {
+async function fire(
+  t: Target,
+  count: number,
+  seed: number,
+  tally: Map<string, Record<string, number>>,
+  failures: string[],
+) {
   const rng = createRng(seed);
   const queue: FuzzRequest[] = [];
   while (queue.length < count) {
@@ -80,7 +99,12 @@ async function fire(t: Target, count: number, seed: number, tally: Map<string, R
     Array.from({ length: t.lanes ?? LANES }, async () => {
       while (next < queue.length) {
         const req = queue[next++]!;
-        const res = await t.app.inject({ method: req.method as 'GET', url: req.url, headers: req.headers, payload: req.payload });
+        const res = await t.app.inject({
+          method: req.method as 'GET',
+          url: req.url,
+          headers: req.headers,
+          payload: req.payload,
+        });
         await t.after?.(req, res.statusCode);
         const klass = `${Math.floor(res.statusCode / 100)}xx`;
         counts[klass] = (counts[klass] ?? 0) + 1;
@@ -122,13 +146,16 @@ describe(`fuzz (seed ${SEED})`, () => {
     started = Date.now();
   }, 120_000);
 
-  it.each(ENDPOINTS.map((name, i) => [name, i] as const))('%s: a 4xx with a reason for bad input (2xx when valid by chance), never a 5xx', async (name, i) => {
-    const t = all[i]!;
-    const failures: string[] = [];
-    await fire(t, t.count, SEED + i, tally, failures);
-    console.log(`${name} (seed ${SEED + i}): ${JSON.stringify(tally.get(name))}`);
-    expect(failures, failures.join('\n')).toEqual([]);
-  });
+  it.each(ENDPOINTS.map((name, i) => [name, i] as const))(
+    '%s: a 4xx with a reason for bad input (2xx when valid by chance), never a 5xx',
+    async (name, i) => {
+      const t = all[i]!;
+      const failures: string[] = [];
+      await fire(t, t.count, SEED + i, tally, failures);
+      console.log(`${name} (seed ${SEED + i}): ${JSON.stringify(tally.get(name))}`);
+      expect(failures, failures.join('\n')).toEqual([]);
+    },
+  );
 
   it('ran ≥ 10 000 requests with no process error, no secret in any log line, heap back near its baseline, every service still serving', async () => {
     const seconds = (Date.now() - started) / 1000;
@@ -143,6 +170,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     expect(total).toBeGreaterThanOrEqual(10_000 * Math.min(1, SCALE));
     expect(w.logs.leaks, JSON.stringify(w.logs.leaks.slice(0, 5))).toEqual([]);
     expect((after.heapUsed - before.heapUsed) / MB).toBeLessThan(30);
-    for (const app of [w.intake, w.gateway, w.retailcrm, w.asterisk]) expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    for (const app of [w.intake, w.gateway, w.retailcrm, w.asterisk])
+      expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
   });
 });

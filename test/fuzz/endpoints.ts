@@ -24,12 +24,29 @@ const FIXTURES = new URL('../../../shared/fixtures/asterisk-scenarios/', import.
 
 function hostBodies(): Array<{ event: string; body: Record<string, unknown> }> {
   const index = JSON.parse(readFileSync(new URL('_index.json', FIXTURES), 'utf8')) as { file: string }[];
-  return index.slice(0, 12).flatMap((e) => JSON.parse(readFileSync(new URL(e.file, FIXTURES), 'utf8')) as Array<{ event: string; body: Record<string, unknown> }>);
+  return index.slice(0, 12).flatMap(
+    (e) =>
+      JSON.parse(readFileSync(new URL(e.file, FIXTURES), 'utf8')) as Array<{
+        event: string;
+        body: Record<string, unknown>;
+      }>,
+  );
 }
 
 const callSummary = (id: string) => ({
-  callId: id, kind: 'customer', direction: 'in', phone: '+375291234567', trunk: '0001363', ringing: ['151'], status: 'ringing',
-  mobiles: [], answered: false, answeredBy: null, talkedWith: [], result: null, startedAt: 1_709_276_405_000,
+  callId: id,
+  kind: 'customer',
+  direction: 'in',
+  phone: '+375291234567',
+  trunk: '0001363',
+  ringing: ['151'],
+  status: 'ringing',
+  mobiles: [],
+  answered: false,
+  answeredBy: null,
+  talkedWith: [],
+  result: null,
+  startedAt: 1_709_276_405_000,
 });
 
 /** The endpoints in the order they are fuzzed (one test each). */
@@ -63,7 +80,11 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
         name: 'call-intake POST /<event>',
         methods: ['POST'],
         path: (rng) => `/${rng.pick(HOST_EVENT_TYPES)}`,
-        valid: (rng) => ({ ...rng.pick(bodies).body, UniqueId: uid(rng), ...(rng.chance(0.8) ? { Token: w.e1.hostToken } : {}) }),
+        valid: (rng) => ({
+          ...rng.pick(bodies).body,
+          UniqueId: uid(rng),
+          ...(rng.chance(0.8) ? { Token: w.e1.hostToken } : {}),
+        }),
         carrier: 'json',
         headers: (rng): Record<string, string> => (rng.chance(0.3) ? { token: `"${w.e1.hostToken}"` } : {}),
         bodyLimit: 64 * 1024,
@@ -79,7 +100,16 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
         path: () => '/dispatch/call-event',
         valid: (rng) => {
           const id = uid(rng);
-          return { enterprise: w.e1.number, callId: id, event_type: rng.pick(['dial', 'hangup']), dedup_key: `dial:${rng.int(1, 9)}`, record_url: null, origin: 'live', new_extensions: ['151'], call: callSummary(id) };
+          return {
+            enterprise: w.e1.number,
+            callId: id,
+            event_type: rng.pick(['dial', 'hangup']),
+            dedup_key: `dial:${rng.int(1, 9)}`,
+            record_url: null,
+            origin: 'live',
+            new_extensions: ['151'],
+            call: callSummary(id),
+          };
         },
         carrier: 'json',
         headers: () => ({}),
@@ -95,7 +125,12 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
         methods: ['GET', 'POST'],
         path: () => '/retailcrm/make-call',
         // e2 has no Asterisk host: a request valid by chance ends at 422, not at a call the machine cannot place.
-        valid: (rng) => ({ clientId: rng.chance(0.9) ? w.e2.clientId : w.e3.clientId, code: '151', phone: '+375291234567', userId: rng.pick(['18', '19', '77']) }),
+        valid: (rng) => ({
+          clientId: rng.chance(0.9) ? w.e2.clientId : w.e3.clientId,
+          code: '151',
+          phone: '+375291234567',
+          userId: rng.pick(['18', '19', '77']),
+        }),
         carrier: 'form',
         headers: () => ({}),
         bodyLimit: 256 * 1024,
@@ -109,7 +144,12 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
         name: 'retailcrm GET|POST /retailcrm/status',
         methods: ['GET', 'POST'],
         path: () => '/retailcrm/status',
-        valid: (rng) => ({ clientId: w.e1.clientId, userId: '18', status: rng.pick(['free', 'busy', 'dinner', 'break']), code: '151' }),
+        valid: (rng) => ({
+          clientId: w.e1.clientId,
+          userId: '18',
+          status: rng.pick(['free', 'busy', 'dinner', 'break']),
+          code: '151',
+        }),
         carrier: 'form',
         headers: () => ({}),
         bodyLimit: 256 * 1024,
@@ -139,7 +179,7 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
       // A request that would pass every check with the active enterprise's secret would open SSH to
       // a host that is not there (a 502 for a valid request, not bad input): never sent.
       skip: (req) => {
-        const raw = typeof req.payload === 'string' ? req.payload : req.payload?.toString('latin1') ?? '';
+        const raw = typeof req.payload === 'string' ? req.payload : (req.payload?.toString('latin1') ?? '');
         if (!req.url.includes(w.e1.originateSecret) && !raw.includes(w.e1.originateSecret)) return false;
         if (Buffer.isBuffer(req.payload) || !['GET', 'POST'].includes(req.method)) return true;
         const p = paramsOf(req);
@@ -153,7 +193,12 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
         name: 'retailcrm POST /api/callevent/getcustomerdata',
         methods: ['POST'],
         path: () => '/api/callevent/getcustomerdata',
-        valid: (rng) => ({ Phone: rng.pick(['375291234567', '+375 29 123-45-67', '80291234567']), UniqueId: uid(rng), TrunkId: '0001363', LoadDialPlan: rng.pick(['1', 1, true, '0']) }),
+        valid: (rng) => ({
+          Phone: rng.pick(['375291234567', '+375 29 123-45-67', '80291234567']),
+          UniqueId: uid(rng),
+          TrunkId: '0001363',
+          LoadDialPlan: rng.pick(['1', 1, true, '0']),
+        }),
         carrier: 'json',
         headers: (rng): Record<string, string> => (rng.chance(0.85) ? { token: w.e1.hostToken } : {}),
         bodyLimit: 256 * 1024,
@@ -166,7 +211,8 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
       spec: {
         name: 'retailcrm /retailcrm-admin/api/*',
         methods: ['GET', 'POST', 'PUT', 'DELETE'],
-        path: (rng) => `/retailcrm-admin/api${rng.pick(['/state', '/connection/check', '/connection', '/managers', '/journal', '/journal?page=2&status=ok&from=2024-01-01&to=2024-12-31&phone=375', '/nope'])}`,
+        path: (rng) =>
+          `/retailcrm-admin/api${rng.pick(['/state', '/connection/check', '/connection', '/managers', '/journal', '/journal?page=2&status=ok&from=2024-01-01&to=2024-12-31&phone=375', '/nope'])}`,
         valid: (rng) => ({
           // The fake, or invalid: a CRM that is down is a 502 by design (not bad input).
           domain: rng.pick([w.crmUrl, w.crmUrl, 'https://', 'ftp://x', 'http://example.com']),
@@ -196,7 +242,10 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
                     where number = ${w.e1.number}`;
       },
       // Deleting the connection ends the session the rest of the run uses.
-      skip: (req) => req.method === 'DELETE' && /\/connection(\?|$)/.test(req.url) && (req.headers.cookie ?? '').includes(admin.cookie),
+      skip: (req) =>
+        req.method === 'DELETE' &&
+        /\/connection(\?|$)/.test(req.url) &&
+        (req.headers.cookie ?? '').includes(admin.cookie),
     },
     {
       app: w.retailcrm,
@@ -205,7 +254,10 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
         name: 'retailcrm GET|POST /retailcrm-admin/auth',
         methods: ['GET', 'POST'],
         path: () => '/retailcrm-admin/auth',
-        valid: (rng) => ({ token: rng.chance(0.5) ? admin.linkToken : admin.linkToken.slice(0, -2) + 'xx', ...(rng.chance(0.3) ? { clientId: w.e1.clientId } : {}) }),
+        valid: (rng) => ({
+          token: rng.chance(0.5) ? admin.linkToken : admin.linkToken.slice(0, -2) + 'xx',
+          ...(rng.chance(0.3) ? { clientId: w.e1.clientId } : {}),
+        }),
         carrier: 'form',
         headers: () => ({}),
         bodyLimit: 256 * 1024,
@@ -220,13 +272,26 @@ export function targets(w: World, admin: AdminAuth, scale = 1): Target[] {
         // answers 400 with the reason (regression test services/call-intake/test/telegram-webhook-input.test.ts).
         name: 'call-intake POST /telegram/webhook/:botId',
         methods: ['POST'],
-        path: (rng) => `/telegram/webhook/${rng.chance(0.9) ? w.e1.botId : rng.pick(['0', 'abc', '9'.repeat(25), w.e2.botId, '%00'])}`,
+        path: (rng) =>
+          `/telegram/webhook/${rng.chance(0.9) ? w.e1.botId : rng.pick(['0', 'abc', '9'.repeat(25), w.e2.botId, '%00'])}`,
         valid: (rng) =>
           rng.chance(0.6)
-            ? { update_id: rng.int(1, 1e9), message: { message_id: 1, text: rng.pick(['/start abc', '/start', '/stop', 'hello', '/start@bot x']), chat: { id: rng.int(1000, 1010), type: 'private' }, from: { id: rng.int(1000, 1010) } } }
-            : { update_id: rng.int(1, 1e9), callback_query: { id: String(rng.int(1, 1e6)), data: `call:${rng.int(1, 100)}`, from: { id: 1001 } } },
+            ? {
+                update_id: rng.int(1, 1e9),
+                message: {
+                  message_id: 1,
+                  text: rng.pick(['/start abc', '/start', '/stop', 'hello', '/start@bot x']),
+                  chat: { id: rng.int(1000, 1010), type: 'private' },
+                  from: { id: rng.int(1000, 1010) },
+                },
+              }
+            : {
+                update_id: rng.int(1, 1e9),
+                callback_query: { id: String(rng.int(1, 1e6)), data: `call:${rng.int(1, 100)}`, from: { id: 1001 } },
+              },
         carrier: 'json',
-        headers: (rng): Record<string, string> => (rng.chance(0.9) ? { 'x-telegram-bot-api-secret-token': w.e1.webhookSecret } : {}),
+        headers: (rng): Record<string, string> =>
+          rng.chance(0.9) ? { 'x-telegram-bot-api-secret-token': w.e1.webhookSecret } : {},
         bodyLimit: 256 * 1024,
         digitFields: ['update_id'],
       },

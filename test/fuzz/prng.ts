@@ -13,12 +13,52 @@ export function runSeed(): number {
 }
 
 // Digits a naive `\d` or Number() may accept and a dialplan must never see.
-const UNICODE_DIGITS = ['٣٧٥٢٩١٢٣٤٥٦٧', '３７５２９１２３４５６７', '۳۷۵۲۹', '३७५२९१२३४५', '𝟑𝟕𝟓𝟐𝟗𝟏𝟐𝟑𝟒𝟓𝟔𝟕', '¹²³', '①②③'];
+const UNICODE_DIGITS = [
+  '٣٧٥٢٩١٢٣٤٥٦٧',
+  '３７５２９１２３４５６７',
+  '۳۷۵۲۹',
+  '३७५२९१२३४५',
+  '𝟑𝟕𝟓𝟐𝟗𝟏𝟐𝟑𝟒𝟓𝟔𝟕',
+  '¹²³',
+  '①②③',
+];
 const NASTY = [
-  '', ' ', '\t', '\n', '\r\n', '\u0000', 'a\u0000b', '\ud800', 'x\udfffy', '\u202e151', '\ufeff', '😀'.repeat(40),
-  "'; drop table calls; --", '$(reboot)', '`id`', '151;reboot', '151\nreboot', '../../etc/passwd', '%00', '%zz',
-  '<script>alert(1)</script>', '{{7*7}}', '${jndi:ldap://x}', 'null', 'undefined', 'NaN', '-1', '1e309', '0x10',
-  '+375 (29) 123-45-67', '8 029 1234567', '375291234567', '151', '9'.repeat(40), '__proto__', 'constructor',
+  '',
+  ' ',
+  '\t',
+  '\n',
+  '\r\n',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfffy',
+  '\u202e151',
+  '\ufeff',
+  '😀'.repeat(40),
+  "'; drop table calls; --",
+  '$(reboot)',
+  '`id`',
+  '151;reboot',
+  '151\nreboot',
+  '../../etc/passwd',
+  '%00',
+  '%zz',
+  '<script>alert(1)</script>',
+  '{{7*7}}',
+  '${jndi:ldap://x}',
+  'null',
+  'undefined',
+  'NaN',
+  '-1',
+  '1e309',
+  '0x10',
+  '+375 (29) 123-45-67',
+  '8 029 1234567',
+  '375291234567',
+  '151',
+  '9'.repeat(40),
+  '__proto__',
+  'constructor',
 ];
 
 /** A string a field may get: control characters, unicode digits, injections, huge ones. */

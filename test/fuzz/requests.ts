@@ -31,24 +31,51 @@ export interface EndpointSpec {
 
 const ODD_METHODS = ['PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'SEARCH', 'GET', 'POST'];
 const CONTENT_TYPES = [
-  'text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'application/json',
-  'application/json; charset=utf-16', 'application/json; charset=latin1', 'image/png', ';;;', 'application/json;;;charset=',
-  'application/vnd.api+json', '*/*', 'application/octet-stream',
+  'text/plain',
+  'application/xml',
+  'multipart/form-data; boundary=x',
+  'application/x-www-form-urlencoded',
+  'application/json',
+  'application/json; charset=utf-16',
+  'application/json; charset=latin1',
+  'image/png',
+  ';;;',
+  'application/json;;;charset=',
+  'application/vnd.api+json',
+  '*/*',
+  'application/octet-stream',
 ];
 const KINDS = [
-  'valid', 'wrong-type', 'missing', 'proto-keys', 'huge-string', 'deep-nesting', 'invalid-utf8', 'oversized',
-  'content-type', 'odd-method', 'query-abuse', 'unicode-digits', 'raw-junk', 'header-abuse',
+  'valid',
+  'wrong-type',
+  'missing',
+  'proto-keys',
+  'huge-string',
+  'deep-nesting',
+  'invalid-utf8',
+  'oversized',
+  'content-type',
+  'odd-method',
+  'query-abuse',
+  'unicode-digits',
+  'raw-junk',
+  'header-abuse',
 ] as const;
 
 const jsonType = { 'content-type': 'application/json' };
 
-function serialize(spec: EndpointSpec, method: string, path: string, params: Record<string, unknown>): { url: string; payload?: string; headers: Record<string, string> } {
+function serialize(
+  spec: EndpointSpec,
+  method: string,
+  path: string,
+  params: Record<string, unknown>,
+): { url: string; payload?: string; headers: Record<string, string> } {
   if (spec.carrier === 'json') return { url: path, payload: JSON.stringify(params), headers: jsonType };
   const form = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined) continue;
     if (Array.isArray(v)) for (const x of v) form.append(k, typeof x === 'string' ? x : JSON.stringify(x));
-    else form.append(k, typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+    else form.append(k, typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
   }
   if (method === 'GET' || method === 'HEAD') return { url: `${path}?${form}`, headers: {} };
   return { url: path, payload: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
@@ -79,7 +106,10 @@ export function generate(rng: Rng, spec: EndpointSpec): FuzzRequest {
   const path = spec.path(rng);
   const params = spec.valid(rng);
   const auth = spec.headers(rng);
-  const done = (r: { url: string; payload?: string | Buffer; headers: Record<string, string> }, m = method): FuzzRequest => ({
+  const done = (
+    r: { url: string; payload?: string | Buffer; headers: Record<string, string> },
+    m = method,
+  ): FuzzRequest => ({
     method: m,
     url: r.url,
     headers: { ...auth, ...r.headers },
@@ -105,13 +135,23 @@ export function generate(rng: Rng, spec: EndpointSpec): FuzzRequest {
     case 'deep-nesting': {
       const text = deepJson(rng, rng.pick([64, 512, 4_000, 20_000]));
       const body = JSON.stringify({ ...params, nested: 0 }).replace('"nested":0', `"nested":${text}`);
-      return done({ url: path, payload: spec.carrier === 'json' || rng.chance(0.5) ? body : text, headers: jsonType }, method === 'GET' ? 'POST' : method);
+      return done(
+        { url: path, payload: spec.carrier === 'json' || rng.chance(0.5) ? body : text, headers: jsonType },
+        method === 'GET' ? 'POST' : method,
+      );
     }
     case 'invalid-utf8': {
       const text = JSON.stringify(params);
       const at = rng.int(0, text.length);
       const payload = Buffer.concat([Buffer.from(text.slice(0, at)), invalidUtf8(rng), Buffer.from(text.slice(at))]);
-      return done({ url: path, payload, headers: rng.chance(0.5) ? jsonType : { 'content-type': 'application/x-www-form-urlencoded' } }, method === 'GET' ? 'POST' : method);
+      return done(
+        {
+          url: path,
+          payload,
+          headers: rng.chance(0.5) ? jsonType : { 'content-type': 'application/x-www-form-urlencoded' },
+        },
+        method === 'GET' ? 'POST' : method,
+      );
     }
     case 'oversized': {
       const size = spec.bodyLimit + rng.pick([1, 1024, spec.bodyLimit]);
@@ -122,8 +162,13 @@ export function generate(rng: Rng, spec: EndpointSpec): FuzzRequest {
     }
     case 'content-type': {
       const r = serialize(spec, 'POST', path, params);
-      const payload = rng.chance(0.5) ? r.payload : new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();
-      return done({ url: path, payload, headers: { 'content-type': rng.pick(CONTENT_TYPES) } }, method === 'GET' ? 'POST' : method);
+      const payload = rng.chance(0.5)
+        ? r.payload
+        : new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();
+      return done(
+        { url: path, payload, headers: { 'content-type': rng.pick(CONTENT_TYPES) } },
+        method === 'GET' ? 'POST' : method,
+      );
     }
     case 'odd-method': {
       const m = rng.pick(ODD_METHODS);
@@ -131,23 +176,52 @@ export function generate(rng: Rng, spec: EndpointSpec): FuzzRequest {
     }
     case 'query-abuse': {
       const abuse = rng.pick([
-        'a=1&a=2&a=3', 'clientId=x&clientId=y', 'phone[]=1&phone[]=2', 'code[a]=1', '__proto__[admin]=1', 'constructor[prototype][x]=1',
-        '%zz=%ff', 'phone=%00', 'page=-1&page=1e9', 'token=' + 'a'.repeat(3000), `q=${'b'.repeat(rng.pick([100, 10_000, 60_000]))}`,
-        'status=ok&status=error', 'from=9999-99-99&to=0000-00-00', 'from=2024-02-30', 'callId=a&callId=b', 'phone=a&phone=b',
-        'enterprise=1&enterprise=2', '&&&==&=', 'page=NaN', 'userId=١٢', 'code=١٥١&phone=٣٧٥٢٩١٢٣٤٥٦٧',
+        'a=1&a=2&a=3',
+        'clientId=x&clientId=y',
+        'phone[]=1&phone[]=2',
+        'code[a]=1',
+        '__proto__[admin]=1',
+        'constructor[prototype][x]=1',
+        '%zz=%ff',
+        'phone=%00',
+        'page=-1&page=1e9',
+        'token=' + 'a'.repeat(3000),
+        `q=${'b'.repeat(rng.pick([100, 10_000, 60_000]))}`,
+        'status=ok&status=error',
+        'from=9999-99-99&to=0000-00-00',
+        'from=2024-02-30',
+        'callId=a&callId=b',
+        'phone=a&phone=b',
+        'enterprise=1&enterprise=2',
+        '&&&==&=',
+        'page=NaN',
+        'userId=١٢',
+        'code=١٥١&phone=٣٧٥٢٩١٢٣٤٥٦٧',
       ]);
       const r = serialize(spec, method, path, params);
       return done({ ...r, url: `${r.url}${r.url.includes('?') ? '&' : '?'}${abuse}` });
     }
     case 'unicode-digits': {
-      for (const f of spec.digitFields ?? Object.keys(params)) params[f] = rng.pick(['٣٧٥٢٩١٢٣٤٥٦٧', '３７５２９１２３４５６７', '١٥١', '１５１', '𝟏𝟓𝟏', '۱۵۱']);
+      for (const f of spec.digitFields ?? Object.keys(params))
+        params[f] = rng.pick(['٣٧٥٢٩١٢٣٤٥٦٧', '３７５２９１２３４５６７', '١٥١', '１５１', '𝟏𝟓𝟏', '۱۵۱']);
       return done(serialize(spec, method, path, params));
     }
     case 'raw-junk': {
       const text = JSON.stringify(params);
       const payload = rng.pick<string | Buffer>([
-        '', ' ', 'null', '[]', '"text"', '123', 'true', '{', text.slice(0, Math.max(1, text.length >> 1)), text + text,
-        Buffer.from(Array.from({ length: rng.int(1, 512) }, () => rng.int(0, 255))), '\ufeff' + text, `${text}\u0000`,
+        '',
+        ' ',
+        'null',
+        '[]',
+        '"text"',
+        '123',
+        'true',
+        '{',
+        text.slice(0, Math.max(1, text.length >> 1)),
+        text + text,
+        Buffer.from(Array.from({ length: rng.int(1, 512) }, () => rng.int(0, 255))),
+        '\ufeff' + text,
+        `${text}\u0000`,
       ]);
       return done({ url: path, payload, headers: rng.chance(0.7) ? jsonType : {} }, method === 'GET' ? 'POST' : method);
     }
@@ -155,10 +229,30 @@ export function generate(rng: Rng, spec: EndpointSpec): FuzzRequest {
       // header-abuse: auth headers duplicated, quoted, huge, with control characters; a wrong host/accept.
       const r = serialize(spec, method, path, params);
       const headers: Record<string, string> = { ...r.headers };
-      const name = rng.pick([...Object.keys(auth), 'token', 'cookie', 'x-csrf-token', 'x-telegram-bot-api-secret-token', 'x-forwarded-for', 'x-real-ip']);
-      headers[name] = rng.pick([`"${auth[name] ?? 'x'}"`, 'z'.repeat(rng.pick([200, 8_000])), nastyString(rng).replace(/[^\t\x20-\x7e\x80-\xff]/g, '?'), '', '10.0.0.1, 127.0.0.1']);
+      const name = rng.pick([
+        ...Object.keys(auth),
+        'token',
+        'cookie',
+        'x-csrf-token',
+        'x-telegram-bot-api-secret-token',
+        'x-forwarded-for',
+        'x-real-ip',
+      ]);
+      headers[name] = rng.pick([
+        `"${auth[name] ?? 'x'}"`,
+        'z'.repeat(rng.pick([200, 8_000])),
+        nastyString(rng).replace(/[^\t\x20-\x7e\x80-\xff]/g, '?'),
+        '',
+        '10.0.0.1, 127.0.0.1',
+      ]);
       if (rng.chance(0.3)) headers.accept = 'application/xml';
-      return { method, url: r.url, headers: { ...auth, ...headers }, ...(r.payload !== undefined && method !== 'GET' ? { payload: r.payload } : {}), kind };
+      return {
+        method,
+        url: r.url,
+        headers: { ...auth, ...headers },
+        ...(r.payload !== undefined && method !== 'GET' ? { payload: r.payload } : {}),
+        kind,
+      };
     }
   }
 }
@@ -178,4 +272,3 @@ export function paramsOf(req: FuzzRequest): Record<string, unknown> {
   }
   return out;
 }
-

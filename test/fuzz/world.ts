@@ -104,7 +104,11 @@ export interface WorldOptions {
   gatewayUrl?: string;
 }
 
-async function addEnterprise(sql: Sql, s: EnterpriseSecrets, o: { active: boolean; crmUrl: string; secretsKey: Buffer; host: boolean }) {
+async function addEnterprise(
+  sql: Sql,
+  s: EnterpriseSecrets,
+  o: { active: boolean; crmUrl: string; secretsKey: Buffer; host: boolean },
+) {
   const retailcrm = {
     enabled: true,
     domain: o.crmUrl,
@@ -120,7 +124,8 @@ async function addEnterprise(sql: Sql, s: EnterpriseSecrets, o: { active: boolea
   await sql`insert into telegram_bots (enterprise, bot_id, username, token, webhook_secret, mode)
             values (${s.number}, ${s.botId}, ${'bot' + s.botId}, ${s.botToken}, ${s.webhookSecret}, 'webhook')`;
   // A host nobody listens on: a request that got this far would fail at SSH connect (never sent by the fuzz).
-  if (o.host) await sql`insert into asterisk_hosts (enterprise, host, port, username, key_file, host_key, asterisk_path, set_nextcall, originate_secret)
+  if (o.host)
+    await sql`insert into asterisk_hosts (enterprise, host, port, username, key_file, host_key, asterisk_path, set_nextcall, originate_secret)
             values (${s.number}, '127.0.0.1', 1, 'root', '/nonexistent/id_ed25519', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake',
                     'asterisk', false, ${s.originateSecret})`;
 }
@@ -134,7 +139,13 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
   const e1 = enterpriseSecrets('401', '740100001');
   const e2 = enterpriseSecrets('402', '740200002');
   const e3 = enterpriseSecrets('403', '740300003');
-  const crm = createRetailCrmFake({ apiKeys: [{ key: e1.apiKey }, { key: e2.apiKey }], users: [{ id: 18, active: true }, { id: 19, active: true }] });
+  const crm = createRetailCrmFake({
+    apiKeys: [{ key: e1.apiKey }, { key: e2.apiKey }],
+    users: [
+      { id: 18, active: true },
+      { id: 19, active: true },
+    ],
+  });
   const crmUrl = await crm.listen();
   const telegram = createTelegramFake({
     bots: [e1, e2, e3].map((e) => ({ token: e.botToken, username: 'bot' + e.botId })),
@@ -208,10 +219,34 @@ export async function createWorld(opts: WorldOptions = {}): Promise<World> {
   });
   await Promise.all([intake.ready(), gateway.ready(), retailcrm.ready(), asterisk.ready()]);
   const all = [e1, e2, e3];
-  logs.watch(jwtSecret, secretsKey.toString('hex'), ...all.flatMap((e) => [e.hostToken, e.apiKey, e.clientId, e.originateSecret, e.botToken, e.webhookSecret]));
+  logs.watch(
+    jwtSecret,
+    secretsKey.toString('hex'),
+    ...all.flatMap((e) => [e.hostToken, e.apiKey, e.clientId, e.originateSecret, e.botToken, e.webhookSecret]),
+  );
   return {
-    db, sql, intake, gateway, retailcrm, asterisk, crm, crmUrl, telegram, telegramRoot, logs, e1, e2, e3, jwtSecret, secretsKey,
-    secrets: () => [jwtSecret, secretsKey.toString('hex'), secretsKey.toString('base64'), ...all.flatMap((e) => [e.hostToken, e.apiKey, e.clientId, e.originateSecret, e.botToken, e.webhookSecret])],
+    db,
+    sql,
+    intake,
+    gateway,
+    retailcrm,
+    asterisk,
+    crm,
+    crmUrl,
+    telegram,
+    telegramRoot,
+    logs,
+    e1,
+    e2,
+    e3,
+    jwtSecret,
+    secretsKey,
+    secrets: () => [
+      jwtSecret,
+      secretsKey.toString('hex'),
+      secretsKey.toString('base64'),
+      ...all.flatMap((e) => [e.hostToken, e.apiKey, e.clientId, e.originateSecret, e.botToken, e.webhookSecret]),
+    ],
     async close() {
       await Promise.allSettled([intake.close(), gateway.close(), retailcrm.close(), asterisk.close()]);
       integration.closeAllConnections();

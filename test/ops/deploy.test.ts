@@ -13,14 +13,26 @@ import { TARGETS } from '../../packages/cli/src/bundle.ts';
 import { bundleEntry, MIGRATE_ENTRY } from '../../packages/cli/src/fleet-services.ts';
 import { BUNDLE_NODE_ARGS } from '../../packages/cli/src/supervisor.ts';
 import {
-  COMPOSE_ONLY, configTable, ENV_EXAMPLE, envExample, envFileNames, README, readmeWithTable, variables, variablesOf, type Service,
+  COMPOSE_ONLY,
+  configTable,
+  ENV_EXAMPLE,
+  envExample,
+  envFileNames,
+  README,
+  readmeWithTable,
+  variables,
+  variablesOf,
+  type Service,
 } from '../../deploy/config-reference.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const UNITS = join(ROOT, 'deploy/systemd');
 const SERVICES: Record<string, { unit: string; entry: string }> = {
   'call-intake': { unit: 'fleet-call-intake@.service', entry: 'services/call-intake/src/server.ts' },
-  'integration-gateway': { unit: 'fleet-integration-gateway.service', entry: 'services/integration-gateway/src/server.ts' },
+  'integration-gateway': {
+    unit: 'fleet-integration-gateway.service',
+    entry: 'services/integration-gateway/src/server.ts',
+  },
   retailcrm: { unit: 'fleet-retailcrm.service', entry: 'services/retailcrm/src/server.ts' },
   asterisk: { unit: 'fleet-asterisk.service', entry: 'services/asterisk/src/server.ts' },
 };
@@ -76,9 +88,17 @@ describe('deploy/systemd', () => {
       // runService's drain (20 s) must fit in the stop timeout.
       expect(Number(one(u, 'Service.TimeoutStopSec'))).toBeGreaterThan(20);
       for (const [key, value] of Object.entries({
-        User: 'fleet', NoNewPrivileges: 'yes', ProtectSystem: 'strict', ProtectHome: 'yes', PrivateTmp: 'yes', ReadWritePaths: '/var/lib/fleet',
-      })) expect(`${key}=${one(u, `Service.${key}`)}`).toBe(`${key}=${value}`);
-      expect(service === 'call-intake' ? one(u, 'Service.ExecStart') : 'n/a').toMatch(service === 'call-intake' ? /JOURNAL_DIR=\/var\/lib\/fleet\// : /n\/a/);
+        User: 'fleet',
+        NoNewPrivileges: 'yes',
+        ProtectSystem: 'strict',
+        ProtectHome: 'yes',
+        PrivateTmp: 'yes',
+        ReadWritePaths: '/var/lib/fleet',
+      }))
+        expect(`${key}=${one(u, `Service.${key}`)}`).toBe(`${key}=${value}`);
+      expect(service === 'call-intake' ? one(u, 'Service.ExecStart') : 'n/a').toMatch(
+        service === 'call-intake' ? /JOURNAL_DIR=\/var\/lib\/fleet\// : /n\/a/,
+      );
     });
   }
 
@@ -88,7 +108,9 @@ describe('deploy/systemd', () => {
     expect(one(u, 'Service.RemainAfterExit')).toBe('yes');
     expect(bundleOf('packages/cli/src/migrate.ts')).toBe(MIGRATE_ENTRY);
     expect(one(u, 'Service.ExecStart')).toBe(`/usr/bin/node ${NODE} ${MIGRATE_ENTRY}`);
-    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.migrate).toBe('tsx packages/cli/src/migrate.ts');
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.migrate).toBe(
+      'tsx packages/cli/src/migrate.ts',
+    );
   });
 
   const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
@@ -97,11 +119,25 @@ describe('deploy/systemd', () => {
     try {
       for (const f of readdirSync(UNITS)) copyFileSync(join(UNITS, f), join(dir, f));
       copyFileSync(join(UNITS, 'fleet-call-intake@.service'), join(dir, 'fleet-call-intake@8000.service'));
-      const files = ['fleet-migrate.service', 'fleet-call-intake@8000.service', 'fleet-integration-gateway.service', 'fleet-retailcrm.service', 'fleet-asterisk.service', 'fleet.target'];
-      const verify = (names: string[]) => spawnSync('systemd-analyze', ['verify', '--man=no', ...names.map((f) => join(dir, f))], { encoding: 'utf8', cwd: dir });
+      const files = [
+        'fleet-migrate.service',
+        'fleet-call-intake@8000.service',
+        'fleet-integration-gateway.service',
+        'fleet-retailcrm.service',
+        'fleet-asterisk.service',
+        'fleet.target',
+      ];
+      const verify = (names: string[]) =>
+        spawnSync('systemd-analyze', ['verify', '--man=no', ...names.map((f) => join(dir, f))], {
+          encoding: 'utf8',
+          cwd: dir,
+        });
       const ok = verify(files);
       expect(`${ok.status} ${ok.stderr}`).toBe('0 ');
-      writeFileSync(join(dir, 'broken.service'), readFileSync(join(dir, 'fleet-retailcrm.service'), 'utf8').replace('Restart=on-failure', 'Restart=sometimes'));
+      writeFileSync(
+        join(dir, 'broken.service'),
+        readFileSync(join(dir, 'fleet-retailcrm.service'), 'utf8').replace('Restart=on-failure', 'Restart=sometimes'),
+      );
       const bad = verify(['broken.service']);
       expect(bad.stderr).toMatch(/restart specifier/);
     } finally {
@@ -110,7 +146,14 @@ describe('deploy/systemd', () => {
   });
 });
 
-interface ComposeService { environment?: Record<string, string>; env_file?: string[]; command?: string[]; network_mode?: string; volumes?: string[]; depends_on?: Record<string, { condition: string }> }
+interface ComposeService {
+  environment?: Record<string, string>;
+  env_file?: string[];
+  command?: string[];
+  network_mode?: string;
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
 const composeText = readFileSync(join(ROOT, 'deploy/docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { merge: true }) as { services: Record<string, ComposeService> };
 
@@ -120,9 +163,22 @@ describe('deploy/docker-compose.yml', () => {
 
   it('runs PostgreSQL, the migration step, every service (call-intake twice) and nginx', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['asterisk', 'call-intake-1', 'call-intake-2', 'integration-gateway', 'migrate', 'nginx', 'postgres', 'retailcrm'].sort(),
+      [
+        'asterisk',
+        'call-intake-1',
+        'call-intake-2',
+        'integration-gateway',
+        'migrate',
+        'nginx',
+        'postgres',
+        'retailcrm',
+      ].sort(),
     );
-    expect(compose.services.migrate!.command).toEqual(['node', ...BUNDLE_NODE_ARGS, bundleOf('packages/cli/src/migrate.ts')]);
+    expect(compose.services.migrate!.command).toEqual([
+      'node',
+      ...BUNDLE_NODE_ARGS,
+      bundleOf('packages/cli/src/migrate.ts'),
+    ]);
   });
 
   for (const [name, svc] of fleet) {
@@ -130,9 +186,12 @@ describe('deploy/docker-compose.yml', () => {
       const service = serviceOf(name);
       expect(svc.command).toEqual(['node', ...BUNDLE_NODE_ARGS, bundleOf(SERVICES[service]!.entry)]);
       const known = new Set(variablesOf(service).map((v) => v.name));
-      for (const key of Object.keys(svc.environment ?? {})) expect(`${key}: ${known.has(key) ? 'read' : 'not read'} by ${service}`).toBe(`${key}: read by ${service}`);
+      for (const key of Object.keys(svc.environment ?? {}))
+        expect(`${key}: ${known.has(key) ? 'read' : 'not read'} by ${service}`).toBe(`${key}: read by ${service}`);
       expect(svc.env_file).toEqual(['.env']);
-      expect(svc.environment?.DATABASE_URL).toMatch(/^postgres:\/\/fleet:\$\{POSTGRES_PASSWORD\}@postgres:5432\/fleet$/);
+      expect(svc.environment?.DATABASE_URL).toMatch(
+        /^postgres:\/\/fleet:\$\{POSTGRES_PASSWORD\}@postgres:5432\/fleet$/,
+      );
       expect(svc.depends_on?.migrate?.condition).toBe('service_completed_successfully');
       // Loopback between services, as under systemd (internal routes accept loopback peers only).
       expect(svc.network_mode).toBe('service:nginx');
@@ -143,7 +202,9 @@ describe('deploy/docker-compose.yml', () => {
     const envFile = new Set(envFileNames(readFileSync(ENV_EXAMPLE, 'utf8')));
     for (const [name, svc] of fleet) {
       for (const v of variablesOf(serviceOf(name)).filter((x) => x.required)) {
-        expect(`${name} ${v.name} ${v.name in (svc.environment ?? {}) || envFile.has(v.name)}`).toBe(`${name} ${v.name} true`);
+        expect(`${name} ${v.name} ${v.name in (svc.environment ?? {}) || envFile.has(v.name)}`).toBe(
+          `${name} ${v.name} true`,
+        );
       }
     }
   });
@@ -154,7 +215,9 @@ describe('deploy/docker-compose.yml', () => {
     const listed = [...intake.matchAll(/server 127\.0\.0\.1:(\d+)/g)].map((m) => m[1]);
     const ports = fleet.filter(([n]) => serviceOf(n) === 'call-intake').map(([, s]) => s.environment!.CALL_INTAKE_PORT);
     expect(ports.sort()).toEqual(listed.sort());
-    const journals = fleet.filter(([n]) => serviceOf(n) === 'call-intake').map(([, s]) => s.volumes?.find((v) => v.endsWith(':/var/lib/fleet/journal')));
+    const journals = fleet
+      .filter(([n]) => serviceOf(n) === 'call-intake')
+      .map(([, s]) => s.volumes?.find((v) => v.endsWith(':/var/lib/fleet/journal')));
     expect(journals.every(Boolean) && new Set(journals).size === journals.length).toBe(true);
   });
 
@@ -162,7 +225,9 @@ describe('deploy/docker-compose.yml', () => {
     const dockerfile = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^RUN pnpm install --frozen-lockfile && pnpm build( |$)/m);
     expect(readFileSync(join(ROOT, 'deploy/Dockerfile.dockerignore'), 'utf8').split('\n')).toContain('**/dist');
-    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.build).toBe('tsx packages/cli/src/build.ts');
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.build).toBe(
+      'tsx packages/cli/src/build.ts',
+    );
   });
 
   it('interpolates only the compose-only variables of .env.example, and mounts files that exist', () => {
@@ -186,7 +251,9 @@ describe('deploy/.env.example and the README configuration table', () => {
     const readme = readFileSync(README, 'utf8');
     expect(readmeWithTable(readme)).toBe(readme);
     expect(readme).toContain(configTable());
-    const required = variables().filter((v) => v.required).map((v) => v.name);
+    const required = variables()
+      .filter((v) => v.required)
+      .map((v) => v.name);
     expect(required.sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'PUBLIC_BASE_URL', 'SECRETS_KEY']);
   });
 });

@@ -12,15 +12,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SITE, scratchNginx, type ScratchNginx } from '../support/nginx.ts';
 import { freePort } from '../support/net.ts';
 
-
 /** One request (the throwaway certificate is not trusted; redirects are not followed). */
-function call(url: string, init: { method?: string; body?: string } = {}): Promise<{ status: number; location?: string; text: string }> {
+function call(
+  url: string,
+  init: { method?: string; body?: string } = {},
+): Promise<{ status: number; location?: string; text: string }> {
   const u = new URL(url);
   const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((ok, fail) => {
     const req = send(u, { method: init.method ?? 'GET', rejectUnauthorized: false, agent: false }, (res) => {
       let text = '';
-      res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => ok({ status: res.statusCode!, location: res.headers.location, text }));
+      res
+        .setEncoding('utf8')
+        .on('data', (c) => (text += c))
+        .on('end', () => ok({ status: res.statusCode!, location: res.headers.location, text }));
     });
     req.on('error', fail);
     req.end(init.body);
@@ -50,10 +55,32 @@ describe('nginx production site (nginx/fleet.conf)', () => {
   beforeAll(async () => {
     nginx = scratchNginx('fleet-nginx-prod-');
     dir = nginx.dir;
-    const cert = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=pbx.example.com',
-      '-keyout', join(dir, 'privkey.pem'), '-out', join(dir, 'fullchain.pem')], { encoding: 'utf8' });
+    const cert = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=pbx.example.com',
+        '-keyout',
+        join(dir, 'privkey.pem'),
+        '-out',
+        join(dir, 'fullchain.pem'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(cert.status, cert.stderr).toBe(0);
-    ports = { down: await freePort(), intake: await standIn('call-intake'), hung: 0, retailcrm: await standIn('retailcrm') };
+    ports = {
+      down: await freePort(),
+      intake: await standIn('call-intake'),
+      hung: 0,
+      retailcrm: await standIn('retailcrm'),
+    };
     const [p80, p443] = [await freePort(), await freePort()];
     http = `http://127.0.0.1:${p80}`;
     https = `https://127.0.0.1:${p443}`;
@@ -77,7 +104,15 @@ describe('nginx production site (nginx/fleet.conf)', () => {
 
   afterAll(async () => {
     await nginx?.stop();
-    await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise((r) => {
+            s.closeAllConnections();
+            s.close(r);
+          }),
+      ),
+    );
   });
 
   it('passes nginx -t with every file of nginx/ (TLS placeholders → a throwaway certificate)', () => {
@@ -103,7 +138,14 @@ describe('nginx production site (nginx/fleet.conf)', () => {
 
   it('keeps /metrics and the other internal paths inside nginx', async () => {
     const before = seen.length;
-    for (const path of ['/metrics', '/health', '/stats', '/ready', '/dispatch/call-event', '/internal/retailcrm/call-event']) {
+    for (const path of [
+      '/metrics',
+      '/health',
+      '/stats',
+      '/ready',
+      '/dispatch/call-event',
+      '/internal/retailcrm/call-event',
+    ]) {
       for (const base of [https, http]) {
         const res = await call(base + path);
         expect(`${base} ${path} ${res.status}`).toMatch(/ (404|301)$/);
@@ -115,10 +157,13 @@ describe('nginx production site (nginx/fleet.conf)', () => {
   it('answers a host within its 3 s limit when no call-intake instance answers', async () => {
     // One instance hangs, the other is down: nginx gives up on the hung one after 1.5 s, finds the
     // other refusing, and answers an error (the host retries) well before the host's 3 s.
-    servers.find((s) => (s.address() as { port: number }).port === ports.intake)!.removeAllListeners('request').on('request', (req) => {
-      seen.push(`hung ${req.method} ${req.url}`);
-      req.resume();
-    });
+    servers
+      .find((s) => (s.address() as { port: number }).port === ports.intake)!
+      .removeAllListeners('request')
+      .on('request', (req) => {
+        seen.push(`hung ${req.method} ${req.url}`);
+        req.resume();
+      });
     const started = performance.now();
     const res = await call(`${https}/hangup`, { method: 'POST', body: '{}' });
     const elapsed = performance.now() - started;

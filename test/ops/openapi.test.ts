@@ -16,7 +16,7 @@ describe('openapi/*.json', () => {
     });
   }
 
-  it('documents the hosts\' event contract on call-intake', async () => {
+  it("documents the hosts' event contract on call-intake", async () => {
     const doc = JSON.parse(readFileSync(documentPath('call-intake'), 'utf8'));
     const dial = doc.paths['/dial'].post;
     expect(dial.tags).toEqual(['host events']);

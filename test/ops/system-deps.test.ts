@@ -18,8 +18,17 @@ describe('system dependencies of the test suite', () => {
   it('asks for nothing when everything is present, and for each missing package once', () => {
     const deps = systemDeps({});
     expect(missingPackages(deps, () => true)).toEqual([]);
-    expect(missingPackages(deps, (p) => p !== '/usr/sbin/sshd' && p !== '/usr/bin/chromium')).toEqual(['chromium', 'openssh-server']);
-    expect(missingPackages([...deps, ...deps], () => false)).toEqual(['chromium', 'nginx', 'openssh-server', 'openssh-client', 'openssl']);
+    expect(missingPackages(deps, (p) => p !== '/usr/sbin/sshd' && p !== '/usr/bin/chromium')).toEqual([
+      'chromium',
+      'openssh-server',
+    ]);
+    expect(missingPackages([...deps, ...deps], () => false)).toEqual([
+      'chromium',
+      'nginx',
+      'openssh-server',
+      'openssh-client',
+      'openssl',
+    ]);
   });
 
   it('runs apt-get as root, through passwordless sudo otherwise, and not at all without either', () => {
@@ -34,7 +43,19 @@ describe('system dependencies of the test suite', () => {
   it('updates once, then installs non-interactively without recommends', () => {
     expect(aptCommands(['sudo', '-n'], ['nginx', 'chromium'])).toEqual([
       ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'update', '-qq'],
-      ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'nginx', 'chromium'],
+      [
+        'sudo',
+        '-n',
+        'env',
+        'DEBIAN_FRONTEND=noninteractive',
+        'apt-get',
+        'install',
+        '-y',
+        '-qq',
+        '--no-install-recommends',
+        'nginx',
+        'chromium',
+      ],
     ]);
   });
 });

@@ -33,9 +33,18 @@ async function login(enterprise: string) {
   const auth = await exchange(link.token);
   expect(auth.statusCode).toBe(303);
   const id = auth.cookies.find((c: { name: string }) => c.name === 'rcrm_admin')!.value;
-  const state = await w.retailcrm.inject({ method: 'GET', url: '/retailcrm-admin/api/state', headers: { cookie: `rcrm_admin=${id}` } });
+  const state = await w.retailcrm.inject({
+    method: 'GET',
+    url: '/retailcrm-admin/api/state',
+    headers: { cookie: `rcrm_admin=${id}` },
+  });
   const csrfCookie = state.cookies.find((c: { name: string }) => c.name === 'rcrm_csrf')!.value;
-  return { link, cookie: `rcrm_admin=${id}; rcrm_csrf=${csrfCookie}`, csrf: state.json().csrfToken as string, state: state.json() };
+  return {
+    link,
+    cookie: `rcrm_admin=${id}; rcrm_csrf=${csrfCookie}`,
+    csrf: state.json().csrfToken as string,
+    state: state.json(),
+  };
 }
 
 describe('admin links (accountUrl) and the session exchange', () => {
@@ -61,13 +70,29 @@ describe('admin links (accountUrl) and the session exchange', () => {
     ['HS384 with the right key', 'invalid', () => hmacJwt('HS384', w.jwtSecret, claimsFor(w.e1.number, jti))],
     ['RS256 signed by the attacker', 'invalid', () => rs256Jwt(claimsFor(w.e1.number, jti))],
     ['HS256 with a wrong key', 'invalid', () => hmacJwt('HS256', `${w.jwtSecret}x`, claimsFor(w.e1.number, jti))],
-    ['HS256 keyed with the SECRETS_KEY', 'invalid', () => hmacJwt('HS256', w.secretsKey.toString('hex'), claimsFor(w.e1.number, jti))],
+    [
+      'HS256 keyed with the SECRETS_KEY',
+      'invalid',
+      () => hmacJwt('HS256', w.secretsKey.toString('hex'), claimsFor(w.e1.number, jti)),
+    ],
     ['a genuine signature over changed claims', 'invalid', () => tampered(good, claimsFor(w.e2.number, jti))],
     ['another issuer', 'invalid', () => hmacJwt('HS256', w.jwtSecret, claimsFor(w.e1.number, jti, { iss: 'someone' }))],
-    ['another audience', 'invalid', () => hmacJwt('HS256', w.jwtSecret, claimsFor(w.e1.number, jti, { aud: 'retailcrm-api' }))],
-    ['expired', 'expired', () => hmacJwt('HS256', w.jwtSecret, claimsFor(w.e1.number, jti, { exp: Math.floor(Date.now() / 1000) - 10 }))],
+    [
+      'another audience',
+      'invalid',
+      () => hmacJwt('HS256', w.jwtSecret, claimsFor(w.e1.number, jti, { aud: 'retailcrm-api' })),
+    ],
+    [
+      'expired',
+      'expired',
+      () => hmacJwt('HS256', w.jwtSecret, claimsFor(w.e1.number, jti, { exp: Math.floor(Date.now() / 1000) - 10 })),
+    ],
     ['a jti never issued', 'revoked', () => hmacJwt('HS256', w.jwtSecret, claimsFor(w.e1.number, 'never-issued'))],
-    ["another enterprise's number with this enterprise's jti", 'wrong_account', () => hmacJwt('HS256', w.jwtSecret, claimsFor(w.e2.number, jti))],
+    [
+      "another enterprise's number with this enterprise's jti",
+      'wrong_account',
+      () => hmacJwt('HS256', w.jwtSecret, claimsFor(w.e2.number, jti)),
+    ],
     ['garbage', 'invalid', () => 'not.a.jwt'],
     ['empty', 'missing', () => ''],
   ])('%s → 403 access denied (%s), no session', async (_name, reason, make) => {
@@ -89,10 +114,17 @@ describe('admin links (accountUrl) and the session exchange', () => {
 
   it('a revoked link is refused, and the sessions it opened are closed', async () => {
     const s = await login(w.e2.number);
-    expect((await w.retailcrm.inject({ method: 'GET', url: '/retailcrm-admin/api/state', headers: { cookie: s.cookie } })).statusCode).toBe(200);
+    expect(
+      (await w.retailcrm.inject({ method: 'GET', url: '/retailcrm-admin/api/state', headers: { cookie: s.cookie } }))
+        .statusCode,
+    ).toBe(200);
     await revokeLinks(w.sql, w.e2.number, 'test');
     expect((await exchange(s.link.token)).body).toContain('data-denied="revoked"');
-    const after = await w.retailcrm.inject({ method: 'GET', url: '/retailcrm-admin/api/state', headers: { cookie: s.cookie } });
+    const after = await w.retailcrm.inject({
+      method: 'GET',
+      url: '/retailcrm-admin/api/state',
+      headers: { cookie: s.cookie },
+    });
     expect(after.statusCode).toBe(401);
     expect(after.json().code).toBe('RCRM_ADMIN_NO_SESSION');
   });
@@ -105,7 +137,10 @@ describe("the admin API never serves another enterprise's data", () => {
     const a = await login(w.e1.number);
     const b = await login(w.e2.number);
     expect(a.state.enterprise.number).toBe(w.e1.number);
-    for (const url of [`/retailcrm-admin/api/state?enterprise=${w.e2.number}`, `/retailcrm-admin/api/journal?enterprise=${w.e2.number}&phone=375290000402`]) {
+    for (const url of [
+      `/retailcrm-admin/api/state?enterprise=${w.e2.number}`,
+      `/retailcrm-admin/api/journal?enterprise=${w.e2.number}&phone=375290000402`,
+    ]) {
       const res = await w.retailcrm.inject({ method: 'GET', url, headers: { cookie: a.cookie } });
       expect(res.statusCode).toBe(200);
       expect(res.body).not.toContain('E2-ONLY');
@@ -126,7 +161,8 @@ describe("the admin API never serves another enterprise's data", () => {
       payload: { changes: [{ userId: '19', extension: '158' }], enterprise: w.e2.number },
     });
     expect(own.statusCode).toBe(200);
-    const maps = await w.sql`select number, integrations_config->'retailcrm'->'user_extensions' as m from enterprises where number in (${w.e1.number}, ${w.e2.number}) order by number`;
+    const maps =
+      await w.sql`select number, integrations_config->'retailcrm'->'user_extensions' as m from enterprises where number in (${w.e1.number}, ${w.e2.number}) order by number`;
     expect(maps.map((r) => r.m['19'])).toEqual(['158', '152']);
   });
 
@@ -140,7 +176,12 @@ describe("the admin API never serves another enterprise's data", () => {
       ['POST', '/connection/check', { cookie: 'rcrm_admin=forged', 'x-csrf-token': a.csrf }, 403],
     ];
     for (const [method, path, headers, status] of cases) {
-      const res = await w.retailcrm.inject({ method: method as 'GET', url: `/retailcrm-admin/api${path}`, headers, payload: method === 'GET' ? undefined : {} });
+      const res = await w.retailcrm.inject({
+        method: method as 'GET',
+        url: `/retailcrm-admin/api${path}`,
+        headers,
+        payload: method === 'GET' ? undefined : {},
+      });
       expect(`${method} ${path} ${res.statusCode}`).toBe(`${method} ${path} ${status}`);
     }
   });
@@ -151,8 +192,16 @@ describe('RetailCRM callbacks authenticate by the random clientId only', () => {
     const q = new URLSearchParams({ clientId, code: '151', phone: '+375291234567', userId: '18' });
     return [
       await w.retailcrm.inject({ method: 'GET', url: `/retailcrm/make-call?${q}` }),
-      await w.retailcrm.inject({ method: 'POST', url: '/retailcrm/make-call', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: q.toString() }),
-      await w.retailcrm.inject({ method: 'GET', url: `/retailcrm/status?${new URLSearchParams({ clientId, userId: '18', status: 'busy' })}` }),
+      await w.retailcrm.inject({
+        method: 'POST',
+        url: '/retailcrm/make-call',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: q.toString(),
+      }),
+      await w.retailcrm.inject({
+        method: 'GET',
+        url: `/retailcrm/status?${new URLSearchParams({ clientId, userId: '18', status: 'busy' })}`,
+      }),
     ];
   };
 
@@ -162,7 +211,10 @@ describe('RetailCRM callbacks authenticate by the random clientId only', () => {
     ['the host token', () => w.e1.hostToken],
     ['the originate secret', () => w.e1.originateSecret],
     ['the API key', () => w.e1.apiKey],
-    ['the client id with one character changed', () => w.e1.clientId.slice(0, -1) + (w.e1.clientId.endsWith('a') ? 'b' : 'a')],
+    [
+      'the client id with one character changed',
+      () => w.e1.clientId.slice(0, -1) + (w.e1.clientId.endsWith('a') ? 'b' : 'a'),
+    ],
     ['the client id upper-cased', () => w.e1.clientId.toUpperCase()],
     ['the client id with a trailing space', () => `${w.e1.clientId} `],
   ])('%s → 401, nothing journaled, no status stored', async (_name, clientId) => {
@@ -171,7 +223,9 @@ describe('RetailCRM callbacks authenticate by the random clientId only', () => {
       expect(res.statusCode).toBe(401);
       expect(res.json().code).toBe('RCRM_UNKNOWN_CLIENT_ID');
     }
-    expect(await w.sql`select count(*)::int as n from integration_logs where kind in ('make-call', 'status')`).toEqual(before);
+    expect(await w.sql`select count(*)::int as n from integration_logs where kind in ('make-call', 'status')`).toEqual(
+      before,
+    );
     expect(await w.sql`select * from retailcrm_manager_status`).toEqual([]);
   });
 
@@ -197,7 +251,12 @@ describe('makecallexternal refuses any secret but the enterprise host’s origin
       const res =
         method === 'GET'
           ? await w.asterisk.inject({ method, url: `/api/makecallexternal?${q}` })
-          : await w.asterisk.inject({ method, url: '/api/makecallexternal', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: q });
+          : await w.asterisk.inject({
+              method,
+              url: '/api/makecallexternal',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              payload: q,
+            });
       expect(res.statusCode).toBe(401);
       expect(res.json()).toMatchObject({ success: false, code: 'AST_UNAUTHORIZED' });
     }
@@ -211,23 +270,44 @@ describe('internal endpoints refuse callers that are not on loopback', () => {
     ['gateway', w.gateway, 'POST', `/cache/invalidate/${w.e1.number}`, undefined],
     ['retailcrm', w.retailcrm, 'POST', '/internal/retailcrm/call-event', { enterprise: w.e1.number }],
     ['retailcrm', w.retailcrm, 'GET', `/internal/retailcrm/manager-status?enterprise=${w.e1.number}`, undefined],
-    ['asterisk', w.asterisk, 'GET', `/api/makecallexternal?clientId=${w.e1.originateSecret}&code=151&phone=375291234567`, undefined],
-    ['asterisk', w.asterisk, 'POST', '/api/makecallexternal', { clientId: w.e1.originateSecret, code: '151', phone: '375291234567' }],
+    [
+      'asterisk',
+      w.asterisk,
+      'GET',
+      `/api/makecallexternal?clientId=${w.e1.originateSecret}&code=151&phone=375291234567`,
+      undefined,
+    ],
+    [
+      'asterisk',
+      w.asterisk,
+      'POST',
+      '/api/makecallexternal',
+      { clientId: w.e1.originateSecret, code: '151', phone: '375291234567' },
+    ],
   ];
 
-  it.each(['10.1.2.3', '192.168.0.7', '2001:db8::1', '::ffff:10.0.0.1', '0.0.0.0', '127.0.0.1.evil'])('from %s → 403 on every one, even claiming X-Forwarded-For/X-Real-IP 127.0.0.1', async (peer) => {
-    for (const [service, app, method, url, payload] of internal()) {
-      const res = await app.inject({
-        method,
-        url,
-        remoteAddress: peer,
-        headers: { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1', ...(payload ? { 'content-type': 'application/json' } : {}) },
-        ...(payload ? { payload: JSON.stringify(payload) } : {}),
-      });
-      expect(`${service} ${method} ${url.split('?')[0]} ${res.statusCode}`).toBe(`${service} ${method} ${url.split('?')[0]} 403`);
-    }
-    expect(await w.sql`select * from originates`).toEqual([]);
-  });
+  it.each(['10.1.2.3', '192.168.0.7', '2001:db8::1', '::ffff:10.0.0.1', '0.0.0.0', '127.0.0.1.evil'])(
+    'from %s → 403 on every one, even claiming X-Forwarded-For/X-Real-IP 127.0.0.1',
+    async (peer) => {
+      for (const [service, app, method, url, payload] of internal()) {
+        const res = await app.inject({
+          method,
+          url,
+          remoteAddress: peer,
+          headers: {
+            'x-forwarded-for': '127.0.0.1',
+            'x-real-ip': '127.0.0.1',
+            ...(payload ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(payload ? { payload: JSON.stringify(payload) } : {}),
+        });
+        expect(`${service} ${method} ${url.split('?')[0]} ${res.statusCode}`).toBe(
+          `${service} ${method} ${url.split('?')[0]} 403`,
+        );
+      }
+      expect(await w.sql`select * from originates`).toEqual([]);
+    },
+  );
 
   it('the same requests from loopback get past the guard (the control case)', async () => {
     for (const [service, app, method, url, payload] of internal()) {

@@ -79,7 +79,11 @@ describe('internal endpoints are not exposed through the nginx site config', () 
   });
 
   it('public paths reach the real services (the control case)', async () => {
-    const start = await req('POST', '/start', JSON.stringify({ Token: w.e1.hostToken, UniqueId: 'ngx.1', CallType: 0, Phone: '375440000001' }));
+    const start = await req(
+      'POST',
+      '/start',
+      JSON.stringify({ Token: w.e1.hostToken, UniqueId: 'ngx.1', CallType: 0, Phone: '375440000001' }),
+    );
     expect(start.status).toBe(200);
     expect(start.body).toContain('Event queued for processing');
     const click = await req('GET', '/retailcrm/make-call?clientId=nobody-nobody-nobody&code=151&phone=375291234567');
@@ -122,11 +126,24 @@ describe('internal endpoints are not exposed through the nginx site config', () 
     ['GET', '/retailcrm/../metrics'],
     ['GET', '/integrations/401'],
   ])('%s %s → refused without reaching an internal handler', async (method, target) => {
-    const res = await req(method, target, method === 'POST' ? JSON.stringify({ enterprise: '401', token: w.e1.hostToken }) : '');
+    const res = await req(
+      method,
+      target,
+      method === 'POST' ? JSON.stringify({ enterprise: '401', token: w.e1.hostToken }) : '',
+    );
     expect([400, 403, 404, 405], res.text.slice(0, 300)).toContain(res.status);
     // What the internal handlers would have answered: the manager status, a call-event report, an
     // originate reply, stats, metrics, readiness.
-    for (const leak of ['"managers"', '"steps"', 'enterprise_number', '"groupCommit"', '# HELP', '"retailcrm":', '"status":"accepted"', '"database"']) {
+    for (const leak of [
+      '"managers"',
+      '"steps"',
+      'enterprise_number',
+      '"groupCommit"',
+      '# HELP',
+      '"retailcrm":',
+      '"status":"accepted"',
+      '"database"',
+    ]) {
       expect(res.body, `${method} ${target}`).not.toContain(leak);
     }
   });

@@ -46,4 +46,3 @@ export async function teardown(): Promise<void> {
   await server?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
-

@@ -36,7 +36,11 @@ export function missingPackages(deps: SystemDep[], exists: (path: string) => boo
  * How apt-get may run here: directly as root, through `sudo -n` when that needs no password, or not
  * at all (null) — no apt-get, or neither root nor passwordless sudo.
  */
-export function aptRunner(probe: { uid: number; has: (cmd: string) => boolean; sudoWorks: () => boolean }): string[] | null {
+export function aptRunner(probe: {
+  uid: number;
+  has: (cmd: string) => boolean;
+  sudoWorks: () => boolean;
+}): string[] | null {
   if (!probe.has('apt-get')) return null;
   if (probe.uid === 0) return [];
   // sudo resets the environment, so DEBIAN_FRONTEND goes through `env`.
@@ -81,7 +85,11 @@ function main(): void {
   for (const argv of aptCommands(prefix, pkgs)) {
     const t0 = Date.now();
     // Quiet (dpkg's chatter captured) but visible: each step is announced, its output shown on failure.
-    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+    const r = spawnSync(argv[0]!, argv.slice(1), {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 256 * 1024 * 1024,
+    });
     const step = argv.includes('update') ? 'apt-get update' : 'apt-get install';
     if (r.status !== 0) {
       console.error(`${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n'));

@@ -20,7 +20,11 @@ export async function unknownAttempts(sql: Sql): Promise<UnknownAttempt[]> {
   const rows = await sql<{ call_id: string; type: string; codes: string[] | null }[]>`
     select call_id, request->'event'->>'type' as type, request->'event'->'codes' as codes from integration_logs
     where kind = 'call.event' and status_code is null and coalesce(error, '') not like 'RCRM_NOT_SENT%'`;
-  return rows.map((r) => ({ callId: r.call_id, type: r.type, codes: Array.isArray(r.codes) ? r.codes.map(String) : [] }));
+  return rows.map((r) => ({
+    callId: r.call_id,
+    type: r.type,
+    codes: Array.isArray(r.codes) ? r.codes.map(String) : [],
+  }));
 }
 
 /** A copy received at most this long before a kill of the retailcrm process is explained by it. */

@@ -25,7 +25,10 @@ export interface ScratchNginx {
 
 /** @throws Error when nginx is not installed (apt-get install nginx; `pnpm test` does). */
 export function scratchNginx(prefix: string): ScratchNginx {
-  if (!existsSync(NGINX)) throw new Error(`nginx not found at ${NGINX}: apt-get install nginx (pnpm test installs it: test/setup/system-deps.ts)`);
+  if (!existsSync(NGINX))
+    throw new Error(
+      `nginx not found at ${NGINX}: apt-get install nginx (pnpm test installs it: test/setup/system-deps.ts)`,
+    );
   const dir = mkdtempSync(join(tmpdir(), prefix));
   // The worker runs as an unprivileged user: it must reach the prefix and write its temp paths.
   chmodSync(dir, 0o777);
@@ -59,7 +62,13 @@ ${http}
       proc = spawn(NGINX, ['-p', dir, '-c', conf], { stdio: 'ignore' });
       const attempt = typeof probe === 'string' ? () => fetch(probe) : probe;
       for (let i = 0; i < 100; i++) {
-        if (await attempt().then(() => true, () => false)) return;
+        if (
+          await attempt().then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`nginx did not answer ${typeof probe === 'string' ? probe : 'the probe'}`);

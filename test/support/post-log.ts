@@ -32,15 +32,18 @@ export async function postLogImage(posts: LoggedPost[]): Promise<Uint8Array> {
   posts.forEach((p, i) => {
     const request = typeof p.body === 'string' ? p.body : JSON.stringify(p.body);
     const uid = typeof p.body === 'object' ? String(p.body.UniqueId ?? '') : '';
-    db.run('insert into AlternativeAPIlogs (DateTime, event, Uniqueid, request, status, response, responseTime) values (?, ?, ?, ?, ?, ?, ?)', [
-      p.dateTime,
-      p.event,
-      uid,
-      request,
-      p.ok ? '<Response [200]>' : FAILURES[i % FAILURES.length]!,
-      p.ok ? '{"status":"ok","message":"Event queued for processing"}' : '',
-      p.ok ? 0.041 : 3.0,
-    ]);
+    db.run(
+      'insert into AlternativeAPIlogs (DateTime, event, Uniqueid, request, status, response, responseTime) values (?, ?, ?, ?, ?, ?, ?)',
+      [
+        p.dateTime,
+        p.event,
+        uid,
+        request,
+        p.ok ? '<Response [200]>' : FAILURES[i % FAILURES.length]!,
+        p.ok ? '{"status":"ok","message":"Event queued for processing"}' : '',
+        p.ok ? 0.041 : 3.0,
+      ],
+    );
   });
   const image = db.export();
   db.close();

@@ -19,7 +19,10 @@ export const SSHD = '/usr/sbin/sshd';
 /** True when sshd can be used here; throws when CI is set and it cannot (a skipped test proves nothing). */
 export function sshdAvailable(): boolean {
   const ok = existsSync(SSHD) && existsSync('/usr/bin/ssh-keygen');
-  if (!ok && process.env.CI) throw new Error(`${SSHD} or ssh-keygen is missing but CI is set: install openssh-server (pnpm test does: test/setup/system-deps.ts)`);
+  if (!ok && process.env.CI)
+    throw new Error(
+      `${SSHD} or ssh-keygen is missing but CI is set: install openssh-server (pnpm test does: test/setup/system-deps.ts)`,
+    );
   return ok;
 }
 
@@ -59,9 +62,14 @@ function testAccount(): Account {
       return found;
     }
     try {
-      execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', TEST_HOME, '--shell', '/bin/sh', '--password', '*', TEST_USER], { stdio: 'pipe' });
+      execFileSync(
+        'useradd',
+        ['--system', '--no-create-home', '--home-dir', TEST_HOME, '--shell', '/bin/sh', '--password', '*', TEST_USER],
+        { stdio: 'pipe' },
+      );
     } catch (err) {
-      if (attempt >= 20) throw new Error(`could not create the test host's account ${TEST_USER}: ${(err as Error).message}`);
+      if (attempt >= 20)
+        throw new Error(`could not create the test host's account ${TEST_USER}: ${(err as Error).message}`);
       execFileSync('sleep', ['0.1']);
     }
   }
@@ -173,7 +181,8 @@ exit 1
 export async function startTestHost(): Promise<TestHost> {
   const account = testAccount();
   const dir = await mkdtemp(join(tmpdir(), 'fleet-sshd-'));
-  const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fleet-test', '-f', file]);
+  const keygen = (file: string) =>
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fleet-test', '-f', file]);
   keygen(join(dir, 'host_ed25519'));
   keygen(join(dir, 'other_host_ed25519'));
   keygen(join(dir, 'user_ed25519'));
@@ -233,7 +242,13 @@ export async function startTestHost(): Promise<TestHost> {
     }
   };
   ownAll(dir);
-  const pub = (f: string) => execFileSync('cat', [join(dir, f)]).toString().trim().split(/\s+/).slice(0, 2).join(' ');
+  const pub = (f: string) =>
+    execFileSync('cat', [join(dir, f)])
+      .toString()
+      .trim()
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(' ');
   let proc: ChildProcess | undefined;
 
   async function start(): Promise<void> {
@@ -281,7 +296,11 @@ export async function startTestHost(): Promise<TestHost> {
       .filter((r) => r !== '')
       .map((r) => {
         const [ns, parent, ...rest] = r.split(' ');
-        return { at: Number(BigInt(ns!) / 1000n) / 1000, parent: Number(parent), argv: rest.join(' ').split('\x1f').slice(0, -1) };
+        return {
+          at: Number(BigInt(ns!) / 1000n) / 1000,
+          parent: Number(parent),
+          argv: rest.join(' ').split('\x1f').slice(0, -1),
+        };
       });
   };
 
@@ -316,7 +335,10 @@ export async function startTestHost(): Promise<TestHost> {
     },
     async presentOtherKey(other) {
       const text = await readFile(cfg, 'utf8');
-      await writeFile(cfg, text.replace(/^HostKey .*$/m, `HostKey ${join(dir, other ? 'other_host_ed25519' : 'host_ed25519')}`));
+      await writeFile(
+        cfg,
+        text.replace(/^HostKey .*$/m, `HostKey ${join(dir, other ? 'other_host_ed25519' : 'host_ed25519')}`),
+      );
       await stop();
       await start();
     },

@@ -10,9 +10,28 @@ export const MAX_EXTENSIONS = 200;
 export const MAX_DEPTH = 8;
 
 const STRING_FIELDS = [
-  'UniqueId', 'Phone', 'Trunk', 'CallStatus', 'StartTime', 'EndTime', 'DateReceived', 'BridgeUniqueid',
-  'Channel', 'CallerIDNum', 'CallerIDName', 'ConnectedLineNum', 'ConnectedLineName', 'Exten', 'Context',
-  'ExtPhone', 'ExtTrunk', 'BridgeType', 'BridgeTechnology', 'BridgeCreator', 'BridgeName', 'Token',
+  'UniqueId',
+  'Phone',
+  'Trunk',
+  'CallStatus',
+  'StartTime',
+  'EndTime',
+  'DateReceived',
+  'BridgeUniqueid',
+  'Channel',
+  'CallerIDNum',
+  'CallerIDName',
+  'ConnectedLineNum',
+  'ConnectedLineName',
+  'Exten',
+  'Context',
+  'ExtPhone',
+  'ExtTrunk',
+  'BridgeType',
+  'BridgeTechnology',
+  'BridgeCreator',
+  'BridgeName',
+  'Token',
 ] as const;
 
 /** Fields without which an event of that type cannot be placed in a call. */
@@ -61,18 +80,25 @@ export function validateHostBody(type: HostEventType, body: unknown): Validation
   }
   if (b.Extensions !== undefined && b.Extensions !== null) {
     if (!Array.isArray(b.Extensions)) return { ok: false, reason: 'Extensions must be an array of strings' };
-    if (b.Extensions.length > MAX_EXTENSIONS) return { ok: false, reason: `Extensions has more than ${MAX_EXTENSIONS} items` };
+    if (b.Extensions.length > MAX_EXTENSIONS)
+      return { ok: false, reason: `Extensions has more than ${MAX_EXTENSIONS} items` };
     for (const e of b.Extensions) {
-      if (typeof e !== 'string' && typeof e !== 'number') return { ok: false, reason: 'Extensions must be an array of strings' };
+      if (typeof e !== 'string' && typeof e !== 'number')
+        return { ok: false, reason: 'Extensions must be an array of strings' };
       if (String(e).length > MAX_FIELD_LENGTH) return { ok: false, reason: 'an Extensions item is too long' };
     }
   }
-  if (b.BridgeNumChannels !== undefined && b.BridgeNumChannels !== '' && !/^\d{1,4}$/.test(String(b.BridgeNumChannels))) {
+  if (
+    b.BridgeNumChannels !== undefined &&
+    b.BridgeNumChannels !== '' &&
+    !/^\d{1,4}$/.test(String(b.BridgeNumChannels))
+  ) {
     return { ok: false, reason: 'BridgeNumChannels must be a small number' };
   }
   for (const f of REQUIRED[type]) {
     const v = b[f];
-    if (v === undefined || v === null || String(v).trim() === '') return { ok: false, reason: `${f} is required for ${type}` };
+    if (v === undefined || v === null || String(v).trim() === '')
+      return { ok: false, reason: `${f} is required for ${type}` };
   }
   return { ok: true };
 }
@@ -84,7 +110,10 @@ export function validateHostBody(type: HostEventType, body: unknown): Validation
 export function extractToken(body: Record<string, unknown>, header: string | string[] | undefined): string | null {
   const fromBody = typeof body.Token === 'string' || typeof body.Token === 'number' ? String(body.Token).trim() : '';
   if (fromBody) return fromBody;
-  const h = (Array.isArray(header) ? header[0] : header)?.trim().replace(/^"(.*)"$/, '$1').trim();
+  const h = (Array.isArray(header) ? header[0] : header)
+    ?.trim()
+    .replace(/^"(.*)"$/, '$1')
+    .trim();
   return h ? h : null;
 }
 

@@ -13,8 +13,16 @@ describe('validateHostBody refuses what cannot be stored', () => {
     ['NUL in a key', { ...dial, 'a\u0000': 1 }, 'key'],
     ['a lone high surrogate', { ...dial, CallerIDName: 'x\ud800' }, 'surrogate'],
     ['a lone low surrogate in a list', { ...dial, Extensions: ['\udfff'] }, 'surrogate'],
-    ['nesting deeper than the limit', { ...dial, Extra: JSON.parse('['.repeat(MAX_DEPTH) + ']'.repeat(MAX_DEPTH)) }, 'nested'],
-    ['nesting 20 000 deep', { ...dial, Extra: JSON.parse('{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000)) }, 'nested'],
+    [
+      'nesting deeper than the limit',
+      { ...dial, Extra: JSON.parse('['.repeat(MAX_DEPTH) + ']'.repeat(MAX_DEPTH)) },
+      'nested',
+    ],
+    [
+      'nesting 20 000 deep',
+      { ...dial, Extra: JSON.parse('{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000)) },
+      'nested',
+    ],
   ])('%s → a reason', (_name, body, word) => {
     const v = validateHostBody('dial', body);
     expect(v.ok).toBe(false);
@@ -22,6 +30,13 @@ describe('validateHostBody refuses what cannot be stored', () => {
   });
 
   it('still accepts what hosts send: emoji and Cyrillic names, flags, a list, shallow extras', () => {
-    expect(validateHostBody('dial', { ...dial, CallerIDName: 'Иван 😀', ExternalInitiated: true, Extra: { a: [1, { b: 2 }] } })).toEqual({ ok: true });
+    expect(
+      validateHostBody('dial', {
+        ...dial,
+        CallerIDName: 'Иван 😀',
+        ExternalInitiated: true,
+        Extra: { a: [1, { b: 2 }] },
+      }),
+    ).toEqual({ ok: true });
   });
 });

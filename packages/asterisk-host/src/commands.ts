@@ -25,7 +25,8 @@ export class UnsafeCommandError extends Error {
 }
 
 function must(re: RegExp, value: string, what: string): string {
-  if (!re.test(value)) throw new UnsafeCommandError(`refusing to put ${what} ${JSON.stringify(value)} on a command line`);
+  if (!re.test(value))
+    throw new UnsafeCommandError(`refusing to put ${what} ${JSON.stringify(value)} on a command line`);
   return value;
 }
 
@@ -58,7 +59,10 @@ export function originateCommand(binary: string, s: OriginateSpec): string {
 
 /** `asterisk -rx "database put extcall nextcall_<ext> <number>"` (read by dialplans as ${DB(extcall/nextcall_<ext>)}). */
 export function nextCallCommand(binary: string, extension: string, number: string): string {
-  return rx(binary, `database put extcall nextcall_${must(EXTENSION_RE, extension, 'extension')} ${must(NUMBER_RE, number, 'number')}`);
+  return rx(
+    binary,
+    `database put extcall nextcall_${must(EXTENSION_RE, extension, 'extension')} ${must(NUMBER_RE, number, 'number')}`,
+  );
 }
 
 /**
@@ -99,7 +103,12 @@ export function originateChannels(concise: string, extension: string, originateC
  * originate) did not: only a NEW channel confirms, so a still-running older call of the same extension
  * cannot confirm an originate that failed silently (Local channel ids only grow until a restart).
  */
-export function newOriginateChannelSeen(before: ReadonlySet<string>, after: string, extension: string, originateContext: string): boolean {
+export function newOriginateChannelSeen(
+  before: ReadonlySet<string>,
+  after: string,
+  extension: string,
+  originateContext: string,
+): boolean {
   for (const c of originateChannels(after, extension, originateContext)) if (!before.has(c)) return true;
   return false;
 }

@@ -38,7 +38,8 @@ export const targetName = (t: Pick<HostTarget, 'host' | 'port' | 'username'>) =>
  */
 export async function openConnection(t: HostTarget, o: ConnectOptions): Promise<NodeSSH> {
   const pinned = o.onHostKey ? null : parseHostKey(t.hostKey);
-  if (!o.onHostKey && !pinned) throw new HostError('AST_HOST_KEY_INVALID', `no usable pinned host key for ${targetName(t)}`);
+  if (!o.onHostKey && !pinned)
+    throw new HostError('AST_HOST_KEY_INVALID', `no usable pinned host key for ${targetName(t)}`);
   let presented: Buffer | undefined;
   const ssh = new NodeSSH();
   const started = Date.now();
@@ -73,7 +74,14 @@ export async function openConnection(t: HostTarget, o: ConnectOptions): Promise<
   return ssh;
 }
 
-function classifyConnectError(err: unknown, t: HostTarget, pinned: string | undefined, presented: Buffer | undefined, ms: number, limit: number): HostError {
+function classifyConnectError(
+  err: unknown,
+  t: HostTarget,
+  pinned: string | undefined,
+  presented: Buffer | undefined,
+  ms: number,
+  limit: number,
+): HostError {
   const e = err as Error & { code?: string; level?: string };
   const name = targetName(t);
   const msg = e?.message ?? String(err);
@@ -93,7 +101,9 @@ function classifyConnectError(err: unknown, t: HostTarget, pinned: string | unde
   if (/privateKey|ENOENT|EACCES|Cannot parse privateKey|Unsupported key format/i.test(msg) && !e.level) {
     return new HostError('AST_HOST_KEY_FILE', `private key file ${t.keyFile} is unusable: ${msg}`);
   }
-  return new HostError('AST_HOST_UNREACHABLE', `cannot connect to ${name}: ${e.code ? `${e.code} ` : ''}${msg}`, { ms });
+  return new HostError('AST_HOST_UNREACHABLE', `cannot connect to ${name}: ${e.code ? `${e.code} ` : ''}${msg}`, {
+    ms,
+  });
 }
 
 /**
@@ -101,7 +111,12 @@ function classifyConnectError(err: unknown, t: HostTarget, pinned: string | unde
  * AST_HOST_COMMAND_TIMEOUT after `timeoutMs` (the channel is closed; `channelOpened` tells whether
  * the command may have started), AST_HOST_UNREACHABLE when the connection broke.
  */
-export function execWithDeadline(ssh: NodeSSH, command: string, timeoutMs: number, name: string): Promise<ExecResult & { channelOpened: boolean }> {
+export function execWithDeadline(
+  ssh: NodeSSH,
+  command: string,
+  timeoutMs: number,
+  name: string,
+): Promise<ExecResult & { channelOpened: boolean }> {
   const started = Date.now();
   let channel: { close(): void } | undefined;
   return new Promise((resolve, reject) => {
@@ -120,12 +135,17 @@ export function execWithDeadline(ssh: NodeSSH, command: string, timeoutMs: numbe
     ssh
       .execCommand(command, { onChannel: (c) => (channel = c) })
       .then(
-        (r) => resolve({ stdout: r.stdout, stderr: r.stderr, code: r.code, ms: Date.now() - started, channelOpened: true }),
+        (r) =>
+          resolve({ stdout: r.stdout, stderr: r.stderr, code: r.code, ms: Date.now() - started, channelOpened: true }),
         (err: Error) =>
           reject(
-            new HostError('AST_HOST_UNREACHABLE', `${name}: the connection failed during the command (${err.message})`, {
-              channelOpened: channel !== undefined,
-            }),
+            new HostError(
+              'AST_HOST_UNREACHABLE',
+              `${name}: the connection failed during the command (${err.message})`,
+              {
+                channelOpened: channel !== undefined,
+              },
+            ),
           ),
       )
       .finally(() => clearTimeout(timer));

@@ -18,7 +18,8 @@ const MARKER_RE = /^fleet-end-[0-9a-f]{32}$/;
  * an Asterisk CLI line as commands.ts builds it (CLI_LINE_RE) and `marker` is one of newMarker's.
  */
 export function shellLine(command: string, marker: string): string {
-  if (!CLI_LINE_RE.test(command)) throw new UnsafeCommandError(`refusing to write ${JSON.stringify(command)} to a host shell`);
+  if (!CLI_LINE_RE.test(command))
+    throw new UnsafeCommandError(`refusing to write ${JSON.stringify(command)} to a host shell`);
   if (!MARKER_RE.test(marker)) throw new UnsafeCommandError('bad end marker');
   return `${command} </dev/null 2>&1; printf '\\n%s %d\\n' ${marker} $?\n`;
 }
@@ -60,7 +61,8 @@ export class Framer {
       }
       const status = this.text.slice(at + this.end.length, nl);
       // Our printf writes `%d` of `$?`; anything else there is not our frame: look further.
-      if (/^\d{1,3}$/.test(status)) return { output: this.text.slice(0, at), code: Number(status), rest: this.text.slice(nl + 1) };
+      if (/^\d{1,3}$/.test(status))
+        return { output: this.text.slice(0, at), code: Number(status), rest: this.text.slice(nl + 1) };
       this.searchFrom = at + 1;
     }
   }

@@ -9,7 +9,8 @@ export interface HostKey {
   blob: string;
 }
 
-const TYPE_RE = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/;
+const TYPE_RE =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/;
 
 /** Parses `[host] <type> <base64> [comment]`; null when it is not a host key. */
 export function parseHostKey(entry: string): HostKey | null {

@@ -1,4 +1,12 @@
-export { checkExtension, checkPhone, sanitizeName, dialplanName, DIALPLAN_NAME_RE, EXTENSION_RE, type Checked } from '@fleet/validate';
+export {
+  checkExtension,
+  checkPhone,
+  sanitizeName,
+  dialplanName,
+  DIALPLAN_NAME_RE,
+  EXTENSION_RE,
+  type Checked,
+} from '@fleet/validate';
 export {
   originateCommand,
   nextCallCommand,
@@ -15,7 +23,14 @@ export {
   type OriginateSpec,
 } from './commands.ts';
 export { parseHostKey, hostKeyFromBlob, formatHostKey, fingerprint, type HostKey } from './host-key.ts';
-export { openConnection, execWithDeadline, targetName, type HostTarget, type ExecResult, type ConnectOptions } from './connection.ts';
+export {
+  openConnection,
+  execWithDeadline,
+  targetName,
+  type HostTarget,
+  type ExecResult,
+  type ConnectOptions,
+} from './connection.ts';
 export { createHostPool, type HostPool, type HostPoolOptions, type HostStats, type ExecOptions } from './pool.ts';
 export { createShellTransport, type ShellTransport, type Transport } from './shell.ts';
 export { Framer, shellLine, newMarker, type Frame } from './framing.ts';

@@ -88,12 +88,15 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
   const entries = new Map<string, Entry>();
   let closed = false;
 
-  const sweeper = setInterval(() => {
-    const now = Date.now();
-    for (const e of entries.values()) {
-      if (e.ssh && e.limiter.active === 0 && now - e.lastUsed > (opts.idleCloseMs ?? 600_000)) drop(e);
-    }
-  }, Math.min(opts.idleCloseMs ?? 600_000, 60_000));
+  const sweeper = setInterval(
+    () => {
+      const now = Date.now();
+      for (const e of entries.values()) {
+        if (e.ssh && e.limiter.active === 0 && now - e.lastUsed > (opts.idleCloseMs ?? 600_000)) drop(e);
+      }
+    },
+    Math.min(opts.idleCloseMs ?? 600_000, 60_000),
+  );
   sweeper.unref();
 
   function drop(e: Entry): void {
@@ -137,7 +140,11 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
     const name = targetName(e.target);
     const left = () => (deadline === undefined ? Infinity : deadline - Date.now());
     const late = (what: string) =>
-      new HostError('AST_REQUEST_DEADLINE', `${name}: ${what} before the request's deadline; the command was not sent`, { channelOpened: false });
+      new HostError(
+        'AST_REQUEST_DEADLINE',
+        `${name}: ${what} before the request's deadline; the command was not sent`,
+        { channelOpened: false },
+      );
     if (left() <= 0) throw late('no time left');
     const release = await e.limiter.acquire(Math.min(commandTimeoutMs, left()));
     try {
@@ -153,7 +160,11 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
           const h = err as HostError;
           // Cut short by the caller's deadline, not by the command's own limit: no verdict on the host.
           if (h.code === 'AST_HOST_COMMAND_TIMEOUT' && budget < commandTimeoutMs) {
-            throw new HostError('AST_REQUEST_DEADLINE', `${h.message} (what was left of the request's deadline)`, h.details);
+            throw new HostError(
+              'AST_REQUEST_DEADLINE',
+              `${h.message} (what was left of the request's deadline)`,
+              h.details,
+            );
           }
           throw err;
         }
@@ -187,19 +198,26 @@ export function createHostPool(opts: HostPoolOptions = {}): HostPool {
       ssh: null,
       shells: null,
       connecting: null,
-      limiter: createLimiter(opts.concurrency ?? 4, opts.maxQueue ?? 100, () => new HostError('AST_HOST_BUSY', `${targetName(t)} is busy: too many commands waiting`)),
+      limiter: createLimiter(
+        opts.concurrency ?? 4,
+        opts.maxQueue ?? 100,
+        () => new HostError('AST_HOST_BUSY', `${targetName(t)} is busy: too many commands waiting`),
+      ),
       breaker: undefined as never,
       lastUsed: Date.now(),
     };
-    created.breaker = new CircuitBreaker((command: string, deadline: number | undefined) => run(created, command, deadline), {
-      timeout: false, // our own deadlines are finer: connect 5 s, command 10 s
-      resetTimeout: opts.breaker?.resetTimeoutMs ?? 30_000,
-      errorThresholdPercentage: opts.breaker?.errorThresholdPercentage ?? 50,
-      volumeThreshold: opts.breaker?.volumeThreshold ?? 3,
-      rollingCountTimeout: opts.breaker?.rollingCountTimeoutMs ?? 30_000,
-      // true = "not a failure of the host": a busy host or a bad request must not open the breaker.
-      errorFilter: (err: unknown) => !(err instanceof HostError && err.countsAgainstHost),
-    });
+    created.breaker = new CircuitBreaker(
+      (command: string, deadline: number | undefined) => run(created, command, deadline),
+      {
+        timeout: false, // our own deadlines are finer: connect 5 s, command 10 s
+        resetTimeout: opts.breaker?.resetTimeoutMs ?? 30_000,
+        errorThresholdPercentage: opts.breaker?.errorThresholdPercentage ?? 50,
+        volumeThreshold: opts.breaker?.volumeThreshold ?? 3,
+        rollingCountTimeout: opts.breaker?.rollingCountTimeoutMs ?? 30_000,
+        // true = "not a failure of the host": a busy host or a bad request must not open the breaker.
+        errorFilter: (err: unknown) => !(err instanceof HostError && err.countsAgainstHost),
+      },
+    );
     const name = targetName(t);
     created.breaker.on('open', () => opts.onBreaker?.(name, 'open'));
     created.breaker.on('halfOpen', () => opts.onBreaker?.(name, 'halfOpen'));

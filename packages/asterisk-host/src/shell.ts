@@ -92,14 +92,20 @@ export function createShellTransport(ssh: NodeSSH): ShellTransport {
       };
       // Not a refusal: the connection is gone (the pool reconnects) or the proof took too long.
       const lost = (why: string) =>
-        new HostError('AST_HOST_UNREACHABLE', `${name}: the connection failed while opening a shell (${why})`, { channelOpened: false });
+        new HostError('AST_HOST_UNREACHABLE', `${name}: the connection failed while opening a shell (${why})`, {
+          channelOpened: false,
+        });
       const refused = () => {
         channel?.close();
         finish(ssh.isConnected() ? 'refused' : lost('closed'));
       };
       const timer = setTimeout(() => {
         channel?.close();
-        finish(new HostError('AST_HOST_COMMAND_TIMEOUT', `${name} did not start a shell within ${timeoutMs} ms`, { channelOpened: false }));
+        finish(
+          new HostError('AST_HOST_COMMAND_TIMEOUT', `${name} did not start a shell within ${timeoutMs} ms`, {
+            channelOpened: false,
+          }),
+        );
       }, timeoutMs);
       try {
         if (!connection) throw new Error('Not connected');
@@ -139,7 +145,13 @@ export function createShellTransport(ssh: NodeSSH): ShellTransport {
   }
 
   /** One framed command on `s`. The shell goes back to `idle` only when its frame ended cleanly. */
-  function runOn(s: Shell, command: string, timeoutMs: number, name: string, started: number): Promise<ExecResult & { channelOpened: boolean }> {
+  function runOn(
+    s: Shell,
+    command: string,
+    timeoutMs: number,
+    name: string,
+    started: number,
+  ): Promise<ExecResult & { channelOpened: boolean }> {
     const marker = newMarker();
     const line = shellLine(command, marker); // throws before anything is written if the line is not a CLI line
     const framer = new Framer(marker);
@@ -149,11 +161,18 @@ export function createShellTransport(ssh: NodeSSH): ShellTransport {
         s.onData = null;
         s.onEnd = null;
       };
-      const timer = setTimeout(() => {
-        done();
-        retire(s);
-        reject(new HostError('AST_HOST_COMMAND_TIMEOUT', `${name} did not finish the command within ${timeoutMs} ms`, { channelOpened: true }));
-      }, Math.max(0, timeoutMs - (Date.now() - started)));
+      const timer = setTimeout(
+        () => {
+          done();
+          retire(s);
+          reject(
+            new HostError('AST_HOST_COMMAND_TIMEOUT', `${name} did not finish the command within ${timeoutMs} ms`, {
+              channelOpened: true,
+            }),
+          );
+        },
+        Math.max(0, timeoutMs - (Date.now() - started)),
+      );
       s.onData = (chunk) => {
         const f = framer.push(chunk);
         if (!f) return;
@@ -165,7 +184,9 @@ export function createShellTransport(ssh: NodeSSH): ShellTransport {
       s.onEnd = () => {
         done();
         // The command was written: it may have run. Not retried.
-        reject(new HostError('AST_HOST_UNREACHABLE', `${name}: the shell ended during the command`, { channelOpened: true }));
+        reject(
+          new HostError('AST_HOST_UNREACHABLE', `${name}: the shell ended during the command`, { channelOpened: true }),
+        );
       };
       s.channel.write(line);
     });
@@ -174,7 +195,8 @@ export function createShellTransport(ssh: NodeSSH): ShellTransport {
   return {
     async run(command, timeoutMs, name) {
       const started = Date.now();
-      if (closed || transport === 'exec' || !CLI_LINE_RE.test(command)) return execWithDeadline(ssh, command, timeoutMs, name);
+      if (closed || transport === 'exec' || !CLI_LINE_RE.test(command))
+        return execWithDeadline(ssh, command, timeoutMs, name);
       let s = idle.pop();
       if (!s) {
         const opened = await openShell(timeoutMs, name);

@@ -25,7 +25,17 @@ describe('checkPhone', () => {
     ['8 916 123 45 67', 'RU', '79161234567'],
   ])('%s (%s) → %s', (raw, region, want) => expect(checkPhone(raw, region)).toEqual({ ok: true, value: want }));
 
-  it.each(['101', '+7101', '٣٧٥٤٤٠٠٠٠٠٠١', '375440000001;id', '+3754400000011234', '', ' ', 'x'.repeat(41), '375-44-000-00-01\n'])('refuses %j', (raw) => {
+  it.each([
+    '101',
+    '+7101',
+    '٣٧٥٤٤٠٠٠٠٠٠١',
+    '375440000001;id',
+    '+3754400000011234',
+    '',
+    ' ',
+    'x'.repeat(41),
+    '375-44-000-00-01\n',
+  ])('refuses %j', (raw) => {
     expect(checkPhone(raw, 'BY').ok).toBe(false);
   });
   it('refuses non-strings', () => expect(checkPhone(['375440000001'], 'BY').ok).toBe(false));
@@ -35,14 +45,22 @@ describe('checkExtension', () => {
   it('accepts 2–6 ASCII digits only', () => {
     expect(checkExtension('151')).toEqual({ ok: true, value: '151' });
     expect(checkExtension('123456').ok).toBe(true);
-    for (const bad of ['1', '1234567', '15a', '１５１', '151\n', ' 151', undefined, 151]) expect(checkExtension(bad).ok).toBe(false);
+    for (const bad of ['1', '1234567', '15a', '１５１', '151\n', ' 151', undefined, 151])
+      expect(checkExtension(bad).ok).toBe(false);
   });
 });
 
 describe('originateCommand', () => {
-  const spec = { extension: '151', number: '375440000001', originateContext: 'web-originate', outboundContext: 'inoffice' };
+  const spec = {
+    extension: '151',
+    number: '375440000001',
+    originateContext: 'web-originate',
+    outboundContext: 'inoffice',
+  };
   it('is exactly the documented line', () => {
-    expect(originateCommand('asterisk', spec)).toBe('asterisk -rx "channel originate Local/151@web-originate application Dial Local/375440000001@inoffice"');
+    expect(originateCommand('asterisk', spec)).toBe(
+      'asterisk -rx "channel originate Local/151@web-originate application Dial Local/375440000001@inoffice"',
+    );
     expect(originateCommand('/usr/sbin/asterisk', spec)).toMatch(/^\/usr\/sbin\/asterisk -rx /);
   });
   it('throws rather than build a line from unvalidated parts', () => {
@@ -84,7 +102,9 @@ describe('dialplanName (the display name on a command line)', () => {
   });
 
   it('nextNameCommand takes only what dialplanName makes', () => {
-    expect(nextNameCommand('asterisk', '151', 'Иванов..Пётр')).toBe('asterisk -rx "database put extcall nextname_151 Иванов..Пётр"');
+    expect(nextNameCommand('asterisk', '151', 'Иванов..Пётр')).toBe(
+      'asterisk -rx "database put extcall nextname_151 Иванов..Пётр"',
+    );
     for (const bad of ['Иванов Пётр', 'a"b', 'a;b', '$(id)', '', '..a', 'a..', 'я'.repeat(65)]) {
       expect(() => nextNameCommand('asterisk', '151', bad)).toThrow(UnsafeCommandError);
     }
@@ -93,21 +113,40 @@ describe('dialplanName (the display name on a command line)', () => {
 });
 
 describe('originate confirmation: only a new channel counts', () => {
-  const line = (id: string, half: 1 | 2, ctx = 'web-originate') => `Local/151@${ctx}-${id};${half}!x!s!1!Up!Dial!!!!3!0!!1700000000.1`;
+  const line = (id: string, half: 1 | 2, ctx = 'web-originate') =>
+    `Local/151@${ctx}-${id};${half}!x!s!1!Up!Dial!!!!3!0!!1700000000.1`;
   it('collects the Local pairs of the extension and context once each', () => {
-    const concise = [line('0000000a', 1), line('0000000a', 2), line('0000000b', 2), line('0000000c', 2, 'other'), 'PJSIP/151-00000001!x'].join('\n');
-    expect([...originateChannels(concise, '151', 'web-originate')]).toEqual(['Local/151@web-originate-0000000a', 'Local/151@web-originate-0000000b']);
+    const concise = [
+      line('0000000a', 1),
+      line('0000000a', 2),
+      line('0000000b', 2),
+      line('0000000c', 2, 'other'),
+      'PJSIP/151-00000001!x',
+    ].join('\n');
+    expect([...originateChannels(concise, '151', 'web-originate')]).toEqual([
+      'Local/151@web-originate-0000000a',
+      'Local/151@web-originate-0000000b',
+    ]);
   });
   it('an old channel still up is not a new one', () => {
     const before = originateChannels(line('0000000a', 2), '151', 'web-originate');
-    expect(newOriginateChannelSeen(before, [line('0000000a', 1), line('0000000a', 2)].join('\n'), '151', 'web-originate')).toBe(false);
-    expect(newOriginateChannelSeen(before, [line('0000000a', 2), line('0000000d', 2)].join('\n'), '151', 'web-originate')).toBe(true);
+    expect(
+      newOriginateChannelSeen(before, [line('0000000a', 1), line('0000000a', 2)].join('\n'), '151', 'web-originate'),
+    ).toBe(false);
+    expect(
+      newOriginateChannelSeen(before, [line('0000000a', 2), line('0000000d', 2)].join('\n'), '151', 'web-originate'),
+    ).toBe(true);
     expect(newOriginateChannelSeen(before, line('0000000d', 2, 'other'), '151', 'web-originate')).toBe(false);
   });
 });
 
 describe('host keys', () => {
-  const blob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, 7)]).toString('base64');
+  const blob = Buffer.concat([
+    Buffer.from([0, 0, 0, 11]),
+    Buffer.from('ssh-ed25519'),
+    Buffer.from([0, 0, 0, 32]),
+    Buffer.alloc(32, 7),
+  ]).toString('base64');
   it('parses known_hosts forms and rejects garbage', () => {
     expect(parseHostKey(`ssh-ed25519 ${blob}`)).toEqual({ type: 'ssh-ed25519', blob });
     expect(parseHostKey(`[10.0.0.5]:2222 ssh-ed25519 ${blob} comment`)).toEqual({ type: 'ssh-ed25519', blob });

@@ -1,9 +1,23 @@
 // What may be written to a host's long-lived shell, and how a command's output is cut out of the
 // stream: only CLI lines as commands.ts builds them; the frame ends only at this command's marker.
 import { describe, expect, it } from 'vitest';
-import { Framer, newMarker, nextCallCommand, nextNameCommand, originateCommand, shellLine, showChannelsCommand, UnsafeCommandError } from '../src/index.ts';
+import {
+  Framer,
+  newMarker,
+  nextCallCommand,
+  nextNameCommand,
+  originateCommand,
+  shellLine,
+  showChannelsCommand,
+  UnsafeCommandError,
+} from '../src/index.ts';
 
-const ORIGINATE = originateCommand('asterisk', { extension: '151', number: '375440000001', originateContext: 'web-originate', outboundContext: 'inoffice' });
+const ORIGINATE = originateCommand('asterisk', {
+  extension: '151',
+  number: '375440000001',
+  originateContext: 'web-originate',
+  outboundContext: 'inoffice',
+});
 
 describe('shellLine', () => {
   it('is the CLI line with stdin from /dev/null, stderr merged, then the marker and $?', () => {
@@ -11,9 +25,13 @@ describe('shellLine', () => {
     expect(shellLine(ORIGINATE, m)).toBe(
       `asterisk -rx "channel originate Local/151@web-originate application Dial Local/375440000001@inoffice" </dev/null 2>&1; printf '\\n%s %d\\n' ${m} $?\n`,
     );
-    expect(shellLine(nextCallCommand('/usr/sbin/asterisk', '151', '375440000001'), m)).toMatch(/^\/usr\/sbin\/asterisk -rx "database put extcall nextcall_151 375440000001" <\/dev\/null/);
+    expect(shellLine(nextCallCommand('/usr/sbin/asterisk', '151', '375440000001'), m)).toMatch(
+      /^\/usr\/sbin\/asterisk -rx "database put extcall nextcall_151 375440000001" <\/dev\/null/,
+    );
     expect(shellLine(showChannelsCommand('asterisk'), m).split('\n')).toHaveLength(2); // one line
-    expect(shellLine(nextNameCommand('asterisk', '151', 'Иванов..Пётр-Петя'), m)).toMatch(/^asterisk -rx "database put extcall nextname_151 Иванов\.\.Пётр-Петя" <\/dev\/null/);
+    expect(shellLine(nextNameCommand('asterisk', '151', 'Иванов..Пётр-Петя'), m)).toMatch(
+      /^asterisk -rx "database put extcall nextname_151 Иванов\.\.Пётр-Петя" <\/dev\/null/,
+    );
   });
 
   it.each([

@@ -45,7 +45,19 @@ export const callEventBodySchema = {
     origin: { enum: ['live', 'recovered', 'timeout'] },
     call: {
       type: 'object',
-      required: ['callId', 'kind', 'direction', 'phone', 'ringing', 'answered', 'answeredBy', 'result', 'startedAt', 'durationSec', 'waitSec'],
+      required: [
+        'callId',
+        'kind',
+        'direction',
+        'phone',
+        'ringing',
+        'answered',
+        'answeredBy',
+        'result',
+        'startedAt',
+        'durationSec',
+        'waitSec',
+      ],
       properties: {
         callId: { type: 'string', minLength: 1, maxLength: 200 },
         kind: { enum: ['customer', 'internal'] },

@@ -46,7 +46,15 @@ export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true
       // `Local/151@web-originate-…;2` leg is not taken for a FollowMe half. The extension as the host
       // names it: Extensions, else CallerIDNum, else the channel; '' = unknown (issue 15.2, services/
       // call-intake/src/processor/originates.ts matches it by number and time).
-      originated = ctx.opts.originates?.({ extension: ev.extensions.find(isExtension) ?? [ev.callerIdNum, parseChannel(ev.channel || leg.channel)?.num ?? ''].find(isExtension) ?? '', phone: d.phone, at: ev.receivedAt }) ?? null;
+      originated =
+        ctx.opts.originates?.({
+          extension:
+            ev.extensions.find(isExtension) ??
+            [ev.callerIdNum, parseChannel(ev.channel || leg.channel)?.num ?? ''].find(isExtension) ??
+            '',
+          phone: d.phone,
+          at: ev.receivedAt,
+        }) ?? null;
       if (!originated && (looksLikeFollowMe(leg, ev) || doubt === 'mobile')) {
         // Not a manager's own call: a FollowMe leg whose incoming call we have not seen yet.
         leg.pending = { phone: ev.phone, exts: ev.extensions };
@@ -73,7 +81,8 @@ export function onCallEvent(ctx: Ctx, leg: LegRec, ev: HostEvent, mayHold = true
   if (leg.role === 'primary') {
     if (ev.trunk && c.s.kind === 'customer') c.s.trunk = ev.trunk; // 1-9: the failover trunk carried the call
     if (!created && ev.type !== 'start') {
-      const targets = c.s.direction === 'internal' && ev.type === 'dial' && ev.callType === 2 ? [ev.phone] : ev.extensions;
+      const targets =
+        c.s.direction === 'internal' && ev.type === 'dial' && ev.callType === 2 ? [ev.phone] : ev.extensions;
       emitRinging(ctx, c, addRinging(c.s, targets));
     }
     if (created) {
@@ -127,7 +136,13 @@ export function reviewHeldLegs(ctx: Ctx): void {
 }
 
 function createCall(ctx: Ctx, leg: LegRec, ev: HostEvent, direction: Direction, phone: string): CallRec {
-  const s = newSummary(leg.u, direction, phone, direction === 'internal' ? '' : ev.trunk, Math.min(leg.firstAt, ev.receivedAt));
+  const s = newSummary(
+    leg.u,
+    direction,
+    phone,
+    direction === 'internal' ? '' : ev.trunk,
+    Math.min(leg.firstAt, ev.receivedAt),
+  );
   const c: CallRec = {
     s,
     primary: leg.u,
@@ -175,10 +190,12 @@ function onPrimaryHangup(ctx: Ctx, c: CallRec, leg: LegRec, ev: HostEvent): void
     noteTalk(ctx, c, who, c.firstBridgeAt ?? c.s.startedAt, null);
   }
   // 1-4: the caller left an outgoing call while the client is still bridged with the transfer target.
-  const trunkBridged = c.s.direction === 'out' && c.s.legs.some((u) => {
-    const l = ctx.state.legs[u];
-    return l !== undefined && l.role === 'trunk' && !l.hungUp && inAnyBridge(l);
-  });
+  const trunkBridged =
+    c.s.direction === 'out' &&
+    c.s.legs.some((u) => {
+      const l = ctx.state.legs[u];
+      return l !== undefined && l.role === 'trunk' && !l.hungUp && inAnyBridge(l);
+    });
   if (trunkBridged) c.awaitTrunk = true;
   else markEnding(c, ev.receivedAt, ev.receivedAt + ctx.opts.settleMs);
 }

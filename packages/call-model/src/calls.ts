@@ -12,10 +12,15 @@ export function liveCall(ctx: Ctx, callId: string | null): CallRec | null {
 
 /** Calls still taking information, newest first; with `allowEnding` also those settling after their end. */
 export function liveCalls(ctx: Ctx, allowEnding: boolean): CallRec[] {
-  return Object.values(ctx.state.calls)
-    .filter((c) => c.finalizedAt === null && (allowEnding || c.endingAt === null))
-    // Same arrival ms (a burst): the host's creation order of the calls' first channels decides.
-    .sort((a, b) => b.s.startedAt - a.s.startedAt || hostOrder(b.s.callId, a.s.callId) || (a.s.callId < b.s.callId ? 1 : -1));
+  return (
+    Object.values(ctx.state.calls)
+      .filter((c) => c.finalizedAt === null && (allowEnding || c.endingAt === null))
+      // Same arrival ms (a burst): the host's creation order of the calls' first channels decides.
+      .sort(
+        (a, b) =>
+          b.s.startedAt - a.s.startedAt || hostOrder(b.s.callId, a.s.callId) || (a.s.callId < b.s.callId ? 1 : -1),
+      )
+  );
 }
 
 /** The client-facing leg of the call: incoming/internal primary, outgoing trunk leg. */

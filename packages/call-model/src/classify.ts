@@ -47,7 +47,10 @@ export function classify(ctx: Ctx, ev: HostEvent): Decision {
     const same = Object.values(ctx.state.calls)
       .filter((c) => c.s.kind === 'customer' && sameNumber(c.s.phone, p))
       .sort((a, b) => b.s.startedAt - a.s.startedAt)[0];
-    if (same) return same.finalizedAt === null ? { kind: 'attach', call: same, role: 'other' } : { kind: 'late', callId: same.s.callId };
+    if (same)
+      return same.finalizedAt === null
+        ? { kind: 'attach', call: same, role: 'other' }
+        : { kind: 'late', callId: same.s.callId };
     return { kind: 'new', direction: 'in', phone: p, ringing: ev.extensions };
   }
   return { kind: 'new', direction: ev.trunk ? 'in' : 'internal', phone: p, ringing: ev.extensions };

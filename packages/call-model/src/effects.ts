@@ -19,7 +19,12 @@ export function emitStarted(ctx: Ctx, c: CallRec): void {
 export function emitRinging(ctx: Ctx, c: CallRec, added: string[]): void {
   if (added.length === 0 || c.finalizedAt !== null) return;
   c.ringingEffects += 1;
-  ctx.effects.push({ type: 'call.ringing', key: `ringing:${c.ringingEffects}`, call: snapshot(c.s), newExtensions: [...added] });
+  ctx.effects.push({
+    type: 'call.ringing',
+    key: `ringing:${c.ringingEffects}`,
+    call: snapshot(c.s),
+    newExtensions: [...added],
+  });
 }
 
 export function emitAnswered(ctx: Ctx, c: CallRec): void {

@@ -89,7 +89,10 @@ function extBridgedWithClient(ctx: Ctx, ext: string, c: CallRec): boolean {
     const ch = parseChannel(l.channel);
     if (ch?.tech !== 'SIP' || ch.num !== ext || !sameNumber(l.cl, c.s.phone)) return false;
     const open = l.bridges.filter((s) => s.left === null).map((s) => s.b);
-    return open.length > 0 && facing.every((f) => f.bridges.length === 0 || f.bridges.some((s) => s.left === null && open.includes(s.b)));
+    return (
+      open.length > 0 &&
+      facing.every((f) => f.bridges.length === 0 || f.bridges.some((s) => s.left === null && open.includes(s.b)))
+    );
   });
 }
 
@@ -101,7 +104,14 @@ function facingBridged(ctx: Ctx, c: CallRec): boolean {
 }
 
 /** The incoming call ringing this mobile (FollowMe); with hints, the one whose client is among them. */
-export function mobileCall(ctx: Ctx, mobile: string, hints: string[], allowEnding: boolean, needHint: boolean, uid = ''): CallRec | null {
+export function mobileCall(
+  ctx: Ctx,
+  mobile: string,
+  hints: string[],
+  allowEnding: boolean,
+  needHint: boolean,
+  uid = '',
+): CallRec | null {
   const ringing = liveCalls(ctx, allowEnding).filter(
     (c) => c.s.direction === 'in' && c.s.mobiles.some((m) => sameNumber(m, mobile)) && !bornAfter(ctx.state, c, uid),
   );
@@ -114,6 +124,8 @@ export function mobileCall(ctx: Ctx, mobile: string, hints: string[], allowEndin
  * no call is known to ring that mobile: the parent's dial that listed it was lost.
  */
 export function clientCall(ctx: Ctx, hints: string[], uid = ''): CallRec | null {
-  const calls = liveCalls(ctx, true).filter((c) => c.s.direction === 'in' && c.s.kind === 'customer' && !bornAfter(ctx.state, c, uid));
+  const calls = liveCalls(ctx, true).filter(
+    (c) => c.s.direction === 'in' && c.s.kind === 'customer' && !bornAfter(ctx.state, c, uid),
+  );
   return calls.find((c) => hints.some((h) => isExternal(h) && sameNumber(h, c.s.phone))) ?? null;
 }

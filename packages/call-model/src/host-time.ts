@@ -52,7 +52,8 @@ export function hostEndOf(ev: HostEvent): number | null {
 export function callHostEnd(state: ModelState, c: CallRec): number | null {
   let end: number;
   if (c.hostEnd !== undefined && c.hostEnd !== null) end = c.hostEnd;
-  else if (c.endingAt !== null || closeReady(state, c) !== null) end = 0; // no hangup will come (2-5, 2-28): its channels say when
+  else if (c.endingAt !== null || closeReady(state, c) !== null)
+    end = 0; // no hangup will come (2-5, 2-28): its channels say when
   else return null;
   for (const u of c.s.legs) {
     const b = state.legs[u] ? bornAt(u) : null;

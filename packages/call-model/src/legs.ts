@@ -100,7 +100,14 @@ export function localPartner(state: ModelState, leg: LegRec): LegRec | null {
   for (const other of Object.values(state.legs)) {
     if (other.u === leg.u) continue;
     const oc = parseChannel(other.channel);
-    if (oc && oc.tech === 'Local' && oc.base === ch.base && oc.half !== ch.half && (!best || other.lastAt > best.lastAt)) best = other;
+    if (
+      oc &&
+      oc.tech === 'Local' &&
+      oc.base === ch.base &&
+      oc.half !== ch.half &&
+      (!best || other.lastAt > best.lastAt)
+    )
+      best = other;
   }
   return best;
 }

@@ -13,7 +13,8 @@ import { addOnce, addRinging } from './summary.ts';
 /** The role a newly linked leg takes from its channel name. */
 function roleFromChannel(c: CallRec, leg: LegRec): LegRole {
   const ch = parseChannel(leg.channel);
-  if (ch?.tech === 'Local') return ch.context === CONSULTATION_CONTEXT ? 'consultation' : isExternal(ch.num) ? 'mobile' : 'other';
+  if (ch?.tech === 'Local')
+    return ch.context === CONSULTATION_CONTEXT ? 'consultation' : isExternal(ch.num) ? 'mobile' : 'other';
   if (c.s.direction === 'out' && isTrunkChannel(ch)) return 'trunk';
   return 'other';
 }
@@ -174,7 +175,9 @@ export function linkByChannel(ctx: Ctx, leg: LegRec): void {
     if (out === 'wait') return;
     if (out) return attach(ctx, leg, out, 'trunk');
     // The trunk channel of a FollowMe leg (it dials the mobile): part of the call, not a talker.
-    const follow = calls.find((c) => c.s.mobiles.some((m) => sameNumber(m, leg.cid)) && !bornAfter(ctx.state, c, leg.u));
+    const follow = calls.find(
+      (c) => c.s.mobiles.some((m) => sameNumber(m, leg.cid)) && !bornAfter(ctx.state, c, leg.u),
+    );
     if (follow) attach(ctx, leg, follow, 'other');
   }
 }
@@ -200,7 +203,11 @@ function clientLegCall(ctx: Ctx, calls: CallRec[], leg: LegRec): CallRec | 'wait
   });
   const newest = open[0] ?? null; // liveCalls: newest first
   const held = Object.values(ctx.state.legs).some(
-    (l) => l.held && l.call === null && sameNumber(l.held.events[0]!.phone, leg.cid) && (!newest || l.firstAt >= newest.s.startedAt),
+    (l) =>
+      l.held &&
+      l.call === null &&
+      sameNumber(l.held.events[0]!.phone, leg.cid) &&
+      (!newest || l.firstAt >= newest.s.startedAt),
   );
   return held ? 'wait' : newest;
 }

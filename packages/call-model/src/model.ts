@@ -27,7 +27,11 @@ function begin(state: ModelState, opts: ModelOptions | undefined): Ctx {
  * first, so a batch replay and a live run produce the same effects. Returns the new state and the
  * effects to perform (idempotency key = callId + effect key).
  */
-export function applyEvent(state: ModelState, ev: HostEvent, opts: ModelOptions = {}): { state: ModelState; effects: CallEffect[] } {
+export function applyEvent(
+  state: ModelState,
+  ev: HostEvent,
+  opts: ModelOptions = {},
+): { state: ModelState; effects: CallEffect[] } {
   const ctx = begin(state, opts);
   step(ctx, ev);
   return { state: ctx.state, effects: ctx.effects };
@@ -73,7 +77,11 @@ function step(ctx: Ctx, ev: HostEvent): void {
 }
 
 /** Lets time pass up to `now` (ms): settle, close-without-hangup, stale and pruning deadlines. */
-export function advanceTime(state: ModelState, now: number, opts: ModelOptions = {}): { state: ModelState; effects: CallEffect[] } {
+export function advanceTime(
+  state: ModelState,
+  now: number,
+  opts: ModelOptions = {},
+): { state: ModelState; effects: CallEffect[] } {
   const ctx = begin(state, opts);
   runTimers(ctx, now, decideHeld);
   return { state: ctx.state, effects: ctx.effects };

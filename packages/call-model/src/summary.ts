@@ -4,7 +4,13 @@ import type { CallResult, CallSummary, Direction } from './types.ts';
 import type { CallRec } from './state.ts';
 import { isExtension, isExternal, sameNumber } from './numbers.ts';
 
-export function newSummary(callId: string, direction: Direction, phone: string, trunk: string, at: number): CallSummary {
+export function newSummary(
+  callId: string,
+  direction: Direction,
+  phone: string,
+  trunk: string,
+  at: number,
+): CallSummary {
   return {
     callId,
     kind: direction === 'internal' ? 'internal' : 'customer',

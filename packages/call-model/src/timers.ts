@@ -69,7 +69,11 @@ function actions(state: ModelState, opts: Opts): Action[] {
   for (const leg of Object.values(state.legs)) {
     if (leg.held) out.push({ at: leg.held.until, kind: 'decide', leg });
     if (leg.call !== null) continue;
-    out.push({ at: leg.lastAt + (inAnyBridge(leg) ? opts.staleCallMs : opts.retainEndedMs), kind: 'orphan', leg: leg.u });
+    out.push({
+      at: leg.lastAt + (inAnyBridge(leg) ? opts.staleCallMs : opts.retainEndedMs),
+      kind: 'orphan',
+      leg: leg.u,
+    });
   }
   return out;
 }

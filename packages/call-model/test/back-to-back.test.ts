@@ -45,13 +45,21 @@ function backToBack(a: string, b: string, gap: number, seed: number, v: Variant)
   const client: Record<string, string> = v.sameClient ? { [CLIENT]: ra.map.num.get(CLIENT)! } : {};
   // b follows a on the host too: its first channel a second after a's last host time (plus the gap).
   const span = hostSpan(ra.events);
-  const rb = remapScenario(scenario.get(b)!, rnd, null, { [MOBILE]: MOBILE, ...client }, span.end + 1 + Math.ceil(gap / 1000));
+  const rb = remapScenario(
+    scenario.get(b)!,
+    rnd,
+    null,
+    { [MOBILE]: MOBILE, ...client },
+    span.end + 1 + Math.ceil(gap / 1000),
+  );
   const ta = offsets(ra.events);
   let list = merge(timed(ra.events, ta, 0), timed(rb.events, offsets(rb.events), 1, Math.max(...ta) + gap));
   if (v.reorder) list = delayed(list, rnd, 2000);
   const why = `${a} then ${b} ${gap} ms later (seed ${seed})`;
   const got = outcomes(list, why);
-  const exp = [...want(a).map((o) => remapOutcome(o, ra.map)), ...want(b).map((o) => remapOutcome(o, rb.map))].sort(byId);
+  const exp = [...want(a).map((o) => remapOutcome(o, ra.map)), ...want(b).map((o) => remapOutcome(o, rb.map))].sort(
+    byId,
+  );
   expect(got.calls, why).toEqual(exp);
   expect(deliveries(got.effects), why).toEqual({ ...renamed(a, ra.map), ...renamed(b, rb.map) });
 }
@@ -76,6 +84,7 @@ const REORDER_GAP = Number(process.env.CALL_MODEL_REORDER_GAP ?? 2000);
 
 describe(`the next call ${REORDER_GAP} ms later, events up to 2 s out of order (seed 1 and run seed ${RUN_SEED})`, () => {
   it.each(customer)('%s, then every customer scenario with a new client: each as alone', (a) => {
-    for (const seed of [1, RUN_SEED]) for (const b of customer) backToBack(a, b, REORDER_GAP, seed, { sameClient: false, reorder: true });
+    for (const seed of [1, RUN_SEED])
+      for (const b of customer) backToBack(a, b, REORDER_GAP, seed, { sameClient: false, reorder: true });
   });
 });

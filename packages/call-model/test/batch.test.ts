@@ -10,8 +10,14 @@ const index = JSON.parse(readFileSync(new URL('_index.json', DIR), 'utf8')) as {
 
 describe('applyEvents', () => {
   it.each(index.map((e) => [e.code, e.file]))('equals event-by-event application for %s', (_code, file) => {
-    const raw = JSON.parse(readFileSync(new URL(file, DIR), 'utf8')) as { event: HostEventType; body: Record<string, unknown>; t?: number }[];
-    const events = raw.map((e, i) => normalizeHostEvent(e.event, e.body, { seq: i + 1, receivedAt: 1_000_000 + (e.t ?? i * 0.5) * 1000 }));
+    const raw = JSON.parse(readFileSync(new URL(file, DIR), 'utf8')) as {
+      event: HostEventType;
+      body: Record<string, unknown>;
+      t?: number;
+    }[];
+    const events = raw.map((e, i) =>
+      normalizeHostEvent(e.event, e.body, { seq: i + 1, receivedAt: 1_000_000 + (e.t ?? i * 0.5) * 1000 }),
+    );
     const end = 1_000_000 + 3_600_000;
 
     let state = emptyState();
@@ -32,8 +38,13 @@ describe('applyEvents', () => {
   });
 
   it("does not touch the caller's state", () => {
-    const raw = JSON.parse(readFileSync(new URL(index[0]!.file, DIR), 'utf8')) as { event: HostEventType; body: Record<string, unknown> }[];
-    const events = raw.map((e, i) => normalizeHostEvent(e.event, e.body, { seq: i + 1, receivedAt: 1_000_000 + i * 500 }));
+    const raw = JSON.parse(readFileSync(new URL(index[0]!.file, DIR), 'utf8')) as {
+      event: HostEventType;
+      body: Record<string, unknown>;
+    }[];
+    const events = raw.map((e, i) =>
+      normalizeHostEvent(e.event, e.body, { seq: i + 1, receivedAt: 1_000_000 + i * 500 }),
+    );
     const start = applyEvents(emptyState(), events.slice(0, 2)).state;
     const frozen = JSON.stringify(start);
     applyEvents(start, events.slice(2), {}, 9_000_000);

@@ -11,7 +11,9 @@ import { byId, deliveries, expected, want } from './outcomes.ts';
 import { prng, remapOutcome, type Remap } from './remap.ts';
 import { burst, counters, hostSpan, shifted } from './timeline.ts';
 
-const codes = scenarioFiles().map((f) => f.code).filter((c) => c !== '1-11');
+const codes = scenarioFiles()
+  .map((f) => f.code)
+  .filter((c) => c !== '1-11');
 const customer = codes.filter((c) => expected[c]!.customerCalls > 0);
 const scenario = new Map(codes.map((code) => [code, loadScenario(code)] as const));
 
@@ -60,11 +62,19 @@ function compare(got: Outcome[], exp: Outcome[], why: string, t: Tally): void {
     }
   }
   if (bad && process.env.CALL_MODEL_TALLY) console.log(`FAIL ${why}`);
-  if (bad && t.firstFailure === null) t.firstFailure = `${why}: got ${JSON.stringify(got)} expected ${JSON.stringify(exp)}`;
+  if (bad && t.firstFailure === null)
+    t.firstFailure = `${why}: got ${JSON.stringify(got)} expected ${JSON.stringify(exp)}`;
 }
 
-function ended(events: { ev: Parameters<typeof run>[0][number]; at: number }[]): { calls: Outcome[]; d: Record<string, string[]>; repeats: number } {
-  const r = run(events.map((x) => x.ev), events.map((x) => x.at));
+function ended(events: { ev: Parameters<typeof run>[0][number]; at: number }[]): {
+  calls: Outcome[];
+  d: Record<string, string[]>;
+  repeats: number;
+} {
+  const r = run(
+    events.map((x) => x.ev),
+    events.map((x) => x.at),
+  );
   const repeats = [...r.endedCount.values()].filter((n) => n !== 1).length;
   return { calls: [...r.ended.values()].map(outcomeOf).sort(byId), d: deliveries(r.effects), repeats };
 }
@@ -101,7 +111,9 @@ export function pair(a: string, b: string, gap: number, hostGap: number, t: Tall
   const got = ended(list);
   const before = JSON.stringify([t.lost, t.changed, t.extra, t.deliveries]);
   const why = `${a} then ${b} ${gap} ms later`;
-  const exp = [...want(a).map((o) => remapOutcome(o, ra.map)), ...want(b).map((o) => remapOutcome(o, rb.map))].sort(byId);
+  const exp = [...want(a).map((o) => remapOutcome(o, ra.map)), ...want(b).map((o) => remapOutcome(o, rb.map))].sort(
+    byId,
+  );
   compare(got.calls, exp, why, t);
   if (got.repeats > 0) {
     t.changed += got.repeats;
@@ -139,7 +151,10 @@ describe(`every pair of customer calls back to back, one burst each, same manage
  * previous one's last host time), drained as the outage journal would: every event of every call
  * within `spanMs` of arrival time, in host order.
  */
-function chain(order: string[], spanMs: number): { got: ReturnType<typeof ended>; exp: Outcome[]; d: Record<string, string[]> } {
+function chain(
+  order: string[],
+  spanMs: number,
+): { got: ReturnType<typeof ended>; exp: Outcome[]; d: Record<string, string[]> } {
   const list: { ev: Parameters<typeof run>[0][number]; at: number }[] = [];
   const exp: Outcome[] = [];
   let d: Record<string, string[]> = {};

@@ -1,7 +1,16 @@
 // Test harness: fixtures from shared/fixtures/asterisk-scenarios fed through the public API.
 import { readFileSync, readdirSync } from 'node:fs';
 import { normalizeHostEvent, type HostEventType } from '@fleet/asterisk-events';
-import { advanceTime, applyEvent, applyEvents, emptyState, type CallEffect, type CallSummary, type ModelOptions, type ModelState } from '../src/index.ts';
+import {
+  advanceTime,
+  applyEvent,
+  applyEvents,
+  emptyState,
+  type CallEffect,
+  type CallSummary,
+  type ModelOptions,
+  type ModelState,
+} from '../src/index.ts';
 
 export const FIXTURES = new URL('../../../../shared/fixtures/asterisk-scenarios/', import.meta.url);
 
@@ -53,7 +62,9 @@ export function run(events: FixtureEvent[], times: number[], opts: ModelOptions 
   let state = emptyState();
   const effects: CallEffect[] = [];
   const persist = (s: ModelState): ModelState => (restart ? (JSON.parse(JSON.stringify(s)) as ModelState) : s);
-  const normalized = events.map((e, i) => normalizeHostEvent(e.event, e.body, { seq: i + 1, receivedAt: T0 + times[i]! }));
+  const normalized = events.map((e, i) =>
+    normalizeHostEvent(e.event, e.body, { seq: i + 1, receivedAt: T0 + times[i]! }),
+  );
   if (restart) {
     for (const ev of normalized) {
       const r = applyEvent(state, ev, opts);
@@ -117,7 +128,10 @@ export interface ExpectedScenario {
 }
 
 export function loadExpected(): Record<string, ExpectedScenario> {
-  return JSON.parse(readFileSync(new URL('./expected-outcomes.json', import.meta.url), 'utf8')) as Record<string, ExpectedScenario>;
+  return JSON.parse(readFileSync(new URL('./expected-outcomes.json', import.meta.url), 'utf8')) as Record<
+    string,
+    ExpectedScenario
+  >;
 }
 
 export function normalizeExpected(c: Outcome): Outcome {

@@ -10,7 +10,9 @@ import { expected } from './outcomes.ts';
 import { delayed, timed } from './remap.ts';
 import { rngFor } from './seeds.ts';
 
-const codes = scenarioFiles().map((f) => f.code).filter((c) => c !== '1-11');
+const codes = scenarioFiles()
+  .map((f) => f.code)
+  .filter((c) => c !== '1-11');
 
 /** Applies events one by one at their times; returns per event the effects and the legs then held. */
 function stepwise(events: FixtureEvent[], times: number[], opts: ModelOptions = {}) {
@@ -18,13 +20,27 @@ function stepwise(events: FixtureEvent[], times: number[], opts: ModelOptions = 
   return events.map((e, i) => {
     const r = applyEvent(state, normalizeHostEvent(e.event, e.body, { seq: i + 1, receivedAt: T0 + times[i]! }), opts);
     state = r.state;
-    return { effects: r.effects, held: Object.values(state.legs).filter((l) => l.held).map((l) => l.u) };
+    return {
+      effects: r.effects,
+      held: Object.values(state.legs)
+        .filter((l) => l.held)
+        .map((l) => l.u),
+    };
   });
 }
 
 /** Outgoing dials to an external number (CallType 1): the decisions the hold is about. */
 function outgoingDials(events: FixtureEvent[]): Set<string> {
-  return new Set(events.filter((e) => e.event === 'dial' && Number(e.body.CallType) === 1 && String(e.body.Phone ?? '').replace(/\D/g, '').length >= 6).map((e) => String(e.body.UniqueId)));
+  return new Set(
+    events
+      .filter(
+        (e) =>
+          e.event === 'dial' &&
+          Number(e.body.CallType) === 1 &&
+          String(e.body.Phone ?? '').replace(/\D/g, '').length >= 6,
+      )
+      .map((e) => String(e.body.UniqueId)),
+  );
 }
 
 /**
@@ -39,9 +55,14 @@ export function holdCensus(seed: number | null) {
     const events = loadScenario(code);
     let list = timed(events, offsets(events));
     if (seed !== null) list = delayed(list, rngFor(seed, `hold ${code}`), 2000);
-    const steps = stepwise(list.map((x) => x.ev), list.map((x) => x.at));
+    const steps = stepwise(
+      list.map((x) => x.ev),
+      list.map((x) => x.at),
+    );
     const legIds = new Set(expected[code]!.calls.flatMap((c) => [...c.mobileLegs, ...c.consultationLegs]));
-    for (const uid of outgoingDials(events)) if (legIds.has(uid)) legs += 1; else own += 1;
+    for (const uid of outgoingDials(events))
+      if (legIds.has(uid)) legs += 1;
+      else own += 1;
     for (const uid of new Set(steps.flatMap((s) => s.held))) held.push({ code, uid, leg: legIds.has(uid) });
   }
   return { own, legs, held };
@@ -51,8 +72,14 @@ describe('the hold of a new outgoing dial', () => {
   it('applies in the corpus only to FollowMe legs, never to a manager’s own call (recorded order, and 0-2 s delays for seeds 1-20)', () => {
     for (const seed of [null, ...Array.from({ length: 20 }, (_, i) => i + 1)]) {
       const { own, legs, held } = holdCensus(seed);
-      if (process.env.CALL_MODEL_TALLY) console.log(`hold seed ${seed}: own ${own}, FollowMe legs ${legs}, held ${held.length}: ${held.map((h) => `${h.code}/${h.uid}${h.leg ? '' : ' OWN'}`).join(' ')}`);
-      expect(held.filter((h) => !h.leg), `seed ${seed}`).toEqual([]);
+      if (process.env.CALL_MODEL_TALLY)
+        console.log(
+          `hold seed ${seed}: own ${own}, FollowMe legs ${legs}, held ${held.length}: ${held.map((h) => `${h.code}/${h.uid}${h.leg ? '' : ' OWN'}`).join(' ')}`,
+        );
+      expect(
+        held.filter((h) => !h.leg),
+        `seed ${seed}`,
+      ).toEqual([]);
       if (seed === null) expect(held, 'recorded order').toEqual([]);
     }
   });
@@ -86,9 +113,19 @@ describe('the hold of a new outgoing dial', () => {
   const ringing = loadScenario('2-24').slice(0, 3);
   const dial = (phone: string, uid: string, ext = '151'): FixtureEvent => ({
     event: 'dial',
-    body: { Token: 'ENTERPRISE_TOKEN', UniqueId: uid, Phone: phone, Extensions: [ext], CallType: 1, Trunk: '0001363', ExtTrunk: '', ExtPhone: phone },
+    body: {
+      Token: 'ENTERPRISE_TOKEN',
+      UniqueId: uid,
+      Phone: phone,
+      Extensions: [ext],
+      CallType: 1,
+      Trunk: '0001363',
+      ExtTrunk: '',
+      ExtPhone: phone,
+    },
   });
-  const popupsOf = (effects: CallEffect[], uid: string) => effects.filter((e) => e.type === 'call.ringing' && e.call.callId === uid);
+  const popupsOf = (effects: CallEffect[], uid: string) =>
+    effects.filter((e) => e.type === 'call.ringing' && e.call.callId === uid);
 
   it('holds a dial while an incoming call rings the dialling manager, then decides it at the deadline', () => {
     const events = [...ringing, dial('375441234567', '1757843370.170')];
@@ -124,13 +161,18 @@ describe('the hold of a new outgoing dial', () => {
 
   it('takes a dial to a mapped manager mobile as a FollowMe leg at once, not as a held call', () => {
     const mobile = '375290000002';
-    const steps = stepwise([...ringing, dial(mobile, '1757843370.170')], [0, 100, 200, 300], { managerMobile: (p) => p.replace(/\D/g, '') === mobile });
+    const steps = stepwise([...ringing, dial(mobile, '1757843370.170')], [0, 100, 200, 300], {
+      managerMobile: (p) => p.replace(/\D/g, '') === mobile,
+    });
     expect(steps[3]!.held).toEqual([]);
     expect(steps[3]!.effects).toEqual([]);
   });
 
   it('pops up at once when no customer call goes on, or when the incoming call is over on the host', () => {
-    expect(stepwise([dial('375441234567', '1757843370.170')], [0])[0]!.effects.map((e) => e.key)).toEqual(['started', 'ringing:1']);
+    expect(stepwise([dial('375441234567', '1757843370.170')], [0])[0]!.effects.map((e) => e.key)).toEqual([
+      'started',
+      'ringing:1',
+    ]);
     const whole = loadScenario('2-4'); // incoming, not answered: over before the dial
     const later = dial('375441234567', '1757773200.170');
     const steps = stepwise([...whole, later], [...whole.map((_, i) => i), whole.length]);

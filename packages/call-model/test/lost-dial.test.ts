@@ -13,7 +13,11 @@ const customer = scenarioFiles()
   .filter((c) => c !== '1-11' && expected[c]!.customerCalls > 0);
 
 function withoutOwnDials(code: string) {
-  const ids = new Set(want(code).filter((c) => c.kind === 'customer').map((c) => c.callId));
+  const ids = new Set(
+    want(code)
+      .filter((c) => c.kind === 'customer')
+      .map((c) => c.callId),
+  );
   const events = loadScenario(code).filter((e) => !(e.event === 'dial' && ids.has(String(e.body.UniqueId))));
   const r = run(events, offsets(events));
   return { r, calls: [...r.ended.values()].map(outcomeOf).sort(byId) };
@@ -41,10 +45,16 @@ describe('a customer call whose own dial events were lost', () => {
       ['1-4', '1757766123.12'],
     ] as const) {
       const { r } = withoutOwnDials(code);
-      const popups = r.effects.flatMap((e) => (e.type === 'call.ringing' && e.call.callId === callId ? e.newExtensions : []));
+      const popups = r.effects.flatMap((e) =>
+        e.type === 'call.ringing' && e.call.callId === callId ? e.newExtensions : [],
+      );
       expect(popups, code).toEqual(['151']);
       const ended = r.ended.get(callId)!;
-      expect([ended.answeredBy, ended.result, ended.talkedWith], code).toEqual(['151', 'answered', ['151', ...(code === '1-4' ? ['152'] : [])]]);
+      expect([ended.answeredBy, ended.result, ended.talkedWith], code).toEqual([
+        '151',
+        'answered',
+        ['151', ...(code === '1-4' ? ['152'] : [])],
+      ]);
     }
   });
 });

@@ -16,7 +16,10 @@ export function want(code: string): Outcome[] {
 
 /** Runs the events at their arrival times; every call must end exactly once (`why` names the case). */
 export function outcomes(list: Timed[], why: string): { calls: Outcome[]; effects: CallEffect[] } {
-  const r = run(list.map((x) => x.ev), list.map((x) => x.at));
+  const r = run(
+    list.map((x) => x.ev),
+    list.map((x) => x.at),
+  );
   for (const [callId, n] of r.endedCount) expect(n, `${why}: ${callId} ended ${n} times`).toBe(1);
   return { calls: [...r.ended.values()].map(outcomeOf).sort(byId), effects: r.effects };
 }
@@ -24,6 +27,9 @@ export function outcomes(list: Timed[], why: string): { calls: Outcome[]; effect
 /** What consumers act on: per call, the effect keys in order and the popups' extensions. */
 export function deliveries(effects: CallEffect[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const e of effects) (out[e.call.callId] ??= []).push(e.type === 'call.ringing' ? `${e.key}:${[...e.newExtensions].sort().join(',')}` : e.key);
+  for (const e of effects)
+    (out[e.call.callId] ??= []).push(
+      e.type === 'call.ringing' ? `${e.key}:${[...e.newExtensions].sort().join(',')}` : e.key,
+    );
   return out;
 }

@@ -7,10 +7,23 @@ import { normalizeHostEvent } from '@fleet/asterisk-events';
 import { advanceTime, applyEvent, emptyState, type CallEffect, type ModelState } from '../src/index.ts';
 import { FAR, T0, loadScenario, offsets, outcomeOf, scenarioFiles, type Outcome } from './harness.ts';
 import { byId, deliveries, outcomes, want } from './outcomes.ts';
-import { delayed, int, merge, prng, remapOutcome, remapScenario, reordered, timed, withDuplicates, type Timed } from './remap.ts';
+import {
+  delayed,
+  int,
+  merge,
+  prng,
+  remapOutcome,
+  remapScenario,
+  reordered,
+  timed,
+  withDuplicates,
+  type Timed,
+} from './remap.ts';
 import { RUN_SEED, rngFor, seeds } from './seeds.ts';
 
-const codes = scenarioFiles().map((f) => f.code).filter((c) => c !== '1-11');
+const codes = scenarioFiles()
+  .map((f) => f.code)
+  .filter((c) => c !== '1-11');
 
 /** Arrival order for a failure message: event:UniqueId-suffix@ms. */
 function arrival(list: Timed[]): string {
@@ -24,7 +37,11 @@ describe(`fresh UniqueIds, BridgeUniqueids and numbers (seeds 1-10 and run seed 
       // Every other seed also renames the managers (150/151/152/300 → 250/251/252/400).
       const { events, map } = remapScenario(loadScenario(code), rnd, seed % 2 === 0 ? 250 : null);
       const got = outcomes(timed(events, offsets(events)), `seed ${seed}`).calls;
-      expect(got, `seed ${seed}`).toEqual(want(code).map((o) => remapOutcome(o, map)).sort(byId));
+      expect(got, `seed ${seed}`).toEqual(
+        want(code)
+          .map((o) => remapOutcome(o, map))
+          .sort(byId),
+      );
     }
   });
 });
@@ -101,7 +118,10 @@ describe('interleaved scenarios', () => {
         for (const e of effects) if (e.type === 'call.ended') ended[i]!.push(outcomeOf(e.call));
       };
       list.forEach((x, i) => {
-        const r = applyEvent(states[x.src]!, normalizeHostEvent(x.ev.event, x.ev.body, { seq: i + 1, receivedAt: T0 + x.at }));
+        const r = applyEvent(
+          states[x.src]!,
+          normalizeHostEvent(x.ev.event, x.ev.body, { seq: i + 1, receivedAt: T0 + x.at }),
+        );
         states[x.src] = r.state;
         collect(x.src, r.effects);
       });
@@ -119,9 +139,14 @@ describe('interleaved scenarios', () => {
       // Different managers (extensions 250…/350…) and clients: calls that share nobody.
       const ra = remapScenario(loadScenario(a), rnd, 250);
       const rb = remapScenario(loadScenario(b), rnd, 350);
-      const list = merge(timed(ra.events, offsets(ra.events), 0), timed(rb.events, offsets(rb.events), 1, int(rnd, 40) * 250));
+      const list = merge(
+        timed(ra.events, offsets(ra.events), 0),
+        timed(rb.events, offsets(rb.events), 1, int(rnd, 40) * 250),
+      );
       const got = outcomes(list, `${a} with ${b}`).calls;
-      const exp = [...want(a).map((o) => remapOutcome(o, ra.map)), ...want(b).map((o) => remapOutcome(o, rb.map))].sort(byId);
+      const exp = [...want(a).map((o) => remapOutcome(o, ra.map)), ...want(b).map((o) => remapOutcome(o, rb.map))].sort(
+        byId,
+      );
       expect(got, `${a} with ${b}`).toEqual(exp);
     }
   });

@@ -61,7 +61,9 @@ export function remapScenario(
   if (extBase !== null) for (const e of ['150', '151', '152', '300']) num.set(e, String(extBase + Number(e) - 150));
   // The host's clock moves as a whole (issue 13: the model compares UniqueId epochs and hangup
   // times): every epoch and host time string by the same shift, channel counters stay in order.
-  const first = Math.min(...events.map((e) => Number(/^(\d+)\.\d+$/.exec(String(e.body.UniqueId ?? ''))?.[1] ?? Infinity)));
+  const first = Math.min(
+    ...events.map((e) => Number(/^(\d+)\.\d+$/.exec(String(e.body.UniqueId ?? ''))?.[1] ?? Infinity)),
+  );
   const start = 1_800_000_000 + int(rnd, 100_000_000);
   const shift = Number.isFinite(first) ? (hostStart ?? start) - first : 0;
   const seqBase = int(rnd, 1000) * 100;

@@ -4,7 +4,16 @@
 // and a state that empties once ended calls are no longer retained.
 import { describe, expect, it } from 'vitest';
 import { advanceTime, nextDeadline } from '../src/index.ts';
-import { loadExpected, loadScenario, normalizeExpected, offsets, outcomeOf, run, scenarioFiles, type Outcome } from './harness.ts';
+import {
+  loadExpected,
+  loadScenario,
+  normalizeExpected,
+  offsets,
+  outcomeOf,
+  run,
+  scenarioFiles,
+  type Outcome,
+} from './harness.ts';
 
 const expected = loadExpected();
 const files = scenarioFiles();
@@ -43,7 +52,9 @@ describe('asterisk scenario corpus', () => {
 
     it('opens a popup for every ringing extension, each once', () => {
       for (const c of exp.calls) {
-        const popups = r.effects.flatMap((e) => (e.type === 'call.ringing' && e.call.callId === c.callId ? e.newExtensions : []));
+        const popups = r.effects.flatMap((e) =>
+          e.type === 'call.ringing' && e.call.callId === c.callId ? e.newExtensions : [],
+        );
         expect([...popups].sort()).toEqual([...c.ringing].sort());
       }
     });
@@ -80,8 +91,13 @@ describe('with settleMs 0 and closeWithoutHangupMs 0', () => {
     const events = loadScenario(code);
     const r = run(events, offsets(events), { settleMs: 0, closeWithoutHangupMs: 0 });
     const strip = ({ closedByTimeout: _t, ...o }: Outcome) => o;
-    const got = [...r.ended.values()].map(outcomeOf).map(strip).sort((a, b) => a.callId.localeCompare(b.callId));
-    const want = expected[code]!.calls.map(normalizeExpected).map(strip).sort((a, b) => a.callId.localeCompare(b.callId));
+    const got = [...r.ended.values()]
+      .map(outcomeOf)
+      .map(strip)
+      .sort((a, b) => a.callId.localeCompare(b.callId));
+    const want = expected[code]!.calls.map(normalizeExpected)
+      .map(strip)
+      .sort((a, b) => a.callId.localeCompare(b.callId));
     expect(got).toEqual(want);
   });
 });
@@ -113,9 +129,14 @@ describe('originated calls', () => {
     const match = { originateId: 'o-1', extension: '151', phone: '375440000001', requestedBy: 'crm-user-7' };
     const ringingAtOnce = (opts: Parameters<typeof run>[2]) => {
       const r = run(upToDial, offsets(upToDial), opts);
-      return r.effects.slice(0, r.eventEffects).filter((e) => e.type === 'call.ringing').map((e) => e.key);
+      return r.effects
+        .slice(0, r.eventEffects)
+        .filter((e) => e.type === 'call.ringing')
+        .map((e) => e.key);
     };
-    expect(ringingAtOnce({ originates: (q) => (q.extension === '151' && q.phone === '375440000001' ? match : null) })).toHaveLength(1);
+    expect(
+      ringingAtOnce({ originates: (q) => (q.extension === '151' && q.phone === '375440000001' ? match : null) }),
+    ).toHaveLength(1);
     expect(ringingAtOnce({ originates: () => null })).toHaveLength(1);
     expect(ringingAtOnce({})).toHaveLength(1);
   });

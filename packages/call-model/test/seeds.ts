@@ -6,7 +6,8 @@ import { prng } from './remap.ts';
 const fromEnv = Number(process.env.CALL_MODEL_SEED);
 
 /** This run's extra seed (CALL_MODEL_SEED, else random; never one of the fixed seeds). */
-export const RUN_SEED = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1_000_000 + Math.floor(Math.random() * 1_000_000_000);
+export const RUN_SEED =
+  Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1_000_000 + Math.floor(Math.random() * 1_000_000_000);
 
 /** Seeds 1…n and the run seed. */
 export function seeds(n: number): number[] {

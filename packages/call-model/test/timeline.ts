@@ -54,7 +54,13 @@ export function hostSpan(events: FixtureEvent[]): { start: number; end: number; 
  * and `counterBase` other channel counters: every identifier stays unique and every host time moves
  * by the same amount. Numbers (client, managers, mobiles) are kept: same client, same managers.
  */
-export function shifted(events: FixtureEvent[], shiftSec: number, seqBase: number, counterBase: number, tag: string): { events: FixtureEvent[]; map: Remap } {
+export function shifted(
+  events: FixtureEvent[],
+  shiftSec: number,
+  seqBase: number,
+  counterBase: number,
+  tag: string,
+): { events: FixtureEvent[]; map: Remap } {
   const uid = new Map<string, string>();
   const mapUid = (u: string) => {
     const m = /^(\d+)\.(\d+)$/.exec(u);
@@ -64,7 +70,11 @@ export function shifted(events: FixtureEvent[], shiftSec: number, seqBase: numbe
     return to;
   };
   const mapChannel = (ch: string) =>
-    ch.replace(/-([0-9a-f]{8})(;[12])?$/, (_all, ctr: string, half: string | undefined) => `-${(parseInt(ctr, 16) + counterBase).toString(16).padStart(8, '0')}${half ?? ''}`);
+    ch.replace(
+      /-([0-9a-f]{8})(;[12])?$/,
+      (_all, ctr: string, half: string | undefined) =>
+        `-${(parseInt(ctr, 16) + counterBase).toString(16).padStart(8, '0')}${half ?? ''}`,
+    );
   const out = events.map((e) => {
     const b: Record<string, unknown> = { ...e.body };
     if (typeof b.UniqueId === 'string') b.UniqueId = mapUid(b.UniqueId);

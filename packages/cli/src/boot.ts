@@ -3,7 +3,12 @@ import { buildIfNeeded, TARGETS } from './bundle.ts';
 import { fleetServices, portsFromEnv, secretsEnv, type FleetPorts } from './fleet-services.ts';
 import { Supervisor } from './supervisor.ts';
 
-const COLORS: Record<string, string> = { 'call-intake': '\x1b[36m', gateway: '\x1b[35m', retailcrm: '\x1b[33m', asterisk: '\x1b[32m' };
+const COLORS: Record<string, string> = {
+  'call-intake': '\x1b[36m',
+  gateway: '\x1b[35m',
+  retailcrm: '\x1b[33m',
+  asterisk: '\x1b[32m',
+};
 
 export interface BootedFleet {
   db: ResolvedDatabase;
@@ -21,7 +26,11 @@ export interface BootedFleet {
  * @throws Error when the database cannot start or a service does not become healthy (after stopping
  * what was started).
  */
-export async function bootFleet(opts: { say: (line: string) => void; env?: Record<string, string>; bundled?: boolean }): Promise<BootedFleet> {
+export async function bootFleet(opts: {
+  say: (line: string) => void;
+  env?: Record<string, string>;
+  bundled?: boolean;
+}): Promise<BootedFleet> {
   const { say } = opts;
   if (opts.bundled) {
     // Before the database: a build error stops here with nothing to clean up.
@@ -29,7 +38,9 @@ export async function bootFleet(opts: { say: (line: string) => void; env?: Recor
     say(built.length ? `built ${built.map((b) => b.outfile).join(', ')}` : 'service bundles are up to date');
   }
   const db = await resolveDatabase(process.env, say).catch((err: Error) => {
-    throw new Error(`cannot start PostgreSQL: ${err.message} (another start/demo on the same FLEET_DATA_DIR? or set DATABASE_URL)`);
+    throw new Error(
+      `cannot start PostgreSQL: ${err.message} (another start/demo on the same FLEET_DATA_DIR? or set DATABASE_URL)`,
+    );
   });
   say(db.embedded ? `embedded PostgreSQL ready (${redact(db.url)})` : `using DATABASE_URL (${redact(db.url)})`);
   const sql = createSql(db.url, { max: 1 });
@@ -43,7 +54,8 @@ export async function bootFleet(opts: { say: (line: string) => void; env?: Recor
   const tty = process.stdout.isTTY;
   const supervisor = new Supervisor({
     restart: true,
-    onLine: (name, line) => console.log(`${tty ? (COLORS[name] ?? '') : ''}${name.padEnd(12)}${tty ? '\x1b[0m' : ''}| ${line}`),
+    onLine: (name, line) =>
+      console.log(`${tty ? (COLORS[name] ?? '') : ''}${name.padEnd(12)}${tty ? '\x1b[0m' : ''}| ${line}`),
   });
   let stopped: Promise<void> | null = null;
   const shutdown = () =>
@@ -66,7 +78,12 @@ export async function bootFleet(opts: { say: (line: string) => void; env?: Recor
   // PUBLIC_BASE_URL to its local port (with real secrets it must be set, as in production).
   const dev: Record<string, string> = secrets.note ? { FLEET_DEV: '1' } : {};
   try {
-    for (const spec of fleetServices(db.url, ports, { LOG_PRETTY: tty ? 'true' : 'false', ...dev, ...secrets.vars, ...opts.env }, { bundled: opts.bundled })) {
+    for (const spec of fleetServices(
+      db.url,
+      ports,
+      { LOG_PRETTY: tty ? 'true' : 'false', ...dev, ...secrets.vars, ...opts.env },
+      { bundled: opts.bundled },
+    )) {
       await supervisor.start(spec, 60_000);
       say(`${spec.name} is up (${spec.healthUrl})`);
     }

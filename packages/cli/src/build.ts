@@ -5,7 +5,8 @@ import { buildAll } from './bundle.ts';
 import { exitWith } from './exit.ts';
 
 try {
-  for (const b of await buildAll()) console.log(`build: ${b.outfile} ${(b.bytes / 1024).toFixed(0)} KiB in ${b.ms.toFixed(0)} ms`);
+  for (const b of await buildAll())
+    console.log(`build: ${b.outfile} ${(b.bytes / 1024).toFixed(0)} KiB in ${b.ms.toFixed(0)} ms`);
   exitWith(0);
 } catch (err) {
   console.error(`build: ${(err as Error).message}`);

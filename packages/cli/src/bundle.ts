@@ -23,7 +23,11 @@ export interface BundleTarget {
 
 /** Every bundle `pnpm build` makes: the services, then the migration step. */
 export const TARGETS: readonly BundleTarget[] = [
-  ...SERVICE_DIRS.map((dir) => ({ entry: `services/${dir}/src/server.ts`, outfile: bundleEntry(dir), packageDir: `services/${dir}` })),
+  ...SERVICE_DIRS.map((dir) => ({
+    entry: `services/${dir}/src/server.ts`,
+    outfile: bundleEntry(dir),
+    packageDir: `services/${dir}`,
+  })),
   { entry: 'packages/cli/src/migrate.ts', outfile: MIGRATE_ENTRY, packageDir: 'packages/cli' },
 ];
 
@@ -34,7 +38,11 @@ export const TARGETS: readonly BundleTarget[] = [
 const RUNTIME_LOADED: Record<string, string[]> = { pino: ['pino-pretty'] };
 
 const abs = (p: string) => join(REPO_ROOT, p);
-const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 const isBuiltin = (s: string) => s.startsWith('node:') || builtinModules.includes(s.split('/')[0]!);
 
 /**
@@ -56,7 +64,8 @@ function workspacePlugin(target: BundleTarget, declared: Set<string>, problems: 
         const name = packageName(args.path);
         for (const needed of [name, ...(RUNTIME_LOADED[name] ?? [])]) {
           if (!declared.has(needed)) {
-            const why = needed === name ? `imported by ${relative(REPO_ROOT, args.importer)}` : `loaded at run time by ${name}`;
+            const why =
+              needed === name ? `imported by ${relative(REPO_ROOT, args.importer)}` : `loaded at run time by ${name}`;
             problems.push(`${needed} (${why}) is not in the dependencies of ${target.packageDir}/package.json`);
           }
         }
@@ -66,11 +75,17 @@ function workspacePlugin(target: BundleTarget, declared: Set<string>, problems: 
         if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
         const text = readFileSync(args.path, 'utf8');
         for (const unsupported of ['import.meta.dirname', 'import.meta.filename', '__dirname', '__filename']) {
-          if (text.includes(unsupported)) problems.push(`${relative(REPO_ROOT, args.path)} uses ${unsupported}: use new URL(…, import.meta.url), which a bundle keeps pointing at the source tree`);
+          if (text.includes(unsupported))
+            problems.push(
+              `${relative(REPO_ROOT, args.path)} uses ${unsupported}: use new URL(…, import.meta.url), which a bundle keeps pointing at the source tree`,
+            );
         }
         if (!text.includes('import.meta.url')) return { contents: text, loader: 'ts' };
         const source = relative(outdir, args.path).split(sep).join('/');
-        return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(source)}, import.meta.url).href`), loader: 'ts' };
+        return {
+          contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(source)}, import.meta.url).href`),
+          loader: 'ts',
+        };
       });
     },
   };
@@ -91,7 +106,9 @@ const inputsFile = (target: BundleTarget) => abs(`${target.outfile}.inputs.json`
  */
 export async function buildTarget(target: BundleTarget): Promise<Built> {
   const t0 = performance.now();
-  const pkg = JSON.parse(readFileSync(abs(`${target.packageDir}/package.json`), 'utf8')) as { dependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(abs(`${target.packageDir}/package.json`), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
   const declared = new Set(Object.keys(pkg.dependencies ?? {}));
   const problems: string[] = [];
   const outfile = abs(target.outfile);
@@ -148,7 +165,11 @@ const mtime = (p: string) => statSync(p, { throwIfNoEntry: false })?.mtimeMs;
 export function bundleStale(target: BundleTarget): boolean {
   const built = mtime(abs(target.outfile));
   if (built === undefined || !existsSync(inputsFile(target))) return true;
-  const inputs = [...(JSON.parse(readFileSync(inputsFile(target), 'utf8')) as string[]), `${target.packageDir}/package.json`, 'packages/cli/src/bundle.ts'];
+  const inputs = [
+    ...(JSON.parse(readFileSync(inputsFile(target), 'utf8')) as string[]),
+    `${target.packageDir}/package.json`,
+    'packages/cli/src/bundle.ts',
+  ];
   return inputs.some((p) => (mtime(abs(p)) ?? Infinity) > built);
 }
 

@@ -19,11 +19,21 @@ import { REPO_ROOT } from './supervisor.ts';
 
 const DEMO = { number: '9001', name: 'Demo enterprise', token: 'demo-host-token', apiKey: 'demo-sandbox-api-key' };
 const SCENARIOS = ['2-1', '2-2', '1-1', '2-12', '2-5', '3-1'];
-const BOT = { token: '7000001:demo-bot-token-0123456789', username: 'fleet_demo_bot', chats: [{ id: 700001, extension: '151' }, { id: 700002, extension: null }] };
+const BOT = {
+  token: '7000001:demo-bot-token-0123456789',
+  username: 'fleet_demo_bot',
+  chats: [
+    { id: 700001, extension: '151' },
+    { id: 700002, extension: null },
+  ],
+};
 const say = (line: string) => console.log(`demo: ${line}`);
 const exitAfter = process.argv.includes('--exit');
 
-const crm = createRetailCrmFake({ apiKeys: [{ key: DEMO.apiKey, label: 'demo' }], users: [{ id: 18, firstName: 'Анна', lastName: 'Менеджер', active: true }] });
+const crm = createRetailCrmFake({
+  apiKeys: [{ key: DEMO.apiKey, label: 'demo' }],
+  users: [{ id: 18, firstName: 'Анна', lastName: 'Менеджер', active: true }],
+});
 const crmUrl = await crm.listen(Number(process.env.RETAILCRM_SANDBOX_PORT ?? 0));
 say(`RetailCRM sandbox listening at ${crmUrl} (state: ${crmUrl}/_fake/state)`);
 
@@ -70,12 +80,20 @@ for (const [i, chat] of BOT.chats.entries()) {
 say(`enterprise ${DEMO.number} connected to the sandbox (RetailCRM user 18 ↔ extension 151)`);
 say(`Telegram bot @${BOT.username} with chats ${BOT.chats.map((c) => c.id).join(', ')}`);
 
-const index = JSON.parse(readFileSync(`${REPO_ROOT}../shared/fixtures/asterisk-scenarios/_index.json`, 'utf8')) as { code: string; file: string }[];
+const index = JSON.parse(readFileSync(`${REPO_ROOT}../shared/fixtures/asterisk-scenarios/_index.json`, 'utf8')) as {
+  code: string;
+  file: string;
+}[];
 const intake = `http://127.0.0.1:${fleet.ports.callIntake}`;
 for (const code of SCENARIOS) {
   const entry = index.find((e) => e.code === code)!;
-  const events = JSON.parse(readFileSync(`${REPO_ROOT}../shared/fixtures/asterisk-scenarios/${entry.file}`, 'utf8')) as ScenarioEvent[];
-  const results = await replayEvents(substituteToken(freshIds(events, randomIdSuffix()), DEMO.token), { intake, speed: 0 });
+  const events = JSON.parse(
+    readFileSync(`${REPO_ROOT}../shared/fixtures/asterisk-scenarios/${entry.file}`, 'utf8'),
+  ) as ScenarioEvent[];
+  const results = await replayEvents(substituteToken(freshIds(events, randomIdSuffix()), DEMO.token), {
+    intake,
+    speed: 0,
+  });
   const ok = results.filter((r) => r.status === 200).length;
   say(`replayed ${entry.file}: ${ok}/${results.length} events accepted`);
 }
@@ -90,11 +108,20 @@ console.log('===============================================\n');
 
 // Telegram: every card of the demo enterprise delivered (nothing pending), then what each chat shows.
 const tgUntil = Date.now() + 30_000;
-const pendingCards = async () => (await sql<{ n: number }[]>`
-  select count(*)::int as n from telegram_cards where enterprise = ${DEMO.number} and status = 'pending'`)[0]!.n;
+const pendingCards = async () =>
+  (
+    await sql<{ n: number }[]>`
+  select count(*)::int as n from telegram_cards where enterprise = ${DEMO.number} and status = 'pending'`
+  )[0]!.n;
 while ((await pendingCards()) > 0 && Date.now() < tgUntil) await new Promise((r) => setTimeout(r, 250));
 await sql.end();
-const plain = (html: string) => html.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const plain = (html: string) =>
+  html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 let telegramOk = true;
 console.log('===== what the Telegram chats show =====');
 for (const chat of BOT.chats) {
@@ -102,15 +129,22 @@ for (const chat of BOT.chats) {
   const shown = all.filter((m) => !m.deleted);
   const live = shown.filter((m) => !/^<b>(✅|❌)/.test(m.text));
   if (live.length || !shown.length) telegramOk = false;
-  console.log(`chat ${chat.id} (${chat.extension ? `extension ${chat.extension}` : 'no extension'}): ${shown.length} messages, ${live.length} live, ${all.length - shown.length} deleted`);
+  console.log(
+    `chat ${chat.id} (${chat.extension ? `extension ${chat.extension}` : 'no extension'}): ${shown.length} messages, ${live.length} live, ${all.length - shown.length} deleted`,
+  );
   for (const m of shown) {
     const [head, ...rest] = plain(m.text).split('\n');
-    const button = (m.replyMarkup as { inline_keyboard?: { text: string }[][] } | null)?.inline_keyboard?.flat().map((b) => `[${b.text}]`).join(' ');
+    const button = (m.replyMarkup as { inline_keyboard?: { text: string }[][] } | null)?.inline_keyboard
+      ?.flat()
+      .map((b) => `[${b.text}]`)
+      .join(' ');
     console.log(`  ${m.disableNotification ? '🔕' : '🔔'} ${head}${button ? `  ${button}` : ''}`);
     for (const line of rest.filter(Boolean)) console.log(`      ${line}`);
   }
 }
-console.log(`requests: ${telegram.requests.length}, refused: ${telegram.requests.filter((r) => r.status !== 200).length}`);
+console.log(
+  `requests: ${telegram.requests.length}, refused: ${telegram.requests.filter((r) => r.status !== 200).length}`,
+);
 console.log('========================================\n');
 
 if (exitAfter) {
@@ -119,4 +153,6 @@ if (exitAfter) {
   await telegram.close();
   process.exit(crm.state.uploads.length === expected && telegramOk ? 0 : 1);
 }
-say(`fleet keeps running: replay more with  pnpm replay --token ${DEMO.token} <scenario.json>. Ctrl-C stops everything.`);
+say(
+  `fleet keeps running: replay more with  pnpm replay --token ${DEMO.token} <scenario.json>. Ctrl-C stops everything.`,
+);

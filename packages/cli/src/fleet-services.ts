@@ -37,7 +37,12 @@ export interface FleetOptions {
  * The service processes of the fleet in start order (downstream first, so that nothing upstream
  * queues against a service that is still starting), each told where the others are.
  */
-export function fleetServices(databaseUrl: string, ports: FleetPorts, extraEnv: Record<string, string> = {}, opts: FleetOptions = {}): ServiceSpec[] {
+export function fleetServices(
+  databaseUrl: string,
+  ports: FleetPorts,
+  extraEnv: Record<string, string> = {},
+  opts: FleetOptions = {},
+): ServiceSpec[] {
   const entry = (dir: string) => (opts.bundled ? bundleEntry(dir) : `services/${dir}/src/server.ts`);
   const common = {
     DATABASE_URL: databaseUrl,
@@ -46,14 +51,23 @@ export function fleetServices(databaseUrl: string, ports: FleetPorts, extraEnv: 
     RETAILCRM_PORT: String(ports.retailcrm),
     GATEWAY_URL: `http://127.0.0.1:${ports.gateway}`,
     RETAILCRM_URL: `http://127.0.0.1:${ports.retailcrm}`,
-    ...(ports.asterisk === undefined ? {} : { ASTERISK_PORT: String(ports.asterisk), ASTERISK_URL: `http://127.0.0.1:${ports.asterisk}` }),
+    ...(ports.asterisk === undefined
+      ? {}
+      : { ASTERISK_PORT: String(ports.asterisk), ASTERISK_URL: `http://127.0.0.1:${ports.asterisk}` }),
     ...extraEnv,
   };
   // retailcrm's make-call calls the asterisk service: it starts first.
   const asterisk: ServiceSpec[] =
     ports.asterisk === undefined
       ? []
-      : [{ name: 'asterisk', entry: entry('asterisk'), healthUrl: `http://127.0.0.1:${ports.asterisk}/health`, env: common }];
+      : [
+          {
+            name: 'asterisk',
+            entry: entry('asterisk'),
+            healthUrl: `http://127.0.0.1:${ports.asterisk}/health`,
+            env: common,
+          },
+        ];
   return [
     ...asterisk,
     {
@@ -82,7 +96,10 @@ export function fleetServices(databaseUrl: string, ports: FleetPorts, extraEnv: 
  * development values generated once into FLEET_DATA_DIR/dev-secrets.json (so admin links and stored
  * keys survive restarts, and `pnpm fleet` on the same database uses the same ones).
  */
-export function secretsEnv(env: Record<string, string | undefined> = process.env): { vars: Record<string, string>; note?: string } {
+export function secretsEnv(env: Record<string, string | undefined> = process.env): {
+  vars: Record<string, string>;
+  note?: string;
+} {
   if (env.JWT_SECRET && env.SECRETS_KEY) return { vars: { JWT_SECRET: env.JWT_SECRET, SECRETS_KEY: env.SECRETS_KEY } };
   const dev = loadOrCreateDevSecrets(env);
   return {

@@ -13,7 +13,9 @@ try {
   const sql = createSql(DATABASE_URL, { max: 1, applicationName: 'fleet-migrate' });
   try {
     const result = await migrate(sql);
-    console.log(`migrations: ${result.applied.length} applied${result.applied.length ? ` (${result.applied.join(', ')})` : ''}, ${result.alreadyApplied} already applied`);
+    console.log(
+      `migrations: ${result.applied.length} applied${result.applied.length ? ` (${result.applied.join(', ')})` : ''}, ${result.alreadyApplied} already applied`,
+    );
   } finally {
     await sql.end({ timeout: 5 });
   }

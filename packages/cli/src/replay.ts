@@ -6,8 +6,12 @@ const argv = process.argv.slice(2);
 if (argv[0] === '--') argv.shift();
 
 exitWith(
-  await runReplay(argv, {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  }, process.env),
+  await runReplay(
+    argv,
+    {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+    },
+    process.env,
+  ),
 );

@@ -22,7 +22,12 @@ export interface FleetIo {
 const GROUPS = [...new Set(COMMANDS.map((c) => c.group))];
 
 function helpText(commands: readonly Command[]): string[] {
-  return ['usage:', ...commands.map((c) => `  ${c.usage}`), '', 'exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 conflict'];
+  return [
+    'usage:',
+    ...commands.map((c) => `  ${c.usage}`),
+    '',
+    'exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 conflict',
+  ];
 }
 
 const isHelp = (a: string | undefined) => a === '--help' || a === '-h' || a === 'help';
@@ -45,7 +50,11 @@ export async function runFleet(argv: string[], io: FleetIo): Promise<number> {
       helpText(listed).forEach((l) => io.out(l));
       return EXIT.ok;
     }
-    io.err(argv.length === 0 || (known && name === undefined) ? 'fleet: a command is required' : `fleet: unknown command: ${argv.slice(0, known ? 2 : 1).join(' ')}`);
+    io.err(
+      argv.length === 0 || (known && name === undefined)
+        ? 'fleet: a command is required'
+        : `fleet: unknown command: ${argv.slice(0, known ? 2 : 1).join(' ')}`,
+    );
     helpText(listed).forEach((l) => io.err(l));
     return EXIT.usage;
   }
@@ -67,7 +76,8 @@ export async function runFleet(argv: string[], io: FleetIo): Promise<number> {
   } catch (e) {
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
     const code = (e as { code?: string }).code ?? '';
-    const usage = e instanceof CliError ? e : code.startsWith('ERR_PARSE_ARGS') ? usageError((e as Error).message) : undefined;
+    const usage =
+      e instanceof CliError ? e : code.startsWith('ERR_PARSE_ARGS') ? usageError((e as Error).message) : undefined;
     if (!usage) throw e;
     io.err(`fleet ${command.group} ${command.name}: ${usage.message}`);
     io.err(`usage: ${command.usage}`);

@@ -35,7 +35,8 @@ interface ReplayArgs {
 /** Where call-intake listens on this machine: CALL_INTAKE_PORT, as `pnpm start` and the service read it. */
 function defaultIntake(env: Record<string, string | undefined>): string {
   const port = portsFromEnv(env).callIntake;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`CALL_INTAKE_PORT must be a port number, not "${env.CALL_INTAKE_PORT}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new Error(`CALL_INTAKE_PORT must be a port number, not "${env.CALL_INTAKE_PORT}"`);
   return `http://127.0.0.1:${port}`;
 }
 
@@ -81,7 +82,11 @@ function parseReplayArgs(argv: string[], env: Record<string, string | undefined>
  * Without --intake it posts to http://127.0.0.1:<CALL_INTAKE_PORT of `env`, default 8000>.
  * @returns exit code: 0 all 2xx, 1 a non-2xx / no answer / unreadable file, 2 usage error.
  */
-export async function runReplay(argv: string[], io: ReplayIo, env: Record<string, string | undefined> = {}): Promise<number> {
+export async function runReplay(
+  argv: string[],
+  io: ReplayIo,
+  env: Record<string, string | undefined> = {},
+): Promise<number> {
   let args: ReplayArgs | 'help';
   try {
     args = parseReplayArgs(argv, env);

@@ -75,7 +75,10 @@ export class Supervisor {
       this.crashes.set(spec.name, n);
       const delay = Math.min(30_000, 500 * 2 ** Math.min(n, 6));
       emit(`exited (${signal ?? code}); restarting in ${delay} ms`);
-      setTimeout(() => !this.stopping && this.services.has(spec.name) && !entry.child && this.spawn(entry), delay).unref();
+      setTimeout(
+        () => !this.stopping && this.services.has(spec.name) && !entry.child && this.spawn(entry),
+        delay,
+      ).unref();
     });
     return child;
   }
@@ -141,10 +144,15 @@ export class Supervisor {
  *   512 MB saved ~10 MB more for ~25 % more CPU. Re-measure with
  *   `BENCH_NODE_ARGS='…' pnpm bench --only 1,3,5` before changing.
  */
-export const BUNDLE_NODE_ARGS: readonly string[] = ['--enable-source-maps', '--max-semi-space-size=4', '--max-old-space-size=1024'];
+export const BUNDLE_NODE_ARGS: readonly string[] = [
+  '--enable-source-maps',
+  '--max-semi-space-size=4',
+  '--max-old-space-size=1024',
+];
 
 /** How node runs an entry: TypeScript source through tsx's loader, a bundle as it is. */
-export const nodeArgsFor = (entry: string): readonly string[] => (entry.endsWith('.ts') ? ['--import', 'tsx'] : BUNDLE_NODE_ARGS);
+export const nodeArgsFor = (entry: string): readonly string[] =>
+  entry.endsWith('.ts') ? ['--import', 'tsx'] : BUNDLE_NODE_ARGS;
 
 const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 

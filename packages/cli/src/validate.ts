@@ -113,7 +113,9 @@ export function extension(v: string): string {
 export function mobileShape(v: string): string {
   const s = v.trim();
   if (!/^\+?[\d\s().-]{6,30}$/.test(s) || digits(s).length < 6) {
-    throw usageError(`--mobile ${JSON.stringify(v.slice(0, 40))} is not a phone number (digits, optional +, spaces, brackets, dashes)`);
+    throw usageError(
+      `--mobile ${JSON.stringify(v.slice(0, 40))} is not a phone number (digits, optional +, spaces, brackets, dashes)`,
+    );
   }
   return s;
 }
@@ -135,5 +137,7 @@ export function mobileNumber(v: string, region: string): string {
     const p = parsePhoneNumberFromString(c, region as CountryCode);
     if (p?.isValid()) return digits(p.number);
   }
-  throw usageError(`--mobile ${JSON.stringify(s)} is not a valid phone number in region ${region}; give it in international form, e.g. +375291234567`);
+  throw usageError(
+    `--mobile ${JSON.stringify(s)} is not a valid phone number in region ${region}; give it in international form, e.g. +375291234567`,
+  );
 }

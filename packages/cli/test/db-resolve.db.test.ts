@@ -8,7 +8,8 @@ import { openFleetDatabase, reachRunningEmbedded } from '../src/index.ts';
 const serverUrl = new URL(process.env[TEST_SERVER_ENV]!);
 // The vitest setup runs an embedded server with the embedded credentials unless FLEET_TEST_DATABASE_URL
 // points elsewhere; only then can it stand in for the server `pnpm start` runs.
-const isEmbedded = serverUrl.username === 'fleet' && serverUrl.password === 'fleet-local' && serverUrl.hostname === '127.0.0.1';
+const isEmbedded =
+  serverUrl.username === 'fleet' && serverUrl.password === 'fleet-local' && serverUrl.hostname === '127.0.0.1';
 
 function listen(onConnection: (s: import('node:net').Socket) => void): Promise<{ server: Server; port: number }> {
   return new Promise((ok) => {
@@ -44,16 +45,19 @@ describe('finding the embedded database', () => {
     }
   });
 
-  it.skipIf(!isEmbedded)('a running embedded server is joined: fleet database created, migrated, nothing started', async () => {
-    const env = { FLEET_PG_PORT: serverUrl.port, FLEET_DATA_DIR: '/nonexistent-so-starting-would-fail' };
-    const url = await reachRunningEmbedded(env);
-    expect(url).toBe(`postgres://fleet:fleet-local@127.0.0.1:${serverUrl.port}/fleet`);
-    const db = await openFleetDatabase(env);
-    try {
-      const [row] = await db.sql`select count(*)::int as n from schema_migrations`;
-      expect(row!.n).toBeGreaterThan(0);
-    } finally {
-      await db.close();
-    }
-  });
+  it.skipIf(!isEmbedded)(
+    'a running embedded server is joined: fleet database created, migrated, nothing started',
+    async () => {
+      const env = { FLEET_PG_PORT: serverUrl.port, FLEET_DATA_DIR: '/nonexistent-so-starting-would-fail' };
+      const url = await reachRunningEmbedded(env);
+      expect(url).toBe(`postgres://fleet:fleet-local@127.0.0.1:${serverUrl.port}/fleet`);
+      const db = await openFleetDatabase(env);
+      try {
+        const [row] = await db.sql`select count(*)::int as n from schema_migrations`;
+        expect(row!.n).toBeGreaterThan(0);
+      } finally {
+        await db.close();
+      }
+    },
+  );
 });

@@ -24,12 +24,32 @@ describe('fleet enterprise', () => {
     const r = await fleet('enterprise', 'add', '--number', '101', '--name', 'Shop One', '--token', '375291110001');
     expect(r).toMatchObject({ code: 0, err: [] });
     expect(r.out.join('\n')).not.toContain('375291110001');
-    const [row] = await sql`select name, host_token, active, timezone, phone_region from enterprises where number = '101'`;
-    expect(row).toEqual({ name: 'Shop One', host_token: '375291110001', active: true, timezone: 'Europe/Minsk', phone_region: 'BY' });
+    const [row] =
+      await sql`select name, host_token, active, timezone, phone_region from enterprises where number = '101'`;
+    expect(row).toEqual({
+      name: 'Shop One',
+      host_token: '375291110001',
+      active: true,
+      timezone: 'Europe/Minsk',
+      phone_region: 'BY',
+    });
   });
 
   it('add takes --timezone (canonicalised) and --region', async () => {
-    const r = await fleet('enterprise', 'add', '--number', '102', '--name', 'Shop Two', '--token', '375291110002', '--timezone', 'europe/moscow', '--region', 'ru');
+    const r = await fleet(
+      'enterprise',
+      'add',
+      '--number',
+      '102',
+      '--name',
+      'Shop Two',
+      '--token',
+      '375291110002',
+      '--timezone',
+      'europe/moscow',
+      '--region',
+      'ru',
+    );
     expect(r.code).toBe(0);
     const [row] = await sql`select timezone, phone_region from enterprises where number = '102'`;
     expect(row).toEqual({ timezone: 'Europe/Moscow', phone_region: 'RU' });

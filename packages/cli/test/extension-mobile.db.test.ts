@@ -11,13 +11,20 @@ let sql: Sql;
 async function fleet(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runFleet(argv, { out: (l) => out.push(l), err: (l) => err.push(l), connect: async () => ({ sql, close: async () => {} }), env: {} });
+  const code = await runFleet(argv, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    connect: async () => ({ sql, close: async () => {} }),
+    env: {},
+  });
   return { code, out, err };
 }
 const add = (enterprise: string, extension: string, name: string, ...more: string[]) =>
   fleet('extension', 'add', '--enterprise', enterprise, '--extension', extension, '--name', name, ...more);
 const mobiles = async (enterprise: string) =>
-  sql<{ extension: string; mobile: string | null }[]>`select extension, mobile from extension_directory where enterprise = ${enterprise} order by extension`;
+  sql<
+    { extension: string; mobile: string | null }[]
+  >`select extension, mobile from extension_directory where enterprise = ${enterprise} order by extension`;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -32,7 +39,11 @@ afterAll(async () => {
 describe('fleet extension add --mobile', () => {
   it('stores the mobile as digits of its international form, whatever the spelling', async () => {
     const r = await add('201', '151', 'Иван Петров', '--mobile', '+375 (29) 123-45-67');
-    expect(r).toEqual({ code: 0, out: ['extension 151 → Иван Петров, mobile +375291234567 (enterprise 201)'], err: [] });
+    expect(r).toEqual({
+      code: 0,
+      out: ['extension 151 → Иван Петров, mobile +375291234567 (enterprise 201)'],
+      err: [],
+    });
     // National form under the enterprise's region (BY) is the same number.
     expect((await add('201', '151', 'Иван Петров', '--mobile', '8 029 123-45-67')).code).toBe(0);
     expect(await mobiles('201')).toEqual([{ extension: '151', mobile: '375291234567' }]);
@@ -41,7 +52,9 @@ describe('fleet extension add --mobile', () => {
   it('a name change without --mobile keeps the mobile; --mobile none takes it away', async () => {
     expect((await add('201', '151', 'Иван')).code).toBe(0);
     expect(await mobiles('201')).toEqual([{ extension: '151', mobile: '375291234567' }]);
-    expect((await add('201', '151', 'Иван', '--mobile', 'none')).out).toEqual(['extension 151 → Иван, mobile none (enterprise 201)']);
+    expect((await add('201', '151', 'Иван', '--mobile', 'none')).out).toEqual([
+      'extension 151 → Иван, mobile none (enterprise 201)',
+    ]);
     expect(await mobiles('201')).toEqual([{ extension: '151', mobile: null }]);
     expect((await add('201', '151', 'Иван Петров', '--mobile', '+375291234567')).code).toBe(0);
   });
@@ -50,7 +63,9 @@ describe('fleet extension add --mobile', () => {
     for (const bad of ['abc', '151', '+375 29 12', '375291234567; drop table x', '+999123456789', '12345678']) {
       const r = await add('201', '152', 'Борис', '--mobile', bad);
       expect({ bad, code: r.code }).toEqual({ bad, code: 2 });
-      expect(r.err[0], bad).toMatch(/^fleet extension add: --mobile .*(not a phone number|not a valid phone number in region BY)/);
+      expect(r.err[0], bad).toMatch(
+        /^fleet extension add: --mobile .*(not a phone number|not a valid phone number in region BY)/,
+      );
     }
     expect(await mobiles('201')).toEqual([{ extension: '151', mobile: '375291234567' }]);
   });
@@ -58,12 +73,16 @@ describe('fleet extension add --mobile', () => {
   it('a mobile another extension of the enterprise has: exit 4 naming that extension', async () => {
     const r = await add('201', '152', 'Борис', '--mobile', '80291234567');
     expect(r.code).toBe(4);
-    expect(r.err).toEqual(['fleet extension add: mobile +375291234567 already belongs to extension 151 (Иван Петров) of enterprise 201; free it there first with --mobile none']);
+    expect(r.err).toEqual([
+      'fleet extension add: mobile +375291234567 already belongs to extension 151 (Иван Петров) of enterprise 201; free it there first with --mobile none',
+    ]);
     expect(await mobiles('201')).toEqual([{ extension: '151', mobile: '375291234567' }]);
     // Another enterprise may give the same mobile to its own manager.
     expect((await add('202', '152', 'Борис', '--mobile', '+375291234567')).code).toBe(0);
     // The unique constraint holds even past the CLI's check (two operators at once).
-    await expect(sql`insert into extension_directory (enterprise, extension, name, mobile) values ('201', '153', 'X', '375291234567')`).rejects.toMatchObject({
+    await expect(
+      sql`insert into extension_directory (enterprise, extension, name, mobile) values ('201', '153', 'X', '375291234567')`,
+    ).rejects.toMatchObject({
       code: '23505',
       constraint_name: 'extension_directory_mobile_key',
     });

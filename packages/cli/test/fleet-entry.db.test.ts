@@ -30,7 +30,16 @@ function pnpmFleet(...args: string[]): Promise<{ code: number; stdout: string; s
 
 describe('pnpm fleet (child process)', () => {
   it('enterprise add: 0, then 4 on the duplicate, 2 on a bad number; --help is 0', async () => {
-    const added = await pnpmFleet('enterprise', 'add', '--number', '301', '--name', 'Spawned', '--token', '375291110301');
+    const added = await pnpmFleet(
+      'enterprise',
+      'add',
+      '--number',
+      '301',
+      '--name',
+      'Spawned',
+      '--token',
+      '375291110301',
+    );
     expect(added).toMatchObject({ code: 0, stderr: '' });
     expect(added.stdout).toMatch(/^enterprise 301 added: Spawned, Europe\/Minsk, region BY, token \*\*\*\*0301\n$/);
 

@@ -14,7 +14,15 @@ describe('mask', () => {
 
 describe('renderTable', () => {
   it('pads columns to the widest cell', () => {
-    expect(renderTable(['A', 'BB'], [['xyz', '1'], ['q', '22']])).toEqual(['A    BB', 'xyz  1', 'q    22']);
+    expect(
+      renderTable(
+        ['A', 'BB'],
+        [
+          ['xyz', '1'],
+          ['q', '22'],
+        ],
+      ),
+    ).toEqual(['A    BB', 'xyz  1', 'q    22']);
   });
 });
 

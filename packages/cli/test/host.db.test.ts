@@ -27,7 +27,18 @@ describe.runIf(enabled)('fleet host', () => {
     await sql?.end();
     await db?.drop();
   });
-  const base = () => ['--enterprise', '367', '--host', '127.0.0.1', '--port', String(host.port), '--user', host.user, '--key-file', host.userKeyFile];
+  const base = () => [
+    '--enterprise',
+    '367',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(host.port),
+    '--user',
+    host.user,
+    '--key-file',
+    host.userKeyFile,
+  ];
 
   it('first connect shows the fingerprint and stores nothing without --yes', async () => {
     const r = await fleet('host', 'set', ...base());
@@ -40,9 +51,12 @@ describe.runIf(enabled)('fleet host', () => {
     const r = await fleet('host', 'set', ...base(), '--yes');
     expect(r).toMatchObject({ code: 0, err: [] });
     const fp = fingerprint(host.hostKey.split(' ')[1]!);
-    expect(r.out).toContain(`pinning ssh-ed25519 ${fp} (--yes: the key this connect saw; --fingerprint would bind it to the one you checked)`);
+    expect(r.out).toContain(
+      `pinning ssh-ed25519 ${fp} (--yes: the key this connect saw; --fingerprint would bind it to the one you checked)`,
+    );
     expect(r.out.at(-1)).toContain(`host key ssh-ed25519 ${fp} pinned, nextcall off`);
-    const [row] = await sql`select host_key, originate_secret, asterisk_path from asterisk_hosts where enterprise = '367'`;
+    const [row] =
+      await sql`select host_key, originate_secret, asterisk_path from asterisk_hosts where enterprise = '367'`;
     expect(row!.host_key).toBe(host.hostKey);
     expect(row!.originate_secret).toMatch(/^[0-9a-f]{48}$/);
     expect(r.out.join('\n')).not.toContain(row!.originate_secret);
@@ -54,7 +68,15 @@ describe.runIf(enabled)('fleet host', () => {
 
   it('--host-key pins the given key; a host presenting another key fails the check with both fingerprints', async () => {
     const before = (await sql`select originate_secret from asterisk_hosts`)[0]!.originate_secret;
-    const r = await fleet('host', 'set', ...base(), '--host-key', `[127.0.0.1]:${host.port} ${host.otherHostKey}`, '--asterisk-path', host.binary);
+    const r = await fleet(
+      'host',
+      'set',
+      ...base(),
+      '--host-key',
+      `[127.0.0.1]:${host.port} ${host.otherHostKey}`,
+      '--asterisk-path',
+      host.binary,
+    );
     expect(r.code).toBe(0);
     expect((await sql`select originate_secret from asterisk_hosts`)[0]!.originate_secret).toBe(before); // the secret is kept
     const c = await fleet('host', 'check', '--enterprise', '367');
@@ -68,7 +90,9 @@ describe.runIf(enabled)('fleet host', () => {
     const before = await pinned(); // the other key, from the test above
     const wrong = await fleet('host', 'set', ...base(), '--fingerprint', `SHA256:${'A'.repeat(43)}`);
     expect(wrong.code).toBe(1);
-    expect(wrong.err.join('\n')).toContain(`now presents ${fp}, not the SHA256:${'A'.repeat(43)} you confirmed: nothing stored`);
+    expect(wrong.err.join('\n')).toContain(
+      `now presents ${fp}, not the SHA256:${'A'.repeat(43)} you confirmed: nothing stored`,
+    );
     expect(await pinned()).toBe(before);
     const right = await fleet('host', 'set', ...base(), '--fingerprint', fp);
     expect(right.code).toBe(0);
@@ -79,7 +103,10 @@ describe.runIf(enabled)('fleet host', () => {
   });
 
   it('a re-run keeps what it is not given: nextcall stays on without --nextcall, --no-nextcall turns it off; contexts and path stay', async () => {
-    const row = async () => (await sql`select set_nextcall, originate_context, asterisk_path from asterisk_hosts where enterprise = '367'`)[0];
+    const row = async () =>
+      (
+        await sql`select set_nextcall, originate_context, asterisk_path from asterisk_hosts where enterprise = '367'`
+      )[0];
     const set = (...extra: string[]) => fleet('host', 'set', ...base(), '--host-key', host.hostKey, ...extra);
     const on = await set('--nextcall', '--originate-context', 'click-out');
     expect(on.code).toBe(0);

@@ -25,7 +25,13 @@ describe.runIf(enabled)('fleet recover', () => {
     await sql`insert into enterprises (number, name, host_token) values ('367', 'Acme', ${TOKEN})`;
     await sql`insert into asterisk_hosts (enterprise, host, port, username, key_file, host_key, originate_secret, log_dir)
               values ('367', '127.0.0.1', ${host.port}, ${host.user}, ${host.userKeyFile}, ${host.hostKey}, ${'ab'.repeat(16)}, ${join(host.dir, 'log')})`;
-    const body = (uid: string) => ({ Token: TOKEN, UniqueId: uid, Phone: '375440000001', CallType: 0, Trunk: '0001363' });
+    const body = (uid: string) => ({
+      Token: TOKEN,
+      UniqueId: uid,
+      Phone: '375440000001',
+      CallType: 0,
+      Trunk: '0001363',
+    });
     await writePostLog(join(host.dir, 'log'), today, [
       { event: 'start', body: body('1757000100.1'), dateTime: `${today} 09:00:00`, ok: false },
       { event: 'start', body: body('1757000100.2'), dateTime: `${today} 09:00:01`, ok: true },
@@ -41,7 +47,9 @@ describe.runIf(enabled)('fleet recover', () => {
   it('recovers one date, prints the counts; a second run finds only duplicates', async () => {
     const r = await fleet('recover', '--enterprise', '367', '--date', today);
     expect(r).toMatchObject({ code: 0, err: [] });
-    expect(r.out.join('\n')).toMatch(new RegExp(`recovery run \\d+ of enterprise 367 on ${host.user}@127.0.0.1:${host.port}: ok`));
+    expect(r.out.join('\n')).toMatch(
+      new RegExp(`recovery run \\d+ of enterprise 367 on ${host.user}@127.0.0.1:${host.port}: ok`),
+    );
     expect(r.out.join('\n')).toContain('3 posts, 2 failed');
     expect(r.out.at(-1)).toBe('  found 2, ingested 2, duplicates 0, invalid 0, errors 0');
     const again = await fleet('recover', '--enterprise', '367', '--date', today);

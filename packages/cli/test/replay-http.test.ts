@@ -79,7 +79,10 @@ describe('replayEvents', () => {
   });
 
   it('reports a refused connection as status 0 instead of throwing', async () => {
-    const [r] = await replayEvents([{ event: 'dial', body: { UniqueId: '1.1' } }], { intake: 'http://127.0.0.1:1', speed: 0 });
+    const [r] = await replayEvents([{ event: 'dial', body: { UniqueId: '1.1' } }], {
+      intake: 'http://127.0.0.1:1',
+      speed: 0,
+    });
     expect(r).toMatchObject({ status: 0, error: 'ECONNREFUSED' });
   });
 
@@ -106,7 +109,11 @@ describe('pnpm replay (runReplay)', () => {
     const lines = out.filter((l) => /^\s+\d+\s/.test(l));
     expect(lines).toHaveLength(received.length);
     expect(lines[0]).toMatch(new RegExp(`^\\s+1\\s+${received[0]!.path.slice(1)}\\s+\\S+\\s+200\\s+[\\d.]+ ms$`));
-    expect(out.at(-1)).toMatch(new RegExp(`^summary: ${received.length} events; 200×${received.length}; latency p50 [\\d.]+ ms, p99 [\\d.]+ ms$`));
+    expect(out.at(-1)).toMatch(
+      new RegExp(
+        `^summary: ${received.length} events; 200×${received.length}; latency p50 [\\d.]+ ms, p99 [\\d.]+ ms$`,
+      ),
+    );
   });
 
   it('--fresh-ids replays the file as new calls, twice as two different calls', async () => {

@@ -1,7 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { freshIds, gapsMs, loadScenario, parseScenario, percentile, substituteToken, summarize, headerToken } from '../src/index.ts';
+import {
+  freshIds,
+  gapsMs,
+  loadScenario,
+  parseScenario,
+  percentile,
+  substituteToken,
+  summarize,
+  headerToken,
+} from '../src/index.ts';
 
 const CORPUS = fileURLToPath(new URL('../../../../shared/fixtures/asterisk-scenarios/', import.meta.url));
 const corpusFiles = readdirSync(CORPUS).filter((f) => f.endsWith('.json') && !f.startsWith('_'));
@@ -74,14 +83,21 @@ describe('fresh ids', () => {
         pairs.set(key, after as string);
       }
       // everything else untouched
-      expect({ ...fresh[i]!.body, UniqueId: 0, BridgeUniqueid: 0 }).toEqual({ ...e.body, UniqueId: 0, BridgeUniqueid: 0 });
+      expect({ ...fresh[i]!.body, UniqueId: 0, BridgeUniqueid: 0 }).toEqual({
+        ...e.body,
+        UniqueId: 0,
+        BridgeUniqueid: 0,
+      });
     });
     // distinct ids stay distinct
     expect(new Set(pairs.values()).size).toBe(pairs.size);
   });
 
   it('keeps UniqueIds in <epoch>.<sequence> digits and BridgeUniqueids UUID-shaped', () => {
-    const [e] = freshIds([{ event: 'bridge', body: { UniqueId: '1757840723.6', BridgeUniqueid: 'c50ef955-2780-4484-a218-dfb1db61b5bc' } }], '000042');
+    const [e] = freshIds(
+      [{ event: 'bridge', body: { UniqueId: '1757840723.6', BridgeUniqueid: 'c50ef955-2780-4484-a218-dfb1db61b5bc' } }],
+      '000042',
+    );
     expect(e!.body.UniqueId).toBe('1757840723.6000042');
     expect(e!.body.BridgeUniqueid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });

@@ -14,7 +14,12 @@ const env = { NODE_ENV: 'test', PUBLIC_BASE_URL: 'https://pbx.example.com' };
 async function fleet(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runFleet(argv, { out: (l) => out.push(l), err: (l) => err.push(l), connect: async () => ({ sql, close: async () => {} }), env });
+  const code = await runFleet(argv, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    connect: async () => ({ sql, close: async () => {} }),
+    env,
+  });
   return { code, out, err };
 }
 
@@ -36,7 +41,9 @@ describe('fleet retailcrm admin-link / register', () => {
     const r = await fleet('retailcrm', 'admin-link', '--enterprise', '301');
     expect(r.code).toBe(0);
     expect(r.out[0]).toMatch(/^https:\/\/pbx\.example\.com\/retailcrm-admin\/auth\?token=ey[\w-]+\.[\w-]+\.[\w-]+$/);
-    expect((await sql`select kind from retailcrm_admin_links where enterprise = '301'`).map((x) => x.kind)).toEqual(['operator']);
+    expect((await sql`select kind from retailcrm_admin_links where enterprise = '301'`).map((x) => x.kind)).toEqual([
+      'operator',
+    ]);
     expect((await fleet('retailcrm', 'admin-link', '--enterprise', '999')).code).toBe(3);
   });
 
@@ -47,12 +54,21 @@ describe('fleet retailcrm admin-link / register', () => {
     expect((await fleet('retailcrm', 'set', '--enterprise', '301', '--domain', crmUrl, '--api-key', KEY)).code).toBe(0);
     expect((await fleet('retailcrm', 'map', '--enterprise', '301', '--user', '7', '--extension', '101')).code).toBe(0);
     const r = await fleet('retailcrm', 'register', '--enterprise', '301');
-    expect(r).toMatchObject({ code: 0, out: ['module fleet-telephony registered for enterprise 301: active, 1 manager extension(s), 1 older link(s) revoked'] });
+    expect(r).toMatchObject({
+      code: 0,
+      out: [
+        'module fleet-telephony registered for enterprise 301: active, 1 manager extension(s), 1 older link(s) revoked',
+      ],
+    });
     expect(fake.state.rejections).toEqual([]);
-    const m = fake.state.modules['fleet-telephony'] as { clientId: string; integrations: { telephony: { additionalCodes: unknown } } };
+    const m = fake.state.modules['fleet-telephony'] as {
+      clientId: string;
+      integrations: { telephony: { additionalCodes: unknown } };
+    };
     expect(m.integrations.telephony.additionalCodes).toEqual([{ userId: 7, code: '101' }]);
     expect(m.clientId).toMatch(/^[0-9a-f]{32}$/);
-    const log = await sql`select ok, request::text as req from integration_logs where enterprise = '301' and kind = 'module.edit'`;
+    const log =
+      await sql`select ok, request::text as req from integration_logs where enterprise = '301' and kind = 'module.edit'`;
     expect(log).toHaveLength(1);
     expect(log[0]!.req).not.toContain(KEY);
     expect(log[0]!.req).toContain('token=[redacted]');

@@ -13,13 +13,23 @@ let sql: Sql;
 let fake: RetailCrmFake;
 let crmUrl: string;
 // A short client timeout and no retry: the edit's answer (held 1.5 s) is never heard.
-const env = { NODE_ENV: 'test', PUBLIC_BASE_URL: 'https://pbx.example.com', RETAILCRM_TIMEOUT_MS: '400', RETAILCRM_RETRIES: '0' };
+const env = {
+  NODE_ENV: 'test',
+  PUBLIC_BASE_URL: 'https://pbx.example.com',
+  RETAILCRM_TIMEOUT_MS: '400',
+  RETAILCRM_RETRIES: '0',
+};
 const MODULES = '/api/v5/integration-modules/';
 
 async function fleet(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runFleet(argv, { out: (l) => out.push(l), err: (l) => err.push(l), connect: async () => ({ sql, close: async () => {} }), env });
+  const code = await runFleet(argv, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    connect: async () => ({ sql, close: async () => {} }),
+    env,
+  });
   return { code, out, err };
 }
 
@@ -28,12 +38,18 @@ async function buttonLink() {
   const m = fake.state.modules['fleet-telephony'] as { accountUrl: string };
   const token = new URL(m.accountUrl).searchParams.get('token')!;
   const { jti } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string };
-  const [row] = await sql<{ revoked: boolean }[]>`select revoked_at is not null as revoked from retailcrm_admin_links where jti = ${jti}`;
+  const [row] = await sql<
+    { revoked: boolean }[]
+  >`select revoked_at is not null as revoked from retailcrm_admin_links where jti = ${jti}`;
   return { jti, usable: row !== undefined && !row.revoked };
 }
 
 const usableModuleLinks = async () =>
-  (await sql<{ jti: string }[]>`select jti from retailcrm_admin_links where enterprise = '302' and kind = 'module' and revoked_at is null order by issued_at`).map((r) => r.jti);
+  (
+    await sql<
+      { jti: string }[]
+    >`select jti from retailcrm_admin_links where enterprise = '302' and kind = 'module' and revoked_at is null order by issued_at`
+  ).map((r) => r.jti);
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -60,11 +76,21 @@ describe('fleet retailcrm register under timeouts', () => {
     const now = await buttonLink();
     expect(now.jti).not.toBe(first.jti); // RetailCRM holds the new link…
     expect(now.usable).toBe(true); // …and it works (before the fix: deleted, a dead button)
-    expect(r).toMatchObject({ code: 0, out: ['module fleet-telephony registered for enterprise 302: active, 0 manager extension(s), 1 older link(s) revoked'] });
+    expect(r).toMatchObject({
+      code: 0,
+      out: [
+        'module fleet-telephony registered for enterprise 302: active, 0 manager extension(s), 1 older link(s) revoked',
+      ],
+    });
     expect(await usableModuleLinks()).toEqual([now.jti]);
     // The journal shows the edit without an answer and the read-back that settled it.
-    const kinds = await sql<{ kind: string; ok: boolean }[]>`select kind, ok from integration_logs where enterprise = '302' order by id desc limit 2`;
-    expect(kinds).toEqual([{ kind: 'module.get', ok: true }, { kind: 'module.edit', ok: false }]);
+    const kinds = await sql<
+      { kind: string; ok: boolean }[]
+    >`select kind, ok from integration_logs where enterprise = '302' order by id desc limit 2`;
+    expect(kinds).toEqual([
+      { kind: 'module.get', ok: true },
+      { kind: 'module.edit', ok: false },
+    ]);
   });
 
   it('the edit timed out WITHOUT being applied: RetailCRM keeps the link it shows, and that link still works', async () => {

@@ -5,14 +5,19 @@ import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fle
 import { decryptSecret, isEncrypted, resolveSecrets } from '@fleet/secrets';
 import { fleetOn } from './fleet-harness.ts';
 
-const plainKey = (stored: unknown) => decryptSecret(resolveSecrets({ NODE_ENV: 'test' }).secretsKey, String(stored), '201');
+const plainKey = (stored: unknown) =>
+  decryptSecret(resolveSecrets({ NODE_ENV: 'test' }).secretsKey, String(stored), '201');
 
 let db: TestDatabase;
 let sql: Sql;
 let fleet: ReturnType<typeof fleetOn>;
 
 const retailcrm = async (n = '201') =>
-  (await sql<{ c: Record<string, unknown> }[]>`select integrations_config->'retailcrm' as c from enterprises where number = ${n}`)[0]!.c;
+  (
+    await sql<
+      { c: Record<string, unknown> }[]
+    >`select integrations_config->'retailcrm' as c from enterprises where number = ${n}`
+  )[0]!.c;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -31,7 +36,16 @@ afterAll(async () => {
 
 describe('fleet retailcrm', () => {
   it('set writes the settings, enables, generates a client id, keeps other integrations', async () => {
-    const r = await fleet('retailcrm', 'set', '--enterprise', '201', '--domain', 'https://shop.retailcrm.ru/', '--api-key', 'KEY-aaaaaaaaaaaaaaaa1234');
+    const r = await fleet(
+      'retailcrm',
+      'set',
+      '--enterprise',
+      '201',
+      '--domain',
+      'https://shop.retailcrm.ru/',
+      '--api-key',
+      'KEY-aaaaaaaaaaaaaaaa1234',
+    );
     expect(r).toMatchObject({ code: 0, err: [] });
     expect(r.out.join('\n')).not.toContain('KEY-aaaa');
     const c = await retailcrm();
@@ -58,8 +72,17 @@ describe('fleet retailcrm', () => {
   it('set again keeps user_extensions and client_id; --disabled turns it off; template is stored', async () => {
     const before = await retailcrm();
     const r = await fleet(
-      'retailcrm', 'set', '--enterprise', '201', '--domain', 'https://crm.shop.by', '--api-key', 'KEY-bbbbbbbbbbbbbbbb5678',
-      '--disabled', '--record-url-template', 'https://rec.shop.by/{uniqueId}.mp3',
+      'retailcrm',
+      'set',
+      '--enterprise',
+      '201',
+      '--domain',
+      'https://crm.shop.by',
+      '--api-key',
+      'KEY-bbbbbbbbbbbbbbbb5678',
+      '--disabled',
+      '--record-url-template',
+      'https://rec.shop.by/{uniqueId}.mp3',
     );
     expect(r.code).toBe(0);
     expect(r.out.join('\n')).not.toContain('(generated)');
@@ -97,8 +120,15 @@ describe('fleet retailcrm', () => {
 
   it('map before set works and set afterwards keeps the map', async () => {
     expect((await fleet('retailcrm', 'map', '--enterprise', '202', '--user', '7', '--extension', '150')).code).toBe(0);
-    expect((await fleet('retailcrm', 'set', '--enterprise', '202', '--domain', 'http://127.0.0.1:8040', '--api-key', 'k')).code).toBe(0);
-    expect(await retailcrm('202')).toMatchObject({ enabled: true, domain: 'http://127.0.0.1:8040', user_extensions: { '7': '150' } });
+    expect(
+      (await fleet('retailcrm', 'set', '--enterprise', '202', '--domain', 'http://127.0.0.1:8040', '--api-key', 'k'))
+        .code,
+    ).toBe(0);
+    expect(await retailcrm('202')).toMatchObject({
+      enabled: true,
+      domain: 'http://127.0.0.1:8040',
+      user_extensions: { '7': '150' },
+    });
   });
 
   it('an unknown enterprise is exit 3 for every retailcrm command', async () => {
@@ -116,7 +146,9 @@ describe('fleet retailcrm', () => {
 
   it('concurrent maps of one extension leave it with exactly one user', async () => {
     await Promise.all(
-      ['31', '32', '33', '34'].map((u) => fleet('retailcrm', 'map', '--enterprise', '202', '--user', u, '--extension', '160')),
+      ['31', '32', '33', '34'].map((u) =>
+        fleet('retailcrm', 'map', '--enterprise', '202', '--user', u, '--extension', '160'),
+      ),
     );
     const map = (await retailcrm('202')).user_extensions as Record<string, string>;
     expect(Object.values(map).filter((e) => e === '160')).toHaveLength(1);

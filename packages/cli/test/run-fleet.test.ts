@@ -21,7 +21,15 @@ describe('fleet argument handling', () => {
   it('fleet --help lists every command with its usage line', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['enterprise add', 'enterprise list', 'enterprise set', 'retailcrm set', 'retailcrm map', 'retailcrm unmap', 'retailcrm show']) {
+    for (const c of [
+      'enterprise add',
+      'enterprise list',
+      'enterprise set',
+      'retailcrm set',
+      'retailcrm map',
+      'retailcrm unmap',
+      'retailcrm show',
+    ]) {
       expect(r.out.some((l) => l.includes(`fleet ${c}`))).toBe(true);
     }
   });
@@ -29,7 +37,9 @@ describe('fleet argument handling', () => {
   it('fleet <cmd> --help prints that usage; fleet <group> --help lists the group', async () => {
     const r = await run(['retailcrm', 'map', '--help']);
     expect(r).toMatchObject({ code: 0, connected: false });
-    expect(r.out[0]).toBe('usage: fleet retailcrm map --enterprise <n> --user <RetailCRM user id> --extension <2-6 digits>');
+    expect(r.out[0]).toBe(
+      'usage: fleet retailcrm map --enterprise <n> --user <RetailCRM user id> --extension <2-6 digits>',
+    );
     const g = await run(['enterprise', '--help']);
     expect(g.code).toBe(0);
     expect(g.out.filter((l) => l.includes('fleet '))).toHaveLength(3);
@@ -42,13 +52,25 @@ describe('fleet argument handling', () => {
       [['bogus'], /unknown command: bogus/],
       [['enterprise', 'remove'], /unknown command: enterprise remove/],
       [['enterprise', 'add', '--number', '1', '--name', 'x'], /--token is required/],
-      [['enterprise', 'add', '--number', '1', '--name', 'x', '--token', 't', '--timezone', 'Nowhere/City'], /not a known IANA time zone/],
+      [
+        ['enterprise', 'add', '--number', '1', '--name', 'x', '--token', 't', '--timezone', 'Nowhere/City'],
+        /not a known IANA time zone/,
+      ],
       [['enterprise', 'add', '--number', '1', '--bogus'], /Unknown option '--bogus'/],
       [['enterprise', 'set', '--number', '1'], /nothing to change/],
       [['enterprise', 'set', '--number', '1', '--active', 'maybe'], /--active must be true or false/],
-      [['retailcrm', 'set', '--enterprise', '1', '--domain', 'http://shop.retailcrm.ru', '--api-key', 'k'], /must use https/],
-      [['retailcrm', 'map', '--enterprise', '1', '--user', '0', '--extension', '151'], /--user must be a positive integer/],
-      [['retailcrm', 'map', '--enterprise', '1', '--user', '18', '--extension', '1'], /--extension must be 2 to 6 digits/],
+      [
+        ['retailcrm', 'set', '--enterprise', '1', '--domain', 'http://shop.retailcrm.ru', '--api-key', 'k'],
+        /must use https/,
+      ],
+      [
+        ['retailcrm', 'map', '--enterprise', '1', '--user', '0', '--extension', '151'],
+        /--user must be a positive integer/,
+      ],
+      [
+        ['retailcrm', 'map', '--enterprise', '1', '--user', '18', '--extension', '1'],
+        /--extension must be 2 to 6 digits/,
+      ],
       [['enterprise', 'list', 'extra'], /Unexpected argument 'extra'/],
     ];
     for (const [argv, message] of cases) {

@@ -16,7 +16,12 @@ let env: Record<string, string>;
 async function fleet(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runFleet(argv, { out: (l) => out.push(l), err: (l) => err.push(l), connect: async () => ({ sql, close: async () => {} }), env });
+  const code = await runFleet(argv, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    connect: async () => ({ sql, close: async () => {} }),
+    env,
+  });
   return { code, out, err };
 }
 
@@ -59,9 +64,14 @@ describe('fleet telegram', () => {
   });
 
   it('webhook registers PUBLIC_BASE_URL/telegram/webhook/<bot id> with the secret; status shows it', async () => {
-    expect((await fleet('telegram', 'webhook', '--enterprise', '201')).out).toEqual(['webhook of @shop_bot: https://fleet.example/telegram/webhook/5550001']);
+    expect((await fleet('telegram', 'webhook', '--enterprise', '201')).out).toEqual([
+      'webhook of @shop_bot: https://fleet.example/telegram/webhook/5550001',
+    ]);
     const [bot] = await sql`select webhook_secret, mode from telegram_bots where enterprise = '201'`;
-    expect(fake.bot(TOKEN).webhook).toMatchObject({ url: 'https://fleet.example/telegram/webhook/5550001', secretToken: bot!.webhook_secret });
+    expect(fake.bot(TOKEN).webhook).toMatchObject({
+      url: 'https://fleet.example/telegram/webhook/5550001',
+      secretToken: bot!.webhook_secret,
+    });
     expect(bot!.mode).toBe('webhook');
     const s = await fleet('telegram', 'status', '--enterprise', '201');
     expect(s.code).toBe(0);
@@ -75,7 +85,7 @@ describe('fleet telegram', () => {
     expect(again).toEqual(bot);
   });
 
-  it('status shows the updates Telegram holds, its webhook error and the fleet\'s last error', async () => {
+  it("status shows the updates Telegram holds, its webhook error and the fleet's last error", async () => {
     const quiet = (await fleet('telegram', 'status', '--enterprise', '201')).out.join('\n');
     expect(quiet).toContain('pending updates:  0');
     expect(quiet).toContain('telegram error:   -');
@@ -109,10 +119,18 @@ describe('fleet telegram', () => {
   });
 
   it('extension add and line add fill the directories (names replaced on repeat)', async () => {
-    expect((await fleet('extension', 'add', '--enterprise', '201', '--extension', '151', '--name', 'Иван')).code).toBe(0);
-    expect((await fleet('extension', 'add', '--enterprise', '201', '--extension', '151', '--name', 'Иван Петров')).code).toBe(0);
-    expect((await fleet('line', 'add', '--enterprise', '201', '--trunk', '0001363', '--name', 'МТС')).out).toEqual(['line 0001363 → МТС (enterprise 201)']);
-    expect(await sql`select extension, name from extension_directory`).toEqual([{ extension: '151', name: 'Иван Петров' }]);
+    expect((await fleet('extension', 'add', '--enterprise', '201', '--extension', '151', '--name', 'Иван')).code).toBe(
+      0,
+    );
+    expect(
+      (await fleet('extension', 'add', '--enterprise', '201', '--extension', '151', '--name', 'Иван Петров')).code,
+    ).toBe(0);
+    expect((await fleet('line', 'add', '--enterprise', '201', '--trunk', '0001363', '--name', 'МТС')).out).toEqual([
+      'line 0001363 → МТС (enterprise 201)',
+    ]);
+    expect(await sql`select extension, name from extension_directory`).toEqual([
+      { extension: '151', name: 'Иван Петров' },
+    ]);
     expect((await fleet('extension', 'add', '--enterprise', '201', '--extension', '1', '--name', 'x')).code).toBe(2);
   });
 });

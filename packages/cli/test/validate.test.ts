@@ -21,8 +21,18 @@ describe('argument validators', () => {
     expect(v.retailcrmDomain('http://127.0.0.1:8040/')).toBe('http://127.0.0.1:8040');
     expect(v.retailcrmDomain('http://localhost:8040')).toBe('http://localhost:8040');
     expect(v.retailcrmDomain('http://[::1]:8040')).toBe('http://[::1]:8040');
-    for (const bad of ['http://shop.retailcrm.ru', 'http://127.0.0.2', 'http://localhost.evil.com', 'ftp://x.ru', 'https://u:p@x.ru', 'https://x.ru/?apiKey=1']) {
-      expect(code(() => v.retailcrmDomain(bad)), bad).toBe('FLEET_CLI_USAGE');
+    for (const bad of [
+      'http://shop.retailcrm.ru',
+      'http://127.0.0.2',
+      'http://localhost.evil.com',
+      'ftp://x.ru',
+      'https://u:p@x.ru',
+      'https://x.ru/?apiKey=1',
+    ]) {
+      expect(
+        code(() => v.retailcrmDomain(bad)),
+        bad,
+      ).toBe('FLEET_CLI_USAGE');
     }
   });
 
@@ -58,10 +68,18 @@ describe('argument validators', () => {
   it('user id is a positive integer, extension 2..6 digits', () => {
     expect(v.userId('18')).toBe('18');
     expect(v.userId('018')).toBe('18');
-    for (const bad of ['0', '-1', '1.5', 'abc', '']) expect(code(() => v.userId(bad)), bad).toBe('FLEET_CLI_USAGE');
+    for (const bad of ['0', '-1', '1.5', 'abc', ''])
+      expect(
+        code(() => v.userId(bad)),
+        bad,
+      ).toBe('FLEET_CLI_USAGE');
     expect(v.extension('15')).toBe('15');
     expect(v.extension('150000')).toBe('150000');
-    for (const bad of ['1', '1234567', 'SIP/150', '15a']) expect(code(() => v.extension(bad)), bad).toBe('FLEET_CLI_USAGE');
+    for (const bad of ['1', '1234567', 'SIP/150', '15a'])
+      expect(
+        code(() => v.extension(bad)),
+        bad,
+      ).toBe('FLEET_CLI_USAGE');
   });
 
   it('booleans are exactly true or false', () => {
@@ -71,7 +89,9 @@ describe('argument validators', () => {
   });
 
   it('record url template must be an absolute http(s) URL', () => {
-    expect(v.recordUrlTemplate('https://rec.example.com/{uniqueId}.mp3')).toBe('https://rec.example.com/{uniqueId}.mp3');
+    expect(v.recordUrlTemplate('https://rec.example.com/{uniqueId}.mp3')).toBe(
+      'https://rec.example.com/{uniqueId}.mp3',
+    );
     expect(code(() => v.recordUrlTemplate('/rec/{uniqueId}'))).toBe('FLEET_CLI_USAGE');
   });
 });

@@ -5,7 +5,10 @@ export { z };
 /** Raised when an environment variable is missing or malformed; `variable` names it. */
 export class ConfigError extends Error {
   readonly code = 'FLEET_CONFIG_INVALID';
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super(`${variable}: ${detail}`);
   }
 }

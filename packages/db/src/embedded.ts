@@ -1,6 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 
@@ -120,7 +130,12 @@ async function platformBinaries(): Promise<Binaries> {
   }
 }
 
-async function initialise(bin: Binaries, dataDir: string, owner: Owner | null, log: (l: string) => void): Promise<void> {
+async function initialise(
+  bin: Binaries,
+  dataDir: string,
+  owner: Owner | null,
+  log: (l: string) => void,
+): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
   // Parents must stay traversable for the postgres user; only the cluster itself is private.
   mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
@@ -144,8 +159,25 @@ async function initialise(bin: Binaries, dataDir: string, owner: Owner | null, l
   }
 }
 
-function run(bin: Binaries, dataDir: string, port: number, owner: Owner | null, log: (l: string) => void): Promise<ChildProcess> {
-  const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
+function run(
+  bin: Binaries,
+  dataDir: string,
+  port: number,
+  owner: Owner | null,
+  log: (l: string) => void,
+): Promise<ChildProcess> {
+  const args = [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=300',
+  ];
   const child = spawn(bin.postgres, args, { ...(owner ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let output = '';

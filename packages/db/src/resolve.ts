@@ -20,7 +20,11 @@ export async function resolveDatabase(
   const dataDir = resolve(env.FLEET_DATA_DIR ?? '.data', 'pg');
   const port = Number(env.FLEET_PG_PORT ?? 54329);
   // Server output is not echoed; notes (a relocated cluster) are.
-  const embedded = await startEmbeddedPostgres({ dataDir, port, onLog: (l) => !/^\d{4}-\d\d-\d\d /.test(l) && onNote(l) });
+  const embedded = await startEmbeddedPostgres({
+    dataDir,
+    port,
+    onLog: (l) => !/^\d{4}-\d\d-\d\d /.test(l) && onNote(l),
+  });
   const admin = createSql(embedded.url, { max: 1 });
   try {
     const [row] = await admin`select 1 as ok from pg_database where datname = 'fleet'`;

@@ -1,7 +1,14 @@
 // keepListening: notifications reach onNotify, its own heartbeat pings never do, and a LISTEN
 // connection killed under it is taken up again (onListen, so callers drop what they cached).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSql, createTestDatabase, keepListening, PING_PREFIX, type Sql, type TestDatabase } from '../src/index.ts';
+import {
+  createSql,
+  createTestDatabase,
+  keepListening,
+  PING_PREFIX,
+  type Sql,
+  type TestDatabase,
+} from '../src/index.ts';
 
 let db: TestDatabase;
 let sql: Sql;
@@ -29,7 +36,12 @@ describe('keepListening', () => {
   it('delivers payloads, hides its pings, and LISTENs again after its connection is killed', async () => {
     const got: string[] = [];
     let listens = 0;
-    const l = keepListening(sql, 'listen_test', { onNotify: (p) => got.push(p), onListen: () => listens++, heartbeatMs: 200, pingTimeoutMs: 150 });
+    const l = keepListening(sql, 'listen_test', {
+      onNotify: (p) => got.push(p),
+      onListen: () => listens++,
+      heartbeatMs: 200,
+      pingTimeoutMs: 150,
+    });
     try {
       await until(() => l.listening);
       expect(listens).toBe(1);

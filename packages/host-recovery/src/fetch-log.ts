@@ -34,10 +34,14 @@ function read(sftp: Sftp, path: string, maxBytes: number): Promise<Buffer> {
       total += c.length;
       if (total > maxBytes) {
         stream.destroy();
-        reject(new RecoveryError('AST_RECOVERY_FILE_TOO_LARGE', `${path} grew past ${maxBytes} bytes while being read`));
+        reject(
+          new RecoveryError('AST_RECOVERY_FILE_TOO_LARGE', `${path} grew past ${maxBytes} bytes while being read`),
+        );
       } else chunks.push(c);
     });
-    stream.once('error', (err: Error) => reject(new RecoveryError('AST_RECOVERY_FETCH_FAILED', `reading ${path}: ${err.message}`)));
+    stream.once('error', (err: Error) =>
+      reject(new RecoveryError('AST_RECOVERY_FETCH_FAILED', `reading ${path}: ${err.message}`)),
+    );
     stream.once('end', () => resolve(Buffer.concat(chunks, total)));
   });
 }
@@ -55,11 +59,19 @@ async function busyReason(sftp: Sftp, path: string): Promise<string | null> {
  * `maxBytes`), FILE_BUSY (a write in flight after `attempts` tries), FETCH_FAILED (SFTP error or
  * `timeoutMs` passed).
  */
-export async function fetchLog(ssh: Ssh, path: string, o: { maxBytes: number; timeoutMs: number; attempts?: number }): Promise<Buffer> {
+export async function fetchLog(
+  ssh: Ssh,
+  path: string,
+  o: { maxBytes: number; timeoutMs: number; attempts?: number },
+): Promise<Buffer> {
   let timer: NodeJS.Timeout | undefined;
   let sftp: Sftp | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RecoveryError('AST_RECOVERY_FETCH_FAILED', `fetching ${path} took longer than ${o.timeoutMs} ms`)), o.timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(new RecoveryError('AST_RECOVERY_FETCH_FAILED', `fetching ${path} took longer than ${o.timeoutMs} ms`)),
+      o.timeoutMs,
+    );
   });
   const work = async (): Promise<Buffer> => {
     try {
@@ -71,7 +83,11 @@ export async function fetchLog(ssh: Ssh, path: string, o: { maxBytes: number; ti
     for (let attempt = 0; attempt < (o.attempts ?? 3); attempt++) {
       const before = await stat(sftp, path);
       if (!before) throw new RecoveryError('AST_RECOVERY_FILE_MISSING', `${path} does not exist on the host`);
-      if (before.size > o.maxBytes) throw new RecoveryError('AST_RECOVERY_FILE_TOO_LARGE', `${path} is ${before.size} bytes, over the ${o.maxBytes} limit`);
+      if (before.size > o.maxBytes)
+        throw new RecoveryError(
+          'AST_RECOVERY_FILE_TOO_LARGE',
+          `${path} is ${before.size} bytes, over the ${o.maxBytes} limit`,
+        );
       const pending = await busyReason(sftp, path);
       if (pending) {
         busy = pending;
@@ -80,7 +96,14 @@ export async function fetchLog(ssh: Ssh, path: string, o: { maxBytes: number; ti
       }
       const bytes = await read(sftp, path, o.maxBytes);
       const after = await stat(sftp, path);
-      if (after && after.size === before.size && after.mtime === before.mtime && bytes.length === before.size && !(await busyReason(sftp, path))) return bytes;
+      if (
+        after &&
+        after.size === before.size &&
+        after.mtime === before.mtime &&
+        bytes.length === before.size &&
+        !(await busyReason(sftp, path))
+      )
+        return bytes;
     }
     throw new RecoveryError('AST_RECOVERY_FILE_BUSY', `${path} is being written: ${busy}; the next run reads it again`);
   };

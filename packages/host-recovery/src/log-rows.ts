@@ -64,4 +64,5 @@ export function createLogReader(): LogReader {
   };
 }
 
-const text = (v: unknown): string => (v === null || v === undefined ? '' : v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v));
+const text = (v: unknown): string =>
+  v === null || v === undefined ? '' : v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v);

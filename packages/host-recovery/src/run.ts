@@ -88,10 +88,15 @@ interface HostRow {
  * enterprise's zone). At most one run per enterprise at a time across every process (a session
  * advisory lock on a reserved connection). @throws RecoveryRefused.
  */
-export async function runRecovery(deps: RecoveryDeps, req: { enterprise: string; trigger: 'schedule' | 'cli'; dates?: string[] }): Promise<RecoverySummary> {
+export async function runRecovery(
+  deps: RecoveryDeps,
+  req: { enterprise: string; trigger: 'schedule' | 'cli'; dates?: string[] },
+): Promise<RecoverySummary> {
   const conn = await deps.sql.reserve();
   try {
-    const [lock] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${LOCK_NS}, hashtext(${req.enterprise})) as ok`;
+    const [lock] = await conn<
+      { ok: boolean }[]
+    >`select pg_try_advisory_lock(${LOCK_NS}, hashtext(${req.enterprise})) as ok`;
     if (!lock!.ok) throw new RecoveryRefused('locked', `a recovery of enterprise ${req.enterprise} is already running`);
     try {
       return await locked(deps, req);
@@ -103,7 +108,10 @@ export async function runRecovery(deps: RecoveryDeps, req: { enterprise: string;
   }
 }
 
-async function locked(deps: RecoveryDeps, req: { enterprise: string; trigger: 'schedule' | 'cli'; dates?: string[] }): Promise<RecoverySummary> {
+async function locked(
+  deps: RecoveryDeps,
+  req: { enterprise: string; trigger: 'schedule' | 'cli'; dates?: string[] },
+): Promise<RecoverySummary> {
   const { sql } = deps;
   const started = Date.now();
   const now = deps.now?.() ?? started;
@@ -111,10 +119,17 @@ async function locked(deps: RecoveryDeps, req: { enterprise: string; trigger: 's
     select e.number, e.active, e.host_token, e.timezone, h.host, h.port, h.username, h.key_file, h.host_key, h.log_dir
     from enterprises e left join asterisk_hosts h on h.enterprise = e.number where e.number = ${req.enterprise}`;
   if (!row) throw new RecoveryRefused('not-found', `enterprise ${req.enterprise} not found`);
-  if (!row.host) throw new RecoveryRefused('no-host', `enterprise ${req.enterprise} has no Asterisk host (fleet host set)`);
+  if (!row.host)
+    throw new RecoveryRefused('no-host', `enterprise ${req.enterprise} has no Asterisk host (fleet host set)`);
   // The live path answers 403 and stores nothing for an inactive enterprise; recovery does the same.
   if (!row.active) throw new RecoveryRefused('inactive', `enterprise ${req.enterprise} is inactive`);
-  const target: HostTarget = { host: row.host, port: row.port, username: row.username, keyFile: row.key_file, hostKey: row.host_key };
+  const target: HostTarget = {
+    host: row.host,
+    port: row.port,
+    username: row.username,
+    keyFile: row.key_file,
+    hostKey: row.host_key,
+  };
   const s: RecoverySummary = {
     runId: await startRun(sql, req.enterprise, targetName(target), req.trigger),
     enterprise: req.enterprise,
@@ -132,7 +147,10 @@ async function locked(deps: RecoveryDeps, req: { enterprise: string; trigger: 's
     await collect(deps, row, target, req.dates ?? recoveryDates(now, row.timezone), now, s);
   } catch (err) {
     // Storing failed (database): the run is failed, the next one redoes it (idempotent).
-    s.errors.push({ code: (err as { code?: string }).code ?? 'AST_RECOVERY_INTERNAL', message: (err as Error).message });
+    s.errors.push({
+      code: (err as { code?: string }).code ?? 'AST_RECOVERY_INTERNAL',
+      message: (err as Error).message,
+    });
     s.status = 'failed';
   }
   s.durationMs = Date.now() - started;
@@ -140,7 +158,14 @@ async function locked(deps: RecoveryDeps, req: { enterprise: string; trigger: 's
   return s;
 }
 
-async function collect(deps: RecoveryDeps, row: HostRow, target: HostTarget, dates: string[], now: number, s: RecoverySummary): Promise<void> {
+async function collect(
+  deps: RecoveryDeps,
+  row: HostRow,
+  target: HostTarget,
+  dates: string[],
+  now: number,
+  s: RecoverySummary,
+): Promise<void> {
   let ssh;
   try {
     ssh = await openConnection(target, { connectTimeoutMs: deps.connectTimeoutMs });
@@ -164,11 +189,16 @@ async function collect(deps: RecoveryDeps, row: HostRow, target: HostTarget, dat
         report.failedPosts = failed.length;
         s.rowsFound += failed.length;
         for (const post of failed) {
-          const c = toRecoveredEvent(post, { timeZone: row.timezone, enterpriseToken: row.host_token, fallbackMs: now });
+          const c = toRecoveredEvent(post, {
+            timeZone: row.timezone,
+            enterpriseToken: row.host_token,
+            fallbackMs: now,
+          });
           if (c.ok) events.push(c.event);
           else {
             s.rowsInvalid++;
-            if (s.rowsInvalid <= MAX_ROW_ISSUES) s.errors.push({ file, code: 'AST_RECOVERY_ROW_INVALID', message: `row ${post.id}: ${c.reason}` });
+            if (s.rowsInvalid <= MAX_ROW_ISSUES)
+              s.errors.push({ file, code: 'AST_RECOVERY_ROW_INVALID', message: `row ${post.id}: ${c.reason}` });
           }
         }
       } catch (err) {

@@ -3,7 +3,12 @@
 import type { Sql } from '@fleet/db';
 import type { RecoverySummary } from './run.ts';
 
-export async function startRun(sql: Sql, enterprise: string, host: string, trigger: 'schedule' | 'cli'): Promise<number> {
+export async function startRun(
+  sql: Sql,
+  enterprise: string,
+  host: string,
+  trigger: 'schedule' | 'cli',
+): Promise<number> {
   const [row] = await sql<{ id: string }[]>`
     insert into recovery_runs (enterprise, host, trigger) values (${enterprise}, ${host}, ${trigger}) returning id`;
   return Number(row!.id);

@@ -9,7 +9,11 @@ import type { RecoveredEvent } from './to-event.ts';
 const CHUNK = 500;
 
 /** Stores `events` in order. Returns how many were new and how many were already stored. */
-export async function storeRecovered(sql: Sql, enterprise: string, events: RecoveredEvent[]): Promise<{ ingested: number; duplicates: number }> {
+export async function storeRecovered(
+  sql: Sql,
+  enterprise: string,
+  events: RecoveredEvent[],
+): Promise<{ ingested: number; duplicates: number }> {
   let ingested = 0;
   for (let i = 0; i < events.length; i += CHUNK) {
     const batch = events.slice(i, i + CHUNK);

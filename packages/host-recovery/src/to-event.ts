@@ -1,7 +1,13 @@
 // A failed post → the host event the live path would have stored, checked by the same rules
 // (services/call-intake/src/routes/host-events.ts: JSON object body, token, validateHostBody, the
 // idempotency key over type + canonical body). Pure.
-import { eventIdempotencyKey, extractToken, isHostEventType, validateHostBody, type HostEventType } from '@fleet/asterisk-events';
+import {
+  eventIdempotencyKey,
+  extractToken,
+  isHostEventType,
+  validateHostBody,
+  type HostEventType,
+} from '@fleet/asterisk-events';
 import type { FailedPost } from './log-rows.ts';
 import { hostTimeToUtc } from './local-time.ts';
 
@@ -21,7 +27,10 @@ export type Conversion = { ok: true; event: RecoveredEvent } | { ok: false; reas
  * tenant and is refused (a body without one is the host's own, as the live path accepts a header).
  * `fallbackMs` stands in for an unreadable DateTime: an event is worth more than its timestamp.
  */
-export function toRecoveredEvent(post: FailedPost, ctx: { timeZone: string; enterpriseToken: string; fallbackMs: number }): Conversion {
+export function toRecoveredEvent(
+  post: FailedPost,
+  ctx: { timeZone: string; enterpriseToken: string; fallbackMs: number },
+): Conversion {
   // The logged event may be a bare name or the URL path it was posted to.
   const type = post.event.trim().toLowerCase().replace(/^.*\//, '');
   if (!isHostEventType(type)) return { ok: false, reason: `unknown event ${JSON.stringify(post.event.slice(0, 40))}` };
@@ -31,7 +40,8 @@ export function toRecoveredEvent(post: FailedPost, ctx: { timeZone: string; ente
   } catch {
     return { ok: false, reason: 'request is not JSON' };
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, reason: 'request is not a JSON object' };
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, reason: 'request is not a JSON object' };
   const b = body as Record<string, unknown>;
   const token = extractToken(b, undefined);
   if (token !== null && token !== ctx.enterpriseToken) return { ok: false, reason: 'token of another enterprise' };

@@ -62,13 +62,23 @@ export function redactUrl(url: string): string {
       } catch {
         // a malformed escape: compare the raw name
       }
-      return eq >= 0 && SECRET_QUERY_PARAMS.includes(name.toLowerCase().replace(/\[.*$/, '')) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+      return eq >= 0 && SECRET_QUERY_PARAMS.includes(name.toLowerCase().replace(/\[.*$/, ''))
+        ? `${pair.slice(0, eq)}=[redacted]`
+        : pair;
     });
   return `${url.slice(0, q)}?${params.join('&')}`;
 }
 
 /** Fastify's request serializer (same fields) with secret query parameters redacted from the URL. */
-function requestSerializer(req: { method?: string; url?: string; version?: string; host?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) {
+function requestSerializer(req: {
+  method?: string;
+  url?: string;
+  version?: string;
+  host?: string;
+  hostname?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) {
   return {
     method: req.method,
     url: typeof req.url === 'string' ? redactUrl(req.url) : req.url,
@@ -95,7 +105,12 @@ export function logOptions(opts: LogOptions): LoggerOptions {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { req: requestSerializer },
     ...(opts.pretty
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+          },
+        }
       : {}),
   };
 }

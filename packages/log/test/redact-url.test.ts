@@ -20,9 +20,19 @@ describe('redactUrl', () => {
 
   it('is the request serializer of the fleet logger', () => {
     const lines: string[] = [];
-    const log = pino(logOptions({ name: 't' }), new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }));
-    log.info({ req: { method: 'GET', url: '/retailcrm/make-call?clientId=SECRET6', ip: '127.0.0.1', socket: {} } }, 'incoming request');
+    const log = pino(
+      logOptions({ name: 't' }),
+      new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
+    );
+    log.info(
+      { req: { method: 'GET', url: '/retailcrm/make-call?clientId=SECRET6', ip: '127.0.0.1', socket: {} } },
+      'incoming request',
+    );
     expect(lines.join('')).not.toContain('SECRET6');
-    expect(JSON.parse(lines[0]!).req).toMatchObject({ method: 'GET', url: '/retailcrm/make-call?clientId=[redacted]', remoteAddress: '127.0.0.1' });
+    expect(JSON.parse(lines[0]!).req).toMatchObject({
+      method: 'GET',
+      url: '/retailcrm/make-call?clientId=[redacted]',
+      remoteAddress: '127.0.0.1',
+    });
   });
 });

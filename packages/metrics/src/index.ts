@@ -62,7 +62,10 @@ function apply(metric: Counter | Gauge, value: Reading, asCounter: boolean): voi
 }
 
 /** Builds the Metrics helpers around a fresh registry (exported for tests of collectors). */
-export function createMetrics(service: string, onCollectError: (name: string, err: unknown) => void = () => {}): Metrics {
+export function createMetrics(
+  service: string,
+  onCollectError: (name: string, err: unknown) => void = () => {},
+): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   // Serialised after the app's registry, so a reading that fails during this scrape is counted in it.
@@ -75,7 +78,13 @@ export function createMetrics(service: string, onCollectError: (name: string, er
     registers: [errorsRegistry],
   });
   const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
-  const reader = (name: string, labelNames: string[], metric: () => Counter | Gauge, read: () => Reading | Promise<Reading>, asCounter: boolean) =>
+  const reader = (
+    name: string,
+    labelNames: string[],
+    metric: () => Counter | Gauge,
+    read: () => Reading | Promise<Reading>,
+    asCounter: boolean,
+  ) =>
     async function collect() {
       try {
         apply(metric(), await read(), asCounter);
@@ -91,15 +100,29 @@ export function createMetrics(service: string, onCollectError: (name: string, er
     };
   return {
     registry,
-    counter: (name, help, labelNames = []) => existing<Counter>(name) ?? new Counter({ name, help, labelNames, registers: [registry] }),
-    gauge: (name, help, labelNames = []) => existing<Gauge>(name) ?? new Gauge({ name, help, labelNames, registers: [registry] }),
+    counter: (name, help, labelNames = []) =>
+      existing<Counter>(name) ?? new Counter({ name, help, labelNames, registers: [registry] }),
+    gauge: (name, help, labelNames = []) =>
+      existing<Gauge>(name) ?? new Gauge({ name, help, labelNames, registers: [registry] }),
     histogram: (name, help, labelNames = [], buckets = LATENCY_BUCKETS) =>
       existing<Histogram>(name) ?? new Histogram({ name, help, labelNames, buckets, registers: [registry] }),
     counterFrom(name, help, labelNames, read) {
-      const c: Counter = new Counter({ name, help, labelNames, registers: [registry], collect: reader(name, labelNames, () => c, read, true) });
+      const c: Counter = new Counter({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect: reader(name, labelNames, () => c, read, true),
+      });
     },
     gaugeFrom(name, help, labelNames, read) {
-      const g: Gauge = new Gauge({ name, help, labelNames, registers: [registry], collect: reader(name, labelNames, () => g, read, false) });
+      const g: Gauge = new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect: reader(name, labelNames, () => g, read, false),
+      });
     },
     async text() {
       return (await processMetrics().metrics()) + (await registry.metrics()) + (await errorsRegistry.metrics());
@@ -114,18 +137,28 @@ export function createMetrics(service: string, onCollectError: (name: string, er
  */
 export const metricsPlugin = fp(
   async (app: FastifyInstance, opts: MetricsOptions) => {
-    const metrics = createMetrics(opts.service, (metric, err) => app.log.warn({ metric, err }, 'metric reading failed'));
+    const metrics = createMetrics(opts.service, (metric, err) =>
+      app.log.warn({ metric, err }, 'metric reading failed'),
+    );
     app.decorate('metrics', metrics);
-    const http = metrics.histogram('fleet_http_request_duration_seconds', 'HTTP requests answered, by route pattern', ['method', 'route', 'status_code']);
+    const http = metrics.histogram('fleet_http_request_duration_seconds', 'HTTP requests answered, by route pattern', [
+      'method',
+      'route',
+      'status_code',
+    ]);
     app.addHook('onResponse', async (req, reply) => {
       const route = req.routeOptions.url ?? 'unmatched';
       if (route === '/metrics') return;
       http.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
     });
-    app.get('/metrics', { schema: { summary: 'Prometheus metrics (internal: not routed by nginx)', tags: ['ops'] } }, async (_req, reply) => {
-      reply.type(metrics.registry.contentType);
-      return metrics.text();
-    });
+    app.get(
+      '/metrics',
+      { schema: { summary: 'Prometheus metrics (internal: not routed by nginx)', tags: ['ops'] } },
+      async (_req, reply) => {
+        reply.type(metrics.registry.contentType);
+        return metrics.text();
+      },
+    );
   },
   { name: 'fleet-metrics', fastify: '5.x' },
 );

@@ -29,8 +29,18 @@ describe('metricsPlugin', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.body).toContain('process_resident_memory_bytes');
-    expect(line(res.body, 'fleet_http_request_duration_seconds_count{service="demo",method="GET",route="/things/:id",status_code="200"}')).toMatch(/ 2$/);
-    expect(line(res.body, 'fleet_http_request_duration_seconds_count{service="demo",method="GET",route="unmatched",status_code="404"}')).toMatch(/ 1$/);
+    expect(
+      line(
+        res.body,
+        'fleet_http_request_duration_seconds_count{service="demo",method="GET",route="/things/:id",status_code="200"}',
+      ),
+    ).toMatch(/ 2$/);
+    expect(
+      line(
+        res.body,
+        'fleet_http_request_duration_seconds_count{service="demo",method="GET",route="unmatched",status_code="404"}',
+      ),
+    ).toMatch(/ 1$/);
     await app.close();
   });
 
@@ -38,7 +48,9 @@ describe('metricsPlugin', () => {
     const stats = { sent: 3, byKind: { a: 1, b: 5 }, depth: 7 };
     const app = await appWith((a) => {
       a.metrics.counterFrom('demo_sent_total', 'sent', [], () => stats.sent);
-      a.metrics.counterFrom('demo_kind_total', 'by kind', ['kind'], () => Object.entries(stats.byKind).map(([kind, n]) => [{ kind }, n] as const));
+      a.metrics.counterFrom('demo_kind_total', 'by kind', ['kind'], () =>
+        Object.entries(stats.byKind).map(([kind, n]) => [{ kind }, n] as const),
+      );
       a.metrics.gaugeFrom('demo_depth', 'depth', [], async () => stats.depth);
     });
     let text = (await app.inject({ url: '/metrics' })).body;
@@ -64,14 +76,18 @@ describe('metricsPlugin', () => {
     expect(res.statusCode).toBe(200);
     // prom-client writes "Nan"; Prometheus parses NaN case-insensitively.
     expect(line(res.body, 'demo_lag_seconds{')).toMatch(/^demo_lag_seconds\{service="demo"\} NaN$/i);
-    expect(res.body.split('\n').find((l) => l.startsWith('fleet_metrics_collect_errors_total{') && l.includes('metric="demo_lag_seconds"'))).toMatch(/ 1$/);
+    expect(
+      res.body
+        .split('\n')
+        .find((l) => l.startsWith('fleet_metrics_collect_errors_total{') && l.includes('metric="demo_lag_seconds"')),
+    ).toMatch(/ 1$/);
     broken = false;
     res = await app.inject({ url: '/metrics' });
     expect(line(res.body, 'demo_lag_seconds{')).toBe('demo_lag_seconds{service="demo"} 4');
     await app.close();
   });
 
-  it('keeps each app\'s series apart (tests and the bench build several apps in one process)', async () => {
+  it("keeps each app's series apart (tests and the bench build several apps in one process)", async () => {
     const one = await appWith((a) => a.metrics.counter('demo_clicks_total', 'clicks').inc(2));
     const two = await appWith((a) => a.metrics.counter('demo_clicks_total', 'clicks'));
     expect(line((await one.inject({ url: '/metrics' })).body, 'demo_clicks_total')).toMatch(/ 2$/);

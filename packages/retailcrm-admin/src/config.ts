@@ -43,7 +43,10 @@ const shape = {
   /** Link exchanges per client IP per minute (auth endpoints). */
   ADMIN_AUTH_RATE_PER_MINUTE: positiveInt(20),
   /** The telephony module's code and name at RetailCRM. */
-  RETAILCRM_MODULE_CODE: z.string().regex(/^[a-z0-9][a-z0-9_-]{1,63}$/).default('fleet-telephony'),
+  RETAILCRM_MODULE_CODE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{1,63}$/)
+    .default('fleet-telephony'),
   RETAILCRM_MODULE_NAME: z.string().min(1).max(100).default('Fleet Телефония'),
   /**
    * How often this service deletes its finished rows older than their retention (ms, mean: each wait
@@ -77,10 +80,14 @@ export function loadRetailCrmConfig(env: Record<string, string | undefined>) {
   const secrets = resolveSecrets(env);
   const development = env.NODE_ENV === 'test' || env.FLEET_DEV === '1';
   if (!base.PUBLIC_BASE_URL && !development) {
-    throw new ConfigError('PUBLIC_BASE_URL', 'is required: the public https origin of this service, e.g. https://pbx.example.com (FLEET_DEV=1 defaults it to the local port)');
+    throw new ConfigError(
+      'PUBLIC_BASE_URL',
+      'is required: the public https origin of this service, e.g. https://pbx.example.com (FLEET_DEV=1 defaults it to the local port)',
+    );
   }
   const publicBaseUrl = (base.PUBLIC_BASE_URL ?? `http://127.0.0.1:${base.RETAILCRM_PORT}`).replace(/\/+$/, '');
-  if (new URL(publicBaseUrl).pathname !== '/') throw new ConfigError('PUBLIC_BASE_URL', 'must be an origin without a path');
+  if (new URL(publicBaseUrl).pathname !== '/')
+    throw new ConfigError('PUBLIC_BASE_URL', 'must be an origin without a path');
   return {
     ...base,
     PUBLIC_BASE_URL: publicBaseUrl,

@@ -3,7 +3,11 @@
 import createError from '@fastify/error';
 
 /** 401: no session (cookie missing, expired, or the integration was deleted). */
-export const NoSessionError = createError('RCRM_ADMIN_NO_SESSION', 'Сессия истекла или доступ отозван. Откройте страницу заново из RetailCRM.', 401);
+export const NoSessionError = createError(
+  'RCRM_ADMIN_NO_SESSION',
+  'Сессия истекла или доступ отозван. Откройте страницу заново из RetailCRM.',
+  401,
+);
 /** 422: the connection is not set up enough for the action (%s says what is missing). */
 export const NotConnectedError = createError('RCRM_ADMIN_NOT_CONNECTED', 'Подключение не настроено: %s', 422);
 /** 400: a form value is wrong (%s names it). */
@@ -22,4 +26,8 @@ export const KeyRequiredError = createError(
 /** 400: an extension that is not in the enterprise's directory (`fleet extension add`); %s names it. */
 export const UnknownExtensionError = createError('RCRM_ADMIN_UNKNOWN_EXTENSION', '%s', 400);
 /** 502: deleting needs the module switched off at RetailCRM first and that failed (%s: why); nothing was removed. */
-export const ModuleOffFailedError = createError('RCRM_ADMIN_MODULE_OFF_FAILED', 'Модуль в RetailCRM выключить не удалось: %s', 502);
+export const ModuleOffFailedError = createError(
+  'RCRM_ADMIN_MODULE_OFF_FAILED',
+  'Модуль в RetailCRM выключить не удалось: %s',
+  502,
+);

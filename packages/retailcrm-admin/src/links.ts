@@ -39,10 +39,18 @@ export function signLink(secret: string, row: LinkRow): string {
 }
 
 /** Verifies signature (HS256 only), issuer, audience and expiry; returns the claims or the refusal. */
-export function verifyLink(secret: string, token: string): { enterprise: string; jti: string } | { refused: LinkRefusal } {
+export function verifyLink(
+  secret: string,
+  token: string,
+): { enterprise: string; jti: string } | { refused: LinkRefusal } {
   try {
     const claims = jwt.verify(token, secret, { algorithms: ['HS256'], issuer: LINK_ISSUER, audience: LINK_AUDIENCE });
-    if (typeof claims !== 'object' || typeof claims.sub !== 'string' || typeof claims.jti !== 'string' || !/^\d{1,16}$/.test(claims.sub)) {
+    if (
+      typeof claims !== 'object' ||
+      typeof claims.sub !== 'string' ||
+      typeof claims.jti !== 'string' ||
+      !/^\d{1,16}$/.test(claims.sub)
+    ) {
       return { refused: 'invalid' };
     }
     return { enterprise: claims.sub, jti: claims.jti };
@@ -52,10 +60,17 @@ export function verifyLink(secret: string, token: string): { enterprise: string;
 }
 
 /** The public URL of a link. */
-export const linkUrl = (publicBaseUrl: string, token: string) => `${publicBaseUrl}${AUTH_PATH}?token=${encodeURIComponent(token)}`;
+export const linkUrl = (publicBaseUrl: string, token: string) =>
+  `${publicBaseUrl}${AUTH_PATH}?token=${encodeURIComponent(token)}`;
 
 /** Records a new link for `enterprise` and returns its row and token. */
-export async function issueLink(sql: Sql, secret: string, enterprise: string, kind: LinkKind, ttlDays: number): Promise<LinkRow & { token: string }> {
+export async function issueLink(
+  sql: Sql,
+  secret: string,
+  enterprise: string,
+  kind: LinkKind,
+  ttlDays: number,
+): Promise<LinkRow & { token: string }> {
   const jti = randomBytes(18).toString('base64url');
   const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   const expiresAt = new Date(issuedAt.getTime() + ttlDays * 86_400_000);
@@ -79,7 +94,11 @@ export async function currentModuleLink(sql: Sql, enterprise: string): Promise<L
  * A jti recorded for another enterprise than the token claims is 'wrong_account', not 'revoked': the
  * admin is told the link belongs elsewhere.
  */
-export async function linkState(sql: Sql, enterprise: string, jti: string): Promise<'ok' | 'revoked' | 'expired' | 'wrong_account'> {
+export async function linkState(
+  sql: Sql,
+  enterprise: string,
+  jti: string,
+): Promise<'ok' | 'revoked' | 'expired' | 'wrong_account'> {
   const [row] = await sql<{ enterprise: string; revoked: boolean; expired: boolean }[]>`
     select enterprise, revoked_at is not null as revoked, expires_at <= now() as expired
     from retailcrm_admin_links where jti = ${jti}`;

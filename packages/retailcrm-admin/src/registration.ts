@@ -27,17 +27,25 @@ export interface RegisterOptions {
 }
 
 /** The connection, or NotConnectedError saying what is missing. */
-export async function usableConnection(ctx: AdminContext, enterprise: string): Promise<StoredConnection & { domain: string; apiKey: string }> {
+export async function usableConnection(
+  ctx: AdminContext,
+  enterprise: string,
+): Promise<StoredConnection & { domain: string; apiKey: string }> {
   const conn = await readConnection(ctx.sql, ctx.secretsKey, enterprise);
   if (!conn) throw new NotConnectedError(`предприятие ${enterprise} не найдено`);
-  if (conn.apiKeyUnreadable) throw new NotConnectedError('API-ключ не расшифровывается текущим SECRETS_KEY, введите его заново');
+  if (conn.apiKeyUnreadable)
+    throw new NotConnectedError('API-ключ не расшифровывается текущим SECRETS_KEY, введите его заново');
   if (!conn.domain) throw new NotConnectedError('не указан адрес RetailCRM');
   if (!conn.apiKey) throw new NotConnectedError('не указан API-ключ');
   return conn as StoredConnection & { domain: string; apiKey: string };
 }
 
 /** Registers (or re-sends) the module for `enterprise`. @throws NotConnectedError, CrmFailedError */
-export async function registerModule(ctx: AdminContext, enterprise: string, opts: RegisterOptions = {}): Promise<RegistrationResult> {
+export async function registerModule(
+  ctx: AdminContext,
+  enterprise: string,
+  opts: RegisterOptions = {},
+): Promise<RegistrationResult> {
   const conn = await usableConnection(ctx, enterprise);
   const clientId = conn.clientId ?? (await mergeRetailcrmConfig(ctx.sql, enterprise, {}))!.clientId;
   const existing = opts.mode === 'push' ? await currentModuleLink(ctx.sql, enterprise) : undefined;
@@ -53,7 +61,11 @@ export async function registerModule(ctx: AdminContext, enterprise: string, opts
     accountUrl: linkUrl(ctx.publicBaseUrl, signLink(ctx.jwtSecret, link)),
     userExtensions: conn.userExtensions,
   });
-  const client = ctx.clientFor(conn.domain, conn.apiKey, journalExchanges(ctx.sql, enterprise, 'module.edit', conn.apiKey));
+  const client = ctx.clientFor(
+    conn.domain,
+    conn.apiKey,
+    journalExchanges(ctx.sql, enterprise, 'module.edit', conn.apiKey),
+  );
   let info: { notExistUsersIds?: number[] } | undefined;
   try {
     const res = await client.editIntegrationModule(ctx.moduleCode, module);
@@ -67,18 +79,35 @@ export async function registerModule(ctx: AdminContext, enterprise: string, opts
     // agrees). Otherwise both links stay usable until a later registration settles it.
     const held = await holdsAccountUrl(ctx, conn, enterprise, module.accountUrl!);
     if (held !== 'yes') {
-      if (held === 'no' && refusedForSure(err)) await ctx.sql`delete from retailcrm_admin_links where jti = ${fresh.jti}`;
+      if (held === 'no' && refusedForSure(err))
+        await ctx.sql`delete from retailcrm_admin_links where jti = ${fresh.jti}`;
       throw crmFailure(err);
     }
   }
   // Older links stop working; admins already in keep their sessions (links.ts revokeLinks).
-  const revokedLinks = fresh ? await revokeLinks(ctx.sql, enterprise, 're-registered', { jti: fresh.jti, endSessions: false }) : 0;
-  return { active, additionalCodes: additionalCodesOf(conn.userExtensions), notExistUsersIds: info?.notExistUsersIds ?? [], revokedLinks };
+  const revokedLinks = fresh
+    ? await revokeLinks(ctx.sql, enterprise, 're-registered', { jti: fresh.jti, endSessions: false })
+    : 0;
+  return {
+    active,
+    additionalCodes: additionalCodesOf(conn.userExtensions),
+    notExistUsersIds: info?.notExistUsersIds ?? [],
+    revokedLinks,
+  };
 }
 
 /** Whether RetailCRM's module now carries `accountUrl` ('unknown' when it cannot be read). */
-async function holdsAccountUrl(ctx: AdminContext, conn: { domain: string; apiKey: string }, enterprise: string, accountUrl: string): Promise<'yes' | 'no' | 'unknown'> {
-  const client = ctx.clientFor(conn.domain, conn.apiKey, journalExchanges(ctx.sql, enterprise, 'module.get', conn.apiKey));
+async function holdsAccountUrl(
+  ctx: AdminContext,
+  conn: { domain: string; apiKey: string },
+  enterprise: string,
+  accountUrl: string,
+): Promise<'yes' | 'no' | 'unknown'> {
+  const client = ctx.clientFor(
+    conn.domain,
+    conn.apiKey,
+    journalExchanges(ctx.sql, enterprise, 'module.get', conn.apiKey),
+  );
   try {
     const res = await client.getIntegrationModule(ctx.moduleCode);
     return res.integrationModule?.accountUrl === accountUrl ? 'yes' : 'no';
@@ -93,14 +122,22 @@ async function holdsAccountUrl(ctx: AdminContext, conn: { domain: string; apiKey
  */
 function refusedForSure(err: unknown): boolean {
   if (!isRetailCrmError(err)) return false;
-  if (['RCRM_REJECTED', 'RCRM_UNAUTHORIZED', 'RCRM_INVALID_REQUEST', 'RCRM_NOT_SENT', 'RCRM_RATE_LIMITED'].includes(err.code)) return true;
+  if (
+    ['RCRM_REJECTED', 'RCRM_UNAUTHORIZED', 'RCRM_INVALID_REQUEST', 'RCRM_NOT_SENT', 'RCRM_RATE_LIMITED'].includes(
+      err.code,
+    )
+  )
+    return true;
   return err.code === 'RCRM_HTTP_ERROR' && err.status !== undefined && err.status < 500;
 }
 
 /** A RetailCRM failure as the page shows it: RetailCRM's own errorMsg and field errors when it sent them. */
 export function crmFailure(err: unknown): Error {
   if (!isRetailCrmError(err)) return err as Error;
-  const fields = err.errors && typeof err.errors === 'object' ? Object.entries(err.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`) : [];
+  const fields =
+    err.errors && typeof err.errors === 'object'
+      ? Object.entries(err.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`)
+      : [];
   const text = [err.errorMsg ?? err.message, ...fields].join('; ');
   return Object.assign(new CrmFailedError(text), { details: { crmCode: err.code, crmStatus: err.status ?? null } });
 }

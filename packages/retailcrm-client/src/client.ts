@@ -51,7 +51,10 @@ export interface RetailCrmClient {
   /** GET /api/v5/users with page, limit (20|50|100) and filter[…]. */
   users(query?: UsersQuery): Promise<UsersResponse>;
   /** GET /api/v5/telephony/manager?phone=…: the client's responsible manager, if any. */
-  responsibleManager(phone: string, opts?: { details?: boolean; ignoreStatus?: boolean }): Promise<ResponsibleManagerResponse>;
+  responsibleManager(
+    phone: string,
+    opts?: { details?: boolean; ignoreStatus?: boolean },
+  ): Promise<ResponsibleManagerResponse>;
 }
 
 /**
@@ -59,7 +62,8 @@ export interface RetailCrmClient {
  * Contract: shared/domain/retailcrm.md.
  */
 export function createRetailCrmClient(opts: RetailCrmClientOptions): RetailCrmClient {
-  if (!opts.apiKey) throw new RetailCrmError({ code: 'RCRM_INVALID_REQUEST', transient: false, message: 'apiKey is empty' });
+  if (!opts.apiKey)
+    throw new RetailCrmError({ code: 'RCRM_INVALID_REQUEST', transient: false, message: 'apiKey is empty' });
   const t: TransportOptions = {
     origin: parseCrmOrigin(opts.domain),
     apiKey: opts.apiKey,
@@ -75,23 +79,46 @@ export function createRetailCrmClient(opts: RetailCrmClientOptions): RetailCrmCl
     origin: t.origin,
     callEvent: (event) =>
       // No idempotency key at RetailCRM: a repeat opens or closes the popup again.
-      send(t, { method: 'POST', path: '/api/v5/telephony/call/event', bucket: 'telephony', fields: { event }, repeatable: false }),
+      send(t, {
+        method: 'POST',
+        path: '/api/v5/telephony/call/event',
+        bucket: 'telephony',
+        fields: { event },
+        repeatable: false,
+      }),
     uploadCalls: (calls) => {
       if (calls.length < 1 || calls.length > 50) {
-        return Promise.reject(new RetailCrmError({ code: 'RCRM_INVALID_REQUEST', transient: false, message: `calls/upload takes 1..50 calls, got ${calls.length}` }));
+        return Promise.reject(
+          new RetailCrmError({
+            code: 'RCRM_INVALID_REQUEST',
+            transient: false,
+            message: `calls/upload takes 1..50 calls, got ${calls.length}`,
+          }),
+        );
       }
-      return send(t, { method: 'POST', path: '/api/v5/telephony/calls/upload', bucket: 'telephony', fields: { calls } });
+      return send(t, {
+        method: 'POST',
+        path: '/api/v5/telephony/calls/upload',
+        bucket: 'telephony',
+        fields: { calls },
+      });
     },
     credentials: () => send(t, { method: 'GET', path: '/api/credentials', bucket: 'general' }),
     getIntegrationModule: (code) =>
       send(t, { method: 'GET', path: `/api/v5/integration-modules/${enc(code)}`, bucket: 'general' }),
     editIntegrationModule: (code, module) =>
-      send(t, { method: 'POST', path: `/api/v5/integration-modules/${enc(code)}/edit`, bucket: 'general', fields: { integrationModule: module } }),
+      send(t, {
+        method: 'POST',
+        path: `/api/v5/integration-modules/${enc(code)}/edit`,
+        bucket: 'general',
+        fields: { integrationModule: module },
+      }),
     users: (q = {}) => {
       const query: Record<string, string> = {};
       if (q.page !== undefined) query.page = String(q.page);
       if (q.limit !== undefined) query.limit = String(q.limit);
-      for (const [k, v] of Object.entries(q.filter ?? {})) query[`filter[${k}]`] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+      for (const [k, v] of Object.entries(q.filter ?? {}))
+        query[`filter[${k}]`] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
       return send(t, { method: 'GET', path: '/api/v5/users', bucket: 'general', query });
     },
     responsibleManager: (phone, o = {}) =>

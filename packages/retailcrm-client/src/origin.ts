@@ -33,9 +33,11 @@ export function checkCrmOrigin(domain: string): { origin: string } | { refused: 
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { refused: 'not_https' };
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) return { refused: 'not_https' };
   if (!url.hostname) return { refused: 'not_url' };
-  if (url.username || url.password || url.search || url.hash || !/^\/*$/.test(url.pathname)) return { refused: 'has_path' };
+  if (url.username || url.password || url.search || url.hash || !/^\/*$/.test(url.pathname))
+    return { refused: 'has_path' };
   // A name DNS cannot hold was saved once and then failed every CRM call (issue 7's fuzz).
-  if (url.hostname.length > 253 || url.hostname.split('.').some((label) => label.length > 63)) return { refused: 'too_long' };
+  if (url.hostname.length > 253 || url.hostname.split('.').some((label) => label.length > 63))
+    return { refused: 'too_long' };
   return { origin: url.origin };
 }
 
@@ -46,6 +48,11 @@ export function checkCrmOrigin(domain: string): { origin: string } | { refused: 
  */
 export function parseCrmOrigin(domain: string): string {
   const r = checkCrmOrigin(domain);
-  if ('refused' in r) throw new RetailCrmError({ code: 'RCRM_INVALID_REQUEST', transient: false, message: `${REFUSAL_TEXT[r.refused]}: ${JSON.stringify(domain.slice(0, 300))}` });
+  if ('refused' in r)
+    throw new RetailCrmError({
+      code: 'RCRM_INVALID_REQUEST',
+      transient: false,
+      message: `${REFUSAL_TEXT[r.refused]}: ${JSON.stringify(domain.slice(0, 300))}`,
+    });
   return r.origin;
 }

@@ -126,13 +126,28 @@ async function attemptOnce<T>(opts: TransportOptions, call: CrmCall, attempt: nu
   for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v);
   const form = call.method === 'POST' ? encodeForm(call.fields ?? {}) : undefined;
   const attemptId = randomUUID();
-  const logged = redact(call.method === 'POST' ? (call.fields ?? {}) : Object.fromEntries(url.searchParams), opts.apiKey) as Record<string, unknown>;
+  const logged = redact(
+    call.method === 'POST' ? (call.fields ?? {}) : Object.fromEntries(url.searchParams),
+    opts.apiKey,
+  ) as Record<string, unknown>;
   if (opts.onAttempt) {
     try {
-      await opts.onAttempt({ attemptId, method: call.method, url: url.toString(), path: url.pathname, request: logged, attempt });
+      await opts.onAttempt({
+        attemptId,
+        method: call.method,
+        url: url.toString(),
+        path: url.pathname,
+        request: logged,
+        attempt,
+      });
     } catch (err) {
       release();
-      throw new RetailCrmError({ code: 'RCRM_NOT_SENT', transient: true, message: 'the attempt was not sent: its journal entry could not be written', cause: err });
+      throw new RetailCrmError({
+        code: 'RCRM_NOT_SENT',
+        transient: true,
+        message: 'the attempt was not sent: its journal entry could not be written',
+        cause: err,
+      });
     }
   }
   const started = performance.now();
@@ -201,25 +216,51 @@ function interpret<T>(status: number, retryAfter: string | string[] | undefined,
   const errorMsg = typeof body?.errorMsg === 'string' ? body.errorMsg : undefined;
   const base = { status, errorMsg, errors: body?.errors };
   if (status === 503 || status === 429) {
-    return fail({ ...base, code: 'RCRM_RATE_LIMITED', transient: true, retryAfterMs: parseRetryAfter(retryAfter),
-      message: `RetailCRM answered ${status}${errorMsg ? `: ${errorMsg}` : ''}` });
+    return fail({
+      ...base,
+      code: 'RCRM_RATE_LIMITED',
+      transient: true,
+      retryAfterMs: parseRetryAfter(retryAfter),
+      message: `RetailCRM answered ${status}${errorMsg ? `: ${errorMsg}` : ''}`,
+    });
   }
   if (status >= 500) {
     // A proxy's 502/504 or a server error: the request may have been performed behind it.
-    return fail({ ...base, code: 'RCRM_HTTP_ERROR', transient: true, unknownOutcome: true, message: `RetailCRM answered ${status}` });
+    return fail({
+      ...base,
+      code: 'RCRM_HTTP_ERROR',
+      transient: true,
+      unknownOutcome: true,
+      message: `RetailCRM answered ${status}`,
+    });
   }
   if (status === 401 || status === 403) {
-    return fail({ ...base, code: 'RCRM_UNAUTHORIZED', transient: false,
-      message: `RetailCRM refused the API key (${status})${errorMsg ? `: ${errorMsg}` : ''}` });
+    return fail({
+      ...base,
+      code: 'RCRM_UNAUTHORIZED',
+      transient: false,
+      message: `RetailCRM refused the API key (${status})${errorMsg ? `: ${errorMsg}` : ''}`,
+    });
   }
   if (body?.success === false) {
-    return fail({ ...base, code: 'RCRM_REJECTED', transient: false, message: `RetailCRM rejected the request (${status}): ${errorMsg ?? 'no errorMsg'}` });
+    return fail({
+      ...base,
+      code: 'RCRM_REJECTED',
+      transient: false,
+      message: `RetailCRM rejected the request (${status}): ${errorMsg ?? 'no errorMsg'}`,
+    });
   }
   if (status >= 400 || status < 200) {
     return fail({ ...base, code: 'RCRM_HTTP_ERROR', transient: false, message: `RetailCRM answered ${status}` });
   }
   if (body?.success !== true) {
-    return fail({ ...base, code: 'RCRM_BAD_RESPONSE', transient: true, unknownOutcome: true, message: `RetailCRM answered ${status} without {"success":true}` });
+    return fail({
+      ...base,
+      code: 'RCRM_BAD_RESPONSE',
+      transient: true,
+      unknownOutcome: true,
+      message: `RetailCRM answered ${status} without {"success":true}`,
+    });
   }
   return body as T;
 }
@@ -229,16 +270,40 @@ function fail(init: ConstructorParameters<typeof RetailCrmError>[0]): never {
 }
 
 /** Errors raised before a connection existed: the request was certainly not sent. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function transportError(err: unknown, timedOut: boolean, timeoutMs: number): RetailCrmError {
   const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string } };
   const code = e.code ?? e.cause?.code;
   const unknownOutcome = !NOT_CONNECTED.has(code ?? '');
-  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new RetailCrmError({ code: 'RCRM_TIMEOUT', transient: true, unknownOutcome, message: `RetailCRM did not answer within ${timeoutMs} ms`, cause: err });
+  if (
+    timedOut ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
+    return new RetailCrmError({
+      code: 'RCRM_TIMEOUT',
+      transient: true,
+      unknownOutcome,
+      message: `RetailCRM did not answer within ${timeoutMs} ms`,
+      cause: err,
+    });
   }
-  return new RetailCrmError({ code: 'RCRM_NETWORK', transient: true, unknownOutcome, message: `RetailCRM unreachable: ${code ?? e.name ?? ''} ${e.message ?? ''}`.trim(), cause: err });
+  return new RetailCrmError({
+    code: 'RCRM_NETWORK',
+    transient: true,
+    unknownOutcome,
+    message: `RetailCRM unreachable: ${code ?? e.name ?? ''} ${e.message ?? ''}`.trim(),
+    cause: err,
+  });
 }
 
 /** Retry-After as seconds or an HTTP date → ms; undefined when absent or unreadable. */
@@ -258,7 +323,10 @@ function redact(value: unknown, apiKey: string): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, apiKey));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_FIELDS.has(k) && typeof v === 'string' ? '[redacted]' : redact(v, apiKey)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        SECRET_FIELDS.has(k) && typeof v === 'string' ? '[redacted]' : redact(v, apiKey),
+      ]),
     );
   }
   return value;

@@ -14,12 +14,15 @@ const EVENT: CallEvent = { phone: '+375440000001', type: 'in', codes: ['151'], c
 describe('onAttempt', () => {
   it('is awaited before each attempt reaches RetailCRM, with the id its exchange later carries', async () => {
     const attempts: Array<CrmAttempt & { eventsAtTheCrm: number }> = [];
-    ctx = await setup({ faults: { fail503Next: 1 } }, {
-      onAttempt: async (a) => {
-        await new Promise((r) => setTimeout(r, 20)); // a slow journal still precedes the request
-        attempts.push({ ...a, eventsAtTheCrm: ctx!.fake.state.events.length + ctx!.fake.state.rejections.length });
+    ctx = await setup(
+      { faults: { fail503Next: 1 } },
+      {
+        onAttempt: async (a) => {
+          await new Promise((r) => setTimeout(r, 20)); // a slow journal still precedes the request
+          attempts.push({ ...a, eventsAtTheCrm: ctx!.fake.state.events.length + ctx!.fake.state.rejections.length });
+        },
       },
-    });
+    );
     await expect(ctx.client.callEvent(EVENT)).resolves.toEqual({ success: true });
     expect(attempts.map((a) => [a.attempt, a.path, a.eventsAtTheCrm])).toEqual([
       [1, '/api/v5/telephony/call/event', 0],

@@ -11,8 +11,15 @@ afterEach(async () => {
 });
 
 const CALL: UploadCall = {
-  date: '2024-03-01 10:00:00', type: 'in', phone: '+375440000001', code: '151', userId: 18,
-  result: 'no answer', duration: 0, durationWaiting: 12, externalId: 'call-1',
+  date: '2024-03-01 10:00:00',
+  type: 'in',
+  phone: '+375440000001',
+  code: '151',
+  userId: 18,
+  result: 'no answer',
+  duration: 0,
+  durationWaiting: 12,
+  externalId: 'call-1',
 };
 
 describe('form encoding', () => {
@@ -26,8 +33,20 @@ describe('form encoding', () => {
 
   it('call/event and calls/upload reach the strict fake intact', async () => {
     ctx = await setup();
-    await ctx.client.callEvent({ phone: '+375440000001', type: 'in', codes: ['151'], userIds: [18], callExternalId: 'call-1' });
-    await ctx.client.callEvent({ phone: '+375440000001', type: 'hangup', hangupStatus: 'no answered', codes: ['151'], callExternalId: 'call-1' });
+    await ctx.client.callEvent({
+      phone: '+375440000001',
+      type: 'in',
+      codes: ['151'],
+      userIds: [18],
+      callExternalId: 'call-1',
+    });
+    await ctx.client.callEvent({
+      phone: '+375440000001',
+      type: 'hangup',
+      hangupStatus: 'no answered',
+      codes: ['151'],
+      callExternalId: 'call-1',
+    });
     const up = await ctx.client.uploadCalls([CALL]);
     expect(up).toEqual({ success: true, processedCallsCount: 1, duplicateCalls: [] });
     expect(ctx.fake.state.rejections).toEqual([]);
@@ -41,12 +60,26 @@ describe('form encoding', () => {
 
   it('module edit, module read, users, manager and credentials', async () => {
     ctx = await setup({
-      users: [{ id: 18, firstName: 'Anna', active: true }, { id: 19, active: false }],
+      users: [
+        { id: 18, firstName: 'Anna', active: true },
+        { id: 19, active: false },
+      ],
       managerByPhone: { '375440000001': 18 },
     });
     const module = {
-      code: 'fleet', name: 'Fleet', logo: 'https://f.example/l.svg', baseUrl: 'https://f.example', clientId: 'cid-secret',
-      integrations: { telephony: { additionalCodes: [{ userId: 18, code: '151' }, { userId: 99, code: '152' }] } },
+      code: 'fleet',
+      name: 'Fleet',
+      logo: 'https://f.example/l.svg',
+      baseUrl: 'https://f.example',
+      clientId: 'cid-secret',
+      integrations: {
+        telephony: {
+          additionalCodes: [
+            { userId: 18, code: '151' },
+            { userId: 99, code: '152' },
+          ],
+        },
+      },
     };
     expect((await ctx.client.editIntegrationModule('fleet', module)).info).toEqual({ notExistUsersIds: [99] });
     const got = await ctx.client.getIntegrationModule('fleet');
@@ -64,22 +97,36 @@ describe('form encoding', () => {
     ctx = await setup();
     const err = await ctx.client.callEvent({ phone: '1', type: 'in', codes: [] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetailCrmError);
-    expect(err).toMatchObject({ code: 'RCRM_REJECTED', transient: false, status: 400, errorMsg: 'Errors in the input parameters' });
+    expect(err).toMatchObject({
+      code: 'RCRM_REJECTED',
+      transient: false,
+      status: 400,
+      errorMsg: 'Errors in the input parameters',
+    });
     expect(ctx.exchanges).toHaveLength(1); // never retried
   });
 
   it('a wrong key is RCRM_UNAUTHORIZED, not retried', async () => {
     ctx = await setup({}, { apiKey: 'wrong-key-0000000000' });
-    await expect(ctx.client.credentials()).rejects.toMatchObject({ code: 'RCRM_UNAUTHORIZED', status: 403, transient: false, errorMsg: 'Wrong "apiKey" value.' });
+    await expect(ctx.client.credentials()).rejects.toMatchObject({
+      code: 'RCRM_UNAUTHORIZED',
+      status: 403,
+      transient: false,
+      errorMsg: 'Wrong "apiKey" value.',
+    });
     expect(ctx.exchanges).toHaveLength(1);
   });
 
   it('refuses 0 or 51 calls and a non-https domain before sending anything', async () => {
     ctx = await setup();
     await expect(ctx.client.uploadCalls([])).rejects.toMatchObject({ code: 'RCRM_INVALID_REQUEST' });
-    await expect(ctx.client.uploadCalls(Array.from({ length: 51 }, () => CALL))).rejects.toMatchObject({ code: 'RCRM_INVALID_REQUEST' });
+    await expect(ctx.client.uploadCalls(Array.from({ length: 51 }, () => CALL))).rejects.toMatchObject({
+      code: 'RCRM_INVALID_REQUEST',
+    });
     expect(ctx.exchanges).toHaveLength(0);
     expect(() => createRetailCrmClient({ domain: 'http://shop.retailcrm.ru', apiKey: KEY })).toThrow(/https/);
-    expect(createRetailCrmClient({ domain: 'shop.retailcrm.ru', apiKey: KEY }).origin).toBe('https://shop.retailcrm.ru');
+    expect(createRetailCrmClient({ domain: 'shop.retailcrm.ru', apiKey: KEY }).origin).toBe(
+      'https://shop.retailcrm.ru',
+    );
   });
 });

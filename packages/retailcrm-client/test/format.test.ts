@@ -17,8 +17,13 @@ describe('formatCrmDate', () => {
 
 describe('buildRecordUrl', () => {
   it('fills the placeholders URL-encoded', () => {
-    expect(buildRecordUrl('https://rec.example/{enterprise}/{uniqueId}.mp3?c={callId}', { enterprise: '201', uniqueId: '1700000000.42', callId: 'a b' }))
-      .toBe('https://rec.example/201/1700000000.42.mp3?c=a%20b');
+    expect(
+      buildRecordUrl('https://rec.example/{enterprise}/{uniqueId}.mp3?c={callId}', {
+        enterprise: '201',
+        uniqueId: '1700000000.42',
+        callId: 'a b',
+      }),
+    ).toBe('https://rec.example/201/1700000000.42.mp3?c=a%20b');
   });
   it('refuses a template that does not give an absolute URL', () => {
     expect(() => buildRecordUrl('/rec/{callId}', { enterprise: '1', uniqueId: '1', callId: '1' })).toThrow(/absolute/);
@@ -28,7 +33,9 @@ describe('buildRecordUrl', () => {
 describe('recordUrlOf (the CRM history and the Telegram final message)', () => {
   const T = 'https://rec.example/{enterprise}/{uniqueId}.mp3';
   it('fills the template with the call id for an answered call only', () => {
-    expect(recordUrlOf(T, '201', { callId: '1700000000.42', answered: true })).toBe('https://rec.example/201/1700000000.42.mp3');
+    expect(recordUrlOf(T, '201', { callId: '1700000000.42', answered: true })).toBe(
+      'https://rec.example/201/1700000000.42.mp3',
+    );
     expect(recordUrlOf(T, '201', { callId: '1700000000.42', answered: false })).toBeUndefined();
   });
   it('gives nothing without a template and refuses a bad one', () => {

@@ -4,7 +4,10 @@ import { createRetailCrmClient, type CrmExchange, type RetailCrmClientOptions } 
 export const KEY = 'rcrm-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 
 /** A fake on a loopback port and a client pointed at it; `exchanges` collects onExchange records. */
-export async function setup(fakeOpts: Partial<RetailCrmFakeOptions> = {}, clientOpts: Partial<RetailCrmClientOptions> = {}) {
+export async function setup(
+  fakeOpts: Partial<RetailCrmFakeOptions> = {},
+  clientOpts: Partial<RetailCrmClientOptions> = {},
+) {
   const fake = createRetailCrmFake({ apiKeys: [{ key: KEY }], ...fakeOpts });
   const baseUrl = await fake.listen();
   const exchanges: CrmExchange[] = [];

@@ -27,10 +27,18 @@ describe('checkCrmOrigin / parseCrmOrigin', () => {
   });
 
   it('refuses a path, query, fragment or credentials: the key goes to the account origin only', () => {
-    for (const d of ['https://shop.retailcrm.ru/api', 'https://shop.retailcrm.ru/api/v5', 'https://u:p@shop.retailcrm.ru', 'https://shop.retailcrm.ru/?apiKey=1', 'https://x.ru/#a']) {
+    for (const d of [
+      'https://shop.retailcrm.ru/api',
+      'https://shop.retailcrm.ru/api/v5',
+      'https://u:p@shop.retailcrm.ru',
+      'https://shop.retailcrm.ru/?apiKey=1',
+      'https://x.ru/#a',
+    ]) {
       expect(refused(d), d).toBe('has_path');
     }
-    expect(() => parseCrmOrigin('https://shop.retailcrm.ru/api/v5')).toThrow(expect.objectContaining({ code: 'RCRM_INVALID_REQUEST' }));
+    expect(() => parseCrmOrigin('https://shop.retailcrm.ru/api/v5')).toThrow(
+      expect.objectContaining({ code: 'RCRM_INVALID_REQUEST' }),
+    );
   });
 
   it('refuses what is no address and what DNS cannot hold', () => {

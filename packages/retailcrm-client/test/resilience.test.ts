@@ -26,13 +26,20 @@ describe('503 and Retry-After', () => {
 
   it('gives up after the bounded retries with a transient RCRM_RATE_LIMITED', async () => {
     ctx = await setup({ faults: { fail503Next: 10 } }, { retry: { retries: 2, minTimeoutMs: 10, maxTimeoutMs: 20 } });
-    await expect(ctx.client.callEvent(EVENT)).rejects.toMatchObject({ code: 'RCRM_RATE_LIMITED', transient: true, status: 503 });
+    await expect(ctx.client.callEvent(EVENT)).rejects.toMatchObject({
+      code: 'RCRM_RATE_LIMITED',
+      transient: true,
+      status: 503,
+    });
     expect(ctx.exchanges).toHaveLength(3);
   });
 
   it('does not sit out a Retry-After longer than maxRetryAfterMs', async () => {
     ctx = await setup({ faults: { fail503Next: 1, retryAfterSec: 60 } });
-    await expect(ctx.client.callEvent(EVENT)).rejects.toMatchObject({ code: 'RCRM_RATE_LIMITED', retryAfterMs: 60_000 });
+    await expect(ctx.client.callEvent(EVENT)).rejects.toMatchObject({
+      code: 'RCRM_RATE_LIMITED',
+      retryAfterMs: 60_000,
+    });
     expect(ctx.exchanges).toHaveLength(1);
   });
 });
@@ -41,20 +48,33 @@ describe('timeouts and network errors', () => {
   it('times out a hanging server as RCRM_TIMEOUT and retries', async () => {
     ctx = await setup({ faults: { hangNext: 1, hangMs: 600 } }, { timeoutMs: 150 });
     await expect(ctx.client.credentials()).resolves.toMatchObject({ success: true });
-    expect(ctx.exchanges[0]).toMatchObject({ attempt: 1, status: undefined, ok: false, error: { code: 'RCRM_TIMEOUT' } });
+    expect(ctx.exchanges[0]).toMatchObject({
+      attempt: 1,
+      status: undefined,
+      ok: false,
+      error: { code: 'RCRM_TIMEOUT' },
+    });
     expect(ctx.exchanges[0]!.latencyMs).toBeLessThan(500);
     expect(ctx.exchanges[1]).toMatchObject({ attempt: 2, status: 200, ok: true });
   });
 
   it('reports RCRM_TIMEOUT when every attempt hangs', async () => {
-    ctx = await setup({ faults: { hangNext: 5, hangMs: 500 } }, { timeoutMs: 100, retry: { retries: 1, minTimeoutMs: 10 } });
+    ctx = await setup(
+      { faults: { hangNext: 5, hangMs: 500 } },
+      { timeoutMs: 100, retry: { retries: 1, minTimeoutMs: 10 } },
+    );
     await expect(ctx.client.credentials()).rejects.toMatchObject({ code: 'RCRM_TIMEOUT', transient: true });
     expect(ctx.exchanges).toHaveLength(2);
   });
 
   it('reports a refused connection as a transient RCRM_NETWORK', async () => {
     const exchanges: unknown[] = [];
-    const client = createRetailCrmClient({ domain: 'http://127.0.0.1:9', apiKey: KEY, retry: { retries: 1, minTimeoutMs: 10 }, onExchange: (x) => void exchanges.push(x) });
+    const client = createRetailCrmClient({
+      domain: 'http://127.0.0.1:9',
+      apiKey: KEY,
+      retry: { retries: 1, minTimeoutMs: 10 },
+      onExchange: (x) => void exchanges.push(x),
+    });
     await expect(client.credentials()).rejects.toMatchObject({ code: 'RCRM_NETWORK', transient: true });
     expect(exchanges).toHaveLength(2);
   });
@@ -66,7 +86,11 @@ describe('rate limit', () => {
     ctx = await setup({}, { limiter });
     const other = createRetailCrmClient({ domain: ctx.baseUrl, apiKey: KEY, limiter });
     const t0 = Date.now();
-    await Promise.all(Array.from({ length: 90 }, (_, i) => (i % 2 ? ctx!.client : other).callEvent({ ...EVENT, callExternalId: `c${i}` })));
+    await Promise.all(
+      Array.from({ length: 90 }, (_, i) =>
+        (i % 2 ? ctx!.client : other).callEvent({ ...EVENT, callExternalId: `c${i}` }),
+      ),
+    );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2000); // 90 requests at 40/s need two full windows
     expect(ctx.fake.state.events).toHaveLength(90);
     expect(ctx.fake.state.rejections).toEqual([]);
@@ -83,7 +107,9 @@ describe('rate limit', () => {
   it('regression: clients with separate limiters for one key do trip the server limit', async () => {
     ctx = await setup({}, { retry: { retries: 0 } });
     const other = createRetailCrmClient({ domain: ctx.baseUrl, apiKey: KEY, retry: { retries: 0 } });
-    const results = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => (i % 2 ? ctx!.client : other).callEvent(EVENT)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? ctx!.client : other).callEvent(EVENT)),
+    );
     expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
     expect(ctx.fake.state.rejections.some((r) => r.reason === 'rate_limit')).toBe(true);
   });
@@ -91,7 +117,10 @@ describe('rate limit', () => {
 
 describe('call/event has no idempotency key: never repeated after an unknown outcome', () => {
   it('does not retry a call/event that timed out after it was sent (the CRM may have shown the popup)', async () => {
-    ctx = await setup({ faults: { hangNext: 1, hangMs: 600 } }, { timeoutMs: 150, retry: { retries: 2, minTimeoutMs: 10 } });
+    ctx = await setup(
+      { faults: { hangNext: 1, hangMs: 600 } },
+      { timeoutMs: 150, retry: { retries: 2, minTimeoutMs: 10 } },
+    );
     await expect(ctx.client.callEvent(EVENT)).rejects.toMatchObject({ code: 'RCRM_TIMEOUT', unknownOutcome: true });
     expect(ctx.exchanges).toHaveLength(1);
   });
@@ -101,7 +130,12 @@ describe('call/event has no idempotency key: never repeated after an unknown out
     await expect(ctx.client.callEvent(EVENT)).resolves.toEqual({ success: true });
     expect(ctx.exchanges.map((x) => x.status)).toEqual([503, 200]);
     const exchanges: unknown[] = [];
-    const refused = createRetailCrmClient({ domain: 'http://127.0.0.1:9', apiKey: KEY, retry: { retries: 1, minTimeoutMs: 10 }, onExchange: (x) => void exchanges.push(x) });
+    const refused = createRetailCrmClient({
+      domain: 'http://127.0.0.1:9',
+      apiKey: KEY,
+      retry: { retries: 1, minTimeoutMs: 10 },
+      onExchange: (x) => void exchanges.push(x),
+    });
     await expect(refused.callEvent(EVENT)).rejects.toMatchObject({ code: 'RCRM_NETWORK', unknownOutcome: false });
     expect(exchanges).toHaveLength(2);
   });

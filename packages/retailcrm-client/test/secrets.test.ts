@@ -17,16 +17,32 @@ describe('onExchange', () => {
     await ctx.client.callEvent({ phone: '1', type: 'in', codes: ['151'] });
     await ctx.client.callEvent({ phone: '1', type: 'in', codes: [] }).catch(() => {});
     await ctx.client.users({ limit: 20, filter: { active: 1 } });
-    await ctx.client.editIntegrationModule('m', { code: 'm', name: 'M', logo: 'https://x.example/l.svg', baseUrl: 'https://x.example', clientId: 'client-secret-xyz' });
+    await ctx.client.editIntegrationModule('m', {
+      code: 'm',
+      name: 'M',
+      logo: 'https://x.example/l.svg',
+      baseUrl: 'https://x.example',
+      clientId: 'client-secret-xyz',
+    });
     ctx.fake.setFaults({ hangNext: 1, hangMs: 300 });
-    const slow = createRetailCrmClient({ domain: ctx.baseUrl, apiKey: KEY, timeoutMs: 50, retry: { retries: 0 }, onExchange: (x) => void ctx!.exchanges.push(x) });
+    const slow = createRetailCrmClient({
+      domain: ctx.baseUrl,
+      apiKey: KEY,
+      timeoutMs: 50,
+      retry: { retries: 0 },
+      onExchange: (x) => void ctx!.exchanges.push(x),
+    });
     await slow.credentials().catch(() => {});
 
     expect(ctx.exchanges.map((x) => x.status)).toEqual([503, 200, 400, 200, 201, undefined]);
     const text = JSON.stringify(ctx.exchanges);
     expect(text).not.toContain(KEY);
     expect(text).not.toContain('client-secret-xyz');
-    expect(ctx.exchanges[0]).toMatchObject({ method: 'POST', path: '/api/v5/telephony/call/event', request: { event: { phone: '1', type: 'in', codes: ['151'] } } });
+    expect(ctx.exchanges[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/v5/telephony/call/event',
+      request: { event: { phone: '1', type: 'in', codes: ['151'] } },
+    });
     expect(ctx.exchanges[3]!.url).toContain('filter%5Bactive%5D=1');
   });
 

@@ -31,7 +31,10 @@ interface Telephony {
 function moduleOf(state: FakeState, code: string | undefined): { clientId: string; tel: Telephony } {
   const entries = Object.entries(state.modules);
   const found = code ? entries.find(([c]) => c === code) : entries.length === 1 ? entries[0] : undefined;
-  if (!found) throw new Error(code ? `no module ${code} registered` : `expected exactly one registered module, found ${entries.length}`);
+  if (!found)
+    throw new Error(
+      code ? `no module ${code} registered` : `expected exactly one registered module, found ${entries.length}`,
+    );
   const m = found[1] as { clientId?: string; integrations?: { telephony?: Telephony } };
   if (!m.clientId) throw new Error(`module ${found[0]} has no clientId`);
   return { clientId: m.clientId, tel: m.integrations?.telephony ?? {} };
@@ -67,5 +70,9 @@ export async function changeStatus(
   const { clientId, tel } = moduleOf(state, o.module);
   if (!tel.changeUserStatusUrl) throw new Error('the module has no integrations.telephony.changeUserStatusUrl');
   const code = tel.additionalCodes?.find((a) => a.userId === o.userId)?.code;
-  return send(tel.changeUserStatusUrl, { clientId, userId: String(o.userId), status: o.status, ...(code ? { code } : {}) }, o.method ?? 'POST');
+  return send(
+    tel.changeUserStatusUrl,
+    { clientId, userId: String(o.userId), status: o.status, ...(code ? { code } : {}) },
+    o.method ?? 'POST',
+  );
 }

@@ -46,7 +46,12 @@ export interface RetailCrmFake {
 export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
   const ctx: FakeContext = {
     state: createState(opts.modules),
-    keys: opts.apiKeys.map((k, i) => ({ key: k.key, label: k.label ?? `key${i}`, scopes: k.scopes, withoutScopesField: k.withoutScopesField })),
+    keys: opts.apiKeys.map((k, i) => ({
+      key: k.key,
+      label: k.label ?? `key${i}`,
+      scopes: k.scopes,
+      withoutScopesField: k.withoutScopesField,
+    })),
     limits: { telephony: opts.rateLimitPerSecond?.telephony ?? 40, general: opts.rateLimitPerSecond?.general ?? 10 },
     faults: { ...opts.faults },
     windows: new Map(),

@@ -74,18 +74,31 @@ export function reject(
   errorMsg: string,
   errors?: unknown,
 ): FastifyReply {
-  ctx.state.rejections.push({ at: Date.now(), method: req.method, path: req.url.split('?')[0]!, status, reason, errorMsg, ...(errors ? { errors } : {}) });
+  ctx.state.rejections.push({
+    at: Date.now(),
+    method: req.method,
+    path: req.url.split('?')[0]!,
+    status,
+    reason,
+    errorMsg,
+    ...(errors ? { errors } : {}),
+  });
   return reply.code(status).send({ success: false, errorMsg, ...(errors ? { errors } : {}) });
 }
 
 /** preHandler for /api routes. Returns the reply when it answered, undefined to go on. */
-export async function guard(ctx: GuardContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+export async function guard(
+  ctx: GuardContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
   const rule = req.routeOptions.config.crm;
   if (!rule) return undefined;
   const body = (req.body ?? {}) as Record<string, unknown>;
   const query = req.query as Record<string, unknown>;
   const given = req.headers['x-api-key'] ?? query.apiKey ?? body.apiKey;
-  if (given === undefined || given === '') return reject(ctx, req, reply, 403, 'missing_api_key', '"apiKey" is missing.');
+  if (given === undefined || given === '')
+    return reject(ctx, req, reply, 403, 'missing_api_key', '"apiKey" is missing.');
   const key = ctx.keys.find((k) => k.key === given);
   if (!key) return reject(ctx, req, reply, 403, 'wrong_api_key', 'Wrong "apiKey" value.');
   req.crmKey = key.label;

@@ -17,7 +17,14 @@ export interface AcceptedEvent {
   receivedAt: number;
   /** Label of the API key (never the key). */
   key: string;
-  event: Record<string, unknown> & { type: string; phone: string; callExternalId?: string; codes?: string[]; userIds?: number[]; hangupStatus?: string };
+  event: Record<string, unknown> & {
+    type: string;
+    phone: string;
+    callExternalId?: string;
+    codes?: string[];
+    userIds?: number[];
+    hangupStatus?: string;
+  };
 }
 
 export interface AcceptedUpload {

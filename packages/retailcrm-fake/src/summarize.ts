@@ -11,21 +11,26 @@ export function summarize(state: FakeState): string {
     list.push(`${e.type}${e.hangupStatus ? ` (${e.hangupStatus})` : ''} ${e.phone} → ${who}`);
     byCall.set(id, list);
   }
-  lines.push(`RetailCRM fake: ${state.events.length} call events, ${state.uploads.length} history records` +
-    `${state.duplicateUploads ? ` (+${state.duplicateUploads} duplicates ignored)` : ''}, ${state.rejections.length} rejections`);
+  lines.push(
+    `RetailCRM fake: ${state.events.length} call events, ${state.uploads.length} history records` +
+      `${state.duplicateUploads ? ` (+${state.duplicateUploads} duplicates ignored)` : ''}, ${state.rejections.length} rejections`,
+  );
   for (const [id, events] of byCall) {
     lines.push(`  call ${id}:`);
     for (const e of events) lines.push(`    event ${e}`);
     for (const { call: c } of state.uploads.filter((u) => u.call.externalId === id)) {
-      lines.push(`    history ${c.date} ${c.type} ${c.phone} ${c.result ?? ''} ` +
-        `${c.code ? `ext ${String(c.code)} ` : ''}${c.duration ?? 0}s talk/${c.durationWaiting ?? 0}s ring${c.recordUrl ? ' ♫' : ''}`.trimEnd());
+      lines.push(
+        `    history ${c.date} ${c.type} ${c.phone} ${c.result ?? ''} ` +
+          `${c.code ? `ext ${String(c.code)} ` : ''}${c.duration ?? 0}s talk/${c.durationWaiting ?? 0}s ring${c.recordUrl ? ' ♫' : ''}`.trimEnd(),
+      );
     }
   }
   for (const { call: c } of state.uploads.filter((u) => !byCall.has(u.call.externalId ?? ''))) {
     lines.push(`  history without popup: ${c.externalId ?? '?'} ${c.date} ${c.type} ${c.phone} ${c.result ?? ''}`);
   }
   const reasons = new Map<string, number>();
-  for (const r of state.rejections) reasons.set(`${r.status} ${r.reason}`, (reasons.get(`${r.status} ${r.reason}`) ?? 0) + 1);
+  for (const r of state.rejections)
+    reasons.set(`${r.status} ${r.reason}`, (reasons.get(`${r.status} ${r.reason}`) ?? 0) + 1);
   for (const [r, n] of reasons) lines.push(`  rejected ×${n}: ${r}`);
   return lines.join('\n');
 }

@@ -38,14 +38,21 @@ export function validateCallEvent(e: unknown): FieldErrors {
   const errors: FieldErrors = {};
   if (!isObj(e)) return { event: 'must be an object' };
   if (!isNonBlank(e.phone)) errors.phone = 'This value should not be blank.';
-  if (!oneOf(CALL_EVENT_TYPES, e.type)) errors.type = `The value you selected is not a valid choice (${CALL_EVENT_TYPES.join(', ')}).`;
+  if (!oneOf(CALL_EVENT_TYPES, e.type))
+    errors.type = `The value you selected is not a valid choice (${CALL_EVENT_TYPES.join(', ')}).`;
   if (e.hangupStatus !== undefined && !oneOf(HANGUP_STATUSES, e.hangupStatus)) {
     errors.hangupStatus = `The value you selected is not a valid choice (${HANGUP_STATUSES.join(', ')}).`;
   }
-  if (e.codes !== undefined && !(Array.isArray(e.codes) && e.codes.every((c) => typeof c === 'string' || typeof c === 'number'))) {
+  if (
+    e.codes !== undefined &&
+    !(Array.isArray(e.codes) && e.codes.every((c) => typeof c === 'string' || typeof c === 'number'))
+  ) {
     errors.codes = 'must be an array of strings';
   }
-  if (e.userIds !== undefined && !(Array.isArray(e.userIds) && e.userIds.every((u) => isUint(u) || /^\d+$/.test(String(u))))) {
+  if (
+    e.userIds !== undefined &&
+    !(Array.isArray(e.userIds) && e.userIds.every((u) => isUint(u) || /^\d+$/.test(String(u))))
+  ) {
     errors.userIds = 'must be an array of integers';
   }
   const codes = Array.isArray(e.codes) ? e.codes.filter((c) => String(c) !== '') : [];
@@ -63,7 +70,8 @@ export function validateUploadCall(c: unknown, i: number): FieldErrors {
   if (!isObj(c)) return { [p]: 'must be an object' };
   const errors: FieldErrors = {};
   if (!isCrmDate(c.date)) errors[`${p}.date`] = 'This value is not a valid datetime (Y-m-d H:i:s).';
-  if (!oneOf(UPLOAD_TYPES, c.type)) errors[`${p}.type`] = `The value you selected is not a valid choice (${UPLOAD_TYPES.join(', ')}).`;
+  if (!oneOf(UPLOAD_TYPES, c.type))
+    errors[`${p}.type`] = `The value you selected is not a valid choice (${UPLOAD_TYPES.join(', ')}).`;
   if (!isNonBlank(c.phone)) errors[`${p}.phone`] = 'This value should not be blank.';
   if (c.result !== undefined && !oneOf(UPLOAD_RESULTS, c.result)) {
     errors[`${p}.result`] = `The value you selected is not a valid choice (${UPLOAD_RESULTS.join(', ')}).`;
@@ -72,7 +80,8 @@ export function validateUploadCall(c: unknown, i: number): FieldErrors {
     if (c[f] !== undefined && !isUint(c[f])) errors[`${p}.${f}`] = 'must be a non-negative integer';
   }
   if (c.userId !== undefined && !isUint(c.userId)) errors[`${p}.userId`] = 'must be an integer';
-  if (c.recordUrl !== undefined && !checkAbsoluteUrl(c.recordUrl)) errors[`${p}.recordUrl`] = 'This value is not a valid URL.';
+  if (c.recordUrl !== undefined && !checkAbsoluteUrl(c.recordUrl))
+    errors[`${p}.recordUrl`] = 'This value is not a valid URL.';
   for (const f of ['code', 'externalId', 'externalPhone', 'site'] as const) {
     if (c[f] !== undefined && typeof c[f] !== 'string') errors[`${p}.${f}`] = 'must be a string';
   }
@@ -81,8 +90,14 @@ export function validateUploadCall(c: unknown, i: number): FieldErrors {
 
 /** Telephony keys RetailCRM reads only under integrations.telephony. */
 export const TELEPHONY_KEYS = [
-  'makeCallUrl', 'changeUserStatusUrl', 'allowEdit', 'inputEventSupported', 'outputEventSupported',
-  'hangupEventSupported', 'additionalCodes', 'externalPhones',
+  'makeCallUrl',
+  'changeUserStatusUrl',
+  'allowEdit',
+  'inputEventSupported',
+  'outputEventSupported',
+  'hangupEventSupported',
+  'additionalCodes',
+  'externalPhones',
 ];
 
 /** Field `integrationModule` of integration-modules/{code}/edit. `creating`: no module under this code yet. */
@@ -90,7 +105,10 @@ export function validateModule(m: unknown, pathCode: string, creating: boolean):
   if (!isObj(m)) return { integrationModule: 'must be an object' };
   const errors: FieldErrors = {};
   if (m.code !== pathCode) errors.code = 'The code must match the code in the URL.';
-  if (m.integrationCode !== undefined && !(isNonBlank(m.integrationCode) && typeof m.code === 'string' && m.code.startsWith(m.integrationCode))) {
+  if (
+    m.integrationCode !== undefined &&
+    !(isNonBlank(m.integrationCode) && typeof m.code === 'string' && m.code.startsWith(m.integrationCode))
+  ) {
     errors.integrationCode = '"code" must start with "integrationCode".';
   }
   if (!isNonBlank(m.baseUrl)) errors.baseUrl = 'This value should not be blank.';
@@ -100,14 +118,17 @@ export function validateModule(m: unknown, pathCode: string, creating: boolean):
     }
   }
   if (creating && !isNonBlank(m.name)) errors.name = 'This value should not be blank.';
-  if (m.actions !== undefined) errors.actions = 'Unknown action keys (allowed keys are validated; do not send actions).';
-  if (m.accountUrl !== undefined && !checkAbsoluteUrl(m.accountUrl)) errors.accountUrl = 'This value is not a valid URL.';
+  if (m.actions !== undefined)
+    errors.actions = 'Unknown action keys (allowed keys are validated; do not send actions).';
+  if (m.accountUrl !== undefined && !checkAbsoluteUrl(m.accountUrl))
+    errors.accountUrl = 'This value is not a valid URL.';
   const tel = isObj(m.integrations) ? m.integrations.telephony : undefined;
   if (tel !== undefined) {
     if (!isObj(tel)) errors['integrations.telephony'] = 'must be an object';
     else {
       for (const f of ['makeCallUrl', 'changeUserStatusUrl'] as const) {
-        if (tel[f] !== undefined && !checkAbsoluteUrl(tel[f])) errors[`integrations.telephony.${f}`] = 'This value is not a valid URL.';
+        if (tel[f] !== undefined && !checkAbsoluteUrl(tel[f]))
+          errors[`integrations.telephony.${f}`] = 'This value is not a valid URL.';
       }
       if (tel.additionalCodes !== undefined) {
         if (!Array.isArray(tel.additionalCodes)) errors['integrations.telephony.additionalCodes'] = 'must be an array';

@@ -12,7 +12,13 @@ export function form(fields: Record<string, unknown>): string {
 export function makeFake(extra: Partial<RetailCrmFakeOptions> = {}) {
   const fake = createRetailCrmFake({ apiKeys: [{ key: KEY }], ...extra });
   const post = (url: string, fields: Record<string, unknown>, headers: Record<string, string> = { 'x-api-key': KEY }) =>
-    fake.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: form(fields) });
-  const get = (url: string, headers: Record<string, string> = { 'x-api-key': KEY }) => fake.app.inject({ method: 'GET', url, headers });
+    fake.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      payload: form(fields),
+    });
+  const get = (url: string, headers: Record<string, string> = { 'x-api-key': KEY }) =>
+    fake.app.inject({ method: 'GET', url, headers });
   return { fake, post, get };
 }

@@ -11,7 +11,9 @@ const MODULE = {
   clientId: 'client-secret-1',
   baseUrl: 'https://fleet.example',
   accountUrl: 'https://fleet.example/account',
-  integrations: { telephony: { makeCallUrl: 'https://fleet.example/call', additionalCodes: [{ userId: 18, code: '151' }] } },
+  integrations: {
+    telephony: { makeCallUrl: 'https://fleet.example/call', additionalCodes: [{ userId: 18, code: '151' }] },
+  },
 };
 const EDIT = '/api/v5/integration-modules/fleet-tel/edit';
 let f: ReturnType<typeof makeFake>;
@@ -45,28 +47,54 @@ describe('integration-modules edit', () => {
   it('replaces additionalCodes wholesale: an edit without them empties the manager map', async () => {
     f = makeFake();
     await f.post(EDIT, { integrationModule: MODULE });
-    await f.post(EDIT, { integrationModule: { ...MODULE, integrations: { telephony: { makeCallUrl: 'https://fleet.example/call' } } } });
+    await f.post(EDIT, {
+      integrationModule: { ...MODULE, integrations: { telephony: { makeCallUrl: 'https://fleet.example/call' } } },
+    });
     expect(f.fake.state.modules['fleet-tel']).toMatchObject({ integrations: { telephony: { additionalCodes: [] } } });
   });
 
   it('silently ignores telephony settings at the root or under configuration', async () => {
     f = makeFake();
-    const res = await f.post(EDIT, { integrationModule: { ...MODULE, integrations: undefined, makeCallUrl: 'https://x.example', configuration: { additionalCodes: [] } } });
+    const res = await f.post(EDIT, {
+      integrationModule: {
+        ...MODULE,
+        integrations: undefined,
+        makeCallUrl: 'https://x.example',
+        configuration: { additionalCodes: [] },
+      },
+    });
     expect(res.statusCode).toBe(201);
     expect(f.fake.state.modules['fleet-tel']).not.toHaveProperty('makeCallUrl');
-    expect(f.fake.state.ignoredModuleFields).toEqual([{ code: 'fleet-tel', fields: ['makeCallUrl', 'configuration.additionalCodes'] }]);
+    expect(f.fake.state.ignoredModuleFields).toEqual([
+      { code: 'fleet-tel', fields: ['makeCallUrl', 'configuration.additionalCodes'] },
+    ]);
   });
 
   it('lists unknown users in info.notExistUsersIds and still succeeds', async () => {
     f = makeFake({ users: [{ id: 18 }] });
-    const module = { ...MODULE, integrations: { telephony: { additionalCodes: [{ userId: 18, code: '151' }, { userId: 77, code: '152' }] } } };
+    const module = {
+      ...MODULE,
+      integrations: {
+        telephony: {
+          additionalCodes: [
+            { userId: 18, code: '151' },
+            { userId: 77, code: '152' },
+          ],
+        },
+      },
+    };
     const res = await f.post(EDIT, { integrationModule: module });
     expect(res.json()).toEqual({ success: true, info: { notExistUsersIds: [77] } });
   });
 });
 
 describe('users', () => {
-  const users = Array.from({ length: 25 }, (_, i) => ({ id: i + 1, firstName: `U${i + 1}`, active: i % 5 !== 0, isManager: true }));
+  const users = Array.from({ length: 25 }, (_, i) => ({
+    id: i + 1,
+    firstName: `U${i + 1}`,
+    active: i % 5 !== 0,
+    isManager: true,
+  }));
 
   it('paginates with limit 20|50|100 and filters', async () => {
     f = makeFake({ users });

@@ -6,7 +6,16 @@ import { makeFake } from './helpers.ts';
 const CALL_EVENT = '/api/v5/telephony/call/event';
 const UPLOAD = '/api/v5/telephony/calls/upload';
 const EVENT = { phone: '+375440000001', type: 'in', codes: ['151'], callExternalId: 'c1' };
-const CALL = { date: '2024-03-01 10:00:00', type: 'in', phone: '+375440000001', result: 'answered', code: '151', duration: 30, durationWaiting: 5, externalId: 'c1' };
+const CALL = {
+  date: '2024-03-01 10:00:00',
+  type: 'in',
+  phone: '+375440000001',
+  result: 'answered',
+  code: '151',
+  duration: 30,
+  durationWaiting: 5,
+  externalId: 'c1',
+};
 let f: ReturnType<typeof makeFake>;
 afterEach(() => f?.fake.close());
 
@@ -14,7 +23,11 @@ describe('call/event', () => {
   it.each([
     ['missing phone', { type: 'in', codes: ['151'] }, 'phone'],
     ['unknown type', { ...EVENT, type: 'incoming' }, 'type'],
-    ['hangupStatus "no answer" (the event says "no answered")', { ...EVENT, type: 'hangup', hangupStatus: 'no answer' }, 'hangupStatus'],
+    [
+      'hangupStatus "no answer" (the event says "no answered")',
+      { ...EVENT, type: 'hangup', hangupStatus: 'no answer' },
+      'hangupStatus',
+    ],
     ['hangupStatus missed', { ...EVENT, type: 'hangup', hangupStatus: 'missed' }, 'hangupStatus'],
     ['neither codes nor userIds', { phone: '1', type: 'in', codes: [], userIds: [] }, 'codes'],
     ['a hangup without codes or userIds', { phone: '1', type: 'hangup', hangupStatus: 'answered' }, 'codes'],
@@ -28,9 +41,15 @@ describe('call/event', () => {
   });
 
   it('accepts in/out/hangup and reports codes no module knows', async () => {
-    f = makeFake({ modules: { tel: { code: 'tel', integrations: { telephony: { additionalCodes: [{ userId: 18, code: '151' }] } } } } });
+    f = makeFake({
+      modules: {
+        tel: { code: 'tel', integrations: { telephony: { additionalCodes: [{ userId: 18, code: '151' }] } } },
+      },
+    });
     expect((await f.post(CALL_EVENT, { event: EVENT })).json()).toEqual({ success: true });
-    const res = await f.post(CALL_EVENT, { event: { ...EVENT, type: 'hangup', hangupStatus: 'no answered', codes: ['151', '999'] } });
+    const res = await f.post(CALL_EVENT, {
+      event: { ...EVENT, type: 'hangup', hangupStatus: 'no answered', codes: ['151', '999'] },
+    });
     expect(res.json()).toEqual({ success: true, notExistCodes: ['999'] });
     expect(f.fake.state.events.map((e) => e.event.type)).toEqual(['in', 'hangup']);
   });
@@ -62,7 +81,11 @@ describe('calls/upload', () => {
 
   it('de-duplicates on externalId and lists repeats in duplicateCalls', async () => {
     f = makeFake();
-    expect((await f.post(UPLOAD, { calls: [CALL] })).json()).toEqual({ success: true, processedCallsCount: 1, duplicateCalls: [] });
+    expect((await f.post(UPLOAD, { calls: [CALL] })).json()).toEqual({
+      success: true,
+      processedCallsCount: 1,
+      duplicateCalls: [],
+    });
     const again = await f.post(UPLOAD, { calls: [CALL, { ...CALL, externalId: 'c2' }] });
     expect(again.json()).toEqual({ success: true, processedCallsCount: 1, duplicateCalls: ['c1'] });
     expect(f.fake.state.uploads.map((u) => u.call.externalId)).toEqual(['c1', 'c2']);
@@ -85,7 +108,9 @@ describe('telephony/manager', () => {
     f = makeFake({
       users: [{ id: 18, firstName: 'Anna', lastName: 'K', active: true }],
       managerByPhone: { '375440000001': 18 },
-      modules: { tel: { code: 'tel', integrations: { telephony: { additionalCodes: [{ userId: 18, code: '151' }] } } } },
+      modules: {
+        tel: { code: 'tel', integrations: { telephony: { additionalCodes: [{ userId: 18, code: '151' }] } } },
+      },
     });
     const res = await f.get('/api/v5/telephony/manager?phone=%2B375%20(44)%20000-00-01');
     expect(res.json()).toEqual({ success: true, manager: { id: 18, firstName: 'Anna', lastName: 'K', code: '151' } });

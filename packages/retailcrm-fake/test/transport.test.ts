@@ -35,29 +35,56 @@ describe('authentication', () => {
     const res = await f.post(CALL_EVENT, { event: EVENT });
     expect(res.statusCode).toBe(403);
     expect(f.fake.state.rejections[0]?.reason).toBe('scope');
-    expect((await f.get('/api/credentials')).json()).toEqual({ success: true, scopes: ['user_read'], credentials: ['/api/users'], siteAccess: 'access_full', sitesAvailable: ['main'] });
+    expect((await f.get('/api/credentials')).json()).toEqual({
+      success: true,
+      scopes: ['user_read'],
+      credentials: ['/api/users'],
+      siteAccess: 'access_full',
+      sitesAvailable: ['main'],
+    });
   });
 
   it('credentials answers like RetailCRM: scope names in `scopes`, unversioned method paths in `credentials`', async () => {
     f = makeFake();
     const all = (await f.get('/api/credentials')).json();
-    expect(all.scopes).toEqual(['telephony_read', 'telephony_write', 'integration_read', 'integration_write', 'user_read']);
+    expect(all.scopes).toEqual([
+      'telephony_read',
+      'telephony_write',
+      'integration_read',
+      'integration_write',
+      'user_read',
+    ]);
     expect([...all.credentials].sort()).toEqual([
-      '/api/integration-modules/{code}', '/api/integration-modules/{code}/edit', '/api/telephony/call/event',
-      '/api/telephony/calls/upload', '/api/telephony/manager', '/api/users',
+      '/api/integration-modules/{code}',
+      '/api/integration-modules/{code}/edit',
+      '/api/telephony/call/event',
+      '/api/telephony/calls/upload',
+      '/api/telephony/manager',
+      '/api/users',
     ]);
     await f.fake.close();
-    f = makeFake({ apiKeys: [{ key: KEY, scopes: ['integration_read', 'telephony_write'], withoutScopesField: true }] });
+    f = makeFake({
+      apiKeys: [{ key: KEY, scopes: ['integration_read', 'telephony_write'], withoutScopesField: true }],
+    });
     const legacy = (await f.get('/api/credentials')).json();
     expect(legacy).not.toHaveProperty('scopes');
-    expect([...legacy.credentials].sort()).toEqual(['/api/integration-modules/{code}', '/api/telephony/call/event', '/api/telephony/calls/upload']);
+    expect([...legacy.credentials].sort()).toEqual([
+      '/api/integration-modules/{code}',
+      '/api/telephony/call/event',
+      '/api/telephony/calls/upload',
+    ]);
   });
 });
 
 describe('encoding', () => {
   it('reads a JSON body as an empty form: Parameter event is missing', async () => {
     f = makeFake();
-    const res = await f.fake.app.inject({ method: 'POST', url: CALL_EVENT, headers: { 'x-api-key': KEY }, payload: { event: EVENT } });
+    const res = await f.fake.app.inject({
+      method: 'POST',
+      url: CALL_EVENT,
+      headers: { 'x-api-key': KEY },
+      payload: { event: EVENT },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().errorMsg).toBe("Parameter 'event' is missing");
     expect(f.fake.state.events).toHaveLength(0);
@@ -66,7 +93,9 @@ describe('encoding', () => {
   it('refuses bracket fields as non-scalar values', async () => {
     f = makeFake();
     const res = await f.fake.app.inject({
-      method: 'POST', url: CALL_EVENT, headers: { 'x-api-key': KEY, 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: CALL_EVENT,
+      headers: { 'x-api-key': KEY, 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'event[phone]=375440000001&event[type]=in&event[codes][]=151',
     });
     expect(res.statusCode).toBe(400);

@@ -71,7 +71,9 @@ export function createRetentionJob(o: RetentionJobOptions): RetentionJob {
     const result: RetentionPass = { status: 'done', deleted: {}, errors: {}, durationMs: 0 };
     const conn = await o.sql.reserve();
     try {
-      const [lock] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${RETENTION_LOCK_NS}, hashtext(${o.name})) as ok`;
+      const [lock] = await conn<
+        { ok: boolean }[]
+      >`select pg_try_advisory_lock(${RETENTION_LOCK_NS}, hashtext(${o.name})) as ok`;
       if (!lock!.ok) {
         o.onPass?.({ ...result, status: 'locked' });
         return { ...result, status: 'locked' };
@@ -102,7 +104,10 @@ export function createRetentionJob(o: RetentionJobOptions): RetentionJob {
     }
     result.durationMs = now() - started;
     const total = Object.values(result.deleted).reduce((a, b) => a + b, 0);
-    o.log?.[total > 0 ? 'info' : 'debug']({ job: o.name, deleted: result.deleted, total, ms: result.durationMs }, 'retention pass finished');
+    o.log?.[total > 0 ? 'info' : 'debug'](
+      { job: o.name, deleted: result.deleted, total, ms: result.durationMs },
+      'retention pass finished',
+    );
     o.onPass?.(result);
     return result;
   }
@@ -114,11 +119,14 @@ export function createRetentionJob(o: RetentionJobOptions): RetentionJob {
 
   function schedule(): void {
     if (stopped || o.intervalMs <= 0) return;
-    timer = setTimeout(() => {
-      runOnce()
-        .catch((err) => o.log?.warn({ job: o.name, err }, 'retention pass failed'))
-        .finally(schedule);
-    }, Math.round(o.intervalMs * (0.5 + random())));
+    timer = setTimeout(
+      () => {
+        runOnce()
+          .catch((err) => o.log?.warn({ job: o.name, err }, 'retention pass failed'))
+          .finally(schedule);
+      },
+      Math.round(o.intervalMs * (0.5 + random())),
+    );
     timer.unref();
   }
 

@@ -22,9 +22,18 @@ export type RetentionPluginOptions = Omit<RetentionJobOptions, 'log' | 'onTable'
 export const retentionPlugin = fp(
   async (app: FastifyInstance, opts: RetentionPluginOptions) => {
     const metrics = app.hasDecorator('metrics') ? app.metrics : undefined;
-    const deleted = metrics?.counter('fleet_retention_deleted_rows_total', 'Rows removed by retention, by table', ['table']);
-    const errors = metrics?.counter('fleet_retention_errors_total', 'Retention sweeps of a table that failed (retried next pass)', ['table']);
-    const lastPass = metrics?.gauge('fleet_retention_last_pass_seconds', 'Unix time of the last retention pass (run, or skipped: another instance held the lock)');
+    const deleted = metrics?.counter('fleet_retention_deleted_rows_total', 'Rows removed by retention, by table', [
+      'table',
+    ]);
+    const errors = metrics?.counter(
+      'fleet_retention_errors_total',
+      'Retention sweeps of a table that failed (retried next pass)',
+      ['table'],
+    );
+    const lastPass = metrics?.gauge(
+      'fleet_retention_last_pass_seconds',
+      'Unix time of the last retention pass (run, or skipped: another instance held the lock)',
+    );
     for (const rule of opts.rules) {
       deleted?.inc({ table: rule.table }, 0);
       errors?.inc({ table: rule.table }, 0);

@@ -45,7 +45,13 @@ export async function sweep(sql: Sql, rule: RetentionRule, cutoff: Date, limits:
   return rule.walk ? idWalk(sql, rule, rule.walk.insertedAt, cutoff, limits) : heapWalk(sql, rule, cutoff, limits);
 }
 
-async function idWalk(sql: Sql, rule: RetentionRule, insertedAt: string, cutoff: Date, limits: SweepLimits): Promise<number> {
+async function idWalk(
+  sql: Sql,
+  rule: RetentionRule,
+  insertedAt: string,
+  cutoff: Date,
+  limits: SweepLimits,
+): Promise<number> {
   const table = sql(rule.table);
   const age = sql(rule.age);
   const finished = sql.unsafe(`(${rule.finished})`);
@@ -66,7 +72,8 @@ async function idWalk(sql: Sql, rule: RetentionRule, insertedAt: string, cutoff:
     if (rows.length === 0) break;
     const ids = rows.filter((r) => r.expired).map((r) => r.key);
     if (ids.length > 0) {
-      const done = await sql`delete from ${table} where id = any(${ids}::bigint[]) and ${age} < ${cutoff} and ${finished}`;
+      const done =
+        await sql`delete from ${table} where id = any(${ids}::bigint[]) and ${age} < ${cutoff} and ${finished}`;
       deleted += done.count;
     }
     cursor = rows.at(-1)!.key;

@@ -25,7 +25,12 @@ beforeEach(async () => {
 });
 
 const jobsRule = (over: Partial<RetentionRule> = {}): RetentionRule => ({
-  table: 'jobs', days: 30, age: 'created_at', finished: "status in ('done', 'dead')", walk: { insertedAt: 'created_at' }, ...over,
+  table: 'jobs',
+  days: 30,
+  age: 'created_at',
+  finished: "status in ('done', 'dead')",
+  walk: { insertedAt: 'created_at' },
+  ...over,
 });
 const claimsRule: RetentionRule = { table: 'claims', days: 7, age: 'updated_at', finished: "status = 'done'" };
 
@@ -33,7 +38,8 @@ const claimsRule: RetentionRule = { table: 'claims', days: 7, age: 'updated_at',
 async function addJobs(n: number, status: string, daysAgo: number) {
   await sql`insert into jobs (status, created_at) select ${status}, now() - ${daysAgo} * interval '1 day' from generate_series(1, ${n})`;
 }
-const count = async (where: string) => (await sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ${where}`))[0]!.n;
+const count = async (where: string) =>
+  (await sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ${where}`))[0]!.n;
 
 describe('id walk', () => {
   it('removes old finished rows in batches until none is left; young and pending rows stay', async () => {
@@ -56,7 +62,13 @@ describe('id walk', () => {
     await addJobs(2, 'pending', 0);
     const today = createRetentionJob({ sql, name: 't-clock', rules: [jobsRule()], intervalMs: 0 });
     expect((await today.runOnce()).deleted).toEqual({ jobs: 0 });
-    const later = createRetentionJob({ sql, name: 't-clock', rules: [jobsRule()], intervalMs: 0, now: () => Date.now() + 31 * DAY });
+    const later = createRetentionJob({
+      sql,
+      name: 't-clock',
+      rules: [jobsRule()],
+      intervalMs: 0,
+      now: () => Date.now() + 31 * DAY,
+    });
     expect((await later.runOnce()).deleted).toEqual({ jobs: 3 });
     expect(await count('jobs')).toBe(2);
   });
@@ -64,7 +76,13 @@ describe('id walk', () => {
   it('keeps the rows `keep` names whatever their age', async () => {
     await addJobs(5, 'done', 100);
     const [oldest] = await sql<{ id: string }[]>`select min(id)::text as id from jobs`;
-    const job = createRetentionJob({ sql, name: 't-keep', rules: [jobsRule({ keep: async () => [oldest!.id] })], intervalMs: 0, batchRows: 2 });
+    const job = createRetentionJob({
+      sql,
+      name: 't-keep',
+      rules: [jobsRule({ keep: async () => [oldest!.id] })],
+      intervalMs: 0,
+      batchRows: 2,
+    });
     expect((await job.runOnce()).deleted).toEqual({ jobs: 4 });
     expect(await sql`select id::text from jobs`).toEqual([{ id: oldest!.id }]);
   });
@@ -90,7 +108,9 @@ describe('heap walk', () => {
     const [pages] = await sql<{ n: number }[]>`select (pg_relation_size('claims') / 8192)::int as n`;
     expect(pages!.n).toBeGreaterThan(10);
     // A statement reads its page range only (PostgreSQL ≥ 14), not the table.
-    const plan = await sql.unsafe(`explain delete from claims where ctid >= '(0,0)'::tid and ctid < '(2,0)'::tid and updated_at < now() and status = 'done'`);
+    const plan = await sql.unsafe(
+      `explain delete from claims where ctid >= '(0,0)'::tid and ctid < '(2,0)'::tid and updated_at < now() and status = 'done'`,
+    );
     expect(JSON.stringify(plan)).toContain('Tid Range Scan');
     const job = createRetentionJob({ sql, name: 't-heap', rules: [claimsRule], intervalMs: 0, pages: 2 });
     expect((await job.runOnce()).deleted).toEqual({ claims: 1800 });
@@ -107,7 +127,9 @@ describe('the job', () => {
       await other`select pg_advisory_lock(${RETENTION_LOCK_NS}, hashtext('t-lock'))`;
       const job = createRetentionJob({ sql, name: 't-lock', rules: [jobsRule()], intervalMs: 0 });
       // Another job name is not held back by it.
-      expect((await createRetentionJob({ sql, name: 't-lock-2', rules: [claimsRule], intervalMs: 0 }).runOnce()).status).toBe('done');
+      expect(
+        (await createRetentionJob({ sql, name: 't-lock-2', rules: [claimsRule], intervalMs: 0 }).runOnce()).status,
+      ).toBe('done');
       expect(await job.runOnce()).toMatchObject({ status: 'locked', deleted: {} });
       expect(await count('jobs')).toBe(4);
       await other`select pg_advisory_unlock(${RETENTION_LOCK_NS}, hashtext('t-lock'))`;
@@ -128,7 +150,13 @@ describe('the job', () => {
   it('a failing table is reported and the others still run', async () => {
     await addJobs(2, 'done', 40);
     const onTable = vi.fn();
-    const job = createRetentionJob({ sql, name: 't-fail', rules: [{ ...claimsRule, table: 'no_such_table' }, jobsRule()], intervalMs: 0, onTable });
+    const job = createRetentionJob({
+      sql,
+      name: 't-fail',
+      rules: [{ ...claimsRule, table: 'no_such_table' }, jobsRule()],
+      intervalMs: 0,
+      onTable,
+    });
     const pass = await job.runOnce();
     expect(pass.deleted).toEqual({ jobs: 2 });
     expect(Object.keys(pass.errors)).toEqual(['no_such_table']);
@@ -140,11 +168,21 @@ describe('the job', () => {
     await addJobs(2, 'done', 40);
     const onPass = vi.fn();
     // random 0 → the shortest wait, 0.5 × 200 ms.
-    const job = createRetentionJob({ sql, name: 't-schedule', rules: [jobsRule()], intervalMs: 200, random: () => 0, onPass });
+    const job = createRetentionJob({
+      sql,
+      name: 't-schedule',
+      rules: [jobsRule()],
+      intervalMs: 200,
+      random: () => 0,
+      onPass,
+    });
     job.start();
     try {
       await vi.waitFor(async () => expect(await count('jobs')).toBe(0), { timeout: 10_000, interval: 50 });
-      await vi.waitFor(() => expect(onPass.mock.calls.length).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 50 });
+      await vi.waitFor(() => expect(onPass.mock.calls.length).toBeGreaterThanOrEqual(2), {
+        timeout: 10_000,
+        interval: 50,
+      });
     } finally {
       await job.stop();
     }

@@ -26,7 +26,8 @@ const TEST_SECRETS_KEY = Buffer.alloc(32, 7);
 export function parseSecretsKey(value: string): Buffer {
   const v = value.trim();
   const key = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
-  if (key.length !== 32) throw new ConfigError('SECRETS_KEY', 'must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)');
+  if (key.length !== 32)
+    throw new ConfigError('SECRETS_KEY', 'must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)');
   return key;
 }
 
@@ -36,10 +37,14 @@ function parseJwtSecret(value: string): string {
 }
 
 /** The file `pnpm start` and FLEET_DEV=1 keep generated development secrets in. */
-export const devSecretsPath = (env: Record<string, string | undefined>) => resolve(env.FLEET_DATA_DIR ?? '.data', 'dev-secrets.json');
+export const devSecretsPath = (env: Record<string, string | undefined>) =>
+  resolve(env.FLEET_DATA_DIR ?? '.data', 'dev-secrets.json');
 
 /** Reads FLEET_DATA_DIR/dev-secrets.json, creating it (mode 0600) with random values when missing. */
-export function loadOrCreateDevSecrets(env: Record<string, string | undefined>): { JWT_SECRET: string; SECRETS_KEY: string } {
+export function loadOrCreateDevSecrets(env: Record<string, string | undefined>): {
+  JWT_SECRET: string;
+  SECRETS_KEY: string;
+} {
   const path = devSecretsPath(env);
   if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as { JWT_SECRET: string; SECRETS_KEY: string };
   const fresh = { JWT_SECRET: randomBytes(32).toString('hex'), SECRETS_KEY: randomBytes(32).toString('hex') };
@@ -54,16 +59,30 @@ export function loadOrCreateDevSecrets(env: Record<string, string | undefined>):
  * dev-secrets file under FLEET_DEV=1 (or when `allowDevFile`, e.g. the CLI on the embedded database).
  * @throws ConfigError naming the missing or malformed variable.
  */
-export function resolveSecrets(env: Record<string, string | undefined>, opts: { allowDevFile?: boolean } = {}): FleetSecrets {
+export function resolveSecrets(
+  env: Record<string, string | undefined>,
+  opts: { allowDevFile?: boolean } = {},
+): FleetSecrets {
   const jwt = env.JWT_SECRET?.trim();
   const key = env.SECRETS_KEY?.trim();
   if (jwt && key) return { jwtSecret: parseJwtSecret(jwt), secretsKey: parseSecretsKey(key), source: 'env' };
   if (env.NODE_ENV === 'test') {
-    return { jwtSecret: jwt ? parseJwtSecret(jwt) : TEST_JWT_SECRET, secretsKey: key ? parseSecretsKey(key) : TEST_SECRETS_KEY, source: 'test-default' };
+    return {
+      jwtSecret: jwt ? parseJwtSecret(jwt) : TEST_JWT_SECRET,
+      secretsKey: key ? parseSecretsKey(key) : TEST_SECRETS_KEY,
+      source: 'test-default',
+    };
   }
   if (env.FLEET_DEV === '1' || opts.allowDevFile) {
     const dev = loadOrCreateDevSecrets(env);
-    return { jwtSecret: parseJwtSecret(jwt || dev.JWT_SECRET), secretsKey: parseSecretsKey(key || dev.SECRETS_KEY), source: 'dev-file' };
+    return {
+      jwtSecret: parseJwtSecret(jwt || dev.JWT_SECRET),
+      secretsKey: parseSecretsKey(key || dev.SECRETS_KEY),
+      source: 'dev-file',
+    };
   }
-  throw new ConfigError(jwt ? 'SECRETS_KEY' : 'JWT_SECRET', 'is required (set FLEET_DEV=1 for generated development values)');
+  throw new ConfigError(
+    jwt ? 'SECRETS_KEY' : 'JWT_SECRET',
+    'is required (set FLEET_DEV=1 for generated development values)',
+  );
 }

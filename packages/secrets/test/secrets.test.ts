@@ -22,18 +22,26 @@ describe('encryptSecret / decryptSecret', () => {
 
   it('refuses another key, another owner (aad) and a tampered value', () => {
     const v = encryptSecret(key, 'crm-key-123', '201');
-    expect(() => decryptSecret(Buffer.alloc(32, 2), v, '201')).toThrow(expect.objectContaining({ code: 'FLEET_SECRET_UNREADABLE' }));
+    expect(() => decryptSecret(Buffer.alloc(32, 2), v, '201')).toThrow(
+      expect.objectContaining({ code: 'FLEET_SECRET_UNREADABLE' }),
+    );
     expect(() => decryptSecret(key, v, '202')).toThrow(expect.objectContaining({ code: 'FLEET_SECRET_UNREADABLE' }));
     const flipped = v.slice(0, -2) + (v.endsWith('A') ? 'B' : 'A') + v.slice(-1);
-    expect(() => decryptSecret(key, flipped, '201')).toThrow(expect.objectContaining({ code: 'FLEET_SECRET_UNREADABLE' }));
+    expect(() => decryptSecret(key, flipped, '201')).toThrow(
+      expect.objectContaining({ code: 'FLEET_SECRET_UNREADABLE' }),
+    );
   });
 });
 
 describe('resolveSecrets', () => {
   it('requires both variables outside tests and development, naming the missing one', () => {
     expect(() => resolveSecrets({})).toThrow(expect.objectContaining({ variable: 'JWT_SECRET' }));
-    expect(() => resolveSecrets({ JWT_SECRET: 'x'.repeat(32) })).toThrow(expect.objectContaining({ variable: 'SECRETS_KEY' }));
-    expect(() => resolveSecrets({ JWT_SECRET: 'short', SECRETS_KEY: 'ab'.repeat(32) })).toThrow(expect.objectContaining({ variable: 'JWT_SECRET' }));
+    expect(() => resolveSecrets({ JWT_SECRET: 'x'.repeat(32) })).toThrow(
+      expect.objectContaining({ variable: 'SECRETS_KEY' }),
+    );
+    expect(() => resolveSecrets({ JWT_SECRET: 'short', SECRETS_KEY: 'ab'.repeat(32) })).toThrow(
+      expect.objectContaining({ variable: 'JWT_SECRET' }),
+    );
     expect(() => parseSecretsKey('abcd')).toThrow(expect.objectContaining({ variable: 'SECRETS_KEY' }));
   });
 

@@ -20,8 +20,11 @@ export function isLoopbackPeer(request: FastifyRequest): boolean {
  * errors) that lets only loopback peers through. `forbidden(route, peer)` builds the service's own
  * 403 error (GW_/RCRM_/AST_FORBIDDEN_ORIGIN), thrown for any other peer.
  */
-export function loopbackOnly(forbidden: (route: string, peer: string) => Error): (request: FastifyRequest) => Promise<void> {
+export function loopbackOnly(
+  forbidden: (route: string, peer: string) => Error,
+): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
-    if (!isLoopbackPeer(request)) throw forbidden(request.routeOptions.url ?? request.url, request.socket.remoteAddress ?? 'unknown');
+    if (!isLoopbackPeer(request))
+      throw forbidden(request.routeOptions.url ?? request.url, request.socket.remoteAddress ?? 'unknown');
   };
 }

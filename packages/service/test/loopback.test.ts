@@ -15,7 +15,9 @@ beforeAll(async () => {
   app.post(
     '/internal/:id',
     {
-      onRequest: loopbackOnly((route, peer) => (refused.push({ route, peer }), new Forbidden(`only loopback callers may use ${route}`))),
+      onRequest: loopbackOnly(
+        (route, peer) => (refused.push({ route, peer }), new Forbidden(`only loopback callers may use ${route}`)),
+      ),
       schema: { body: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } },
     },
     async () => ({ ok: true }),
@@ -32,16 +34,24 @@ describe('loopbackOnly', () => {
     expect((await post(peer)).statusCode).toBe(200);
   });
 
-  it.each(['10.1.2.3', '192.168.0.127', '::ffff:10.0.0.1', '::2', '1127.0.0.1'])('refuses %s with the service error, naming the route pattern and the peer', async (peer) => {
-    refused.length = 0;
-    const res = await post(peer);
-    expect(res.statusCode).toBe(403);
-    expect(res.json()).toMatchObject({ code: 'T_FORBIDDEN_ORIGIN', message: 'only loopback callers may use /internal/:id' });
-    expect(refused).toEqual([{ route: '/internal/:id', peer }]);
-  });
+  it.each(['10.1.2.3', '192.168.0.127', '::ffff:10.0.0.1', '::2', '1127.0.0.1'])(
+    'refuses %s with the service error, naming the route pattern and the peer',
+    async (peer) => {
+      refused.length = 0;
+      const res = await post(peer);
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({
+        code: 'T_FORBIDDEN_ORIGIN',
+        message: 'only loopback callers may use /internal/:id',
+      });
+      expect(refused).toEqual([{ route: '/internal/:id', peer }]);
+    },
+  );
 
   it('decides on the socket address: X-Forwarded-For / X-Real-IP saying 127.0.0.1 change nothing', async () => {
-    expect((await post('10.1.2.3', { n: 1 }, { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' })).statusCode).toBe(403);
+    expect(
+      (await post('10.1.2.3', { n: 1 }, { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' })).statusCode,
+    ).toBe(403);
   });
 
   it('refuses before the body is validated: a stranger gets 403, not the 400 that would describe the schema', async () => {

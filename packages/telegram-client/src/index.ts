@@ -32,7 +32,12 @@ export interface BotApi {
    * Calls `method` with JSON `params` for the bot `token`; resolves with `result`.
    * @throws TelegramApiError on `ok: false` or a network/timeout failure (token never in the message)
    */
-  call<T = unknown>(token: string, method: string, params?: Record<string, unknown>, opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<T>;
+  call<T = unknown>(
+    token: string,
+    method: string,
+    params?: Record<string, unknown>,
+    opts?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -40,11 +45,27 @@ export function createBotApi(opts: BotApiOptions): BotApi {
   const root = new URL(opts.apiRoot);
   const base = root.pathname.replace(/\/+$/, '');
   const timeout = opts.timeoutMs ?? 10_000;
-  const pool = new Pool(root.origin, { connections: opts.connections ?? 64, connectTimeout: timeout, headersTimeout: timeout, bodyTimeout: timeout });
+  const pool = new Pool(root.origin, {
+    connections: opts.connections ?? 64,
+    connectTimeout: timeout,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  });
   return {
-    async call<T>(token: string, method: string, params: Record<string, unknown> = {}, o: { signal?: AbortSignal; timeoutMs?: number } = {}) {
+    async call<T>(
+      token: string,
+      method: string,
+      params: Record<string, unknown> = {},
+      o: { signal?: AbortSignal; timeoutMs?: number } = {},
+    ) {
       let status = 0;
-      let body: { ok?: boolean; result?: T; description?: string; error_code?: number; parameters?: { retry_after?: number } };
+      let body: {
+        ok?: boolean;
+        result?: T;
+        description?: string;
+        error_code?: number;
+        parameters?: { retry_after?: number };
+      };
       try {
         const t = o.timeoutMs ?? timeout;
         const res = await pool.request({
@@ -63,7 +84,12 @@ export function createBotApi(opts: BotApiOptions): BotApi {
         throw new TelegramApiError(method, status, (e.code ?? e.name ?? 'error').replaceAll(token, '***'), null);
       }
       if (body.ok) return body.result as T;
-      throw new TelegramApiError(method, body.error_code ?? status, String(body.description ?? 'no description'), body.parameters?.retry_after ?? null);
+      throw new TelegramApiError(
+        method,
+        body.error_code ?? status,
+        String(body.description ?? 'no description'),
+        body.parameters?.retry_after ?? null,
+      );
     },
     close: () => pool.close(),
   };
@@ -74,10 +100,13 @@ export const isFlood = (e: unknown): e is TelegramApiError => e instanceof Teleg
 /** 403: the user blocked the bot, or the bot was kicked from the group. */
 export const isForbidden = (e: unknown) => e instanceof TelegramApiError && e.status === 403;
 /** 400 "message is not modified": the text shown is already the one we wanted. */
-export const isNotModified = (e: unknown) => e instanceof TelegramApiError && e.status === 400 && /message is not modified/i.test(e.description);
+export const isNotModified = (e: unknown) =>
+  e instanceof TelegramApiError && e.status === 400 && /message is not modified/i.test(e.description);
 /** 400 "message to edit/delete not found" (or too old to delete): the message is gone for us. */
 export const isMessageGone = (e: unknown) =>
-  e instanceof TelegramApiError && e.status === 400 && /message to (edit|delete) not found|message can't be (deleted|edited)|MESSAGE_ID_INVALID/i.test(e.description);
+  e instanceof TelegramApiError &&
+  e.status === 400 &&
+  /message to (edit|delete) not found|message can't be (deleted|edited)|MESSAGE_ID_INVALID/i.test(e.description);
 /** No answer, or a 5xx: worth retrying later. */
 export const isTransient = (e: unknown) => e instanceof TelegramApiError && (e.status === 0 || e.status >= 500);
 

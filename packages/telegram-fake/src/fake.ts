@@ -63,7 +63,11 @@ const CHAT_METHODS = new Set(['sendMessage', 'editMessageText', 'deleteMessage']
 export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
   const limits: FakeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const bots = new Map<string, FakeBotState>();
-  for (const b of opts.bots) bots.set(b.token, createBotState({ id: Number(b.token.split(':')[0]), token: b.token, username: b.username }, limits));
+  for (const b of opts.bots)
+    bots.set(
+      b.token,
+      createBotState({ id: Number(b.token.split(':')[0]), token: b.token, username: b.username }, limits),
+    );
   const blocked = new Set<number>();
   const requests: RecordedRequest[] = [];
   const callbackAnswers: TelegramFake['callbackAnswers'] = [];
@@ -102,7 +106,14 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
     return reply.code(a.status).send(a.body);
   }
 
-  async function handle(bot: FakeBotState, method: string, p: Params, chatId: number | null, now: number, rec: RecordedRequest): Promise<Answer> {
+  async function handle(
+    bot: FakeBotState,
+    method: string,
+    p: Params,
+    chatId: number | null,
+    now: number,
+    rec: RecordedRequest,
+  ): Promise<Answer> {
     if (CHAT_METHODS.has(method)) {
       if (chatId === null || !Number.isInteger(chatId)) return fail(400, 'Bad Request: chat_id is empty');
       const limited = flood(bot, chatId, now, rec);
@@ -111,7 +122,13 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
     }
     switch (method) {
       case 'getMe':
-        return ok({ id: bot.id, is_bot: true, first_name: bot.username, username: bot.username, can_join_groups: true });
+        return ok({
+          id: bot.id,
+          is_bot: true,
+          first_name: bot.username,
+          username: bot.username,
+          can_join_groups: true,
+        });
       case 'sendMessage':
         return sendMessage(bot, chatId!, p, now);
       case 'editMessageText':
@@ -123,7 +140,11 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
         return ok(true);
       }
       case 'setWebhook':
-        bot.webhook = { url: String(p.url ?? ''), secretToken: p.secret_token ? String(p.secret_token) : null, lastErrorMessage: null };
+        bot.webhook = {
+          url: String(p.url ?? ''),
+          secretToken: p.secret_token ? String(p.secret_token) : null,
+          lastErrorMessage: null,
+        };
         return ok(true);
       case 'deleteWebhook':
         bot.webhook = { url: '', secretToken: null, lastErrorMessage: null };
@@ -133,15 +154,20 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
           url: bot.webhook.url,
           has_custom_certificate: false,
           pending_update_count: bot.updates.length,
-          ...(bot.webhook.lastErrorMessage ? { last_error_message: bot.webhook.lastErrorMessage, last_error_date: Math.floor(now / 1000) } : {}),
+          ...(bot.webhook.lastErrorMessage
+            ? { last_error_message: bot.webhook.lastErrorMessage, last_error_date: Math.floor(now / 1000) }
+            : {}),
         });
       case 'getUpdates':
         return getUpdates(bot, p);
       case 'answerCallbackQuery':
-        if (!p.callback_query_id) return fail(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
+        if (!p.callback_query_id)
+          return fail(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
         if (p.text !== undefined && String(p.text).length > 200) return fail(400, 'Bad Request: MESSAGE_TOO_LONG');
         callbackAnswers.push({
-          callbackQueryId: String(p.callback_query_id), text: String(p.text ?? ''), showAlert: p.show_alert === true || p.show_alert === 'true',
+          callbackQueryId: String(p.callback_query_id),
+          text: String(p.text ?? ''),
+          showAlert: p.show_alert === true || p.show_alert === 'true',
         });
         return ok(true);
       default:
@@ -178,13 +204,17 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
   function markupError(markup: unknown): string | null {
     const rows = (markup as { inline_keyboard?: unknown })?.inline_keyboard;
     if (markup === undefined) return null;
-    if (!Array.isArray(rows)) return 'Bad Request: can\'t parse reply keyboard markup JSON object';
-    for (const row of rows) for (const b of row as Params[]) {
-      if (typeof b.text !== 'string' || !b.text) return 'Bad Request: BUTTON_TEXT_INVALID';
-      if (b.callback_data !== undefined && (typeof b.callback_data !== 'string' || Buffer.byteLength(b.callback_data) > 64 || !b.callback_data)) {
-        return 'Bad Request: BUTTON_DATA_INVALID';
+    if (!Array.isArray(rows)) return "Bad Request: can't parse reply keyboard markup JSON object";
+    for (const row of rows)
+      for (const b of row as Params[]) {
+        if (typeof b.text !== 'string' || !b.text) return 'Bad Request: BUTTON_TEXT_INVALID';
+        if (
+          b.callback_data !== undefined &&
+          (typeof b.callback_data !== 'string' || Buffer.byteLength(b.callback_data) > 64 || !b.callback_data)
+        ) {
+          return 'Bad Request: BUTTON_DATA_INVALID';
+        }
       }
-    }
     return null;
   }
 
@@ -194,7 +224,8 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
 
   function textError(p: Params): string | null {
     if (typeof p.text !== 'string' || !p.text.trim()) return 'Bad Request: message text is empty';
-    if (p.parse_mode !== undefined && p.parse_mode !== 'HTML') return 'Bad Request: unsupported parse_mode in this fake (HTML only)';
+    if (p.parse_mode !== undefined && p.parse_mode !== 'HTML')
+      return 'Bad Request: unsupported parse_mode in this fake (HTML only)';
     if (p.parse_mode === 'HTML') {
       const e = htmlError(p.text);
       if (e) return e;
@@ -210,12 +241,23 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
     const id = (bot.nextMessageId.get(chatId) ?? 0) + 1;
     bot.nextMessageId.set(chatId, id);
     const m: FakeMessage = {
-      messageId: id, chatId, text: String(p.text), replyMarkup: parseMarkup(p.reply_markup) ?? null,
-      disableNotification: p.disable_notification === true || p.disable_notification === 'true', sentAt: now, edits: 0, deleted: false,
+      messageId: id,
+      chatId,
+      text: String(p.text),
+      replyMarkup: parseMarkup(p.reply_markup) ?? null,
+      disableNotification: p.disable_notification === true || p.disable_notification === 'true',
+      sentAt: now,
+      edits: 0,
+      deleted: false,
     };
     if (!bot.chats.has(chatId)) bot.chats.set(chatId, new Map());
     bot.chats.get(chatId)!.set(id, m);
-    return ok({ message_id: id, date: Math.floor(now / 1000), chat: { id: chatId, type: chatId > 0 ? 'private' : 'group' }, text: plainText(m.text) });
+    return ok({
+      message_id: id,
+      date: Math.floor(now / 1000),
+      chat: { id: chatId, type: chatId > 0 ? 'private' : 'group' },
+      text: plainText(m.text),
+    });
   }
 
   function editMessageText(bot: FakeBotState, chatId: number, p: Params): Answer {
@@ -225,7 +267,10 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
     if (!m || m.deleted) return fail(400, 'Bad Request: message to edit not found');
     const markup = parseMarkup(p.reply_markup) ?? null;
     if (m.text === p.text && JSON.stringify(m.replyMarkup) === JSON.stringify(markup)) {
-      return fail(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+      return fail(
+        400,
+        'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+      );
     }
     m.text = String(p.text);
     m.replyMarkup = markup;
@@ -234,7 +279,11 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
   }
 
   async function getUpdates(bot: FakeBotState, p: Params): Promise<Answer> {
-    if (bot.webhook.url) return fail(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+    if (bot.webhook.url)
+      return fail(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
     const offset = Number(p.offset ?? 0);
     bot.updates = bot.updates.filter((u) => Number(u.update_id) >= offset);
     const timeout = Math.min(Number(p.timeout ?? 0), 50) * 1000;

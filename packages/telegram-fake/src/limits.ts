@@ -13,12 +13,20 @@ export interface FakeLimits {
   groupPerMinute: number;
 }
 
-export const DEFAULT_LIMITS: FakeLimits = { botPerSecond: 30, privatePerSecond: 1, privateBurst: 3, groupPerMinute: 20 };
+export const DEFAULT_LIMITS: FakeLimits = {
+  botPerSecond: 30,
+  privatePerSecond: 1,
+  privateBurst: 3,
+  groupPerMinute: 20,
+};
 
 /** Sliding window: at most `max` hits in any `windowMs`; `check` returns ms until a slot frees (0 = free). */
 export class Window {
   private hits: number[] = [];
-  constructor(private readonly max: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+  ) {}
   check(now: number): number {
     while (this.hits.length && this.hits[0]! <= now - this.windowMs) this.hits.shift();
     return this.hits.length < this.max ? 0 : this.hits[0]! + this.windowMs - now;
@@ -32,7 +40,10 @@ export class Window {
 export class Bucket {
   private tokens: number;
   private at = 0;
-  constructor(private readonly rate: number, private readonly burst: number) {
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
     this.tokens = burst;
   }
   private refill(now: number): void {

@@ -59,7 +59,8 @@ export function createBotState(b: { id: number; token: string; username: string 
 export function chatLimit(bot: FakeBotState, chatId: number, limits: FakeLimits): Bucket | Window {
   let l = bot.chatLimits.get(chatId);
   if (!l) {
-    l = chatId > 0 ? new Bucket(limits.privatePerSecond, limits.privateBurst) : new Window(limits.groupPerMinute, 60_000);
+    l =
+      chatId > 0 ? new Bucket(limits.privatePerSecond, limits.privateBurst) : new Window(limits.groupPerMinute, 60_000);
     bot.chatLimits.set(chatId, l);
   }
   return l;

@@ -8,12 +8,19 @@ let fake: TelegramFake;
 let root: string;
 
 async function call(method: string, body: Record<string, unknown> = {}, token = TOKEN) {
-  const res = await fetch(`${root}/bot${token}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${root}/bot${token}/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
 beforeEach(async () => {
-  fake = createTelegramFake({ bots: [{ token: TOKEN, username: 'shop_bot' }], limits: { privatePerSecond: 1, privateBurst: 2, groupPerMinute: 3, botPerSecond: 5 } });
+  fake = createTelegramFake({
+    bots: [{ token: TOKEN, username: 'shop_bot' }],
+    limits: { privatePerSecond: 1, privateBurst: 2, groupPerMinute: 3, botPerSecond: 5 },
+  });
   root = await fake.listen();
 });
 afterEach(() => fake.close());
@@ -27,12 +34,19 @@ describe('telegram fake', () => {
   it('sends, edits, refuses an unchanged edit and edits of deleted messages', async () => {
     const s = await call('sendMessage', { chat_id: 5, text: '<b>a</b> &amp; b', parse_mode: 'HTML' });
     const id = s.body.result.message_id;
-    expect((await call('editMessageText', { chat_id: 5, message_id: id, text: '<b>a</b> &amp; b', parse_mode: 'HTML' })).body.description).toMatch(/message is not modified/);
+    expect(
+      (await call('editMessageText', { chat_id: 5, message_id: id, text: '<b>a</b> &amp; b', parse_mode: 'HTML' })).body
+        .description,
+    ).toMatch(/message is not modified/);
     await new Promise((r) => setTimeout(r, 1000));
-    expect((await call('editMessageText', { chat_id: 5, message_id: id, text: 'c', parse_mode: 'HTML' })).status).toBe(200);
+    expect((await call('editMessageText', { chat_id: 5, message_id: id, text: 'c', parse_mode: 'HTML' })).status).toBe(
+      200,
+    );
     fake.userDeletes(TOKEN, 5, id);
     await new Promise((r) => setTimeout(r, 1000));
-    expect((await call('editMessageText', { chat_id: 5, message_id: id, text: 'd' })).body.description).toBe('Bad Request: message to edit not found');
+    expect((await call('editMessageText', { chat_id: 5, message_id: id, text: 'd' })).body.description).toBe(
+      'Bad Request: message to edit not found',
+    );
     expect(fake.messages(TOKEN, 5)).toMatchObject([{ text: 'c', edits: 1, deleted: true }]);
   });
 
@@ -41,7 +55,9 @@ describe('telegram fake', () => {
     expect(r.status).toBe(400);
     expect(r.body.description).toMatch(/can't parse entities/);
     expect(htmlError('a & b')).toMatch(/can't parse entities/);
-    expect(htmlError('<blockquote expandable>x</blockquote> <a href="https://x/?a=1&amp;b=2">y</a> &#128222;')).toBeNull();
+    expect(
+      htmlError('<blockquote expandable>x</blockquote> <a href="https://x/?a=1&amp;b=2">y</a> &#128222;'),
+    ).toBeNull();
     expect(htmlError('<b>x</i>')).toMatch(/unmatched end tag/);
   });
 
@@ -61,7 +77,8 @@ describe('telegram fake', () => {
   });
 
   it('limits a group to its per-minute quota and the bot to its per-second quota', async () => {
-    for (let i = 0; i < 3; i++) expect((await call('sendMessage', { chat_id: -100, text: String(i) })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await call('sendMessage', { chat_id: -100, text: String(i) })).status).toBe(200);
     const g = await call('sendMessage', { chat_id: -100, text: 'x' });
     expect(g.status).toBe(429);
     expect(g.body.parameters.retry_after).toBeGreaterThan(50);
@@ -75,14 +92,24 @@ describe('telegram fake', () => {
 
   it('403 for a chat that blocked the bot; callback data over 64 bytes is refused', async () => {
     fake.block(9);
-    expect((await call('sendMessage', { chat_id: 9, text: 'x' })).body).toMatchObject({ error_code: 403, description: 'Forbidden: bot was blocked by the user' });
-    const r = await call('sendMessage', { chat_id: 10, text: 'x', reply_markup: { inline_keyboard: [[{ text: 'a', callback_data: 'x'.repeat(65) }]] } });
+    expect((await call('sendMessage', { chat_id: 9, text: 'x' })).body).toMatchObject({
+      error_code: 403,
+      description: 'Forbidden: bot was blocked by the user',
+    });
+    const r = await call('sendMessage', {
+      chat_id: 10,
+      text: 'x',
+      reply_markup: { inline_keyboard: [[{ text: 'a', callback_data: 'x'.repeat(65) }]] },
+    });
     expect(r.body.description).toBe('Bad Request: BUTTON_DATA_INVALID');
   });
 
   it('webhook info, and getUpdates delivers pushed updates (409 while a webhook is set)', async () => {
     await call('setWebhook', { url: 'https://x/telegram/webhook/111', secret_token: 's' });
-    expect((await call('getWebhookInfo')).body.result).toMatchObject({ url: 'https://x/telegram/webhook/111', pending_update_count: 0 });
+    expect((await call('getWebhookInfo')).body.result).toMatchObject({
+      url: 'https://x/telegram/webhook/111',
+      pending_update_count: 0,
+    });
     expect((await call('getUpdates')).status).toBe(409);
     await call('deleteWebhook');
     const pending = call('getUpdates', { timeout: 5 });

@@ -52,8 +52,16 @@ const TITLES = {
   greeting: { in: '📞 Входящий звонок (приветствие)', out: '📤 Исходящий звонок', internal: '☎️ Внутренний звонок' },
   ringing: { in: '📞 Входящий звонок', out: '📤 Исходящий звонок', internal: '☎️ Внутренний звонок' },
   talking: { in: '🗣 Разговор (входящий)', out: '🗣 Разговор (исходящий)', internal: '🗣 Разговор (внутренний)' },
-  answered: { in: '✅ Успешный входящий звонок', out: '✅ Успешный исходящий звонок', internal: '✅ Успешный внутренний звонок' },
-  missed: { in: '❌ Мы не подняли трубку', out: '❌ Абонент не поднял трубку', internal: '❌ Коллега не поднял трубку' },
+  answered: {
+    in: '✅ Успешный входящий звонок',
+    out: '✅ Успешный исходящий звонок',
+    internal: '✅ Успешный внутренний звонок',
+  },
+  missed: {
+    in: '❌ Мы не подняли трубку',
+    out: '❌ Абонент не поднял трубку',
+    internal: '❌ Коллега не поднял трубку',
+  },
 } as const;
 
 /** True when the final message of this call must notify (missed incoming customer call). */
@@ -73,7 +81,10 @@ export function renderCard(stage: CardStage, call: CardCall, ctx: RenderContext)
     const text = build(stage, call, ctx, limit);
     if (text.length <= MAX_TEXT) return { text, disableNotification };
   }
-  return { text: build(stage, call, { ...ctx, clientName: null, recordingUrl: null }, 0).slice(0, MAX_TEXT), disableNotification };
+  return {
+    text: build(stage, call, { ...ctx, clientName: null, recordingUrl: null }, 0).slice(0, MAX_TEXT),
+    disableNotification,
+  };
 }
 
 /** Last line of the final message of a call closed without its hangup (issue 7 §6). */
@@ -81,8 +92,7 @@ export const TIMEOUT_LINE = '⚠️ Закрыт без сигнала отбо�
 
 function build(stage: CardStage, call: CardCall, ctx: RenderContext, limit: number): string {
   const dir = call.kind === 'internal' ? 'internal' : call.direction;
-  const title =
-    stage === 'final' ? (call.answered ? TITLES.answered[dir] : TITLES.missed[dir]) : TITLES[stage][dir];
+  const title = stage === 'final' ? (call.answered ? TITLES.answered[dir] : TITLES.missed[dir]) : TITLES[stage][dir];
   const lines = [`<b>${title}</b>`];
   const person = (id: string) => personLabel(id, ctx);
 
@@ -93,7 +103,12 @@ function build(stage: CardStage, call: CardCall, ctx: RenderContext, limit: numb
   } else {
     lines.push(clientLine(call, ctx));
     const managers = managersOf(stage, call);
-    const label = dir === 'out' ? 'Менеджер' : stage === 'ringing' || stage === 'greeting' || !call.answered ? 'Звонят' : 'Менеджер';
+    const label =
+      dir === 'out'
+        ? 'Менеджер'
+        : stage === 'ringing' || stage === 'greeting' || !call.answered
+          ? 'Звонят'
+          : 'Менеджер';
     if (managers.length) lines.push(list(label, managers.map(person), limit));
     if (call.trunk) lines.push(`Линия: ${lineLabel(call.trunk, ctx)}`);
   }
@@ -103,7 +118,9 @@ function build(stage: CardStage, call: CardCall, ctx: RenderContext, limit: numb
   }
   if (stage === 'final') {
     lines.push(`Начало: ${formatTime(call.startedAt, ctx.timeZone)}`);
-    lines.push(call.answered ? `Разговор: ${formatDuration(call.durationSec)}` : `Ожидание: ${formatDuration(call.waitSec)}`);
+    lines.push(
+      call.answered ? `Разговор: ${formatDuration(call.durationSec)}` : `Ожидание: ${formatDuration(call.waitSec)}`,
+    );
     const url = safeUrl(ctx.recordingUrl);
     if (url) lines.push(`🎧 <a href="${escapeHtml(url)}">Запись разговора</a>`);
     if (call.recovered) lines.push(RECOVERED_LINE);

@@ -1,5 +1,17 @@
 // @fleet/telegram-render: the pure text of managers' Telegram call cards (shared/domain/telegram.md).
-export { renderCard, isLoud, personLabel, lineLabel, MAX_TEXT, COLLAPSE_OVER, RECOVERED_LINE, type CardCall, type CardStage, type RenderContext, type RenderedCard } from './card.ts';
+export {
+  renderCard,
+  isLoud,
+  personLabel,
+  lineLabel,
+  MAX_TEXT,
+  COLLAPSE_OVER,
+  RECOVERED_LINE,
+  type CardCall,
+  type CardStage,
+  type RenderContext,
+  type RenderedCard,
+} from './card.ts';
 export { formatPhone, classifyNumber, UNKNOWN_NUMBER, type NumberKind } from './phone.ts';
 export { formatTime, formatDuration } from './format.ts';
 export { escapeHtml, clip } from './html.ts';

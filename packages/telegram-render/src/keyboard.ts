@@ -11,8 +11,13 @@ export interface InlineKeyboard {
  * Returns undefined when there is no button.
  * @throws RangeError when callbackData exceeds 64 bytes
  */
-export function finalKeyboard(opts: { extension?: string | null; callbackData: string; detailsUrl?: string | null }): InlineKeyboard | undefined {
-  if (Buffer.byteLength(opts.callbackData, 'utf8') > MAX_CALLBACK_BYTES) throw new RangeError('callback_data exceeds 64 bytes');
+export function finalKeyboard(opts: {
+  extension?: string | null;
+  callbackData: string;
+  detailsUrl?: string | null;
+}): InlineKeyboard | undefined {
+  if (Buffer.byteLength(opts.callbackData, 'utf8') > MAX_CALLBACK_BYTES)
+    throw new RangeError('callback_data exceeds 64 bytes');
   const row: InlineKeyboard['inline_keyboard'][number] = [];
   if (opts.extension) row.push({ text: `Позвонить с ${opts.extension}`, callback_data: opts.callbackData });
   if (opts.detailsUrl) row.push({ text: 'Подробнее', url: opts.detailsUrl });

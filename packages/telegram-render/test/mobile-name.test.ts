@@ -16,10 +16,30 @@ const ctx: RenderContext = {
 
 /** 2-5's outcome (packages/call-model/test/expected-outcomes.json). */
 const call: CallSummary = {
-  callId: '1757773501.95', kind: 'customer', direction: 'in', phone: '375440000001', trunk: '0001363',
-  ringing: ['150', '151', '152'], mobiles: [MOBILE], status: 'ended', answered: true, answeredBy: MOBILE, talkedWith: [MOBILE],
-  result: 'answered', startedAt: Date.UTC(2025, 8, 13, 12, 0, 0), answeredAt: null, endedAt: null, durationSec: 42, waitSec: 9,
-  hostStartTime: '', hostEndTime: '', legs: [], mobileLegs: [], consultationLegs: [], originatedBy: null, closedByTimeout: true,
+  callId: '1757773501.95',
+  kind: 'customer',
+  direction: 'in',
+  phone: '375440000001',
+  trunk: '0001363',
+  ringing: ['150', '151', '152'],
+  mobiles: [MOBILE],
+  status: 'ended',
+  answered: true,
+  answeredBy: MOBILE,
+  talkedWith: [MOBILE],
+  result: 'answered',
+  startedAt: Date.UTC(2025, 8, 13, 12, 0, 0),
+  answeredAt: null,
+  endedAt: null,
+  durationSec: 42,
+  waitSec: 9,
+  hostStartTime: '',
+  hostEndTime: '',
+  legs: [],
+  mobileLegs: [],
+  consultationLegs: [],
+  originatedBy: null,
+  closedByTimeout: true,
 };
 
 describe('a mapped mobile shows its manager', () => {
@@ -30,8 +50,14 @@ describe('a mapped mobile shows its manager', () => {
   });
 
   it('the ringing card lists the mobile by name among the extensions', () => {
-    const ringing = renderCard('ringing', { ...call, status: 'ringing', answered: false, answeredBy: null, talkedWith: [] }, ctx).text;
-    expect(ringing).toContain('Звонят: 150, Иван &lt;Петров&gt; &amp; Co (151), 152, Иван &lt;Петров&gt; &amp; Co (мобильный)');
+    const ringing = renderCard(
+      'ringing',
+      { ...call, status: 'ringing', answered: false, answeredBy: null, talkedWith: [] },
+      ctx,
+    ).text;
+    expect(ringing).toContain(
+      'Звонят: 150, Иван &lt;Петров&gt; &amp; Co (151), 152, Иван &lt;Петров&gt; &amp; Co (мобильный)',
+    );
   });
 
   it('matches the mobile however the host spelled it; an unmapped mobile stays a formatted number', () => {

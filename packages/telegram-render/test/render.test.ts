@@ -3,8 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import type { CallSummary } from '@fleet/call-model';
 import {
-  classifyNumber, escapeHtml, finalKeyboard, formatDuration, formatPhone, formatTime, isLoud, MAX_TEXT, renderCard,
-  UNKNOWN_NUMBER, type RenderContext,
+  classifyNumber,
+  escapeHtml,
+  finalKeyboard,
+  formatDuration,
+  formatPhone,
+  formatTime,
+  isLoud,
+  MAX_TEXT,
+  renderCard,
+  UNKNOWN_NUMBER,
+  type RenderContext,
 } from '../src/index.ts';
 
 const ctx: RenderContext = {
@@ -16,11 +25,31 @@ const ctx: RenderContext = {
 
 function call(over: Partial<CallSummary> = {}): CallSummary {
   return {
-    callId: '1757772742.60', kind: 'customer', direction: 'in', phone: '375291234567', trunk: '0001363',
-    ringing: ['150', '151', '152'], mobiles: [], status: 'ended', answered: true, answeredBy: '151', talkedWith: ['151'],
-    result: 'answered', startedAt: Date.UTC(2025, 8, 14, 9, 30, 5), answeredAt: null, endedAt: null, durationSec: 65,
-    waitSec: 12, hostStartTime: '', hostEndTime: '', legs: [], mobileLegs: [], consultationLegs: [], originatedBy: null,
-    closedByTimeout: false, ...over,
+    callId: '1757772742.60',
+    kind: 'customer',
+    direction: 'in',
+    phone: '375291234567',
+    trunk: '0001363',
+    ringing: ['150', '151', '152'],
+    mobiles: [],
+    status: 'ended',
+    answered: true,
+    answeredBy: '151',
+    talkedWith: ['151'],
+    result: 'answered',
+    startedAt: Date.UTC(2025, 8, 14, 9, 30, 5),
+    answeredAt: null,
+    endedAt: null,
+    durationSec: 65,
+    waitSec: 12,
+    hostStartTime: '',
+    hostEndTime: '',
+    legs: [],
+    mobileLegs: [],
+    consultationLegs: [],
+    originatedBy: null,
+    closedByTimeout: false,
+    ...over,
   };
 }
 
@@ -36,7 +65,8 @@ describe('formatPhone', () => {
   ])('%s under %s → %s', (raw, region, out) => expect(formatPhone(raw, region)).toBe(out));
 
   it.each(['', '<unknown>', 'Anonymous', '  ', 'abc', '1'])('%j is "Номер не определен"', (raw) =>
-    expect(formatPhone(raw, 'RU')).toBe(UNKNOWN_NUMBER));
+    expect(formatPhone(raw, 'RU')).toBe(UNKNOWN_NUMBER),
+  );
 
   it('never turns an extension or a trunk id into a phone number (PITFALLS.md)', () => {
     expect(formatPhone('101', 'RU')).toBe('101');
@@ -70,7 +100,11 @@ describe('format helpers', () => {
 
 describe('renderCard', () => {
   it('ringing incoming: client, ringing managers with names, line; names escaped; quiet', () => {
-    const r = renderCard('ringing', call({ status: 'ringing', answered: false, answeredBy: null, talkedWith: [] }), ctx);
+    const r = renderCard(
+      'ringing',
+      call({ status: 'ringing', answered: false, answeredBy: null, talkedWith: [] }),
+      ctx,
+    );
     expect(r.text).toBe(
       '<b>📞 Входящий звонок</b>\nКлиент: <b>+375 (29) 123-45-67</b>\n' +
         'Звонят: Анна (150), Иван &lt;Петров&gt; &amp; Co (151), 152\nЛиния: МТС &quot;основная&quot; (0001363)',
@@ -105,7 +139,14 @@ describe('renderCard', () => {
   });
 
   it('missed incoming is loud and shows ring time; a non-http recording link is dropped', () => {
-    const c = call({ answered: false, answeredBy: null, talkedWith: [], result: 'no answer', durationSec: 0, waitSec: 25 });
+    const c = call({
+      answered: false,
+      answeredBy: null,
+      talkedWith: [],
+      result: 'no answer',
+      durationSec: 0,
+      waitSec: 25,
+    });
     const r = renderCard('final', c, { ...ctx, recordingUrl: 'javascript:alert(1)' });
     expect(r.text).toContain('<b>❌ Мы не подняли трубку</b>');
     expect(r.text).toContain('Звонят: Анна (150), Иван &lt;Петров&gt; &amp; Co (151), 152');
@@ -116,7 +157,15 @@ describe('renderCard', () => {
   });
 
   it('outgoing: caller as manager; missed outgoing is "Абонент не поднял трубку" and quiet', () => {
-    const c = call({ direction: 'out', phone: '74950000003', ringing: ['151'], answered: false, answeredBy: '151', talkedWith: [], result: 'no answer' });
+    const c = call({
+      direction: 'out',
+      phone: '74950000003',
+      ringing: ['151'],
+      answered: false,
+      answeredBy: '151',
+      talkedWith: [],
+      result: 'no answer',
+    });
     expect(renderCard('ringing', c, ctx).text).toBe(
       '<b>📤 Исходящий звонок</b>\nКлиент: <b>+7 (495) 000-00-03</b>\nМенеджер: Иван &lt;Петров&gt; &amp; Co (151)\nЛиния: МТС &quot;основная&quot; (0001363)',
     );
@@ -127,8 +176,18 @@ describe('renderCard', () => {
   });
 
   it('internal calls are shown as internal, with no client or line', () => {
-    const c = call({ kind: 'internal', direction: 'internal', phone: '150', trunk: '', ringing: ['151'], answeredBy: '151', talkedWith: ['151'] });
-    expect(renderCard('ringing', c, ctx).text).toBe('<b>☎️ Внутренний звонок</b>\nЗвонит: Анна (150)\nКому: Иван &lt;Петров&gt; &amp; Co (151)');
+    const c = call({
+      kind: 'internal',
+      direction: 'internal',
+      phone: '150',
+      trunk: '',
+      ringing: ['151'],
+      answeredBy: '151',
+      talkedWith: ['151'],
+    });
+    expect(renderCard('ringing', c, ctx).text).toBe(
+      '<b>☎️ Внутренний звонок</b>\nЗвонит: Анна (150)\nКому: Иван &lt;Петров&gt; &amp; Co (151)',
+    );
     expect(renderCard('final', c, ctx).text).toContain('✅ Успешный внутренний звонок');
     const missed = renderCard('final', { ...c, answered: false, talkedWith: [], answeredBy: null }, ctx);
     expect(missed.text).toContain('❌ Коллега не поднял трубку');
@@ -146,13 +205,19 @@ describe('renderCard', () => {
     const four = renderCard('ringing', call({ ringing: ['150', '151', '152', '153'] }), ctx).text;
     expect(four).not.toContain('blockquote');
     const five = renderCard('ringing', call({ ringing: ['150', '151', '152', '153', '154'] }), ctx).text;
-    expect(five).toContain('Звонят (5):\n<blockquote expandable>Анна (150)\nИван &lt;Петров&gt; &amp; Co (151)\n152\n153\n154</blockquote>');
+    expect(five).toContain(
+      'Звонят (5):\n<blockquote expandable>Анна (150)\nИван &lt;Петров&gt; &amp; Co (151)\n152\n153\n154</blockquote>',
+    );
   });
 
   it('never exceeds 4096 characters, however many long names ring', () => {
     const many = Array.from({ length: 400 }, (_, i) => String(1000 + i));
     const names = Object.fromEntries(many.map((e) => [e, '&<>'.repeat(40)]));
-    const r = renderCard('ringing', call({ ringing: many }), { ...ctx, extensions: names, clientName: '<'.repeat(5000) });
+    const r = renderCard('ringing', call({ ringing: many }), {
+      ...ctx,
+      extensions: names,
+      clientName: '<'.repeat(5000),
+    });
     expect(r.text.length).toBeLessThanOrEqual(MAX_TEXT);
     expect(r.text).toMatch(/… и ещё \d+<\/blockquote>/);
     expect(r.text).not.toMatch(/&[a-z]*$/); // no entity cut in half

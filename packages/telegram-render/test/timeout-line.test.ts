@@ -6,10 +6,30 @@ import { renderCard, TIMEOUT_LINE, type RenderContext } from '../src/card.ts';
 const ctx: RenderContext = { region: 'BY', timeZone: 'Europe/Minsk', extensions: {}, lines: {} };
 const call = (closedByTimeout: boolean): CallSummary =>
   ({
-    callId: 'c1', kind: 'customer', direction: 'in', phone: '375291234567', trunk: '0001363', ringing: ['150'], mobiles: [],
-    status: 'ended', answered: false, answeredBy: null, talkedWith: [], result: 'no answer', startedAt: Date.UTC(2025, 8, 14, 9, 30, 5),
-    answeredAt: null, endedAt: null, durationSec: 0, waitSec: 30, hostStartTime: '', hostEndTime: '', legs: [], mobileLegs: [],
-    consultationLegs: [], originatedBy: null, closedByTimeout,
+    callId: 'c1',
+    kind: 'customer',
+    direction: 'in',
+    phone: '375291234567',
+    trunk: '0001363',
+    ringing: ['150'],
+    mobiles: [],
+    status: 'ended',
+    answered: false,
+    answeredBy: null,
+    talkedWith: [],
+    result: 'no answer',
+    startedAt: Date.UTC(2025, 8, 14, 9, 30, 5),
+    answeredAt: null,
+    endedAt: null,
+    durationSec: 0,
+    waitSec: 30,
+    hostStartTime: '',
+    hostEndTime: '',
+    legs: [],
+    mobileLegs: [],
+    consultationLegs: [],
+    originatedBy: null,
+    closedByTimeout,
   }) as CallSummary;
 
 describe('final message of a call closed by timeout', () => {

@@ -34,7 +34,8 @@ export function checkPhone(raw: unknown, region: string): Checked<string> {
   if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, reason: 'phone is missing' };
   if (raw.length > MAX_RAW_PHONE) return { ok: false, reason: `phone is longer than ${MAX_RAW_PHONE} characters` };
   const s = raw.replace(/^ +| +$/g, ''); // spaces only: a newline or tab is refused below
-  if (!PHONE_CHARS.test(s)) return { ok: false, reason: 'phone may contain only digits, spaces, a leading + and ( ) - .' };
+  if (!PHONE_CHARS.test(s))
+    return { ok: false, reason: 'phone may contain only digits, spaces, a leading + and ( ) - .' };
   const digits = s.replace(/[^0-9]/g, '');
   if (digits.length < 7) return { ok: false, reason: 'phone is too short to be a client number' };
   if (digits.length > 15) return { ok: false, reason: 'phone has more than 15 digits' };

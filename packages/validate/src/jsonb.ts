@@ -22,7 +22,8 @@ export function jsonbRefusal(value: unknown, maxDepth = 32): string | null {
 const where = (path: string) => (path.length > 120 ? `${path.slice(0, 117)}…` : path || 'the body');
 
 function refusal(value: unknown, path: string, depth: number, maxDepth: number): string | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? `${where(path)} contains NUL or an unpaired surrogate` : null;
+  if (typeof value === 'string')
+    return UNSTORABLE.test(value) ? `${where(path)} contains NUL or an unpaired surrogate` : null;
   if (value === null || typeof value !== 'object') return null;
   if (depth > maxDepth) return `${where(path)} is nested deeper than ${maxDepth} levels`;
   const list = Array.isArray(value);

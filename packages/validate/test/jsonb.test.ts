@@ -8,7 +8,9 @@ describe('jsonbRefusal', () => {
   });
 
   it('names the path of a NUL or an unpaired surrogate, in values and keys', () => {
-    expect(jsonbRefusal({ raw: { CallerIDName: 'x\ud800y' } })).toBe('raw.CallerIDName contains NUL or an unpaired surrogate');
+    expect(jsonbRefusal({ raw: { CallerIDName: 'x\ud800y' } })).toBe(
+      'raw.CallerIDName contains NUL or an unpaired surrogate',
+    );
     expect(jsonbRefusal({ Extensions: ['a\u0000b'] })).toBe('Extensions[0] contains NUL or an unpaired surrogate');
     expect(jsonbRefusal({ raw: { ['k\udc00']: 1 } })).toBe('a key in raw contains NUL or an unpaired surrogate');
     expect(jsonbRefusal('\u0000')).toBe('the body contains NUL or an unpaired surrogate');

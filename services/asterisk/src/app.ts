@@ -29,7 +29,8 @@ export interface BuildAppOptions {
 
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? logOptions({ name: 'asterisk', level: opts.config.LOG_LEVEL, pretty: opts.config.LOG_PRETTY }),
+    logger:
+      opts.logger ?? logOptions({ name: 'asterisk', level: opts.config.LOG_LEVEL, pretty: opts.config.LOG_PRETTY }),
     bodyLimit: 16 * 1024,
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
@@ -44,7 +45,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       message: known ? err.message : 'internal error',
     });
   });
-  await app.register(openapiPlugin, { title: 'asterisk', description: 'Internal: click-to-call (/api/makecallexternal) over SSH to enterprise hosts (loopback callers).' });
+  await app.register(openapiPlugin, {
+    title: 'asterisk',
+    description: 'Internal: click-to-call (/api/makecallexternal) over SSH to enterprise hosts (loopback callers).',
+  });
   await app.register(metricsPlugin, { service: 'asterisk' });
   await app.register(formbody);
   await app.register(corePlugin, { config: opts.config, sql: opts.sql, pool: opts.pool });

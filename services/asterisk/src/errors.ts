@@ -20,4 +20,8 @@ export const NextCallFailedError = createError('AST_NEXTCALL_FAILED', 'the host 
  * 409: another click of this extension on this host is still being placed and did not finish before
  * this request's deadline (the clicks of one extension run one at a time: src/domain/click-lock.ts).
  */
-export const ExtensionBusyError = createError('AST_EXTENSION_BUSY', 'another call of extension %s is still being started', 409);
+export const ExtensionBusyError = createError(
+  'AST_EXTENSION_BUSY',
+  'another call of extension %s is still being started',
+  409,
+);

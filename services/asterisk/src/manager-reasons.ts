@@ -28,4 +28,5 @@ const REASONS: Record<string, string> = {
 };
 
 /** The manager's reason for `code` (a generic one for codes not listed: never the error's message). */
-export const managerReason = (code: string | undefined): string => (code && REASONS[code]) || 'внутренняя ошибка сервиса звонков';
+export const managerReason = (code: string | undefined): string =>
+  (code && REASONS[code]) || 'внутренняя ошибка сервиса звонков';

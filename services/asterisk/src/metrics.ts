@@ -11,12 +11,25 @@ export function registerAsteriskMetrics(app: FastifyInstance): void {
   m.gaugeFrom('fleet_asterisk_breakers', 'Per-host circuit breakers, by state', ['state'], () =>
     STATES.map((state) => [{ state }, hosts().filter((h) => h.breaker === state).length] as const),
   );
-  m.gaugeFrom('fleet_asterisk_breaker_open', 'Hosts whose breaker is not closed (1 = open, 0.5 = half open)', ['host'], () =>
-    hosts()
-      .filter((h) => h.breaker !== 'closed')
-      .map((h) => [{ host: h.host }, h.breaker === 'open' ? 1 : 0.5] as const),
+  m.gaugeFrom(
+    'fleet_asterisk_breaker_open',
+    'Hosts whose breaker is not closed (1 = open, 0.5 = half open)',
+    ['host'],
+    () =>
+      hosts()
+        .filter((h) => h.breaker !== 'closed')
+        .map((h) => [{ host: h.host }, h.breaker === 'open' ? 1 : 0.5] as const),
   );
-  m.gaugeFrom('fleet_asterisk_hosts_connected', 'Hosts with a live SSH connection', [], () => hosts().filter((h) => h.connected).length);
-  m.gaugeFrom('fleet_asterisk_commands_active', 'Commands running on hosts', [], () => hosts().reduce((n, h) => n + h.active, 0));
-  m.gaugeFrom('fleet_asterisk_commands_queued', 'Commands waiting for a per-host slot', [], () => hosts().reduce((n, h) => n + h.queued, 0));
+  m.gaugeFrom(
+    'fleet_asterisk_hosts_connected',
+    'Hosts with a live SSH connection',
+    [],
+    () => hosts().filter((h) => h.connected).length,
+  );
+  m.gaugeFrom('fleet_asterisk_commands_active', 'Commands running on hosts', [], () =>
+    hosts().reduce((n, h) => n + h.active, 0),
+  );
+  m.gaugeFrom('fleet_asterisk_commands_queued', 'Commands waiting for a per-host slot', [], () =>
+    hosts().reduce((n, h) => n + h.queued, 0),
+  );
 }

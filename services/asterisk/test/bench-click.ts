@@ -42,7 +42,8 @@ try {
   }
   toHost.sort((a, b) => a - b);
   toReply.sort((a, b) => a - b);
-  const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${xs.at(-1)!.toFixed(1)} ms`;
+  const fmt = (xs: number[]) =>
+    `p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${xs.at(-1)!.toFixed(1)} ms`;
   console.log(`${clicks} clicks, warm SSH connection (one per host, reused)`);
   console.log(`click → originate command started on the host: ${fmt(toHost)}`);
   console.log(`click → 200 to RetailCRM:                      ${fmt(toReply)}`);

@@ -6,7 +6,17 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
-import { CHANNELS, createWorld, ENTERPRISE, hostRow, insertHost, makeCall, ORIGINATE_151, SECRET, type World } from './fixtures.ts';
+import {
+  CHANNELS,
+  createWorld,
+  ENTERPRISE,
+  hostRow,
+  insertHost,
+  makeCall,
+  ORIGINATE_151,
+  SECRET,
+  type World,
+} from './fixtures.ts';
 
 const enabled = sshdAvailable();
 const LIMIT_MS = 1500; // connect and command timeouts of createWorld
@@ -18,7 +28,9 @@ describe.runIf(enabled)('the per-host breaker', () => {
   const call = () => makeCall(w.app, { code: '151', phone: '375440000001' });
   const breaker = async () => {
     const h = await w.app.inject({ method: 'GET', url: '/health' });
-    return (h.json().hosts as Array<{ host: string; breaker: string }>).find((x) => x.host === `${host.user}@127.0.0.1:${host.port}`)?.breaker;
+    return (h.json().hosts as Array<{ host: string; breaker: string }>).find(
+      (x) => x.host === `${host.user}@127.0.0.1:${host.port}`,
+    )?.breaker;
   };
   /** Two failures (ASTERISK_BREAKER_VOLUME 2) open it: the third call is refused at once. */
   async function expectOpensAfterTwo(code: string, within: number): Promise<{ statusCode: number; message: string }> {
@@ -67,7 +79,9 @@ describe.runIf(enabled)('the per-host breaker', () => {
     try {
       const first = await expectOpensAfterTwo('AST_HOST_KEY_MISMATCH', LIMIT_MS);
       expect(first.statusCode).toBe(502);
-      expect(first.message).toMatch(/host key mismatch for [\w-]+@127\.0\.0\.1:\d+: expected SHA256:\S+, the host presented SHA256:\S+; refusing to connect/);
+      expect(first.message).toMatch(
+        /host key mismatch for [\w-]+@127\.0\.0\.1:\d+: expected SHA256:\S+, the host presented SHA256:\S+; refusing to connect/,
+      );
       expect(await host.calls()).toEqual([]); // nothing ever ran on the impostor
     } finally {
       await host.presentOtherKey(false);
@@ -78,7 +92,10 @@ describe.runIf(enabled)('the per-host breaker', () => {
   it('host slow (commands past the command timeout): 504 within the limit; opens; closes once the host answers in time', async () => {
     await host.behave({ slowSeconds: 4 });
     const first = await expectOpensAfterTwo('AST_HOST_COMMAND_TIMEOUT', LIMIT_MS + 1000);
-    expect(first).toEqual({ statusCode: 504, message: expect.stringMatching(/did not finish the command within 1500 ms$/) });
+    expect(first).toEqual({
+      statusCode: 504,
+      message: expect.stringMatching(/did not finish the command within 1500 ms$/),
+    });
     await host.behave({});
     await expectClosesWhenFixed();
   });
@@ -101,7 +118,10 @@ describe.runIf(enabled)('a request deadline is not a verdict on the host', () =>
   });
 
   it('a connect still going when the deadline (600 ms here, below the 1.5 s connect timeout) ends → 504 AST_REQUEST_DEADLINE at the deadline; the breaker stays closed', async () => {
-    await insertHost(w.sql, ENTERPRISE, SECRET, { ...hostRow(host), port: (silent.address() as { port: number }).port });
+    await insertHost(w.sql, ENTERPRISE, SECRET, {
+      ...hostRow(host),
+      port: (silent.address() as { port: number }).port,
+    });
     for (let i = 0; i < 3; i++) {
       const t0 = Date.now();
       const res = await makeCall(w.app, { code: '151', phone: '375440000001' });

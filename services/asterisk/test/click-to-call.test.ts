@@ -22,7 +22,9 @@ describe.runIf(enabled)('click-to-call from RetailCRM to the host', () => {
     host = await startTestHost();
     w = await createClickWorld(db.url, host, {
       // The client's name as RetailCRM stores it: the comma incident's name, and worse.
-      fake: { customerByPhone: { '+375447777777': { lastName: 'Иванов, ООО; "Рога|Копыта"', firstName: 'Пётр $(reboot)' } } },
+      fake: {
+        customerByPhone: { '+375447777777': { lastName: 'Иванов, ООО; "Рога|Копыта"', firstName: 'Пётр $(reboot)' } },
+      },
     });
   });
   afterAll(async () => {
@@ -40,10 +42,13 @@ describe.runIf(enabled)('click-to-call from RetailCRM to the host', () => {
     const res = await w.fake.click({ userId: 18, phone: '+375 (44) 000-00-01', method: 'GET' });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ success: true, from_ext: '151', to_phone: '375440000001' });
-    expect(originates(await host.calls())).toEqual([['-rx', 'channel originate Local/151@web-originate application Dial Local/375440000001@inoffice']]);
+    expect(originates(await host.calls())).toEqual([
+      ['-rx', 'channel originate Local/151@web-originate application Dial Local/375440000001@inoffice'],
+    ]);
     const [rec] = await w.sql`select requested_by, extension, phone from originates order by id desc limit 1`;
     expect(rec).toEqual({ requested_by: 'crm:18', extension: '151', phone: '375440000001' });
-    const [log] = await w.sql`select kind, ok, status_code, request from integration_logs where kind = 'make-call' order by id desc limit 1`;
+    const [log] =
+      await w.sql`select kind, ok, status_code, request from integration_logs where kind = 'make-call' order by id desc limit 1`;
     expect(log).toMatchObject({ kind: 'make-call', ok: true, status_code: 200 });
     expect(JSON.stringify(log!.request)).not.toContain('c1d2e3f4'); // the clientId is a secret
   });
@@ -51,7 +56,9 @@ describe.runIf(enabled)('click-to-call from RetailCRM to the host', () => {
   it('POST form click without a code → the extension mapped to the user', async () => {
     const res = await w.fake.click({ userId: 19, code: null, phone: '8 029 123-45-67', method: 'POST' });
     expect(res.status).toBe(200);
-    expect(originates(await host.calls())).toEqual([['-rx', 'channel originate Local/152@web-originate application Dial Local/375291234567@inoffice']]);
+    expect(originates(await host.calls())).toEqual([
+      ['-rx', 'channel originate Local/152@web-originate application Dial Local/375291234567@inoffice'],
+    ]);
   });
 
   it('repeated clicks by the same user on the same number within 5 s start one call', async () => {
@@ -59,16 +66,27 @@ describe.runIf(enabled)('click-to-call from RetailCRM to the host', () => {
     expect(clicks.map((c) => c.status)).toEqual([200, 200, 200]);
     const again = await w.fake.click({ userId: 18, phone: '+375297654321', method: 'POST' });
     expect(again.status).toBe(200);
-    expect(originates(await host.calls())).toEqual([['-rx', 'channel originate Local/151@web-originate application Dial Local/375297654321@inoffice']]);
+    expect(originates(await host.calls())).toEqual([
+      ['-rx', 'channel originate Local/151@web-originate application Dial Local/375297654321@inoffice'],
+    ]);
   });
 
   it('a host failure reaches RetailCRM as 502 with the reason, journalled; the retry within 5 s really calls', async () => {
     await host.behave({ exitCode: 1 });
     const res = await w.fake.click({ userId: 19, phone: '+375 44 111-11-11' });
     expect(res.status).toBe(502);
-    expect(JSON.parse(res.body)).toMatchObject({ code: 'RCRM_ORIGINATE_FAILED', reason: 'AST_ASTERISK_UNAVAILABLE', message: 'Не удалось начать звонок: телефонная станция не работает' });
-    const [log] = await w.sql`select ok, status_code, error from integration_logs where kind = 'make-call' order by id desc limit 1`;
-    expect(log).toMatchObject({ ok: false, status_code: 502, error: expect.stringContaining('Unable to connect to remote asterisk') });
+    expect(JSON.parse(res.body)).toMatchObject({
+      code: 'RCRM_ORIGINATE_FAILED',
+      reason: 'AST_ASTERISK_UNAVAILABLE',
+      message: 'Не удалось начать звонок: телефонная станция не работает',
+    });
+    const [log] =
+      await w.sql`select ok, status_code, error from integration_logs where kind = 'make-call' order by id desc limit 1`;
+    expect(log).toMatchObject({
+      ok: false,
+      status_code: 502,
+      error: expect.stringContaining('Unable to connect to remote asterisk'),
+    });
 
     await host.behave({});
     const retry = await w.fake.click({ userId: 19, phone: '+375 44 111-11-11' });
@@ -82,7 +100,7 @@ describe.runIf(enabled)('click-to-call from RetailCRM to the host', () => {
     expect(originates(await host.calls())).toHaveLength(2);
   });
 
-  it('a host whose dialplan reads nextcall gets the number and the client\'s RetailCRM name, sanitised, before the originate', async () => {
+  it("a host whose dialplan reads nextcall gets the number and the client's RetailCRM name, sanitised, before the originate", async () => {
     await insertHost(w.sql, '367', SECRET, hostRow(host, { set_nextcall: true }));
     const res = await w.fake.click({ userId: 18, phone: '+375 44 777-77-77', method: 'POST' });
     expect(res.status).toBe(200);
@@ -94,11 +112,14 @@ describe.runIf(enabled)('click-to-call from RetailCRM to the host', () => {
     // A client RetailCRM has no name for: the number stands in (never the previous client's name).
     await host.clearCalls();
     expect((await w.fake.click({ userId: 18, phone: '+375 44 888-88-88' })).status).toBe(200);
-    expect((await host.calls()).find((c) => c[1]!.startsWith('database put extcall nextname_'))).toEqual(['-rx', 'database put extcall nextname_151 375448888888']);
+    expect((await host.calls()).find((c) => c[1]!.startsWith('database put extcall nextname_'))).toEqual([
+      '-rx',
+      'database put extcall nextname_151 375448888888',
+    ]);
   });
 });
 
-describe.runIf(enabled)('a slow host within RetailCRM\'s patience', () => {
+describe.runIf(enabled)("a slow host within RetailCRM's patience", () => {
   let db: TestDatabase;
   let host: TestHost;
   let w: ClickWorld;
@@ -123,10 +144,16 @@ describe.runIf(enabled)('a slow host within RetailCRM\'s patience', () => {
     const body = JSON.parse(res.body);
     expect(body.code).toBe('RCRM_ORIGINATE_FAILED');
     // The manager's reason and the code; the host's detail only in the journal (issue 15.3).
-    expect(body).toMatchObject({ reason: 'AST_REQUEST_DEADLINE', message: 'Не удалось начать звонок: телефонная станция не ответила вовремя, попробуйте ещё раз' });
-    const [log] = await w.sql`select ok, status_code, error from integration_logs where kind = 'make-call' order by id desc limit 1`;
+    expect(body).toMatchObject({
+      reason: 'AST_REQUEST_DEADLINE',
+      message: 'Не удалось начать звонок: телефонная станция не ответила вовремя, попробуйте ещё раз',
+    });
+    const [log] =
+      await w.sql`select ok, status_code, error from integration_logs where kind = 'make-call' order by id desc limit 1`;
     expect(log).toMatchObject({ ok: false, status_code: 504 });
-    expect(log!.error).toMatch(/^RCRM_ORIGINATE_FAILED \(AST_REQUEST_DEADLINE\): the call could not be started: [\w-]+@127\.0\.0\.1:\d+ did not finish the command within \d+ ms \(what was left of the request's deadline\)$/);
+    expect(log!.error).toMatch(
+      /^RCRM_ORIGINATE_FAILED \(AST_REQUEST_DEADLINE\): the call could not be started: [\w-]+@127\.0\.0\.1:\d+ did not finish the command within \d+ ms \(what was left of the request's deadline\)$/,
+    );
     expect(originates(await host.calls())).toEqual([]); // the first command (the look at the channels) never finished
   });
 });

@@ -31,12 +31,29 @@ export interface ClickWorldOptions {
   retailcrmEnv?: Record<string, string>;
 }
 
-export async function createClickWorld(databaseUrl: string, host: TestHost, o: ClickWorldOptions = {}): Promise<ClickWorld> {
+export async function createClickWorld(
+  databaseUrl: string,
+  host: TestHost,
+  o: ClickWorldOptions = {},
+): Promise<ClickWorld> {
   const enterprise = o.enterprise ?? '367';
   const sql = createSql(databaseUrl, { max: 10 });
-  const fake = createRetailCrmFake({ apiKeys: [{ key: CRM_KEY }], users: [{ id: 18, active: true }, { id: 19, active: true }], ...o.fake });
+  const fake = createRetailCrmFake({
+    apiKeys: [{ key: CRM_KEY }],
+    users: [
+      { id: 18, active: true },
+      { id: 19, active: true },
+    ],
+    ...o.fake,
+  });
   const crmUrl = await fake.listen();
-  const rc = { enabled: true, domain: crmUrl, api_key: CRM_KEY, client_id: CLIENT_ID, user_extensions: { '18': '151', '19': '152' } };
+  const rc = {
+    enabled: true,
+    domain: crmUrl,
+    api_key: CRM_KEY,
+    client_id: CLIENT_ID,
+    user_extensions: { '18': '151', '19': '152' },
+  };
   await sql`insert into enterprises (number, name, host_token, phone_region, integrations_config)
             values (${enterprise}, 'Acme', ${'host-token-' + enterprise}, 'BY', ${sql.json({ retailcrm: rc })})`;
   await insertHost(sql, enterprise, SECRET, hostRow(host));
@@ -44,13 +61,25 @@ export async function createClickWorld(databaseUrl: string, host: TestHost, o: C
   const asterisk = await buildAsterisk({
     sql,
     logger: false,
-    config: loadAsteriskConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ASTERISK_CONFIRM_LATER_MS: '1000', ASTERISK_CONFIRM_POLL_MS: '200', ...o.asteriskEnv }),
+    config: loadAsteriskConfig({
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'silent',
+      ASTERISK_CONFIRM_LATER_MS: '1000',
+      ASTERISK_CONFIRM_POLL_MS: '200',
+      ...o.asteriskEnv,
+    }),
   });
   const asteriskUrl = await asterisk.listen({ port: 0, host: '127.0.0.1' });
   const retailcrm = await buildRetailCrm({
     sql,
     logger: false,
-    config: loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ASTERISK_URL: asteriskUrl, ...o.retailcrmEnv }),
+    config: loadRetailCrmConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'silent',
+      ASTERISK_URL: asteriskUrl,
+      ...o.retailcrmEnv,
+    }),
   });
   const retailcrmUrl = await retailcrm.listen({ port: 0, host: '127.0.0.1' });
   // What `fleet retailcrm register` puts at RetailCRM: the callbacks and the manager ↔ extension codes.
@@ -63,12 +92,19 @@ export async function createClickWorld(databaseUrl: string, host: TestHost, o: C
       telephony: {
         makeCallUrl: `${retailcrmUrl}/retailcrm/make-call`,
         changeUserStatusUrl: `${retailcrmUrl}/retailcrm/status`,
-        additionalCodes: [{ userId: 18, code: '151' }, { userId: 19, code: '152' }],
+        additionalCodes: [
+          { userId: 18, code: '151' },
+          { userId: 19, code: '152' },
+        ],
       },
     },
   };
   return {
-    sql, fake, asterisk, retailcrm, retailcrmUrl,
+    sql,
+    fake,
+    asterisk,
+    retailcrm,
+    retailcrmUrl,
     async close() {
       await retailcrm.close();
       await asterisk.close();

@@ -51,12 +51,18 @@ describe.runIf(enabled)('two clicks of one extension at once', () => {
     second = await buildApp({
       sql: w.sql,
       logger: false,
-      config: loadAsteriskConfig({ DATABASE_URL: w.db.url, LOG_LEVEL: 'silent', ASTERISK_CONFIRM_POLL_MS: '100', ASTERISK_CONFIRM_LATER_MS: '1000' }),
+      config: loadAsteriskConfig({
+        DATABASE_URL: w.db.url,
+        LOG_LEVEL: 'silent',
+        ASTERISK_CONFIRM_POLL_MS: '100',
+        ASTERISK_CONFIRM_LATER_MS: '1000',
+      }),
     });
   });
   afterAll(async () => {
     // The before/after record of issue 15 (printed once, read from the test log).
-    if (table.length) process.stdout.write(`\nconcurrent clicks (extension 151, two numbers at once):\n${table.join('\n')}\n`);
+    if (table.length)
+      process.stdout.write(`\nconcurrent clicks (extension 151, two numbers at once):\n${table.join('\n')}\n`);
     await second?.close();
     await w?.close();
     await host?.dispose();
@@ -68,7 +74,10 @@ describe.runIf(enabled)('two clicks of one extension at once', () => {
   });
 
   const click = (app: FastifyInstance, phone: string) =>
-    app.inject({ method: 'GET', url: `/api/makecallexternal?${new URLSearchParams({ clientId: SECRET, code: '151', phone })}` });
+    app.inject({
+      method: 'GET',
+      url: `/api/makecallexternal?${new URLSearchParams({ clientId: SECRET, code: '151', phone })}`,
+    });
 
   async function rounds(apps: [FastifyInstance, FastifyInstance], label: string) {
     let ok = 0;
@@ -102,7 +111,10 @@ describe.runIf(enabled)('two clicks of one extension at once', () => {
     const first = click(w.app, A);
     await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();
-    const late = await w.app.inject({ method: 'GET', url: `/api/makecallexternal?${new URLSearchParams({ clientId: SECRET, code: '151', phone: B, deadlineMs: '600' })}` });
+    const late = await w.app.inject({
+      method: 'GET',
+      url: `/api/makecallexternal?${new URLSearchParams({ clientId: SECRET, code: '151', phone: B, deadlineMs: '600' })}`,
+    });
     expect(Date.now() - t0).toBeLessThan(1200);
     expect(late.statusCode).toBe(409);
     expect(late.json()).toMatchObject({ success: false, code: 'AST_EXTENSION_BUSY' });

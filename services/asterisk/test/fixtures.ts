@@ -38,7 +38,13 @@ export async function insertHost(sql: Sql, enterprise: string, secret: string, h
       originate_context = excluded.originate_context, outbound_context = excluded.outbound_context`;
 }
 
-export const hostRow = (h: TestHost, over: Partial<HostRow> = {}): HostRow => ({ port: h.port, username: h.user, key_file: h.userKeyFile, host_key: h.hostKey, ...over });
+export const hostRow = (h: TestHost, over: Partial<HostRow> = {}): HostRow => ({
+  port: h.port,
+  username: h.user,
+  key_file: h.userKeyFile,
+  host_key: h.hostKey,
+  ...over,
+});
 
 export async function createWorld(host: TestHost, env: Record<string, string> = {}): Promise<World> {
   const db = await createTestDatabase();
@@ -58,7 +64,9 @@ export async function createWorld(host: TestHost, env: Record<string, string> = 
   });
   const app = await buildApp({ sql, config, logger: false });
   return {
-    db, sql, app,
+    db,
+    sql,
+    app,
     async close() {
       await app.close();
       await sql.end();
@@ -71,9 +79,17 @@ export function makeCall(app: FastifyInstance, q: Record<string, string>, method
   const query = new URLSearchParams({ clientId: SECRET, ...q }).toString();
   return method === 'GET'
     ? app.inject({ method, url: `/api/makecallexternal?${query}` })
-    : app.inject({ method, url: '/api/makecallexternal', payload: query, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    : app.inject({
+        method,
+        url: '/api/makecallexternal',
+        payload: query,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
 }
 
 /** What the service runs first: a look at the channels already up (only a new one confirms). */
 export const CHANNELS = ['-rx', 'core show channels concise'];
-export const ORIGINATE_151 = ['-rx', 'channel originate Local/151@web-originate application Dial Local/375440000001@inoffice'];
+export const ORIGINATE_151 = [
+  '-rx',
+  'channel originate Local/151@web-originate application Dial Local/375440000001@inoffice',
+];

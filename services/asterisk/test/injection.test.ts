@@ -75,21 +75,36 @@ describe.runIf(enabled)('injection corpus: 400, nothing executed on the host', (
   const doors = [
     {
       name: 'make-call GET',
-      send: (q: Record<string, string>) => w.retailcrm.inject({ method: 'GET', url: `/retailcrm/make-call?${form({ clientId: CLIENT_ID, userId: '18', ...q })}` }),
+      send: (q: Record<string, string>) =>
+        w.retailcrm.inject({
+          method: 'GET',
+          url: `/retailcrm/make-call?${form({ clientId: CLIENT_ID, userId: '18', ...q })}`,
+        }),
     },
     {
       name: 'make-call POST',
       send: (q: Record<string, string>) =>
-        w.retailcrm.inject({ method: 'POST', url: '/retailcrm/make-call', payload: form({ clientId: CLIENT_ID, userId: '18', ...q }), headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+        w.retailcrm.inject({
+          method: 'POST',
+          url: '/retailcrm/make-call',
+          payload: form({ clientId: CLIENT_ID, userId: '18', ...q }),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }),
     },
     {
       name: 'makecallexternal GET',
-      send: (q: Record<string, string>) => w.asterisk.inject({ method: 'GET', url: `/api/makecallexternal?${form({ clientId: SECRET, ...q })}` }),
+      send: (q: Record<string, string>) =>
+        w.asterisk.inject({ method: 'GET', url: `/api/makecallexternal?${form({ clientId: SECRET, ...q })}` }),
     },
     {
       name: 'makecallexternal POST',
       send: (q: Record<string, string>) =>
-        w.asterisk.inject({ method: 'POST', url: '/api/makecallexternal', payload: form({ clientId: SECRET, ...q }), headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+        w.asterisk.inject({
+          method: 'POST',
+          url: '/api/makecallexternal',
+          payload: form({ clientId: SECRET, ...q }),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }),
     },
   ];
 
@@ -99,7 +114,9 @@ describe.runIf(enabled)('injection corpus: 400, nothing executed on the host', (
         const res = await door.send({ code: '151', phone });
         expect(res.statusCode).toBe(400);
         // make-call answers RetailCRM in the manager's words (issue 15.3); the asterisk service in ours.
-        expect(res.json().message).toMatch(door.name.startsWith('make-call') ? /номер клиента|phone contains/ : /phone/);
+        expect(res.json().message).toMatch(
+          door.name.startsWith('make-call') ? /номер клиента|phone contains/ : /phone/,
+        );
       });
       it.each(BAD_CODES)('code: %s', async (_label, code) => {
         const res = await door.send({ code, phone: '+375440000001' });
@@ -114,11 +131,16 @@ describe.runIf(enabled)('injection corpus: 400, nothing executed on the host', (
     expect(bad.statusCode).toBe(400);
     const unmapped = await doors[0]!.send({ userId: '77', code: '', phone: '+375440000001' });
     expect(unmapped.statusCode).toBe(400);
-    expect(unmapped.json().message).toBe('Не удалось начать звонок: у пользователя 77 не указан внутренний номер, обратитесь к администратору');
+    expect(unmapped.json().message).toBe(
+      'Не удалось начать звонок: у пользователя 77 не указан внутренний номер, обратитесь к администратору',
+    );
   });
 
   it('make-call: the enterprise number is no credential (401 without the clientId)', async () => {
-    const res = await w.retailcrm.inject({ method: 'GET', url: `/retailcrm/make-call?${form({ clientId: '367', userId: '18', code: '151', phone: '+375440000001' })}` });
+    const res = await w.retailcrm.inject({
+      method: 'GET',
+      url: `/retailcrm/make-call?${form({ clientId: '367', userId: '18', code: '151', phone: '+375440000001' })}`,
+    });
     expect(res.statusCode).toBe(401);
   });
 

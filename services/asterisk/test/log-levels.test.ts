@@ -16,7 +16,10 @@ const WARN = 40;
 const ERROR = 50;
 
 /** A pino destination that keeps the lines. */
-const capture = (lines: Line[]) => ({ level: 'info', stream: { write: (l: string) => void lines.push(JSON.parse(l) as Line) } });
+const capture = (lines: Line[]) => ({
+  level: 'info',
+  stream: { write: (l: string) => void lines.push(JSON.parse(l) as Line) },
+});
 
 describe.runIf(enabled)('log levels of click-to-call failures', () => {
   let db: TestDatabase;
@@ -35,17 +38,33 @@ describe.runIf(enabled)('log levels of click-to-call failures', () => {
     app = await buildApp({
       sql,
       logger: capture(lines),
-      config: loadAsteriskConfig({ DATABASE_URL: db.url, ASTERISK_COMMAND_TIMEOUT_MS: '1500', ASTERISK_CONNECT_TIMEOUT_MS: '1500', ASTERISK_BREAKER_VOLUME: '1000', ASTERISK_CONFIRM_WAIT_MS: '0' }),
+      config: loadAsteriskConfig({
+        DATABASE_URL: db.url,
+        ASTERISK_COMMAND_TIMEOUT_MS: '1500',
+        ASTERISK_CONNECT_TIMEOUT_MS: '1500',
+        ASTERISK_BREAKER_VOLUME: '1000',
+        ASTERISK_CONFIRM_WAIT_MS: '0',
+      }),
     });
     // retailcrm whose asterisk service is down (nothing listens there).
-    const rc = { enabled: true, domain: 'http://127.0.0.1:9', api_key: 'k'.repeat(32), client_id: 'c'.repeat(32), user_extensions: { '18': '151' } };
+    const rc = {
+      enabled: true,
+      domain: 'http://127.0.0.1:9',
+      api_key: 'k'.repeat(32),
+      client_id: 'c'.repeat(32),
+      user_extensions: { '18': '151' },
+    };
     await sql`insert into enterprises (number, name, host_token, integrations_config) values ('368', 'Shop', 'host-token-368', ${sql.json({ retailcrm: rc })})`;
     await sql`insert into asterisk_hosts (enterprise, host, username, key_file, host_key, originate_secret)
               values ('368', '127.0.0.1', 'fleet', '/nonexistent', 'ssh-ed25519 AAAA', ${'ab'.repeat(24)})`;
     retailcrm = await buildRetailCrm({
       sql,
       logger: capture(rcLines),
-      config: loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, ASTERISK_URL: `http://127.0.0.1:${await freePort()}` }),
+      config: loadRetailCrmConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: db.url,
+        ASTERISK_URL: `http://127.0.0.1:${await freePort()}`,
+      }),
     });
   });
   afterAll(async () => {
@@ -111,8 +130,14 @@ describe.runIf(enabled)('log levels of click-to-call failures', () => {
 
   it("retailcrm's make-call with the asterisk service down → warn with the reason, no stack", async () => {
     rcLines.length = 0;
-    const res = await retailcrm.inject({ method: 'GET', url: `/retailcrm/make-call?${new URLSearchParams({ clientId: 'c'.repeat(32), userId: '18', phone: '+375440000001' })}` });
+    const res = await retailcrm.inject({
+      method: 'GET',
+      url: `/retailcrm/make-call?${new URLSearchParams({ clientId: 'c'.repeat(32), userId: '18', phone: '+375440000001' })}`,
+    });
     expect(res.statusCode).toBe(502);
-    expectOneWarn(rcLines.filter((l) => l.level >= WARN), 'RCRM_ORIGINATE_FAILED');
+    expectOneWarn(
+      rcLines.filter((l) => l.level >= WARN),
+      'RCRM_ORIGINATE_FAILED',
+    );
   });
 });

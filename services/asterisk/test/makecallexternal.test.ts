@@ -6,7 +6,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { startTestHost, sshdAvailable, type TestHost } from '../../../test/support/sshd.ts';
-import { CHANNELS, createWorld, ENTERPRISE, hostRow, insertHost, makeCall, ORIGINATE_151, SECRET, type World } from './fixtures.ts';
+import {
+  CHANNELS,
+  createWorld,
+  ENTERPRISE,
+  hostRow,
+  insertHost,
+  makeCall,
+  ORIGINATE_151,
+  SECRET,
+  type World,
+} from './fixtures.ts';
 
 const enabled = sshdAvailable();
 let host: TestHost;
@@ -31,7 +41,13 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     const res = await makeCall(w.app, { code: '151', phone: '+375 (44) 000-00-01', requestedBy: 'telegram:5550001' });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ success: true, status: 'confirmed', enterprise_number: ENTERPRISE, from_ext: '151', to_phone: '375440000001' });
+    expect(body).toMatchObject({
+      success: true,
+      status: 'confirmed',
+      enterprise_number: ENTERPRISE,
+      from_ext: '151',
+      to_phone: '375440000001',
+    });
     expect(typeof body.response_time_ms).toBe('number');
     const calls = await host.calls();
     expect(calls.slice(0, 2)).toEqual([CHANNELS, ORIGINATE_151]);
@@ -40,7 +56,13 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     // The originate and its confirmation ran in one long-lived shell on the host (one parent process).
     expect(new Set(await host.parents()).size).toBe(1);
     const [rec] = await w.sql`select * from originates where correlation_id = ${body.correlation_id}`;
-    expect(rec).toMatchObject({ enterprise: ENTERPRISE, extension: '151', phone: '375440000001', requested_by: 'telegram:5550001', status: 'confirmed' });
+    expect(rec).toMatchObject({
+      enterprise: ENTERPRISE,
+      extension: '151',
+      phone: '375440000001',
+      requested_by: 'telegram:5550001',
+      status: 'confirmed',
+    });
     expect(rec!.latency_ms).toBeGreaterThanOrEqual(0);
   });
 
@@ -64,7 +86,7 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     ]);
   });
 
-  it('the display name reaches the host sanitised: getcustomerdata\'s rule, then only letters, digits and - (words joined by ..), at most 64', async () => {
+  it("the display name reaches the host sanitised: getcustomerdata's rule, then only letters, digits and - (words joined by ..), at most 64", async () => {
     await insertHost(w.sql, ENTERPRISE, SECRET, hostRow(host, { set_nextcall: true }));
     const evil = 'Иванов, ООО; "Рога|Копыта"\nПётр-Петя $(reboot) `id` \\x\u0007 <b>';
     const res = await makeCall(w.app, { code: '151', phone: '375440000001', clientName: evil });
@@ -76,7 +98,11 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
       ORIGINATE_151,
     ]);
     await host.clearCalls();
-    const long = await makeCall(w.app, { code: '151', phone: '375440000002', clientName: `${'Константинопольский '.repeat(6)}` });
+    const long = await makeCall(w.app, {
+      code: '151',
+      phone: '375440000002',
+      clientName: `${'Константинопольский '.repeat(6)}`,
+    });
     expect(long.statusCode).toBe(200);
     const name = (await host.calls())[2]![1]!.replace('database put extcall nextname_151 ', '');
     expect(name).toBe(Array(3).fill('Константинопольский').join('..'));
@@ -87,7 +113,11 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     await insertHost(w.sql, ENTERPRISE, SECRET, hostRow(host, { set_nextcall: true, key_file: host.forcedKeyFile }));
     const res = await makeCall(w.app, { code: '151', phone: '375440000001', clientName: 'Иванов Пётр' });
     expect(res.statusCode).toBe(200);
-    expect((await host.calls()).slice(0, 3)).toEqual([CHANNELS, ['-rx', 'database put extcall nextcall_151 375440000001'], ORIGINATE_151]);
+    expect((await host.calls()).slice(0, 3)).toEqual([
+      CHANNELS,
+      ['-rx', 'database put extcall nextcall_151 375440000001'],
+      ORIGINATE_151,
+    ]);
     expect(await host.refused()).toContain('asterisk -rx "database put extcall nextname_151 Иванов..Пётр"');
   });
 
@@ -95,14 +125,24 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     const res = await makeCall(w.app, { code: '151', phone: '375440000001', clientName: 'Иванов Пётр' });
     expect(res.statusCode).toBe(200);
     expect((await host.calls()).slice(0, 2)).toEqual([CHANNELS, ORIGINATE_151]);
-    expect((await makeCall(w.app, { code: '151', phone: '375440000001', clientName: 'x'.repeat(501) })).statusCode).toBe(400);
+    expect(
+      (await makeCall(w.app, { code: '151', phone: '375440000001', clientName: 'x'.repeat(501) })).statusCode,
+    ).toBe(400);
   });
 
   it('non-default dialplan contexts: exactly those in the originate line, and the confirmation looks for them', async () => {
-    await insertHost(w.sql, ENTERPRISE, SECRET, hostRow(host, { originate_context: 'click_out-2', outbound_context: 'from-crm' }));
+    await insertHost(
+      w.sql,
+      ENTERPRISE,
+      SECRET,
+      hostRow(host, { originate_context: 'click_out-2', outbound_context: 'from-crm' }),
+    );
     const res = await makeCall(w.app, { code: '152', phone: '375440000001' });
     expect(res.json()).toMatchObject({ success: true, status: 'confirmed' });
-    expect((await host.calls())[1]).toEqual(['-rx', 'channel originate Local/152@click_out-2 application Dial Local/375440000001@from-crm']);
+    expect((await host.calls())[1]).toEqual([
+      '-rx',
+      'channel originate Local/152@click_out-2 application Dial Local/375440000001@from-crm',
+    ]);
   });
 
   it('an older channel of the same extension still up does not confirm a new originate that never showed', async () => {
@@ -114,7 +154,11 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     const res = await makeCall(w.app, { code: '151', phone: '375440000001' });
     expect(res.json()).toMatchObject({ success: true, status: 'accepted' });
     const id = res.json().correlation_id;
-    await expect.poll(async () => (await w.sql`select status from originates where correlation_id = ${id}`)[0]!.status, { timeout: 6000 }).toBe('unconfirmed');
+    await expect
+      .poll(async () => (await w.sql`select status from originates where correlation_id = ${id}`)[0]!.status, {
+        timeout: 6000,
+      })
+      .toBe('unconfirmed');
     // The same old channel plus the new one: confirmed.
     await host.behave({ channels: `${old}\n` });
     const again = await makeCall(w.app, { code: '151', phone: '375440000001' });
@@ -126,7 +170,11 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     const res = await makeCall(w.app, { code: '151', phone: '375440000001' });
     expect(res.json()).toMatchObject({ success: true, status: 'accepted' });
     const id = res.json().correlation_id;
-    await expect.poll(async () => (await w.sql`select status from originates where correlation_id = ${id}`)[0]!.status, { timeout: 6000 }).toBe('unconfirmed');
+    await expect
+      .poll(async () => (await w.sql`select status from originates where correlation_id = ${id}`)[0]!.status, {
+        timeout: 6000,
+      })
+      .toBe('unconfirmed');
   });
 
   it('any output of channel originate is a failure (502 with the host answer)', async () => {
@@ -165,7 +213,9 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     const res = await makeCall(w.app, { code: '151', phone: '375440000001' });
     expect(res.statusCode).toBe(502);
     expect(res.json().code).toBe('AST_HOST_KEY_MISMATCH');
-    expect(res.json().message).toMatch(/host key mismatch .* expected SHA256:\S+, the host presented SHA256:\S+; refusing to connect/);
+    expect(res.json().message).toMatch(
+      /host key mismatch .* expected SHA256:\S+, the host presented SHA256:\S+; refusing to connect/,
+    );
     expect(await host.calls()).toEqual([]);
   });
 
@@ -196,7 +246,12 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     const res = await makeCall(w.app, { code: '151', phone: '375440000001', deadlineMs: '1000' });
     const took = Date.now() - t0;
     expect(res.statusCode).toBe(504);
-    expect(res.json()).toMatchObject({ success: false, code: 'AST_REQUEST_DEADLINE', enterprise_number: ENTERPRISE, from_ext: '151' });
+    expect(res.json()).toMatchObject({
+      success: false,
+      code: 'AST_REQUEST_DEADLINE',
+      enterprise_number: ENTERPRISE,
+      from_ext: '151',
+    });
     expect(res.json().message).toMatch(/request's deadline/);
     expect(took).toBeLessThan(1000 + 300);
     expect((await host.calls()).some((c) => c[1]!.startsWith('channel originate'))).toBe(false);
@@ -204,21 +259,41 @@ describe.runIf(enabled)('makecallexternal over SSH', () => {
     expect(rec).toEqual({ status: 'failed', error_code: 'AST_REQUEST_DEADLINE' });
   });
 
-  it('a caller\'s deadline is checked: 400 outside 500..60000 ms', async () => {
-    for (const d of ['10', '60001', 'soon', '1e4']) expect((await makeCall(w.app, { code: '151', phone: '375440000001', deadlineMs: d })).statusCode).toBe(400);
+  it("a caller's deadline is checked: 400 outside 500..60000 ms", async () => {
+    for (const d of ['10', '60001', 'soon', '1e4'])
+      expect((await makeCall(w.app, { code: '151', phone: '375440000001', deadlineMs: d })).statusCode).toBe(400);
     expect(await host.calls()).toEqual([]);
   });
 
-  it('refusals before the handler come back in the predecessor\'s shape: 403 for a non-loopback caller, 400/413/415 for bodies', async () => {
-    const shape = { success: false, enterprise_number: null, from_ext: null, to_phone: null, response_time_ms: expect.any(Number) };
-    const far = await w.app.inject({ method: 'GET', url: `/api/makecallexternal?code=151&phone=375440000001&clientId=${SECRET}`, remoteAddress: '10.1.2.3' });
+  it("refusals before the handler come back in the predecessor's shape: 403 for a non-loopback caller, 400/413/415 for bodies", async () => {
+    const shape = {
+      success: false,
+      enterprise_number: null,
+      from_ext: null,
+      to_phone: null,
+      response_time_ms: expect.any(Number),
+    };
+    const far = await w.app.inject({
+      method: 'GET',
+      url: `/api/makecallexternal?code=151&phone=375440000001&clientId=${SECRET}`,
+      remoteAddress: '10.1.2.3',
+    });
     expect(far.statusCode).toBe(403);
-    expect(far.json()).toEqual({ ...shape, code: 'AST_FORBIDDEN_ORIGIN', message: 'only loopback callers may use /api/makecallexternal', manager_reason: expect.any(String) });
-    const post = (payload: string, type: string) => w.app.inject({ method: 'POST', url: '/api/makecallexternal', payload, headers: { 'content-type': type } });
+    expect(far.json()).toEqual({
+      ...shape,
+      code: 'AST_FORBIDDEN_ORIGIN',
+      message: 'only loopback callers may use /api/makecallexternal',
+      manager_reason: expect.any(String),
+    });
+    const post = (payload: string, type: string) =>
+      w.app.inject({ method: 'POST', url: '/api/makecallexternal', payload, headers: { 'content-type': type } });
     const badJson = await post('{"code":', 'application/json');
     expect(badJson.statusCode).toBe(400);
     expect(badJson.json()).toMatchObject({ ...shape, code: expect.stringMatching(/^FST_ERR_CTP_/) });
-    const big = await post(`code=151&phone=375440000001&clientName=${'x'.repeat(20_000)}`, 'application/x-www-form-urlencoded');
+    const big = await post(
+      `code=151&phone=375440000001&clientName=${'x'.repeat(20_000)}`,
+      'application/x-www-form-urlencoded',
+    );
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ ...shape, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
     const xml = await post('<code>151</code>', 'text/xml');

@@ -25,7 +25,9 @@ const scenario = (prefix: string): { event: string; body: Record<string, unknown
 const call = (uid: string) =>
   scenario('2-1').map((e) => ({
     event: e.event,
-    body: JSON.parse(JSON.stringify(e.body).replaceAll('ENTERPRISE_TOKEN', TOKEN).replaceAll('1757772742', uid)) as Record<string, unknown>,
+    body: JSON.parse(
+      JSON.stringify(e.body).replaceAll('ENTERPRISE_TOKEN', TOKEN).replaceAll('1757772742', uid),
+    ) as Record<string, unknown>,
   }));
 const at = (date: string, i: number) => `${date} 17:12:${String(10 + i).padStart(2, '0')}`;
 
@@ -58,7 +60,11 @@ describe.runIf(enabled)('recovery of failed host posts', () => {
   it('re-ingests the failed posts of yesterday and today once, in order, with the host time; skips the delivered ones', async () => {
     // Yesterday: call A — the intake was down after its start (delivered) until the end.
     const a = call('1757000001');
-    await writePostLog(logDir, yesterday, a.map((e, i) => ({ ...e, dateTime: at(yesterday, i), ok: i === 0 })));
+    await writePostLog(
+      logDir,
+      yesterday,
+      a.map((e, i) => ({ ...e, dateTime: at(yesterday, i), ok: i === 0 })),
+    );
     // Today: call B — every second post failed; plus garbage a host can log.
     const b = call('1757000002');
     const todayPosts: LoggedPost[] = [
@@ -86,7 +92,11 @@ describe.runIf(enabled)('recovery of failed host posts', () => {
       [yesterday, a.length, a.length - 1, null],
       [today, b.length + 3, failedB.length + 3, null],
     ]);
-    expect(s.errors.map((e) => e.message.replace(/^row \d+: /, ''))).toEqual(['request is not JSON', 'token of another enterprise', 'unknown event "ping"']);
+    expect(s.errors.map((e) => e.message.replace(/^row \d+: /, ''))).toEqual([
+      'request is not JSON',
+      'token of another enterprise',
+      'unknown event "ping"',
+    ]);
 
     const stored = await events();
     expect(stored.map((e) => [e.event_type, e.origin])).toEqual([
@@ -100,8 +110,16 @@ describe.runIf(enabled)('recovery of failed host posts', () => {
     expect(stored[1]!.received_at.toISOString()).toBe(`${yesterday}T14:12:11.000Z`); // Minsk is UTC+3
 
     const [run] = await w.sql`select * from recovery_runs`;
-    expect(run).toMatchObject({ enterprise: ENTERPRISE, host: `${host.user}@127.0.0.1:${host.port}`, trigger: 'cli', status: 'partial',
-      rows_found: s.rowsFound, rows_ingested: s.rowsIngested, duplicates: 0, rows_invalid: 3 });
+    expect(run).toMatchObject({
+      enterprise: ENTERPRISE,
+      host: `${host.user}@127.0.0.1:${host.port}`,
+      trigger: 'cli',
+      status: 'partial',
+      rows_found: s.rowsFound,
+      rows_ingested: s.rowsIngested,
+      duplicates: 0,
+      rows_invalid: 3,
+    });
     expect(run!.finished_at).not.toBeNull();
 
     const again = await w.app.recovery.run(ENTERPRISE);
@@ -110,7 +128,11 @@ describe.runIf(enabled)('recovery of failed host posts', () => {
   });
 
   it('a missing log is an error of that file; the other is still read', async () => {
-    await writePostLog(logDir, today, call('1757000003').map((e, i) => ({ ...e, dateTime: at(today, i), ok: false })));
+    await writePostLog(
+      logDir,
+      today,
+      call('1757000003').map((e, i) => ({ ...e, dateTime: at(today, i), ok: false })),
+    );
     const s = await w.app.recovery.run(ENTERPRISE);
     expect(s.status).toBe('partial');
     expect(s.files[0]!.error).toMatchObject({ code: 'AST_RECOVERY_FILE_MISSING' });
@@ -121,7 +143,11 @@ describe.runIf(enabled)('recovery of failed host posts', () => {
   it('a corrupt log and one being written are refused with their reason, and nothing of them is stored', async () => {
     await writePostLog(logDir, yesterday, []);
     await writeFile(join(logDir, `Listen_AMI_${yesterday}.db`), 'SQLite format 3\0 but then garbage '.repeat(200));
-    await writePostLog(logDir, today, call('1757000004').map((e, i) => ({ ...e, dateTime: at(today, i), ok: false })));
+    await writePostLog(
+      logDir,
+      today,
+      call('1757000004').map((e, i) => ({ ...e, dateTime: at(today, i), ok: false })),
+    );
     await writeFile(join(logDir, `Listen_AMI_${today}.db-journal`), 'hot journal');
     const s = await w.app.recovery.run(ENTERPRISE);
     expect(s.status).toBe('failed');
@@ -129,11 +155,18 @@ describe.runIf(enabled)('recovery of failed host posts', () => {
     expect(await events()).toEqual([]);
     const [run] = await w.sql`select status, errors from recovery_runs`;
     expect(run!.status).toBe('failed');
-    expect(run!.errors.map((e: { code: string }) => e.code)).toEqual(['AST_RECOVERY_FILE_CORRUPT', 'AST_RECOVERY_FILE_BUSY']);
+    expect(run!.errors.map((e: { code: string }) => e.code)).toEqual([
+      'AST_RECOVERY_FILE_CORRUPT',
+      'AST_RECOVERY_FILE_BUSY',
+    ]);
   });
 
   it('a host presenting another key is refused: no file is read, the run says why', async () => {
-    await writePostLog(logDir, today, call('1757000005').map((e, i) => ({ ...e, dateTime: at(today, i), ok: false })));
+    await writePostLog(
+      logDir,
+      today,
+      call('1757000005').map((e, i) => ({ ...e, dateTime: at(today, i), ok: false })),
+    );
     await w.sql`update asterisk_hosts set host_key = ${host.otherHostKey}`;
     const s = await w.app.recovery.run(ENTERPRISE);
     expect(s).toMatchObject({ status: 'failed', files: [], rowsFound: 0 });
@@ -143,7 +176,11 @@ describe.runIf(enabled)('recovery of failed host posts', () => {
   });
 
   it('two runs of one enterprise at once: the second is refused while the first holds the lock', async () => {
-    await writePostLog(logDir, today, call('1757000006').map((e, i) => ({ ...e, dateTime: at(today, i), ok: false })));
+    await writePostLog(
+      logDir,
+      today,
+      call('1757000006').map((e, i) => ({ ...e, dateTime: at(today, i), ok: false })),
+    );
     const results = await Promise.allSettled([w.app.recovery.run(ENTERPRISE), w.app.recovery.run(ENTERPRISE)]);
     const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
     expect(refused).toHaveLength(1);

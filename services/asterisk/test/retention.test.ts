@@ -40,10 +40,23 @@ afterAll(async () => {
 });
 
 it('removes finished rows past their retention on its schedule and keeps the rest', async () => {
-  await vi.waitFor(async () => expect((await sql`select 1 from originates where correlation_id = 'old-confirmed'`).length).toBe(0), { timeout: 10_000, interval: 100 });
-  await vi.waitFor(async () => expect((await sql`select 1 from recovery_runs where status = 'ok'`).length).toBe(0), { timeout: 10_000, interval: 100 });
-  expect((await sql<{ correlation_id: string }[]>`select correlation_id from originates order by id`).map((r) => r.correlation_id)).toEqual(['stuck-accepted', 'young-failed']);
-  expect((await sql<{ status: string }[]>`select status from recovery_runs order by id`).map((r) => r.status)).toEqual(['running', 'partial']);
+  await vi.waitFor(
+    async () => expect((await sql`select 1 from originates where correlation_id = 'old-confirmed'`).length).toBe(0),
+    { timeout: 10_000, interval: 100 },
+  );
+  await vi.waitFor(async () => expect((await sql`select 1 from recovery_runs where status = 'ok'`).length).toBe(0), {
+    timeout: 10_000,
+    interval: 100,
+  });
+  expect(
+    (await sql<{ correlation_id: string }[]>`select correlation_id from originates order by id`).map(
+      (r) => r.correlation_id,
+    ),
+  ).toEqual(['stuck-accepted', 'young-failed']);
+  expect((await sql<{ status: string }[]>`select status from recovery_runs order by id`).map((r) => r.status)).toEqual([
+    'running',
+    'partial',
+  ]);
   const metrics = (await app.inject('/metrics')).body;
   expect(metrics).toMatch(/fleet_retention_deleted_rows_total\{table="originates",service="asterisk"\} 2\n/);
   expect(metrics).toMatch(/fleet_retention_deleted_rows_total\{table="recovery_runs",service="asterisk"\} 1\n/);

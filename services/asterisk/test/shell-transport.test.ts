@@ -26,8 +26,16 @@ describe.runIf(enabled)('host pool: persistent shells over the real sshd', () =>
   let target: HostTarget;
   let forced: HostTarget;
   const originate = (binary = host.binary) =>
-    originateCommand(binary, { extension: '151', number: '375440000001', originateContext: 'web-originate', outboundContext: 'inoffice' });
-  const ORIGINATE_ARGV = ['-rx', 'channel originate Local/151@web-originate application Dial Local/375440000001@inoffice'];
+    originateCommand(binary, {
+      extension: '151',
+      number: '375440000001',
+      originateContext: 'web-originate',
+      outboundContext: 'inoffice',
+    });
+  const ORIGINATE_ARGV = [
+    '-rx',
+    'channel originate Local/151@web-originate application Dial Local/375440000001@inoffice',
+  ];
   const stats = () => pool.stats().find((s) => s.host === `${host.user}@127.0.0.1:${host.port}`)!;
   /** The exec path as before this transport: one exec channel for the command, on its own connection. */
   async function viaExec(command: string) {
@@ -42,14 +50,24 @@ describe.runIf(enabled)('host pool: persistent shells over the real sshd', () =>
 
   beforeAll(async () => {
     host = await startTestHost();
-    target = { host: '127.0.0.1', port: host.port, username: host.user, keyFile: host.userKeyFile, hostKey: host.hostKey };
+    target = {
+      host: '127.0.0.1',
+      port: host.port,
+      username: host.user,
+      keyFile: host.userKeyFile,
+      hostKey: host.hostKey,
+    };
     forced = { ...target, keyFile: host.forcedKeyFile };
   });
   afterAll(async () => {
     await host?.dispose();
   });
   beforeEach(async () => {
-    pool = createHostPool({ connectTimeoutMs: TIMEOUT_MS, commandTimeoutMs: TIMEOUT_MS, breaker: { volumeThreshold: 100 } });
+    pool = createHostPool({
+      connectTimeoutMs: TIMEOUT_MS,
+      commandTimeoutMs: TIMEOUT_MS,
+      breaker: { volumeThreshold: 100 },
+    });
     await host.behave({});
     await host.clearCalls();
   });
@@ -70,14 +88,23 @@ describe.runIf(enabled)('host pool: persistent shells over the real sshd', () =>
   });
 
   it('runs many commands one after another in ONE shell, recording exactly the lines an exec channel records', async () => {
-    const commands = [nextCallCommand(host.binary, '151', '375440000001'), originate(), showChannelsCommand(host.binary), showVersionCommand('asterisk')];
+    const commands = [
+      nextCallCommand(host.binary, '151', '375440000001'),
+      originate(),
+      showChannelsCommand(host.binary),
+      showVersionCommand('asterisk'),
+    ];
     for (const c of commands) await viaExec(c);
     const byExec = await host.calls();
     await host.clearCalls();
 
     const results = [];
     for (const c of commands) results.push(await pool.exec(target, c));
-    for (let i = 0; i < 60; i++) expect(await pool.exec(target, showVersionCommand(host.binary))).toMatchObject({ code: 0, stdout: 'Asterisk 22.10.1 built by test @ sshd-harness' });
+    for (let i = 0; i < 60; i++)
+      expect(await pool.exec(target, showVersionCommand(host.binary))).toMatchObject({
+        code: 0,
+        stdout: 'Asterisk 22.10.1 built by test @ sshd-harness',
+      });
 
     const calls = await host.calls();
     expect(calls.slice(0, 4)).toEqual(byExec);
@@ -86,7 +113,12 @@ describe.runIf(enabled)('host pool: persistent shells over the real sshd', () =>
     expect(results.map((r) => [r.code, r.stdout.split('\n')[0]])).toEqual([
       [0, 'Updated database successfully'],
       [0, ''],
-      [0, expect.stringMatching(/^Local\/151@web-originate-[0-9a-f]{8};2!web-originate!s!1!Ring!Dial!Local\/x!!!3!0!!1700000000\.1$/)],
+      [
+        0,
+        expect.stringMatching(
+          /^Local\/151@web-originate-[0-9a-f]{8};2!web-originate!s!1!Ring!Dial!Local\/x!!!3!0!!1700000000\.1$/,
+        ),
+      ],
       [0, 'Asterisk 22.10.1 built by test @ sshd-harness'],
     ]);
     expect(new Set(await host.parents()).size).toBe(1); // every invocation a child of the same sh
@@ -96,7 +128,10 @@ describe.runIf(enabled)('host pool: persistent shells over the real sshd', () =>
   it('maps output and exit status as the exec path does: originate output, asterisk down (1), binary missing (127)', async () => {
     await host.behave({ originateOutput: 'Usage: channel originate <tech/data> application <appname> [appdata]\n' });
     const [refusedExec, refusedShell] = [await viaExec(originate()), await pool.exec(target, originate())];
-    expect(refusedShell).toMatchObject({ code: refusedExec.code, stdout: 'Usage: channel originate <tech/data> application <appname> [appdata]' });
+    expect(refusedShell).toMatchObject({
+      code: refusedExec.code,
+      stdout: 'Usage: channel originate <tech/data> application <appname> [appdata]',
+    });
     expect(answer(refusedShell)).toBe(answer(refusedExec));
 
     await host.behave({ exitCode: 1 });
@@ -127,7 +162,10 @@ describe.runIf(enabled)('host pool: persistent shells over the real sshd', () =>
     const r = await pool.exec(target, originate());
     expect(r).toMatchObject({ code: 0, stdout: fake });
     await host.behave({});
-    expect(await pool.exec(target, showVersionCommand(host.binary))).toMatchObject({ code: 0, stdout: 'Asterisk 22.10.1 built by test @ sshd-harness' });
+    expect(await pool.exec(target, showVersionCommand(host.binary))).toMatchObject({
+      code: 0,
+      stdout: 'Asterisk 22.10.1 built by test @ sshd-harness',
+    });
     expect(new Set(await host.parents()).size).toBe(1);
   });
 
@@ -135,7 +173,10 @@ describe.runIf(enabled)('host pool: persistent shells over the real sshd', () =>
     await pool.exec(target, showVersionCommand(host.binary));
     await host.behave({ slowSeconds: 4 });
     const t0 = Date.now();
-    await expect(pool.exec(target, originate())).rejects.toMatchObject({ code: 'AST_HOST_COMMAND_TIMEOUT', statusCode: 504 });
+    await expect(pool.exec(target, originate())).rejects.toMatchObject({
+      code: 'AST_HOST_COMMAND_TIMEOUT',
+      statusCode: 504,
+    });
     expect(Date.now() - t0).toBeLessThan(TIMEOUT_MS + 1000);
     expect(stats()).toMatchObject({ shells: 0, connected: true });
     await host.behave({});
@@ -161,13 +202,19 @@ describe.runIf(enabled)('host pool: persistent shells over the real sshd', () =>
     const numbers = Array.from({ length: 12 }, (_, i) => `3754400000${String(10 + i)}`);
     const results = await Promise.all(numbers.map((n) => pool.exec(target, nextCallCommand(host.binary, '151', n))));
     expect(results.every((r) => r.code === 0 && r.stdout === 'Updated database successfully')).toBe(true);
-    expect((await host.calls()).map((c) => c[1]).sort()).toEqual(numbers.map((n) => `database put extcall nextcall_151 ${n}`).sort());
+    expect((await host.calls()).map((c) => c[1]).sort()).toEqual(
+      numbers.map((n) => `database put extcall nextcall_151 ${n}`).sort(),
+    );
     expect(stats().shells).toBeLessThanOrEqual(4); // ASTERISK_HOST_CONCURRENCY default
     expect(new Set(await host.parents()).size).toBe(stats().shells);
   });
 
   it('a host whose account has a forced command: the shell is refused once, then exec channels run the same lines', async () => {
-    const commands = [nextCallCommand(host.binary, '151', '375440000001'), originate(), showVersionCommand(host.binary)];
+    const commands = [
+      nextCallCommand(host.binary, '151', '375440000001'),
+      originate(),
+      showVersionCommand(host.binary),
+    ];
     const results = [];
     for (let i = 0; i < 3; i++) for (const c of commands) results.push(await pool.exec(forced, c));
     expect(results.map((r) => r.code)).toEqual(Array(9).fill(0));

@@ -41,7 +41,18 @@ export interface BuildOptions {
     Partial<TelegramConfig> &
     Partial<IntakeRetentionConfig> &
     // Without JOURNAL_DIR there is no outage journal (tests); server.ts always has one.
-    Partial<Pick<CallIntakeConfig, 'GIVE_UP_MS' | 'CALL_STALE_MS' | 'JOURNAL_DIR' | 'JOURNAL_MAX_BYTES' | 'JOURNAL_SEGMENT_BYTES' | 'JOURNAL_FALLBACK_MS' | 'JOURNAL_DRAIN_POLL_MS'>>;
+    Partial<
+      Pick<
+        CallIntakeConfig,
+        | 'GIVE_UP_MS'
+        | 'CALL_STALE_MS'
+        | 'JOURNAL_DIR'
+        | 'JOURNAL_MAX_BYTES'
+        | 'JOURNAL_SEGMENT_BYTES'
+        | 'JOURNAL_FALLBACK_MS'
+        | 'JOURNAL_DRAIN_POLL_MS'
+      >
+    >;
   logger?: FastifyServerOptions['logger'];
   model?: ModelOptions;
   /** Whether the migrations are applied (server.ts may start during an outage); default: applied. */
@@ -70,23 +81,50 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     else req.log.info({ code: err.code, reason: err.message, url: req.url }, 'request rejected');
     // A 5xx says nothing of its cause: database errors quote SQL and the caller's input.
     const ours = status < 500 || (err.code ?? '').startsWith('INTAKE_');
-    reply.code(status).send({ status: 'error', code: ours ? (err.code ?? 'INTAKE_ERROR') : 'INTAKE_INTERNAL', message: ours ? err.message : 'internal error' });
+    reply.code(status).send({
+      status: 'error',
+      code: ours ? (err.code ?? 'INTAKE_ERROR') : 'INTAKE_INTERNAL',
+      message: ours ? err.message : 'internal error',
+    });
   });
   app.setNotFoundHandler((req, reply) => {
     const err = new UnknownEvent(`${req.method} ${req.url.split('?')[0]}`);
     reply.code(404).send({ status: 'error', code: err.code, message: err.message });
   });
 
-  await app.register(openapiPlugin, { title: 'call-intake', description: 'Asterisk host events (group commit), the Telegram webhook, health and stats.', routes: openapiRoutes });
+  await app.register(openapiPlugin, {
+    title: 'call-intake',
+    description: 'Asterisk host events (group commit), the Telegram webhook, health and stats.',
+    routes: openapiRoutes,
+  });
   await app.register(metricsPlugin, { service: 'call-intake' });
   registerIntakeMetrics(app, sql);
   const hotSql = opts.hotSql ?? sql;
   await app.register(enterpriseDirectory, { sql: hotSql });
-  await app.register(eventStore, { sql: hotSql, windowMs: config.GROUP_COMMIT_WINDOW_MS, maxBatch: config.GROUP_COMMIT_MAX_BATCH });
-  if (config.JOURNAL_DIR) await app.register(journal, { sql: hotSql, dir: config.JOURNAL_DIR, maxBytes: config.JOURNAL_MAX_BYTES ?? 256 * 1024 * 1024, segmentBytes: config.JOURNAL_SEGMENT_BYTES ?? 8 * 1024 * 1024, fallbackMs: config.JOURNAL_FALLBACK_MS ?? 1000, drainPollMs: config.JOURNAL_DRAIN_POLL_MS ?? 500, schemaReady: () => schema.ready });
+  await app.register(eventStore, {
+    sql: hotSql,
+    windowMs: config.GROUP_COMMIT_WINDOW_MS,
+    maxBatch: config.GROUP_COMMIT_MAX_BATCH,
+  });
+  if (config.JOURNAL_DIR)
+    await app.register(journal, {
+      sql: hotSql,
+      dir: config.JOURNAL_DIR,
+      maxBytes: config.JOURNAL_MAX_BYTES ?? 256 * 1024 * 1024,
+      segmentBytes: config.JOURNAL_SEGMENT_BYTES ?? 8 * 1024 * 1024,
+      fallbackMs: config.JOURNAL_FALLBACK_MS ?? 1000,
+      drainPollMs: config.JOURNAL_DRAIN_POLL_MS ?? 500,
+      schemaReady: () => schema.ready,
+    });
   const model = config.CALL_STALE_MS ? { staleCallMs: config.CALL_STALE_MS, ...opts.model } : opts.model;
   const leaseSec = leaseSecondsOf(config.DISPATCH_TIMEOUT_MS);
-  await app.register(callProcessor, { sql, pollMs: config.PROCESSOR_POLL_MS, workers: config.WORKERS, model, leaseSec });
+  await app.register(callProcessor, {
+    sql,
+    pollMs: config.PROCESSOR_POLL_MS,
+    workers: config.WORKERS,
+    model,
+    leaseSec,
+  });
   await app.register(dispatcher, {
     sql,
     gatewayUrl: config.GATEWAY_URL,

@@ -79,7 +79,11 @@ const shape = {
   /** Start the background processor and dispatcher (off in some tests). */
   WORKERS: flag(true),
   /** A call with no event for this long is closed as ended without a hangup (call model staleCallMs; 4 h). */
-  CALL_STALE_MS: z.coerce.number().int().min(1000).default(4 * 3_600_000),
+  CALL_STALE_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(4 * 3_600_000),
   /** Local data of the fleet on this machine; the outage journal defaults to <it>/journal/call-intake. */
   FLEET_DATA_DIR: z.string().min(1).default('.data'),
   /** Outage journal (src/journal): one directory per instance, on a local disk. */

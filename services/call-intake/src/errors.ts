@@ -7,4 +7,8 @@ export const InactiveEnterprise = createError('INTAKE_ENTERPRISE_INACTIVE', 'ent
 export const MalformedBody = createError('INTAKE_MALFORMED_BODY', 'body is not valid JSON: %s', 400);
 export const InvalidEvent = createError('INTAKE_INVALID_EVENT', '%s', 400);
 export const UnknownEvent = createError('INTAKE_UNKNOWN_EVENT', 'unknown event path %s', 404);
-export const StorageUnavailable = createError('INTAKE_STORAGE_UNAVAILABLE', 'event storage unavailable, retry later', 503);
+export const StorageUnavailable = createError(
+  'INTAKE_STORAGE_UNAVAILABLE',
+  'event storage unavailable, retry later',
+  503,
+);

@@ -33,9 +33,24 @@ export function registerIntakeMetrics(app: FastifyInstance, sql: Sql): void {
   });
 
   const store = () => app.eventStore.stats;
-  m.counterFrom('fleet_intake_commit_batches_total', 'Group-commit transactions (one INSERT of a batch of events)', [], () => store().batches);
-  m.counterFrom('fleet_intake_commit_events_total', 'Events written by group commit (÷ batches = mean batch size)', [], () => store().events);
-  m.counterFrom('fleet_intake_commit_duplicates_total', 'Exact retransmissions found by the idempotency key', [], () => store().duplicates);
+  m.counterFrom(
+    'fleet_intake_commit_batches_total',
+    'Group-commit transactions (one INSERT of a batch of events)',
+    [],
+    () => store().batches,
+  );
+  m.counterFrom(
+    'fleet_intake_commit_events_total',
+    'Events written by group commit (÷ batches = mean batch size)',
+    [],
+    () => store().events,
+  );
+  m.counterFrom(
+    'fleet_intake_commit_duplicates_total',
+    'Exact retransmissions found by the idempotency key',
+    [],
+    () => store().duplicates,
+  );
   m.gaugeFrom('fleet_intake_commit_max_batch', 'Largest group-commit batch since start', [], () => store().maxBatch);
   m.counterFrom('fleet_intake_dispatch_total', 'Outbox rows sent to the gateway, by result', ['result'], () => [
     [{ result: 'sent' }, app.dispatcher.stats.sent],
@@ -49,12 +64,42 @@ export function registerIntakeMetrics(app: FastifyInstance, sql: Sql): void {
              (select count(*)::int from call_events where processed_at is null) as unprocessed`;
     return row!;
   });
-  m.gaugeFrom('fleet_intake_outbox_pending', 'intake_outbox rows not yet acknowledged by the gateway', [], async () => (await outbox()).pending);
-  m.gaugeFrom('fleet_intake_outbox_lag_seconds', 'Age of the oldest pending intake_outbox row (0 when none)', [], async () => (await outbox()).oldest_s ?? 0);
-  m.gaugeFrom('fleet_intake_events_unprocessed', 'Committed host events the call processor has not applied yet', [], async () => (await outbox()).unprocessed);
+  m.gaugeFrom(
+    'fleet_intake_outbox_pending',
+    'intake_outbox rows not yet acknowledged by the gateway',
+    [],
+    async () => (await outbox()).pending,
+  );
+  m.gaugeFrom(
+    'fleet_intake_outbox_lag_seconds',
+    'Age of the oldest pending intake_outbox row (0 when none)',
+    [],
+    async () => (await outbox()).oldest_s ?? 0,
+  );
+  m.gaugeFrom(
+    'fleet_intake_events_unprocessed',
+    'Committed host events the call processor has not applied yet',
+    [],
+    async () => (await outbox()).unprocessed,
+  );
 
   const telegram = () => app.telegram.worker.stats;
-  m.counterFrom('fleet_telegram_requests_total', 'Bot API requests made by the card worker', [], () => telegram().requests);
-  m.counterFrom('fleet_telegram_429_total', 'Bot API 429 (flood limit) answers; each pauses the bot for retry_after', [], () => telegram().floods);
-  m.counterFrom('fleet_telegram_failures_total', 'Bot API requests that failed otherwise', [], () => telegram().failures);
+  m.counterFrom(
+    'fleet_telegram_requests_total',
+    'Bot API requests made by the card worker',
+    [],
+    () => telegram().requests,
+  );
+  m.counterFrom(
+    'fleet_telegram_429_total',
+    'Bot API 429 (flood limit) answers; each pauses the bot for retry_after',
+    [],
+    () => telegram().floods,
+  );
+  m.counterFrom(
+    'fleet_telegram_failures_total',
+    'Bot API requests that failed otherwise',
+    [],
+    () => telegram().failures,
+  );
 }

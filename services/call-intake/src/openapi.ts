@@ -11,7 +11,10 @@ const error = {
 const hostEvent = {
   summary: 'A host event (POST only; body is JSON whatever the Content-Type says)',
   tags: ['host events'],
-  headers: { type: 'object', properties: { token: { type: 'string', description: 'The host token (also accepted as body field Token)' } } },
+  headers: {
+    type: 'object',
+    properties: { token: { type: 'string', description: 'The host token (also accepted as body field Token)' } },
+  },
   body: {
     type: 'object',
     required: ['UniqueId'],

@@ -15,7 +15,11 @@ export interface SchemaGate {
 
 export interface DeferredSchema extends SchemaGate {
   /** Starts the background attempts (no-op when ready); `log` says what happens. */
-  start(log: { warn(o: object, m: string): void; info(o: object, m: string): void; error(o: object, m: string): void }): void;
+  start(log: {
+    warn(o: object, m: string): void;
+    info(o: object, m: string): void;
+    error(o: object, m: string): void;
+  }): void;
   stop(): void;
 }
 
@@ -27,7 +31,10 @@ export const READY_SCHEMA: SchemaGate = { ready: true, reason: null };
  * `deadlineMs`) and `deferrable`, returns a gate that keeps trying every `retryMs` from start().
  * @throws whatever migrate throws otherwise (a broken migration fails the boot, as before).
  */
-export async function migrateOrDefer(sql: Sql, o: { deferrable: boolean; deadlineMs?: number; retryMs?: number }): Promise<DeferredSchema> {
+export async function migrateOrDefer(
+  sql: Sql,
+  o: { deferrable: boolean; deadlineMs?: number; retryMs?: number },
+): Promise<DeferredSchema> {
   const deadlineMs = o.deadlineMs ?? 10_000;
   const retryMs = o.retryMs ?? 2_000;
   let ready = false;

@@ -7,7 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSql, migrate, startEmbeddedPostgres, testDataDir, withDatabase as dbUrl, type EmbeddedServer, type Sql } from '@fleet/db';
+import {
+  createSql,
+  migrate,
+  startEmbeddedPostgres,
+  testDataDir,
+  withDatabase as dbUrl,
+  type EmbeddedServer,
+  type Sql,
+} from '@fleet/db';
 import { addEnterprise, scenario } from './helpers.ts';
 import { freePort } from '../../../test/support/net.ts';
 
@@ -83,16 +91,29 @@ describe('call-intake started while PostgreSQL is down', () => {
     proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
 
     // Up without PostgreSQL: /health answers 200 (accepting), /ready says why it is degraded.
-    const health = await until('health', async () => ((await json(`${base}/health`)).status === 200 ? json(`${base}/health`) : undefined), 60_000);
+    const health = await until(
+      'health',
+      async () => ((await json(`${base}/health`)).status === 200 ? json(`${base}/health`) : undefined),
+      60_000,
+    );
     expect(health.body).toMatchObject({ database: false, listen: false });
     const ready = await json(`${base}/ready`);
-    expect(ready.body.checks.schema).toMatchObject({ ok: false, critical: false, reason: expect.stringMatching(/^PostgreSQL unreachable at boot/) });
+    expect(ready.body.checks.schema).toMatchObject({
+      ok: false,
+      critical: false,
+      reason: expect.stringMatching(/^PostgreSQL unreachable at boot/),
+    });
     expect(logs.join('')).toContain('started without PostgreSQL: accepting host events into the journal');
 
     const events = scenario('2-1');
     for (const e of events) {
       const body = JSON.parse(JSON.stringify(e.body).replaceAll('ENTERPRISE_TOKEN', TOKEN)) as Record<string, unknown>;
-      const res = await fetch(`${base}/${e.event}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(3000) });
+      const res = await fetch(`${base}/${e.event}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(3000),
+      });
       expect(res.status, `${e.event} while PostgreSQL is down`).toBe(200);
     }
     expect((await json(`${base}/health`)).body.journal).toMatchObject({ mode: 'journal', appended: events.length });
@@ -102,10 +123,16 @@ describe('call-intake started while PostgreSQL is down', () => {
     try {
       // Migrations applied, journal drained, LISTEN taken up again (heartbeat, 10 s): ready. (Neither
       // the LISTEN nor the drain is critical for /ready's 200, so each is waited for.)
-      await until('ready after the outage', async () => {
-        const r = await json(`${base}/ready`);
-        return r.status === 200 && r.body.checks.listen?.ok && r.body.checks.journal?.mode === 'direct' ? true : undefined;
-      }, 60_000);
+      await until(
+        'ready after the outage',
+        async () => {
+          const r = await json(`${base}/ready`);
+          return r.status === 200 && r.body.checks.listen?.ok && r.body.checks.journal?.mode === 'direct'
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
       const after = await json(`${base}/ready`);
       expect(after.body.checks.schema).toBeUndefined();
       expect(after.body.checks.listen).toMatchObject({ ok: true });

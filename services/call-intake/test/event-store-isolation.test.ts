@@ -27,7 +27,11 @@ it('a refused row fails alone; the rest of its batch is stored in order', async 
     receivedAt: Date.now(),
   });
   // Enterprise 999 does not exist: the foreign key refuses that row.
-  const results = await Promise.allSettled([store.append(ev('310', 1)), store.append(ev('999', 2)), store.append(ev('310', 3))]);
+  const results = await Promise.allSettled([
+    store.append(ev('310', 1)),
+    store.append(ev('999', 2)),
+    store.append(ev('310', 3)),
+  ]);
   await store.close();
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   const rows = await sql`select unique_id from call_events where unique_id like 'iso.%' order by id`;

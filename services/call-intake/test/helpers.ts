@@ -39,7 +39,11 @@ export async function addEnterprise(sql: Sql, number: string, token: string, act
 }
 
 export async function intake(sql: Sql, config: Partial<BuildOptions['config']> = {}) {
-  const app = await buildApp({ sql, config: { ...baseConfig, ...config }, model: { settleMs: 0, closeWithoutHangupMs: 0 } });
+  const app = await buildApp({
+    sql,
+    config: { ...baseConfig, ...config },
+    model: { settleMs: 0, closeWithoutHangupMs: 0 },
+  });
   await app.ready();
   return app;
 }

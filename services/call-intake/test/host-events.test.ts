@@ -26,7 +26,7 @@ const dial = () => ({ ...scenario('2-1').find((e) => e.event === 'dial')!.body, 
 const count = async () => (await sql`select count(*)::int as n from call_events`)[0]!.n as number;
 
 describe('POST /<event>', () => {
-  it('answers the hosts\' expected 200 only once the event is stored', async () => {
+  it("answers the hosts' expected 200 only once the event is stored", async () => {
     const before = await count();
     const res = await app.inject({ method: 'POST', url: '/dial', payload: dial() });
     expect(res.statusCode).toBe(200);
@@ -51,7 +51,13 @@ describe('POST /<event>', () => {
       const res = await app.inject({
         method: 'POST',
         url: '/start',
-        payload: JSON.stringify({ Token: 'TOKEN-100', UniqueId: `ct.${i}`, CallType: '0', Phone: '375440000001', Trunk: '0001363' }),
+        payload: JSON.stringify({
+          Token: 'TOKEN-100',
+          UniqueId: `ct.${i}`,
+          CallType: '0',
+          Phone: '375440000001',
+          Trunk: '0001363',
+        }),
         headers: contentType ? { 'content-type': contentType } : {},
       });
       expect(res.statusCode, String(contentType)).toBe(200);
@@ -60,7 +66,12 @@ describe('POST /<event>', () => {
 
   it('takes the token from a quoted header when the body has none', async () => {
     const { Token: _t, ...body } = dial();
-    const res = await app.inject({ method: 'POST', url: '/dial', payload: { ...body, UniqueId: 'hdr.1' }, headers: { token: '"TOKEN-100"' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/dial',
+      payload: { ...body, UniqueId: 'hdr.1' },
+      headers: { token: '"TOKEN-100"' },
+    });
     expect(res.statusCode).toBe(200);
   });
 
@@ -87,7 +98,12 @@ describe('POST /<event>', () => {
     ['a JSON string', '"dial"'],
     ['an empty body', ''],
   ])('rejects %s with 400', async (_name, payload) => {
-    const res = await app.inject({ method: 'POST', url: '/hangup', payload, headers: { 'content-type': 'application/json', token: 'TOKEN-100' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/hangup',
+      payload,
+      headers: { 'content-type': 'application/json', token: 'TOKEN-100' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('INTAKE_MALFORMED_BODY');
   });
@@ -109,7 +125,9 @@ describe('POST /<event>', () => {
     const batchesBefore = store.batches;
     const before = await count();
     const res = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => app.inject({ method: 'POST', url: '/dial', payload: { ...dial(), UniqueId: `burst.${i}` } })),
+      Array.from({ length: 200 }, (_, i) =>
+        app.inject({ method: 'POST', url: '/dial', payload: { ...dial(), UniqueId: `burst.${i}` } }),
+      ),
     );
     expect(res.every((r) => r.statusCode === 200)).toBe(true);
     expect(await count()).toBe(before + 200);
@@ -126,7 +144,12 @@ describe('POST /<event>', () => {
 
 describe('what a rejection says', () => {
   it('never echoes the body of malformed JSON (a form-encoded Token would leak)', async () => {
-    const res = await app.inject({ method: 'POST', url: '/dial', payload: 'Token=SECRET-TOKEN-99&UniqueId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/dial',
+      payload: 'Token=SECRET-TOKEN-99&UniqueId=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('INTAKE_MALFORMED_BODY');
     expect(res.body).not.toMatch(/SECR|Token=|N-99/);

@@ -4,7 +4,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeLine, encodeRecord, parseSegment, segmentName, segmentSeq, type JournalRecord } from '../src/journal/frame.ts';
+import {
+  decodeLine,
+  encodeRecord,
+  parseSegment,
+  segmentName,
+  segmentSeq,
+  type JournalRecord,
+} from '../src/journal/frame.ts';
 import { openJournalStore } from '../src/journal/store.ts';
 import { isOutage } from '../src/journal/outage.ts';
 
@@ -46,7 +53,11 @@ describe('frame', () => {
     const a = encodeRecord(rec(1));
     const b = encodeRecord(rec(2));
     const c = encodeRecord(rec(3));
-    expect(parseSegment(a + b + c.slice(0, 20))).toMatchObject({ tornTail: true, corrupt: 0, records: [rec(1), rec(2)] });
+    expect(parseSegment(a + b + c.slice(0, 20))).toMatchObject({
+      tornTail: true,
+      corrupt: 0,
+      records: [rec(1), rec(2)],
+    });
     expect(parseSegment(a + b + c)).toMatchObject({ tornTail: false, corrupt: 0 });
     const damaged = a + b.replace('u.2', 'u.9') + c;
     expect(parseSegment(damaged)).toMatchObject({ tornTail: false, corrupt: 1, records: [rec(1), rec(3)] });
@@ -84,10 +95,17 @@ describe('store', () => {
     }
     expect(store.stats()).toMatchObject({ appends: 200, fsyncs: 200 });
     await store.seal();
-    expect(store.sealed().flatMap((s) => store.read(s).records).map((r) => r.uniqueId)).toEqual(Array.from({ length: 200 }, (_, i) => `u.${i}`));
+    expect(
+      store
+        .sealed()
+        .flatMap((s) => store.read(s).records)
+        .map((r) => r.uniqueId),
+    ).toEqual(Array.from({ length: 200 }, (_, i) => `u.${i}`));
     ms.sort((a, b) => a - b);
     const at = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))]!.toFixed(2);
-    console.log(`[journal append+fdatasync] ${dir}: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms (sequential, ~${Buffer.byteLength(encodeRecord(rec(0)))} B records)`);
+    console.log(
+      `[journal append+fdatasync] ${dir}: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms (sequential, ~${Buffer.byteLength(encodeRecord(rec(0)))} B records)`,
+    );
     await store.close();
   });
 
@@ -142,7 +160,16 @@ describe('store', () => {
 
 describe('outage classification', () => {
   it('journals on connection failures and resource errors, not on statement errors', () => {
-    for (const code of ['ECONNREFUSED', 'CONNECTION_CLOSED', 'CONNECT_TIMEOUT', '57P01', '57P03', '08006', '53100', 'INTAKE_DB_DEADLINE']) {
+    for (const code of [
+      'ECONNREFUSED',
+      'CONNECTION_CLOSED',
+      'CONNECT_TIMEOUT',
+      '57P01',
+      '57P03',
+      '08006',
+      '53100',
+      'INTAKE_DB_DEADLINE',
+    ]) {
       expect(isOutage({ code }), code).toBe(true);
     }
     for (const code of ['23505', '22P02', '42P01', undefined]) expect(isOutage({ code }), String(code)).toBe(false);

@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createSql, migrate, startEmbeddedPostgres, testDataDir, withDatabase as dbUrl, type EmbeddedServer, type Sql, type TestDatabase } from '@fleet/db';
+import {
+  createSql,
+  migrate,
+  startEmbeddedPostgres,
+  testDataDir,
+  withDatabase as dbUrl,
+  type EmbeddedServer,
+  type Sql,
+  type TestDatabase,
+} from '@fleet/db';
 import { buildApp } from '../src/app.ts';
 import { addEnterprise, baseConfig, FIXTURES, withDatabase, type ScenarioEvent } from './helpers.ts';
 import { freePort } from '../../../test/support/net.ts';
@@ -41,7 +50,11 @@ function journalDir(): string {
   return d;
 }
 
-async function start(sql: Sql, extra: Record<string, unknown>, logs: string[]): Promise<{ app: FastifyInstance; url: string }> {
+async function start(
+  sql: Sql,
+  extra: Record<string, unknown>,
+  logs: string[],
+): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildApp({
     sql,
     config: { ...baseConfig, WORKERS: true, TELEGRAM_API_ROOT: 'http://127.0.0.1:9', ...extra },
@@ -55,7 +68,12 @@ async function start(sql: Sql, extra: Record<string, unknown>, logs: string[]): 
 async function post(url: string, event: string, body: unknown): Promise<{ status: number; ms: number; code?: string }> {
   const t0 = performance.now();
   try {
-    const res = await fetch(`${url}/${event}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(3000) });
+    const res = await fetch(`${url}/${event}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(3000),
+    });
     const json = (await res.json()) as { code?: string };
     return { status: res.status, ms: performance.now() - t0, code: json.code };
   } catch {
@@ -65,15 +83,27 @@ async function post(url: string, event: string, body: unknown): Promise<{ status
 
 const corpus = (): ScenarioEvent[][] => {
   const index = JSON.parse(readFileSync(new URL('_index.json', FIXTURES), 'utf8')) as { file: string }[];
-  return index.map((e) => JSON.parse(readFileSync(new URL(e.file, FIXTURES), 'utf8')) as ScenarioEvent[]).filter((s) => s.length);
+  return index
+    .map((e) => JSON.parse(readFileSync(new URL(e.file, FIXTURES), 'utf8')) as ScenarioEvent[])
+    .filter((s) => s.length);
 };
 const token = (i: number) => `37529000${String(i).padStart(4, '0')}`;
-const withToken = (body: Record<string, unknown>, t: string) => JSON.parse(JSON.stringify(body).replaceAll('ENTERPRISE_TOKEN', t)) as Record<string, unknown>;
+const withToken = (body: Record<string, unknown>, t: string) =>
+  JSON.parse(JSON.stringify(body).replaceAll('ENTERPRISE_TOKEN', t)) as Record<string, unknown>;
 
 const rowsOf = async (sql: Sql) => ({
-  events: (await sql<{ k: string }[]>`select enterprise || ' ' || event_type || ' ' || unique_id || ' ' || idempotency_key as k from call_events order by 1`).map((r) => r.k),
-  outbox: (await sql<{ k: string }[]>`select enterprise || ' ' || call_id || ' ' || event_type || ' ' || dedup_key as k from intake_outbox order by 1`).map((r) => r.k),
-  unprocessed: (await sql<{ n: number }[]>`select count(*)::int as n from call_events where processed_at is null`)[0]!.n,
+  events: (
+    await sql<
+      { k: string }[]
+    >`select enterprise || ' ' || event_type || ' ' || unique_id || ' ' || idempotency_key as k from call_events order by 1`
+  ).map((r) => r.k),
+  outbox: (
+    await sql<
+      { k: string }[]
+    >`select enterprise || ' ' || call_id || ' ' || event_type || ' ' || dedup_key as k from intake_outbox order by 1`
+  ).map((r) => r.k),
+  unprocessed: (await sql<{ n: number }[]>`select count(*)::int as n from call_events where processed_at is null`)[0]!
+    .n,
 });
 
 const pct = (xs: number[], p: number) => {
@@ -122,7 +152,8 @@ describe('PostgreSQL down for 30 s during a replay', () => {
     // first heard of during the outage (its token not cached), plus one garbage token then.
     const scenarios = corpus();
     const lanes: { t: string; events: ScenarioEvent[]; startAt: number; gap?: number }[] = [];
-    for (let i = 0; i < ENTERPRISES; i++) lanes.push({ t: token(i), events: scenarios.filter((_, j) => j % ENTERPRISES === i).flat(), startAt: 0 });
+    for (let i = 0; i < ENTERPRISES; i++)
+      lanes.push({ t: token(i), events: scenarios.filter((_, j) => j % ENTERPRISES === i).flat(), startAt: 0 });
     lanes.push({ t: token(ENTERPRISES), events: scenarios.slice(0, 4).flat(), startAt: OUTAGE_AT_MS + 5_000 });
     lanes.push({ t: 'GARBAGE-TOKEN-1', events: scenarios[0]!.slice(0, 3), startAt: OUTAGE_AT_MS + 5_000, gap: 500 });
 
@@ -151,10 +182,27 @@ describe('PostgreSQL down for 30 s during a replay', () => {
 
     const real = results.filter((r) => r.lane !== 'GARBAGE-TOKEN-1');
     const bad = real.filter((r) => r.down !== 200);
-    if (bad.length) console.log('[outage] window', window, 'refused at', bad.map((r) => `${r.at}:${r.down}:${Math.round(r.ms)}`).join(' '), downLogs.filter((l) => /"level":(40|50)/.test(l)).slice(0, 30).join('\n').slice(0, 8000));
+    if (bad.length)
+      console.log(
+        '[outage] window',
+        window,
+        'refused at',
+        bad.map((r) => `${r.at}:${r.down}:${Math.round(r.ms)}`).join(' '),
+        downLogs
+          .filter((l) => /"level":(40|50)/.test(l))
+          .slice(0, 30)
+          .join('\n')
+          .slice(0, 8000),
+      );
     const duringOutage = real.filter((r) => r.at > window.stoppedAt && r.at < window.startedAt);
-    expect(real.filter((r) => r.down !== 200), 'outage instance refused').toEqual([]);
-    expect(real.filter((r) => r.base !== 200), 'baseline refused').toEqual([]);
+    expect(
+      real.filter((r) => r.down !== 200),
+      'outage instance refused',
+    ).toEqual([]);
+    expect(
+      real.filter((r) => r.base !== 200),
+      'baseline refused',
+    ).toEqual([]);
     expect(duringOutage.length).toBeGreaterThan(100);
     // The garbage token: 403 from the healthy instance, 200 (journaled unresolved) during the outage.
     const garbage = results.filter((r) => r.lane === 'GARBAGE-TOKEN-1');
@@ -167,7 +215,13 @@ describe('PostgreSQL down for 30 s during a replay', () => {
     while (Date.now() < deadline) {
       x = await rowsOf(base.sql);
       y = await rowsOf(down);
-      if (b.app.journal!.status().mode === 'direct' && !x.unprocessed && !y.unprocessed && JSON.stringify(x) === JSON.stringify(y)) break;
+      if (
+        b.app.journal!.status().mode === 'direct' &&
+        !x.unprocessed &&
+        !y.unprocessed &&
+        JSON.stringify(x) === JSON.stringify(y)
+      )
+        break;
       await new Promise((r) => setTimeout(r, 500));
     }
     const status = b.app.journal!.status();
@@ -177,7 +231,10 @@ describe('PostgreSQL down for 30 s during a replay', () => {
     expect(y.events).toEqual(x.events);
     expect(y.outbox).toEqual(x.outbox);
     expect(x.outbox.length).toBeGreaterThan(50);
-    const rejected = readFileSync(join(dir, 'rejected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string });
+    const rejected = readFileSync(join(dir, 'rejected.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { reason: string });
     expect(rejected.every((r) => r.reason === 'unknown host token')).toBe(true);
 
     // Journaled events keep their arrival time (not the drain's).
@@ -202,8 +259,15 @@ describe('PostgreSQL down for 30 s during a replay', () => {
   it('answers 503 with the reason (and says so on /health and in the logs) when the journal is full', async () => {
     const logs: string[] = [];
     const dir = journalDir();
-    const { app, url } = await start(down, { JOURNAL_DIR: dir, JOURNAL_MAX_BYTES: 8 * 1024, JOURNAL_SEGMENT_BYTES: 2 * 1024, JOURNAL_DRAIN_POLL_MS: 200 }, logs);
-    const dial = (i: number) => ({ ...withToken(corpus()[0]!.find((e) => e.event === 'dial')!.body, token(0)), UniqueId: `full.${i}` });
+    const { app, url } = await start(
+      down,
+      { JOURNAL_DIR: dir, JOURNAL_MAX_BYTES: 8 * 1024, JOURNAL_SEGMENT_BYTES: 2 * 1024, JOURNAL_DRAIN_POLL_MS: 200 },
+      logs,
+    );
+    const dial = (i: number) => ({
+      ...withToken(corpus()[0]!.find((e) => e.event === 'dial')!.body, token(0)),
+      UniqueId: `full.${i}`,
+    });
     expect((await post(url, 'dial', dial(0))).status).toBe(200); // caches the token
     await stopPg();
     const answers: { status: number; code?: string }[] = [];
@@ -213,7 +277,11 @@ describe('PostgreSQL down for 30 s during a replay', () => {
     expect(answers.slice(accepted).every((r) => r.status === 503 && r.code === 'INTAKE_JOURNAL_FULL')).toBe(true);
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ database: false, journal: { full: true }, reason: expect.stringContaining('journal is full') });
+    expect(await health.json()).toMatchObject({
+      database: false,
+      journal: { full: true },
+      reason: expect.stringContaining('journal is full'),
+    });
     const ready = await fetch(`${url}/ready`);
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { reasons: string[] }).reasons.join()).toContain('journal is full');
@@ -221,12 +289,17 @@ describe('PostgreSQL down for 30 s during a replay', () => {
 
     await startPg();
     const deadline = Date.now() + 30_000;
-    while (app.journal!.status().mode !== 'direct' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    const stored = await down<{ unique_id: string }[]>`select unique_id from call_events where unique_id like 'full.%' order by id`;
+    while (app.journal!.status().mode !== 'direct' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    const stored = await down<
+      { unique_id: string }[]
+    >`select unique_id from call_events where unique_id like 'full.%' order by id`;
     // What was acknowledged is there, in order; what was refused is not.
     expect(stored.map((r) => r.unique_id)).toEqual(Array.from({ length: accepted + 1 }, (_, i) => `full.${i}`));
     expect((await post(url, 'dial', dial(99))).status).toBe(200);
-    console.log(`[journal full] bound 8 KiB: ${accepted} events journaled, then ${answers.length - accepted} refused with 503 INTAKE_JOURNAL_FULL`);
+    console.log(
+      `[journal full] bound 8 KiB: ${accepted} events journaled, then ${answers.length - accepted} refused with 503 INTAKE_JOURNAL_FULL`,
+    );
     await app.close();
   }, 90_000);
 });

@@ -32,15 +32,23 @@ describe('GET /metrics (call-intake)', () => {
     const dial = { ...scenario('2-1').find((e) => e.event === 'dial')!.body, Token: 'TOKEN-300' };
     expect((await app.inject({ method: 'POST', url: '/dial', payload: dial })).statusCode).toBe(200);
     expect((await app.inject({ method: 'POST', url: '/dial', payload: dial })).statusCode).toBe(200); // retransmission
-    expect((await app.inject({ method: 'POST', url: '/dial', payload: { ...dial, Token: 'nobody' } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: '/dial', payload: { ...dial, Token: 'nobody' } })).statusCode).toBe(
+      403,
+    );
     expect((await app.inject({ method: 'POST', url: '/hangup', payload: 'not json' })).statusCode).toBe(400);
     expect((await app.inject({ method: 'POST', url: '/transfer', payload: dial })).statusCode).toBe(404);
 
     const text = await scrape();
     expect(value(text, 'fleet_intake_events_total', { type: 'dial', outcome: 'accepted' })).toBe(2);
-    expect(value(text, 'fleet_intake_events_total', { type: 'dial', outcome: 'rejected', code: 'INTAKE_UNKNOWN_TOKEN' })).toBe(1);
-    expect(value(text, 'fleet_intake_events_total', { type: 'hangup', outcome: 'rejected', code: 'INTAKE_MALFORMED_BODY' })).toBe(1);
-    expect(value(text, 'fleet_intake_events_total', { type: 'unknown', outcome: 'rejected', code: 'INTAKE_UNKNOWN_EVENT' })).toBe(1);
+    expect(
+      value(text, 'fleet_intake_events_total', { type: 'dial', outcome: 'rejected', code: 'INTAKE_UNKNOWN_TOKEN' }),
+    ).toBe(1);
+    expect(
+      value(text, 'fleet_intake_events_total', { type: 'hangup', outcome: 'rejected', code: 'INTAKE_MALFORMED_BODY' }),
+    ).toBe(1);
+    expect(
+      value(text, 'fleet_intake_events_total', { type: 'unknown', outcome: 'rejected', code: 'INTAKE_UNKNOWN_EVENT' }),
+    ).toBe(1);
     expect(value(text, 'fleet_intake_commit_events_total')).toBe(2);
     expect(value(text, 'fleet_intake_commit_duplicates_total')).toBe(1);
     expect(value(text, 'fleet_intake_commit_batches_total')).toBeGreaterThanOrEqual(1);

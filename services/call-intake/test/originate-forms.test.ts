@@ -8,13 +8,27 @@
 // too old or another enterprise's record never match.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeHostEvent, type HostEventType } from '@fleet/asterisk-events';
-import { advanceTime, applyEvents, emptyState, nextDeadline, type CallEffect, type CallSummary, type ModelState } from '@fleet/call-model';
+import {
+  advanceTime,
+  applyEvents,
+  emptyState,
+  nextDeadline,
+  type CallEffect,
+  type CallSummary,
+  type ModelState,
+} from '@fleet/call-model';
 import type { Sql, TestDatabase } from '@fleet/db';
 import { originateLookup, type OriginateRecord } from '../src/processor/originates.ts';
 import { addEnterprise, intake, scenario, withDatabase, type ScenarioEvent } from './helpers.ts';
 
 const T0 = Date.UTC(2025, 8, 13, 12, 0, 0);
-const RECORD: OriginateRecord = { correlation_id: 'click-1', extension: '151', phone: '375440000001', requested_by: 'crm:18', created_at: new Date(T0 - 1_200) };
+const RECORD: OriginateRecord = {
+  correlation_id: 'click-1',
+  extension: '151',
+  phone: '375440000001',
+  requested_by: 'crm:18',
+  created_at: new Date(T0 - 1_200),
+};
 
 type Form = [name: string, change: (body: Record<string, unknown>) => Record<string, unknown>];
 /** How the click's outbound dial (and its hangup) may name the manager. */
@@ -22,7 +36,10 @@ const FORMS: Form[] = [
   ['Extensions [""]', (b) => ({ ...b, Extensions: [''] })],
   ['Extensions ["SIP/151"]', (b) => ({ ...b, Extensions: ['SIP/151'] })],
   ['the extension only in CallerIDNum', (b) => ({ ...b, Extensions: [''], CallerIDNum: '151' })],
-  ['the extension only in the channel name', (b) => ({ ...b, Extensions: [''], Channel: 'Local/151@web-originate-0000a1b2;2' })],
+  [
+    'the extension only in the channel name',
+    (b) => ({ ...b, Extensions: [''], Channel: 'Local/151@web-originate-0000a1b2;2' }),
+  ],
 ];
 
 /** Scenario 1-2 with its dial and hangup rewritten to `form`. */
@@ -32,7 +49,9 @@ const clickEvents = (form: Form[1]): ScenarioEvent[] =>
 /** The pure model over the events (500 ms apart), driven to the end, with `records` as the seam. */
 function model(events: ScenarioEvent[], records: OriginateRecord[]) {
   const opts = { originates: originateLookup(records) };
-  const normalized = events.map((e, i) => normalizeHostEvent(e.event as HostEventType, e.body, { seq: i + 1, receivedAt: T0 + i * 500 }));
+  const normalized = events.map((e, i) =>
+    normalizeHostEvent(e.event as HostEventType, e.body, { seq: i + 1, receivedAt: T0 + i * 500 }),
+  );
   let state: ModelState = emptyState();
   const r = applyEvents(state, normalized, opts);
   const effects: CallEffect[] = [...r.effects];
@@ -52,25 +71,39 @@ describe('click-to-call legs tied to their originate record, whatever form the h
     const m = model(clickEvents(form), [RECORD]);
     expect(m.popups).toEqual(['151']);
     const popup = m.effects.find((e) => e.type === 'call.ringing')!;
-    expect(popup.call.originatedBy).toEqual({ originateId: 'click-1', extension: '151', phone: '375440000001', requestedBy: 'crm:18' });
+    expect(popup.call.originatedBy).toEqual({
+      originateId: 'click-1',
+      extension: '151',
+      phone: '375440000001',
+      requestedBy: 'crm:18',
+    });
     expect(m.ended).toHaveLength(1);
-    expect(m.history).toMatchObject({ direction: 'out', kind: 'customer', phone: '375440000001', answered: true, answeredBy: '151' });
+    expect(m.history).toMatchObject({
+      direction: 'out',
+      kind: 'customer',
+      phone: '375440000001',
+      answered: true,
+      answeredBy: '151',
+    });
     expect(m.history!.originatedBy?.originateId).toBe('click-1');
   });
 
-  it.each(FORMS)('%s: no record of ours, a record of another extension or number, or one too old → not our click', (_name, form) => {
-    const other = (over: Partial<OriginateRecord>) => [{ ...RECORD, ...over }];
-    const cases = [[], other({ phone: '375440000002' }), other({ created_at: new Date(T0 - 10 * 60_000) })];
-    // A leg that names its extension somewhere is not another extension's click; one that names none
-    // (Extensions [""] alone) can only be matched by number and time, and the record names the manager.
-    if (_name !== 'Extensions [""]') cases.push(other({ extension: '152' }));
-    for (const records of cases) {
-      const m = model(clickEvents(form), records);
-      // (A Local leg matching no record is the model's FollowMe case: no call of its own at all.)
-      expect(m.ended.length).toBeLessThanOrEqual(1);
-      expect(m.effects.filter((e) => e.call.originatedBy !== null)).toEqual([]);
-    }
-  });
+  it.each(FORMS)(
+    '%s: no record of ours, a record of another extension or number, or one too old → not our click',
+    (_name, form) => {
+      const other = (over: Partial<OriginateRecord>) => [{ ...RECORD, ...over }];
+      const cases = [[], other({ phone: '375440000002' }), other({ created_at: new Date(T0 - 10 * 60_000) })];
+      // A leg that names its extension somewhere is not another extension's click; one that names none
+      // (Extensions [""] alone) can only be matched by number and time, and the record names the manager.
+      if (_name !== 'Extensions [""]') cases.push(other({ extension: '152' }));
+      for (const records of cases) {
+        const m = model(clickEvents(form), records);
+        // (A Local leg matching no record is the model's FollowMe case: no call of its own at all.)
+        expect(m.ended.length).toBeLessThanOrEqual(1);
+        expect(m.effects.filter((e) => e.call.originatedBy !== null)).toEqual([]);
+      }
+    },
+  );
 });
 
 describe('through the processor against PostgreSQL: the record is confirmed by the leg', () => {

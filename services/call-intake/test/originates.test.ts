@@ -34,23 +34,42 @@ describe('originate seam', () => {
     await sql`insert into originates (correlation_id, enterprise, extension, phone, requested_by, status)
               values ('corr-300-1', '300', '151', '375440000001', 'crm:18', 'accepted')`;
     await run('TOKEN-300');
-    const [call] = await sql<{ summary: { originatedBy: unknown } }[]>`select summary from calls where enterprise = '300'`;
-    expect(call!.summary.originatedBy).toEqual({ originateId: 'corr-300-1', extension: '151', phone: '375440000001', requestedBy: 'crm:18' });
+    const [call] = await sql<
+      { summary: { originatedBy: unknown } }[]
+    >`select summary from calls where enterprise = '300'`;
+    expect(call!.summary.originatedBy).toEqual({
+      originateId: 'corr-300-1',
+      extension: '151',
+      phone: '375440000001',
+      requestedBy: 'crm:18',
+    });
     const [rec] = await sql`select status, confirmed_at from originates where correlation_id = 'corr-300-1'`;
     expect(rec!.status).toBe('confirmed');
     expect(rec!.confirmed_at).not.toBeNull();
   });
 
-  it('without a record (the host\'s ExternalInitiated flag alone) the call is not ours', async () => {
+  it("without a record (the host's ExternalInitiated flag alone) the call is not ours", async () => {
     await run('TOKEN-301');
-    const [call] = await sql<{ summary: { originatedBy: unknown } }[]>`select summary from calls where enterprise = '301'`;
+    const [call] = await sql<
+      { summary: { originatedBy: unknown } }[]
+    >`select summary from calls where enterprise = '301'`;
     expect(call!.summary.originatedBy).toBeNull();
   });
 
   it('pure lookup: same extension, same number in any prefix style, within the window; newest wins', () => {
     const t = Date.UTC(2024, 0, 1, 10, 0, 0);
-    const rec = (id: string, ext: string, phone: string, dt: number) => ({ correlation_id: id, extension: ext, phone, requested_by: 'api', created_at: new Date(t + dt) });
-    const look = originateLookup([rec('a', '151', '375440000001', 0), rec('b', '151', '375440000001', 10_000), rec('c', '152', '375440000001', 0)]);
+    const rec = (id: string, ext: string, phone: string, dt: number) => ({
+      correlation_id: id,
+      extension: ext,
+      phone,
+      requested_by: 'api',
+      created_at: new Date(t + dt),
+    });
+    const look = originateLookup([
+      rec('a', '151', '375440000001', 0),
+      rec('b', '151', '375440000001', 10_000),
+      rec('c', '152', '375440000001', 0),
+    ]);
     expect(look({ extension: '151', phone: '+375 44 000-00-01', at: t + 12_000 })?.originateId).toBe('b');
     expect(look({ extension: '151', phone: '80440000001', at: t + 5_000 })?.originateId).toBe('a');
     expect(look({ extension: '153', phone: '375440000001', at: t + 5_000 })).toBeNull();

@@ -41,11 +41,23 @@ describe('call processor', () => {
       ['dial', 'ringing:1'],
       ['hangup', 'ended'],
     ]);
-    expect(rows[0]!.payload).toMatchObject({ enterprise: '200', callId: '1757772742.60', event_type: 'dial', new_extensions: ['150', '151', '152'], origin: 'live' });
+    expect(rows[0]!.payload).toMatchObject({
+      enterprise: '200',
+      callId: '1757772742.60',
+      event_type: 'dial',
+      new_extensions: ['150', '151', '152'],
+      origin: 'live',
+    });
     // The one body of every hop (@fleet/call-event): no host token, no raw host event.
     expect(JSON.stringify(rows)).not.toContain('TOKEN-200');
     expect(rows[0]!.payload.raw).toBeUndefined();
-    expect(rows[1]!.payload.call).toMatchObject({ direction: 'in', answered: true, answeredBy: '151', result: 'answered', phone: '375440000001' });
+    expect(rows[1]!.payload.call).toMatchObject({
+      direction: 'in',
+      answered: true,
+      answeredBy: '151',
+      result: 'answered',
+      phone: '375440000001',
+    });
     const [call] = await sql`select kind, direction, status, answered_by from calls where call_id = '1757772742.60'`;
     expect(call).toMatchObject({ kind: 'customer', direction: 'in', status: 'ended', answered_by: '151' });
     const [unprocessed] = await sql`select count(*)::int as n from call_events where processed_at is null`;
@@ -70,10 +82,16 @@ describe('call processor', () => {
   });
 
   it('gives the same outcome when call-intake restarts between any two events (2-12)', async () => {
-    const events = scenario('2-12').map((e) => ({ ...e, body: { ...e.body, UniqueId: String(e.body.UniqueId ?? '').replace(/^1757774467/, '9000000001') } }));
+    const events = scenario('2-12').map((e) => ({
+      ...e,
+      body: { ...e.body, UniqueId: String(e.body.UniqueId ?? '').replace(/^1757774467/, '9000000001') },
+    }));
     for (let cut = 1; cut < events.length; cut += 3) {
       const suffix = `r${cut}`;
-      const mine = events.map((e) => ({ ...e, body: { ...e.body, ...(e.body.UniqueId ? { UniqueId: `${e.body.UniqueId}${suffix}` } : {}) } }));
+      const mine = events.map((e) => ({
+        ...e,
+        body: { ...e.body, ...(e.body.UniqueId ? { UniqueId: `${e.body.UniqueId}${suffix}` } : {}) },
+      }));
       let app = await intake(sql, {});
       await post(app, mine.slice(0, cut));
       await app.processor.sweep();
@@ -85,7 +103,10 @@ describe('call processor', () => {
       await app.processor.sweep();
       await app.close();
       const rows = await outbox(`9000000001.253${suffix}`);
-      expect(rows.map((r) => r.dedup_key), `cut at ${cut}`).toEqual(['ringing:1', 'ringing:2', 'ended']);
+      expect(
+        rows.map((r) => r.dedup_key),
+        `cut at ${cut}`,
+      ).toEqual(['ringing:1', 'ringing:2', 'ended']);
       expect(rows[2]!.payload.call.answeredBy).toBe('151');
     }
   });
@@ -143,7 +164,7 @@ describe('dispatcher', () => {
     await app.close();
   });
 
-  it('holds a call\'s new row back while an earlier row of that call waits out its backoff', async () => {
+  it("holds a call's new row back while an earlier row of that call waits out its backoff", async () => {
     // Regression (fault run, seed 1980387600): the dial failed while the gateway was down and waited
     // 2 s; the hangup, written meanwhile, was due at once and went first — the gateway then dropped
     // the late dial as superseded, and one manager never got the popup.
@@ -172,18 +193,32 @@ describe('dispatcher', () => {
   it('dead-letters a permanent refusal at once: the row dead, the reason in integration_logs for the admin page', async () => {
     const port = (gateway.address() as { port: number }).port;
     const app = await intake(sql, { GATEWAY_URL: `http://127.0.0.1:${port}` });
-    answer = { status: 422, body: JSON.stringify({ code: 'GW_UPSTREAM_REJECTED', message: 'retailcrm: Phone is not valid' }) };
+    answer = {
+      status: 422,
+      body: JSON.stringify({ code: 'GW_UPSTREAM_REJECTED', message: 'retailcrm: Phone is not valid' }),
+    };
     await deadRow('dead.1', '0 seconds');
     await app.dispatcher.runOnce();
     answer = null;
     const [row] = await sql`select status, attempts, last_error from intake_outbox where call_id = 'dead.1'`;
-    expect(row).toMatchObject({ status: 'dead', attempts: 1, last_error: expect.stringContaining('Phone is not valid') });
-    const [letter] = await sql`select kind, phone, status_code, ok, error from integration_logs where call_id = 'dead.1'`;
-    expect(letter).toMatchObject({ kind: 'dead_letter', phone: '375440000001', status_code: 422, ok: false, error: expect.stringContaining('refused for good') });
+    expect(row).toMatchObject({
+      status: 'dead',
+      attempts: 1,
+      last_error: expect.stringContaining('Phone is not valid'),
+    });
+    const [letter] =
+      await sql`select kind, phone, status_code, ok, error from integration_logs where call_id = 'dead.1'`;
+    expect(letter).toMatchObject({
+      kind: 'dead_letter',
+      phone: '375440000001',
+      status_code: 422,
+      ok: false,
+      error: expect.stringContaining('refused for good'),
+    });
     await app.close();
   });
 
-  it('gives a side effect up after GIVE_UP_MS of transient failures, and waits for the gateway\'s Retry-After before that', async () => {
+  it("gives a side effect up after GIVE_UP_MS of transient failures, and waits for the gateway's Retry-After before that", async () => {
     const port = (gateway.address() as { port: number }).port;
     const app = await intake(sql, { GATEWAY_URL: `http://127.0.0.1:${port}`, GIVE_UP_MS: 3_600_000 });
     answer = { status: 503, headers: { 'retry-after': '120' }, body: '{"code":"GW_BREAKER_OPEN"}' };
@@ -197,13 +232,15 @@ describe('dispatcher', () => {
     expect(rows[0]).toMatchObject({ call_id: 'old.1', status: 'dead' });
     expect(rows[1]).toMatchObject({ call_id: 'young.1', status: 'pending' });
     expect(rows[1]!.wait_s).toBeGreaterThan(100); // the gateway's 120 s, not the first backoff step (1 s)
-    expect(await sql`select 1 from integration_logs where call_id = 'old.1' and kind = 'dead_letter' and error like '%given up%'`).toHaveLength(1);
+    expect(
+      await sql`select 1 from integration_logs where call_id = 'old.1' and kind = 'dead_letter' and error like '%given up%'`,
+    ).toHaveLength(1);
     await app.close();
   });
 });
 
 describe('born-leased rows', () => {
-  it('the processor writes a call\'s rows leased to this instance and the dispatcher sends them without a claim', async () => {
+  it("the processor writes a call's rows leased to this instance and the dispatcher sends them without a claim", async () => {
     const received: string[] = [];
     const gw = createServer((req, res) => {
       let body = '';
@@ -222,7 +259,10 @@ describe('born-leased rows', () => {
       sent.push({ leased: leased.length, waiting });
       app.dispatcher.sendLeased(leased, waiting);
     });
-    const events = scenario('2-1').map((e) => ({ ...e, body: { ...e.body, UniqueId: String(e.body.UniqueId ?? '').replace(/^1757772742/, '9100000001') } }));
+    const events = scenario('2-1').map((e) => ({
+      ...e,
+      body: { ...e.body, UniqueId: String(e.body.UniqueId ?? '').replace(/^1757772742/, '9100000001') },
+    }));
     await post(app, events);
     await app.processor.sweep();
     await new Promise((r) => setTimeout(r, 5));
@@ -231,7 +271,10 @@ describe('born-leased rows', () => {
     expect(received).toEqual(['9100000001.60/ringing:1', '9100000001.60/ended']);
     expect(sent.every((s) => s.leased > 0 && !s.waiting)).toBe(true);
     const rows = await sql`select status, attempts from intake_outbox where call_id = '9100000001.60'`;
-    expect(rows).toEqual([{ status: 'done', attempts: 1 }, { status: 'done', attempts: 1 }]);
+    expect(rows).toEqual([
+      { status: 'done', attempts: 1 },
+      { status: 'done', attempts: 1 },
+    ]);
     await app.close();
     await new Promise<void>((r) => gw.close(() => r()));
   });

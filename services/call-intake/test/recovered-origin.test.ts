@@ -23,7 +23,12 @@ afterAll(async () => {
 
 async function store(uid: string, origin: 'live' | 'recovered') {
   for (const e of scenario('2-1')) {
-    const body = JSON.parse(JSON.stringify(e.body).replaceAll('ENTERPRISE_TOKEN', 'TOKEN-100').replaceAll('1757772742', uid).replaceAll('2be3a503', uid.slice(-8)));
+    const body = JSON.parse(
+      JSON.stringify(e.body)
+        .replaceAll('ENTERPRISE_TOKEN', 'TOKEN-100')
+        .replaceAll('1757772742', uid)
+        .replaceAll('2be3a503', uid.slice(-8)),
+    );
     await sql`insert into call_events (enterprise, event_type, unique_id, idempotency_key, body, origin)
               values ('100', ${e.event}, ${String(body.UniqueId)}, ${eventIdempotencyKey(e.event as HostEventType, body)}, ${sql.json(body)}, ${origin})`;
   }
@@ -35,6 +40,12 @@ it('deliveries of a recovered call carry origin recovered, of a live call live',
   await app.processor.sweep();
   const rows = await sql<{ call_id: string; event_type: string; origin: string }[]>`
     select call_id, event_type, payload->>'origin' as origin from intake_outbox order by id`;
-  expect(rows.filter((r) => r.call_id.startsWith('1757000001')).map((r) => [r.event_type, r.origin])).toEqual([['dial', 'recovered'], ['hangup', 'recovered']]);
-  expect(rows.filter((r) => r.call_id.startsWith('1757000002')).map((r) => [r.event_type, r.origin])).toEqual([['dial', 'live'], ['hangup', 'live']]);
+  expect(rows.filter((r) => r.call_id.startsWith('1757000001')).map((r) => [r.event_type, r.origin])).toEqual([
+    ['dial', 'recovered'],
+    ['hangup', 'recovered'],
+  ]);
+  expect(rows.filter((r) => r.call_id.startsWith('1757000002')).map((r) => [r.event_type, r.origin])).toEqual([
+    ['dial', 'live'],
+    ['hangup', 'live'],
+  ]);
 });

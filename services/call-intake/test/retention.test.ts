@@ -51,16 +51,34 @@ afterAll(async () => {
 });
 
 it('removes finished rows past their retention on its schedule and leaves unfinished work of any age', async () => {
-  await vi.waitFor(async () => expect((await sql`select 1 from call_events where idempotency_key = 'processed-old'`).length).toBe(0), { timeout: 10_000, interval: 100 });
-  await vi.waitFor(async () => expect((await sql`select 1 from telegram_cards where call_id = 'done-old'`).length).toBe(0), { timeout: 10_000, interval: 100 });
-  expect(await column(sql`select idempotency_key from call_events order by id`)).toEqual(['unprocessed-ancient', 'processed-young']);
+  await vi.waitFor(
+    async () => expect((await sql`select 1 from call_events where idempotency_key = 'processed-old'`).length).toBe(0),
+    { timeout: 10_000, interval: 100 },
+  );
+  await vi.waitFor(
+    async () => expect((await sql`select 1 from telegram_cards where call_id = 'done-old'`).length).toBe(0),
+    { timeout: 10_000, interval: 100 },
+  );
+  expect(await column(sql`select idempotency_key from call_events order by id`)).toEqual([
+    'unprocessed-ancient',
+    'processed-young',
+  ]);
   expect(await column(sql`select call_id from intake_outbox order by id`)).toEqual(['pending-ancient', 'done-young']);
-  expect(await column(sql`select call_id from telegram_cards order by id`)).toEqual(['pending-ancient', 'done-touched']);
+  expect(await column(sql`select call_id from telegram_cards order by id`)).toEqual([
+    'pending-ancient',
+    'done-touched',
+  ]);
   expect(await column(sql`select enterprise from call_model_state`)).toEqual(['100']);
   // The service's rules with the clock a year ahead: every finished row is past its retention, and
   // still nothing unfinished goes.
   const rules = intakeRetentionRules(z.object(retentionShape).parse({}));
-  await createRetentionJob({ sql, name: 'call-intake-later', rules, intervalMs: 0, now: () => Date.now() + 365 * 86_400_000 }).runOnce();
+  await createRetentionJob({
+    sql,
+    name: 'call-intake-later',
+    rules,
+    intervalMs: 0,
+    now: () => Date.now() + 365 * 86_400_000,
+  }).runOnce();
   expect(await column(sql`select idempotency_key from call_events`)).toEqual(['unprocessed-ancient']);
   expect(await column(sql`select call_id from intake_outbox`)).toEqual(['pending-ancient']);
   expect(await column(sql`select call_id from telegram_cards`)).toEqual(['pending-ancient']);

@@ -23,7 +23,9 @@ const CHATS = [4001, 4002, 4003];
 function print(name: string, r: BurstResult) {
   console.log(
     `burst (${name}): ${r.calls} calls posted in ${r.postedS.toFixed(1)} s; ` +
-      `${Object.entries(r.requests).map(([s, n]) => `${s}: ${n}`).join(', ')}; last request after ${r.totalS.toFixed(2)} s; ` +
+      `${Object.entries(r.requests)
+        .map(([s, n]) => `${s}: ${n}`)
+        .join(', ')}; last request after ${r.totalS.toFixed(2)} s; ` +
       `limit-implied minimum ${r.minimumS.toFixed(2)} s (${r.binding} binds); ratio ${r.ratio.toFixed(3)}`,
   );
 }
@@ -38,22 +40,40 @@ function expectDeliveredWithinLimits(r: BurstResult) {
 
 describe('a burst of calls, measured against what the limits allow', () => {
   it('what the limits allow comes from every limit: the chat at the real limits, the bot or the chat as scaled here, a group at 20/min', () => {
-    expect(limitImpliedMinimum(REAL_LIMITS, CHATS, 300)).toEqual({ seconds: 297, binding: 'privateChat', bySeconds: { bot: 29, privateChat: 297, group: 0 } });
-    expect(limitImpliedMinimum({ ...REAL_LIMITS, botPerSecond: 50, privatePerSecond: 20 }, CHATS, 300).binding).toBe('bot');
-    expect(limitImpliedMinimum({ ...REAL_LIMITS, botPerSecond: 50, privatePerSecond: 5 }, CHATS, 60).binding).toBe('privateChat');
+    expect(limitImpliedMinimum(REAL_LIMITS, CHATS, 300)).toEqual({
+      seconds: 297,
+      binding: 'privateChat',
+      bySeconds: { bot: 29, privateChat: 297, group: 0 },
+    });
+    expect(limitImpliedMinimum({ ...REAL_LIMITS, botPerSecond: 50, privatePerSecond: 20 }, CHATS, 300).binding).toBe(
+      'bot',
+    );
+    expect(limitImpliedMinimum({ ...REAL_LIMITS, botPerSecond: 50, privatePerSecond: 5 }, CHATS, 60).binding).toBe(
+      'privateChat',
+    );
     // A group recipient at 20/min: 300 finals take 14 more minutes, whatever the private chats allow.
     expect(limitImpliedMinimum(REAL_LIMITS, [4001, -4002], 300)).toMatchObject({ seconds: 840, binding: 'group' });
   });
 
   it('300 calls within 10 s, the bot limit binding (bot 50/s, chat 20/s): all delivered within 15 % of the minimum', async () => {
-    const r = await runTelegramBurst({ calls: 300, spreadMs: 10_000, chats: CHATS, limits: { botPerSecond: 50, privatePerSecond: 20, privateBurst: 3, groupPerMinute: 20 } });
+    const r = await runTelegramBurst({
+      calls: 300,
+      spreadMs: 10_000,
+      chats: CHATS,
+      limits: { botPerSecond: 50, privatePerSecond: 20, privateBurst: 3, groupPerMinute: 20 },
+    });
     print('bot binds', r);
     expect(r.binding).toBe('bot');
     expectDeliveredWithinLimits(r);
   }, 180_000);
 
   it('60 calls within 2 s, the chat limit binding as at the real limits (bot 50/s, chat 5/s): within 15 % too', async () => {
-    const r = await runTelegramBurst({ calls: 60, spreadMs: 2_000, chats: CHATS, limits: { botPerSecond: 50, privatePerSecond: 5, privateBurst: 3, groupPerMinute: 20 } });
+    const r = await runTelegramBurst({
+      calls: 60,
+      spreadMs: 2_000,
+      chats: CHATS,
+      limits: { botPerSecond: 50, privatePerSecond: 5, privateBurst: 3, groupPerMinute: 20 },
+    });
     print('chat binds', r);
     expect(r.binding).toBe('privateChat');
     expectDeliveredWithinLimits(r);

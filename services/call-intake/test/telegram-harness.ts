@@ -31,7 +31,10 @@ export function telegramConfig(root: string, limits: typeof FAST = FAST, extra: 
 }
 
 /** An enterprise with a bot and `chats` linked recipient chats (the first is the owner). */
-export async function addTelegramEnterprise(sql: Sql, e: { number: string; hostToken: string; botToken: string; chats: number[]; secret?: string }) {
+export async function addTelegramEnterprise(
+  sql: Sql,
+  e: { number: string; hostToken: string; botToken: string; chats: number[]; secret?: string },
+) {
   await addEnterprise(sql, e.number, e.hostToken);
   const botId = e.botToken.split(':')[0]!;
   await sql`insert into telegram_bots (enterprise, bot_id, username, token, webhook_secret, mode)
@@ -52,14 +55,23 @@ export async function post(app: Awaited<ReturnType<typeof intake>>, events: Scen
 /** What a chat shows at the end: visible messages, and those still "live" (not a final). */
 export function chatView(fake: TelegramFake, token: string, chat: number) {
   const visible = fake.messages(token, chat).filter((m) => !m.deleted);
-  return { visible, finals: visible.filter((m) => FINAL.test(m.text)), live: visible.filter((m) => !FINAL.test(m.text)) };
+  return {
+    visible,
+    finals: visible.filter((m) => FINAL.test(m.text)),
+    live: visible.filter((m) => !FINAL.test(m.text)),
+  };
 }
 
 /** Telegram's flood limits as the fleet and the fake are configured with them. */
 export type TelegramLimits = typeof FAST;
 
 /** Telegram's real limits (the fleet's defaults, config.ts; the fake's DEFAULT_LIMITS). */
-export const REAL_LIMITS: TelegramLimits = { botPerSecond: 30, privatePerSecond: 1, privateBurst: 3, groupPerMinute: 20 };
+export const REAL_LIMITS: TelegramLimits = {
+  botPerSecond: 30,
+  privatePerSecond: 1,
+  privateBurst: 3,
+  groupPerMinute: 20,
+};
 
 /** At most `max` in any `windowS` seconds: the n-th request no earlier than this after the first. */
 const windowed = (n: number, max: number, windowS: number) => (n > 0 ? (Math.ceil(n / max) - 1) * windowS : 0);
@@ -77,7 +89,10 @@ export function limitImpliedMinimum(limits: TelegramLimits, chats: number[], per
     privateChat: chats.some((c) => c > 0) ? Math.max(0, (perChat - limits.privateBurst) / limits.privatePerSecond) : 0,
     group: chats.some((c) => c < 0) ? windowed(perChat, limits.groupPerMinute, 60) : 0,
   };
-  const [binding, seconds] = Object.entries(bySeconds).reduce((a, b) => (b[1] > a[1] ? b : a)) as [keyof typeof bySeconds, number];
+  const [binding, seconds] = Object.entries(bySeconds).reduce((a, b) => (b[1] > a[1] ? b : a)) as [
+    keyof typeof bySeconds,
+    number,
+  ];
   return { seconds, binding, bySeconds };
 }
 
@@ -107,14 +122,26 @@ export interface BurstResult {
  * are `chats`, with the fleet and the strict fake both at `limits`; waits until every card is done and
  * returns the fake's view of it. call-intake runs in process with its workers, on a fresh database.
  */
-export async function runTelegramBurst(o: { calls: number; spreadMs: number; limits: TelegramLimits; chats: number[] }): Promise<BurstResult> {
+export async function runTelegramBurst(o: {
+  calls: number;
+  spreadMs: number;
+  limits: TelegramLimits;
+  chats: number[];
+}): Promise<BurstResult> {
   const token = '8200:BURST-token';
   const { db, sql } = await withDatabase();
   const { fake, root } = await startFake([{ token, username: 'burst_bot' }], o.limits);
   await addTelegramEnterprise(sql, { number: '400', hostToken: 'HOST-400', botToken: token, chats: o.chats });
   const app = await intake(sql, { ...telegramConfig(root, o.limits), WORKERS: true, PROCESSOR_POLL_MS: 100 } as never);
   const call = (i: number): ScenarioEvent[] =>
-    scenario('2-3').map((e) => ({ ...e, body: { ...e.body, ...(e.body.UniqueId ? { UniqueId: `${e.body.UniqueId}b${i}` } : {}), ...(e.body.BridgeUniqueid ? { BridgeUniqueid: `${e.body.BridgeUniqueid}b${i}` } : {}) } }));
+    scenario('2-3').map((e) => ({
+      ...e,
+      body: {
+        ...e.body,
+        ...(e.body.UniqueId ? { UniqueId: `${e.body.UniqueId}b${i}` } : {}),
+        ...(e.body.BridgeUniqueid ? { BridgeUniqueid: `${e.body.BridgeUniqueid}b${i}` } : {}),
+      },
+    }));
   try {
     const t0 = Date.now();
     // Each call's events in order, calls started on schedule independently (as hosts would post).
@@ -126,7 +153,9 @@ export async function runTelegramBurst(o: { calls: number; spreadMs: number; lim
     );
     const posted = (Date.now() - t0) / 1000;
     for (let waited = 0; ; waited += 200) {
-      const [r] = await sql<{ n: number }[]>`select count(*)::int as n from telegram_cards where status = 'done' and stage = 'final'`;
+      const [r] = await sql<
+        { n: number }[]
+      >`select count(*)::int as n from telegram_cards where status = 'done' and stage = 'final'`;
       if (r!.n === o.calls * o.chats.length) break;
       if (waited > 120_000) throw new Error(`only ${r!.n} cards done`);
       await new Promise((res) => setTimeout(res, 200));
@@ -136,13 +165,24 @@ export async function runTelegramBurst(o: { calls: number; spreadMs: number; lim
     // The least any sender could do: one final per call per chat within every limit, and not before
     // the last call arrived.
     const limit = limitImpliedMinimum(o.limits, o.chats, o.calls);
-    const [binding, minimumS] = limit.seconds >= posted ? [limit.binding, limit.seconds] : (['posting', posted] as const);
+    const [binding, minimumS] =
+      limit.seconds >= posted ? [limit.binding, limit.seconds] : (['posting', posted] as const);
     const requests: Record<string, number> = {};
     for (const r of chatRequests) requests[r.status] = (requests[r.status] ?? 0) + 1;
     const views = o.chats.map((c) => chatView(fake, token, c));
     return {
-      calls: o.calls, chats: o.chats.length, limits: o.limits, postedS: posted, totalS, minimumS, binding, ratio: totalS / minimumS,
-      requests, violations: fake.violations().length, finals: views.map((v) => v.finals.length), live: views.map((v) => v.live.length),
+      calls: o.calls,
+      chats: o.chats.length,
+      limits: o.limits,
+      postedS: posted,
+      totalS,
+      minimumS,
+      binding,
+      ratio: totalS / minimumS,
+      requests,
+      violations: fake.violations().length,
+      finals: views.map((v) => v.finals.length),
+      live: views.map((v) => v.live.length),
     };
   } finally {
     await app.close();

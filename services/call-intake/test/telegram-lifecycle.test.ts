@@ -23,7 +23,10 @@ let app: Awaited<ReturnType<typeof intake>>;
 
 /** The scenario with its UniqueIds made unique to this test run (`tag`). */
 const fresh = (code: string, tag: string): ScenarioEvent[] =>
-  scenario(code).map((e) => ({ ...e, body: { ...e.body, ...(e.body.UniqueId ? { UniqueId: `${e.body.UniqueId}${tag}` } : {}) } }));
+  scenario(code).map((e) => ({
+    ...e,
+    body: { ...e.body, ...(e.body.UniqueId ? { UniqueId: `${e.body.UniqueId}${tag}` } : {}) },
+  }));
 
 async function settle() {
   await app.processor.sweep();
@@ -35,7 +38,13 @@ async function settle() {
 beforeAll(async () => {
   ({ db, sql } = await withDatabase());
   ({ fake, root } = await startFake([{ token: BOT, username: 'shop_bot' }], FAST));
-  await addTelegramEnterprise(sql, { number: '300', hostToken: 'HOST-300', botToken: BOT, chats: [A, B], secret: SECRET });
+  await addTelegramEnterprise(sql, {
+    number: '300',
+    hostToken: 'HOST-300',
+    botToken: BOT,
+    chats: [A, B],
+    secret: SECRET,
+  });
   // Where the PBX keeps recordings: the template the RetailCRM history record uses too.
   await sql`update enterprises set integrations_config = ${sql.json({ retailcrm: { enabled: false, record_url_template: RECORDS } })} where number = '300'`;
   app = await intake(sql, { ...telegramConfig(root), TELEGRAM_GREETING_DELAY_MS: 300 } as never);
@@ -80,17 +89,25 @@ describe('card life cycle', () => {
     expect(mine[1]!.disableNotification).toBe(false);
   });
 
-  it('the final message of an answered call links its recording (the CRM history\'s template); a missed call has none', async () => {
+  it("the final message of an answered call links its recording (the CRM history's template); a missed call has none", async () => {
     const answered = fresh('2-1', 'r');
     const missed = fresh('2-2', 'r');
     const before = fake.messages(BOT, A).length;
     await post(app, answered, 'HOST-300');
     await post(app, missed, 'HOST-300');
     await settle();
-    const finals = fake.messages(BOT, A).slice(before).filter((m) => !m.deleted);
+    const finals = fake
+      .messages(BOT, A)
+      .slice(before)
+      .filter((m) => !m.deleted);
     const id = encodeURIComponent(String(answered[0]!.body.UniqueId));
-    expect(finals.map((m) => m.text.split('\n')[0])).toEqual(['<b>✅ Успешный входящий звонок</b>', '<b>❌ Мы не подняли трубку</b>']);
-    expect(finals[0]!.text).toContain(`🎧 <a href="https://records.example.com/300/${id}.mp3?c=${id}">Запись разговора</a>`);
+    expect(finals.map((m) => m.text.split('\n')[0])).toEqual([
+      '<b>✅ Успешный входящий звонок</b>',
+      '<b>❌ Мы не подняли трубку</b>',
+    ]);
+    expect(finals[0]!.text).toContain(
+      `🎧 <a href="https://records.example.com/300/${id}.mp3?c=${id}">Запись разговора</a>`,
+    );
     expect(finals[1]!.text).not.toContain('Запись');
   });
 
@@ -102,21 +119,34 @@ describe('card life cycle', () => {
     expect(fake.messages(BOT, A).length).toBe(before);
     await new Promise((r) => setTimeout(r, 350));
     await app.telegram.worker.idle();
-    expect(fake.messages(BOT, A).slice(before).map((m) => m.text.split('\n')[0])).toEqual(['<b>📞 Входящий звонок (приветствие)</b>']);
+    expect(
+      fake
+        .messages(BOT, A)
+        .slice(before)
+        .map((m) => m.text.split('\n')[0]),
+    ).toEqual(['<b>📞 Входящий звонок (приветствие)</b>']);
     await post(app, events.slice(1), 'HOST-300');
     await settle();
     const v = chatView(fake, BOT, A);
     expect(v.live).toEqual([]);
-    expect(fake.messages(BOT, A).slice(before).filter((m) => !m.deleted).map((m) => m.text.split('\n')[0])).toEqual(['<b>✅ Успешный входящий звонок</b>']);
+    expect(
+      fake
+        .messages(BOT, A)
+        .slice(before)
+        .filter((m) => !m.deleted)
+        .map((m) => m.text.split('\n')[0]),
+    ).toEqual(['<b>✅ Успешный входящий звонок</b>']);
   });
 
   it('a late ringing effect never turns a finished call back into a live card', async () => {
     const [card] = await sql<{ call_id: string; call: any; version: number }[]>`
       select call_id, call, version from telegram_cards where enterprise = '300' and chat_id = ${A} and stage = 'final' limit 1`;
     const late = { ...card!.call, status: 'ringing' };
-    await sql.begin((tx) => createTelegramSink({ greetingDelayMs: 0 })(tx as never, '300', [
-      { effect: { type: 'call.ringing', key: 'ringing:9', call: late, newExtensions: ['152'] }, raw: null },
-    ]));
+    await sql.begin((tx) =>
+      createTelegramSink({ greetingDelayMs: 0 })(tx as never, '300', [
+        { effect: { type: 'call.ringing', key: 'ringing:9', call: late, newExtensions: ['152'] }, raw: null },
+      ]),
+    );
     await app.telegram.worker.idle();
     const [after] = await sql<{ stage: string; version: number }[]>`
       select stage, version from telegram_cards where enterprise = '300' and chat_id = ${A} and call_id = ${card!.call_id}`;
@@ -159,7 +189,12 @@ describe('card life cycle', () => {
     expect(sent[0]!.description).toMatch(/message is not modified/);
     const [after] = await sql`select status, live_message_id, final_message_id::text, last_error from telegram_cards
                               where enterprise = '300' and chat_id = ${A} and call_id = ${callId}`;
-    expect(after).toEqual({ status: 'done', live_message_id: null, final_message_id: done!.final_message_id, last_error: null });
+    expect(after).toEqual({
+      status: 'done',
+      live_message_id: null,
+      final_message_id: done!.final_message_id,
+      last_error: null,
+    });
     expect(app.telegram.worker.stats.failures).toBe(failures);
   });
 
@@ -177,7 +212,9 @@ describe('card life cycle', () => {
     // Meanwhile "another instance" (our lease had expired) sent chat A's ringing card and recorded it.
     const callId = `${events[0]!.body.UniqueId}`;
     const other = await fetch(`${root}/bot${BOT}/sendMessage`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: A, text: 'ringing (other instance)' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chat_id: A, text: 'ringing (other instance)' }),
     }).then((r) => r.json() as Promise<{ result: { message_id: number } }>);
     await sql`update telegram_cards set live_message_id = ${other.result.message_id}, live_text = 'ringing (other instance)'
               where enterprise = '300' and chat_id = ${A} and call_id = ${callId}`;
@@ -189,7 +226,13 @@ describe('card life cycle', () => {
     await post(app, events.slice(dial), 'HOST-300');
     await settle();
     expect(chatView(fake, BOT, A).live).toEqual([]);
-    expect(fake.messages(BOT, A).slice(before).filter((m) => !m.deleted).map((m) => m.text.split('\n')[0])).toEqual(['<b>❌ Мы не подняли трубку</b>']);
+    expect(
+      fake
+        .messages(BOT, A)
+        .slice(before)
+        .filter((m) => !m.deleted)
+        .map((m) => m.text.split('\n')[0]),
+    ).toEqual(['<b>❌ Мы не подняли трубку</b>']);
   });
 
   it('403 "bot was blocked" makes the recipient inactive; its cards stop', async () => {
@@ -205,7 +248,12 @@ describe('card life cycle', () => {
 
 describe('webhook', () => {
   const hook = (update: object, secret = SECRET, botId = '8100') =>
-    app.inject({ method: 'POST', url: `/telegram/webhook/${botId}`, headers: { 'x-telegram-bot-api-secret-token': secret }, payload: update });
+    app.inject({
+      method: 'POST',
+      url: `/telegram/webhook/${botId}`,
+      headers: { 'x-telegram-bot-api-secret-token': secret },
+      payload: update,
+    });
 
   it('rejects a wrong or missing secret with 401 and an unknown bot with 404', async () => {
     expect((await hook({ update_id: 1 }, 'wrong-secret-0123456789')).statusCode).toBe(401);
@@ -217,9 +265,13 @@ describe('webhook', () => {
 
   it('/start <code> links the chat once; the code cannot be reused; /stop unlinks', async () => {
     await sql`insert into telegram_invites (code, enterprise, extension, expires_at) values ('invite-code-1', '300', '152', now() + interval '1 day')`;
-    const res = await hook({ update_id: 2, message: { text: '/start invite-code-1', chat: { id: 3003, type: 'private' }, from: { id: 3003 } } });
+    const res = await hook({
+      update_id: 2,
+      message: { text: '/start invite-code-1', chat: { id: 3003, type: 'private' }, from: { id: 3003 } },
+    });
     expect(res.statusCode).toBe(200);
-    const [r] = await sql`select kind, extension, active, user_id::text from telegram_recipients where enterprise = '300' and chat_id = 3003`;
+    const [r] =
+      await sql`select kind, extension, active, user_id::text from telegram_recipients where enterprise = '300' and chat_id = 3003`;
     expect(r).toEqual({ kind: 'manager', extension: '152', active: true, user_id: '3003' });
     expect(fake.messages(BOT, 3003).at(-1)!.text).toMatch(/^✅ Готово/);
 
@@ -234,18 +286,25 @@ describe('webhook', () => {
 
   it('the same /start delivered twice (Telegram redelivers) answers as linked both times', async () => {
     await sql`insert into telegram_invites (code, enterprise, expires_at) values ('invite-code-2', '300', now() + interval '1 day')`;
-    const update = { update_id: 7, message: { text: '/start invite-code-2', chat: { id: 3005, type: 'private' }, from: { id: 3005 } } };
+    const update = {
+      update_id: 7,
+      message: { text: '/start invite-code-2', chat: { id: 3005, type: 'private' }, from: { id: 3005 } },
+    };
     expect((await hook(update)).statusCode).toBe(200);
     expect((await hook(update)).statusCode).toBe(200);
     expect(fake.messages(BOT, 3005).map((m) => m.text.slice(0, 8))).toEqual(['✅ Готово', '✅ Готово']);
-    expect(await sql`select active from telegram_recipients where enterprise = '300' and chat_id = 3005`).toEqual([{ active: true }]);
+    expect(await sql`select active from telegram_recipients where enterprise = '300' and chat_id = 3005`).toEqual([
+      { active: true },
+    ]);
     // Still one-time for anyone else, and for this chat once it has left.
     await hook({ update_id: 8, message: { text: '/start invite-code-2', chat: { id: 3006 }, from: { id: 3006 } } });
     expect(fake.messages(BOT, 3006).at(-1)!.text).toMatch(/недействительна/);
     await hook({ update_id: 9, message: { text: '/stop', chat: { id: 3005 }, from: { id: 3005 } } });
     await hook(update);
     expect(fake.messages(BOT, 3005).at(-1)!.text).toMatch(/недействительна/);
-    expect(await sql`select active from telegram_recipients where enterprise = '300' and chat_id = 3005`).toEqual([{ active: false }]);
+    expect(await sql`select active from telegram_recipients where enterprise = '300' and chat_id = 3005`).toEqual([
+      { active: false },
+    ]);
   });
 
   it('answers a "Позвонить с" press through the webhook (click-to-call itself: telegram-click-to-call.test.ts)', async () => {

@@ -57,7 +57,11 @@ describe('telegram limiter', () => {
   it('pauses the whole bot for exactly retry_after on a 429, whichever chat drew it', async () => {
     const l = createLimiter({ botPerSecond: 100, privatePerSecond: 100, privateBurst: 100, groupPerMinute: 100 });
     l.pause('bot', 2); // the 429 came for chat 1; its answer does not say which limit (bot or chat) it was
-    const [one, two, group] = await grantsWithin(3000, [l.acquire('bot', 1), l.acquire('bot', 2), l.acquire('bot', -3)]);
+    const [one, two, group] = await grantsWithin(3000, [
+      l.acquire('bot', 1),
+      l.acquire('bot', 2),
+      l.acquire('bot', -3),
+    ]);
     for (const g of [one, two, group]) {
       expect(g).toBeGreaterThanOrEqual(2000);
       expect(g).toBeLessThan(2100);

@@ -19,7 +19,13 @@ let app: Awaited<ReturnType<typeof intake>>;
 beforeAll(async () => {
   ({ db, sql } = await withDatabase());
   let root: string;
-  ({ fake, root } = await startFake([{ token: MAPPED, username: 'mapped_bot' }, { token: UNMAPPED, username: 'unmapped_bot' }], FAST));
+  ({ fake, root } = await startFake(
+    [
+      { token: MAPPED, username: 'mapped_bot' },
+      { token: UNMAPPED, username: 'unmapped_bot' },
+    ],
+    FAST,
+  ));
   await addTelegramEnterprise(sql, { number: '401', hostToken: 'HOST-401', botToken: MAPPED, chats: [CHAT] });
   await addTelegramEnterprise(sql, { number: '402', hostToken: 'HOST-402', botToken: UNMAPPED, chats: [CHAT] });
   // 375290000002 is the corpus's manager mobile; only enterprise 401 says whose it is.

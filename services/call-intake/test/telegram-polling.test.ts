@@ -44,14 +44,23 @@ describe('telegram polling', () => {
   it('is the default without PUBLIC_BASE_URL; with one it is webhook; TELEGRAM_MODE decides when set', () => {
     expect(telegramOptions(sql, { WORKERS: true }).mode).toBe('polling');
     expect(telegramOptions(sql, { WORKERS: true, PUBLIC_BASE_URL: 'https://fleet.example' }).mode).toBe('webhook');
-    expect(telegramOptions(sql, { WORKERS: true, PUBLIC_BASE_URL: 'https://fleet.example', TELEGRAM_MODE: 'polling' }).mode).toBe('polling');
+    expect(
+      telegramOptions(sql, { WORKERS: true, PUBLIC_BASE_URL: 'https://fleet.example', TELEGRAM_MODE: 'polling' }).mode,
+    ).toBe('polling');
   });
 
   it('/start <code> through getUpdates links the chat and is answered; the update is confirmed', async () => {
     await sql`insert into telegram_invites (code, enterprise, extension, expires_at) values ('poll-invite-1', '500', '153', now() + interval '1 day')`;
-    fake.pushUpdate(BOT, { message: { message_id: 1, text: '/start poll-invite-1', chat: { id: 5002, type: 'private' }, from: { id: 5002 } } });
-    const linked = await until('the chat to be linked', async () =>
-      (await sql`select kind, extension, active from telegram_recipients where enterprise = '500' and chat_id = 5002`)[0]);
+    fake.pushUpdate(BOT, {
+      message: { message_id: 1, text: '/start poll-invite-1', chat: { id: 5002, type: 'private' }, from: { id: 5002 } },
+    });
+    const linked = await until(
+      'the chat to be linked',
+      async () =>
+        (
+          await sql`select kind, extension, active from telegram_recipients where enterprise = '500' and chat_id = 5002`
+        )[0],
+    );
     expect(linked).toEqual({ kind: 'manager', extension: '153', active: true });
     await until('the reply', () => fake.messages(BOT, 5002).at(-1));
     expect(fake.messages(BOT, 5002).map((m) => m.text)).toEqual([expect.stringMatching(/^✅ Готово/)]);

@@ -10,7 +10,9 @@ import type { TelegramFake } from '@fleet/telegram-fake';
 import { FIXTURES, intake, scenario, withDatabase } from './helpers.ts';
 import { addTelegramEnterprise, chatView, FAST, post, startFake, telegramConfig } from './telegram-harness.ts';
 
-const codes = (JSON.parse(readFileSync(new URL('_index.json', FIXTURES), 'utf8')) as { code: string }[]).map((e) => e.code);
+const codes = (JSON.parse(readFileSync(new URL('_index.json', FIXTURES), 'utf8')) as { code: string }[]).map(
+  (e) => e.code,
+);
 const CHATS = [1001, 1002, -1003];
 const botToken = (i: number) => `${7000 + i}:TEST-token-${i}`;
 
@@ -21,11 +23,19 @@ let app: Awaited<ReturnType<typeof intake>>;
 
 beforeAll(async () => {
   ({ db, sql } = await withDatabase());
-  const started = await startFake(codes.map((_, i) => ({ token: botToken(i), username: `bot${i}` })), FAST);
+  const started = await startFake(
+    codes.map((_, i) => ({ token: botToken(i), username: `bot${i}` })),
+    FAST,
+  );
   fake = started.fake;
   app = await intake(sql, { ...telegramConfig(started.root), TELEGRAM_GREETING_DELAY_MS: 0 } as never);
   for (const [i] of codes.entries()) {
-    await addTelegramEnterprise(sql, { number: String(500 + i), hostToken: `HOST-${i}`, botToken: botToken(i), chats: CHATS });
+    await addTelegramEnterprise(sql, {
+      number: String(500 + i),
+      hostToken: `HOST-${i}`,
+      botToken: botToken(i),
+      chats: CHATS,
+    });
   }
   await sql`insert into extension_directory (enterprise, extension, name) select number, '151', 'Иван <Петров>' from enterprises`;
   await sql`insert into line_directory (enterprise, trunk, name) select number, '0001363', 'МТС & Co' from enterprises`;
@@ -67,7 +77,10 @@ describe('Telegram cards for the 45 scenarios', () => {
           checked++;
         }
       }
-      expect(calls.every((c) => c.status === 'ended'), code).toBe(true);
+      expect(
+        calls.every((c) => c.status === 'ended'),
+        code,
+      ).toBe(true);
     }
     expect(checked).toBeGreaterThan(40 * 3);
   });
@@ -77,7 +90,9 @@ describe('Telegram cards for the 45 scenarios', () => {
       select jsonb_array_elements_text(summary->'mobileLegs') as leg from calls
       union all select jsonb_array_elements_text(summary->'consultationLegs') from calls`;
     expect(legs.length).toBeGreaterThan(0);
-    const [n] = await sql<{ n: number }[]>`select count(*)::int as n from telegram_cards where call_id = any(${legs.map((l) => l.leg)})`;
+    const [n] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from telegram_cards where call_id = any(${legs.map((l) => l.leg)})`;
     expect(n!.n).toBe(0);
   });
 
@@ -87,7 +102,9 @@ describe('Telegram cards for the 45 scenarios', () => {
   });
 
   it('only missed incoming calls notify; customer finals of recipients with an extension carry "Позвонить с 151"', () => {
-    const all = codes.flatMap((_, i) => CHATS.flatMap((chat) => chatView(fake, botToken(i), chat).finals.map((m) => ({ chat, m }))));
+    const all = codes.flatMap((_, i) =>
+      CHATS.flatMap((chat) => chatView(fake, botToken(i), chat).finals.map((m) => ({ chat, m }))),
+    );
     for (const { m } of all) expect(m.disableNotification).toBe(!m.text.startsWith('<b>❌ Мы не подняли трубку'));
     expect(all.some(({ m }) => !m.disableNotification)).toBe(true);
     for (const { chat, m } of all) {
@@ -95,7 +112,10 @@ describe('Telegram cards for the 45 scenarios', () => {
       if (chat === 1002 && customer) expect(JSON.stringify(m.replyMarkup)).toContain('Позвонить с 151');
       else expect(m.replyMarkup).toBeNull();
     }
-    expect(all.some(({ chat, m }) => chat === 1002 && m.replyMarkup === null), 'internal calls have no button').toBe(true);
+    expect(
+      all.some(({ chat, m }) => chat === 1002 && m.replyMarkup === null),
+      'internal calls have no button',
+    ).toBe(true);
     expect(all.some(({ m }) => m.text.includes('Иван &lt;Петров&gt; (151)'))).toBe(true);
   });
 });

@@ -20,7 +20,10 @@ let fake: TelegramFake;
 let app: Awaited<ReturnType<typeof intake>>;
 
 const fresh = (code: string, tag: string): ScenarioEvent[] =>
-  scenario(code).map((e) => ({ ...e, body: { ...e.body, ...(e.body.UniqueId ? { UniqueId: `${e.body.UniqueId}${tag}` } : {}) } }));
+  scenario(code).map((e) => ({
+    ...e,
+    body: { ...e.body, ...(e.body.UniqueId ? { UniqueId: `${e.body.UniqueId}${tag}` } : {}) },
+  }));
 
 async function settle() {
   await app.processor.sweep();
@@ -35,7 +38,13 @@ beforeAll(async () => {
   ({ fake, root } = await startFake([ENC, LEGACY, OTHER].map((token, i) => ({ token, username: `secret_bot${i}` }))));
   await addTelegramEnterprise(sql, { number: '841', hostToken: 'HOST-841', botToken: ENC, chats: [8411] });
   await addTelegramEnterprise(sql, { number: '842', hostToken: 'HOST-842', botToken: LEGACY, chats: [8421] });
-  await addTelegramEnterprise(sql, { number: '843', hostToken: 'HOST-843', botToken: OTHER, chats: [8431], secret: 'other-secret-0123456789' });
+  await addTelegramEnterprise(sql, {
+    number: '843',
+    hostToken: 'HOST-843',
+    botToken: OTHER,
+    chats: [8431],
+    secret: 'other-secret-0123456789',
+  });
   await sql`update telegram_bots set token = ${encryptSecret(KEY, ENC, '841')} where enterprise = '841'`;
   await sql`update telegram_bots set token = ${encryptSecret(Buffer.alloc(32, 4), OTHER, '843')} where enterprise = '843'`;
   app = await intake(sql, { ...telegramConfig(root), SECRETS_KEY: KEY } as never);
@@ -78,7 +87,10 @@ describe('bot tokens at rest', () => {
     const [bot] = await sql<{ last_error: string }[]>`select last_error from telegram_bots where enterprise = '843'`;
     expect(bot!.last_error).toMatch(/wrong SECRETS_KEY/);
     const hook = await app.inject({
-      method: 'POST', url: '/telegram/webhook/8403', headers: { 'x-telegram-bot-api-secret-token': 'other-secret-0123456789' }, payload: { update_id: 1 },
+      method: 'POST',
+      url: '/telegram/webhook/8403',
+      headers: { 'x-telegram-bot-api-secret-token': 'other-secret-0123456789' },
+      payload: { update_id: 1 },
     });
     expect(hook.statusCode).toBe(503);
     expect(hook.json().code).toBe('INTAKE_TELEGRAM_TOKEN_UNREADABLE');

@@ -24,7 +24,13 @@ describe('parseUpdate', () => {
   });
 
   it('keeps what the handler reads', () => {
-    const r = parseUpdate({ update_id: 2, message: { text: '/start abc', chat: { id: -100, type: 'group' }, from: { id: 9 }, extra: 1 } });
-    expect(r).toEqual({ ok: true, update: { update_id: 2, message: { text: '/start abc', chat: { id: -100, type: 'group' }, from: { id: 9 } } } });
+    const r = parseUpdate({
+      update_id: 2,
+      message: { text: '/start abc', chat: { id: -100, type: 'group' }, from: { id: 9 }, extra: 1 },
+    });
+    expect(r).toEqual({
+      ok: true,
+      update: { update_id: 2, message: { text: '/start abc', chat: { id: -100, type: 'group' }, from: { id: 9 } } },
+    });
   });
 });

@@ -22,18 +22,29 @@ afterAll(async () => {
   await db.drop();
 });
 
-const start = (id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ Token: 'TOKEN-110', UniqueId: id, CallType: 0, Phone: '375440000001', ...extra });
+const start = (id: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ Token: 'TOKEN-110', UniqueId: id, CallType: 0, Phone: '375440000001', ...extra });
 
 describe('a body PostgreSQL cannot store', () => {
   it.each([
     ['NUL in a field', start('nul.1', { Phone: '375\u0000' })],
     ['an unpaired surrogate', start('sur.1', { CallerIDName: '\ud800' })],
-    ['an extra field nested 20 000 deep', start('deep.1').replace('}', `,"Extra":${'['.repeat(20_000)}${']'.repeat(20_000)}}`)],
+    [
+      'an extra field nested 20 000 deep',
+      start('deep.1').replace('}', `,"Extra":${'['.repeat(20_000)}${']'.repeat(20_000)}}`),
+    ],
   ])('%s → 400 with the reason, and the valid events of the same batch are stored', async (_name, bad) => {
     const ids = ['a', 'b', 'c'].map((s) => `${_name.length}.${s}`);
     const [refused, ...others] = await Promise.all([
       app.inject({ method: 'POST', url: '/start', payload: bad, headers: { 'content-type': 'application/json' } }),
-      ...ids.map((id) => app.inject({ method: 'POST', url: '/start', payload: start(id), headers: { 'content-type': 'application/json' } })),
+      ...ids.map((id) =>
+        app.inject({
+          method: 'POST',
+          url: '/start',
+          payload: start(id),
+          headers: { 'content-type': 'application/json' },
+        }),
+      ),
     ]);
     expect(refused!.statusCode).toBe(400);
     expect(refused!.json()).toMatchObject({ status: 'error', code: 'INTAKE_INVALID_EVENT' });

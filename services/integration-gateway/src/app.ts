@@ -31,7 +31,9 @@ export interface BuildAppOptions {
 /** Builds the integration gateway (routes, cache, forwarding); call `listen` or `inject` on the result. */
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? logOptions({ name: 'integration-gateway', level: opts.config.LOG_LEVEL, pretty: opts.config.LOG_PRETTY }),
+    logger:
+      opts.logger ??
+      logOptions({ name: 'integration-gateway', level: opts.config.LOG_LEVEL, pretty: opts.config.LOG_PRETTY }),
     // A number where a string belongs is a caller bug to report, not to coerce.
     ajv: { customOptions: { coerceTypes: false } },
     bodyLimit: 256 * 1024,
@@ -39,7 +41,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     logController: new LogController({ disableRequestLogging: true }),
   });
   refuseUnstorableBodies(app, (why) => new UnstorableBodyError(why));
-  await app.register(openapiPlugin, { title: 'integration-gateway', description: 'Internal: dispatch from call-intake, enablement cache, integrations, health and stats (loopback callers).' });
+  await app.register(openapiPlugin, {
+    title: 'integration-gateway',
+    description:
+      'Internal: dispatch from call-intake, enablement cache, integrations, health and stats (loopback callers).',
+  });
   await app.register(metricsPlugin, { service: 'integration-gateway' });
   await app.register(corePlugin, { config: opts.config, sql: opts.sql });
   await app.register(enablementCachePlugin, { background: opts.cacheBackground });

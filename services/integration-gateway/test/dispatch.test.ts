@@ -34,7 +34,12 @@ afterAll(async () => {
 beforeEach(() => crm.behave(() => 200));
 
 const post = (body: unknown, remoteAddress?: string) =>
-  app.inject({ method: 'POST', url: '/dispatch/call-event', payload: body as object, ...(remoteAddress ? { remoteAddress } : {}) });
+  app.inject({
+    method: 'POST',
+    url: '/dispatch/call-event',
+    payload: body as object,
+    ...(remoteAddress ? { remoteAddress } : {}),
+  });
 const forwardsOf = (callId: string) => crm.received.filter((b) => b.callId === callId);
 
 describe('POST /dispatch/call-event: the contract', () => {
@@ -89,20 +94,34 @@ describe('POST /dispatch/call-event: the contract', () => {
 
 describe('POST /dispatch/call-event: the outcome', () => {
   it('forwards the body unchanged and answers with the integration’s own answer', async () => {
-    crm.behave(() => ({ status: 200, body: JSON.stringify({ status: 'ok', steps: [{ step: 'event:dial:ringing:1', outcome: 'done' }] }) }));
+    crm.behave(() => ({
+      status: 200,
+      body: JSON.stringify({ status: 'ok', steps: [{ step: 'event:dial:ringing:1', outcome: 'done' }] }),
+    }));
     const body = dispatchBody('100', 'c-5', 'dial', 'ringing:1');
     const res = await post(body);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'delivered', integrations: ['retailcrm'], results: { retailcrm: { status: 'ok', steps: [{ step: 'event:dial:ringing:1', outcome: 'done' }] } } });
+    expect(res.json()).toEqual({
+      status: 'delivered',
+      integrations: ['retailcrm'],
+      results: { retailcrm: { status: 'ok', steps: [{ step: 'event:dial:ringing:1', outcome: 'done' }] } },
+    });
     expect(forwardsOf('c-5')).toEqual([body]);
   });
 
   it('answers 503 with the integration’s Retry-After on a transient failure, and retries nothing itself', async () => {
-    crm.behave(() => ({ status: 503, headers: { 'retry-after': '7' }, body: JSON.stringify({ code: 'RCRM_UPSTREAM_UNAVAILABLE' }) }));
+    crm.behave(() => ({
+      status: 503,
+      headers: { 'retry-after': '7' },
+      body: JSON.stringify({ code: 'RCRM_UPSTREAM_UNAVAILABLE' }),
+    }));
     const res = await post(dispatchBody('101', 'c-6', 'hangup', 'ended'));
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('7');
-    expect(res.json()).toMatchObject({ code: 'GW_UPSTREAM_TRANSIENT', errors: [{ integration: 'retailcrm', upstreamStatus: 503 }] });
+    expect(res.json()).toMatchObject({
+      code: 'GW_UPSTREAM_TRANSIENT',
+      errors: [{ integration: 'retailcrm', upstreamStatus: 503 }],
+    });
     expect(forwardsOf('c-6')).toHaveLength(1);
   });
 
@@ -114,10 +133,16 @@ describe('POST /dispatch/call-event: the outcome', () => {
   });
 
   it('answers 422 GW_UPSTREAM_REJECTED with the integration’s reason on a permanent refusal', async () => {
-    crm.behave(() => ({ status: 422, body: JSON.stringify({ code: 'RCRM_UPSTREAM_REJECTED', message: 'Phone is not valid' }) }));
+    crm.behave(() => ({
+      status: 422,
+      body: JSON.stringify({ code: 'RCRM_UPSTREAM_REJECTED', message: 'Phone is not valid' }),
+    }));
     const res = await post(dispatchBody('102', 'c-8', 'dial', 'ringing:1'));
     expect(res.statusCode).toBe(422);
-    expect(res.json()).toMatchObject({ code: 'GW_UPSTREAM_REJECTED', errors: [{ integration: 'retailcrm', code: 'GW_UPSTREAM_PERMANENT', upstreamStatus: 422 }] });
+    expect(res.json()).toMatchObject({
+      code: 'GW_UPSTREAM_REJECTED',
+      errors: [{ integration: 'retailcrm', code: 'GW_UPSTREAM_PERMANENT', upstreamStatus: 422 }],
+    });
     expect(res.json().errors[0].response).toContain('Phone is not valid');
   });
 
@@ -154,11 +179,15 @@ describe('read-only routes', () => {
     expect(stats.dispatches.delivered).toBeGreaterThan(0);
     expect(stats.dispatches.ignored).toBe(1);
     expect(stats.dispatches.rejected).toBe(1);
-    expect(stats.breakers).toEqual(expect.arrayContaining([expect.objectContaining({ enterprise: '300', integration: 'retailcrm', state: 'open' })]));
+    expect(stats.breakers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ enterprise: '300', integration: 'retailcrm', state: 'open' })]),
+    );
   });
 
   it('POST /cache/invalidate/:enterprise evicts the entry (loopback only)', async () => {
-    expect((await app.inject({ method: 'POST', url: '/cache/invalidate/100', remoteAddress: '192.168.0.9' })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ method: 'POST', url: '/cache/invalidate/100', remoteAddress: '192.168.0.9' })).statusCode,
+    ).toBe(403);
     const before = (await app.inject('/stats')).json().cache.invalidations;
     const res = await app.inject({ method: 'POST', url: '/cache/invalidate/100' });
     expect(res.json()).toEqual({ status: 'invalidated', enterprise: '100' });

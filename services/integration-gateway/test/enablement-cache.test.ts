@@ -39,7 +39,8 @@ function countingSql(): { sql: Sql; count: () => number } {
   return { sql: proxy, count: () => n };
 }
 
-const enabled = async (app: FastifyInstance, e: string) => (await app.inject(`/integrations/${e}`)).json().retailcrm as boolean;
+const enabled = async (app: FastifyInstance, e: string) =>
+  (await app.inject(`/integrations/${e}`)).json().retailcrm as boolean;
 
 describe('single-flight loading', () => {
   it('answers 50 concurrent misses of one enterprise with ONE database query', async () => {

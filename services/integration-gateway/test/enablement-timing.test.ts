@@ -55,7 +55,11 @@ function defaultTimedCache(sql: Sql) {
   return { cache, ttl: c.CACHE_TTL_MS, base: c.CACHE_REFRESH_MS, jitter: c.CACHE_REFRESH_JITTER_MS };
 }
 
-const row = (number: string, config: Record<string, unknown>): EnterpriseRow => ({ number, active: true, integrations_config: config });
+const row = (number: string, config: Record<string, unknown>): EnterpriseRow => ({
+  number,
+  active: true,
+  integrations_config: config,
+});
 
 describe('enablement cache timing (fake clock, default settings)', () => {
   afterEach(() => {

@@ -26,7 +26,11 @@ describe('database down', () => {
   });
 
   it('POST /dispatch/call-event answers 503 GW_DB_UNAVAILABLE, never 200', async () => {
-    const res = await app.inject({ method: 'POST', url: '/dispatch/call-event', payload: dispatchBody('100', 'c-1', 'dial', 'ringing:1') });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/dispatch/call-event',
+      payload: dispatchBody('100', 'c-1', 'dial', 'ringing:1'),
+    });
     expect(res.statusCode).toBe(503);
     expect(res.json().code).toBe('GW_DB_UNAVAILABLE');
   });

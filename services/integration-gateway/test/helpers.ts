@@ -84,7 +84,10 @@ export async function startApp(
 
 /** Inserts an enterprise; `retailcrm` switches the integration on with a domain and key. */
 export async function seedEnterprise(sql: Sql, number: string, opts: { retailcrm?: boolean; token?: string } = {}) {
-  const config = opts.retailcrm === false ? {} : { retailcrm: { enabled: true, domain: 'shop.retailcrm.ru', api_key: 'k-' + number } };
+  const config =
+    opts.retailcrm === false
+      ? {}
+      : { retailcrm: { enabled: true, domain: 'shop.retailcrm.ru', api_key: 'k-' + number } };
   await sql`
     insert into enterprises (number, name, host_token, integrations_config)
     values (${number}, ${'Enterprise ' + number}, ${opts.token ?? 'token-' + number}, ${sql.json(config)})`;
@@ -122,7 +125,13 @@ export function callSummary(callId: string, over: Partial<CallSummary> = {}): Ca
 }
 
 /** A dispatch body as call-intake sends it (@fleet/call-event). */
-export function dispatchBody(enterprise: string, callId: string, eventType: 'dial' | 'hangup', dedupKey: string, over: Record<string, unknown> = {}) {
+export function dispatchBody(
+  enterprise: string,
+  callId: string,
+  eventType: 'dial' | 'hangup',
+  dedupKey: string,
+  over: Record<string, unknown> = {},
+) {
   const ended = eventType === 'hangup';
   return {
     enterprise,
@@ -132,7 +141,10 @@ export function dispatchBody(enterprise: string, callId: string, eventType: 'dia
     origin: 'live',
     record_url: null,
     new_extensions: ended ? [] : ['151'],
-    call: callSummary(callId, ended ? { status: 'ended', result: 'no answer', endedAt: 1_700_000_030_000, durationSec: 0 } : {}),
+    call: callSummary(
+      callId,
+      ended ? { status: 'ended', result: 'no answer', endedAt: 1_700_000_030_000, durationSec: 0 } : {},
+    ),
     ...over,
   };
 }

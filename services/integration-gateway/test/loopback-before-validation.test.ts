@@ -36,7 +36,12 @@ describe('a non-loopback caller gets 403 before any validation', () => {
       method: method as 'POST',
       url,
       remoteAddress: '10.1.2.3',
-      ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json' } }),
+      ...(payload === undefined
+        ? {}
+        : {
+            payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+            headers: { 'content-type': 'application/json' },
+          }),
     });
     expect(res.statusCode).toBe(403);
     expect(res.json().code).toBe('GW_FORBIDDEN_ORIGIN');

@@ -16,7 +16,12 @@ beforeAll(async () => {
   db = await createTestDatabase();
   sql = createSql(db.url, { max: 4 });
   await sql`insert into enterprises (number, name, host_token) values ('400', 'E400', 'TOKEN-400')`;
-  app = await buildApp({ sql, config: loadGatewayConfig({ DATABASE_URL: db.url }), logger: false, cacheBackground: false });
+  app = await buildApp({
+    sql,
+    config: loadGatewayConfig({ DATABASE_URL: db.url }),
+    logger: false,
+    cacheBackground: false,
+  });
   await app.ready();
 });
 afterAll(async () => {
@@ -30,7 +35,11 @@ describe('GET /metrics (integration-gateway)', () => {
     await app.enablement.get('400');
     await app.enablement.get('400');
     app.enablement.invalidate('400');
-    const ignored = await app.inject({ method: 'POST', url: '/dispatch/call-event', payload: dispatchBody('400', 'c-1', 'dial', 'dial:1') });
+    const ignored = await app.inject({
+      method: 'POST',
+      url: '/dispatch/call-event',
+      payload: dispatchBody('400', 'c-1', 'dial', 'dial:1'),
+    });
     expect(ignored.json()).toMatchObject({ status: 'ignored' });
     const text = (await app.inject({ url: '/metrics' })).body;
     expect(promValue(text, 'fleet_gateway_cache_misses_total')).toBe(2);

@@ -37,29 +37,38 @@ export interface BuildAppOptions {
 /** Builds the service; call `listen` or `inject` on the result. */
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? logOptions({ name: 'retailcrm', level: opts.config.LOG_LEVEL, pretty: opts.config.LOG_PRETTY }),
+    logger:
+      opts.logger ?? logOptions({ name: 'retailcrm', level: opts.config.LOG_LEVEL, pretty: opts.config.LOG_PRETTY }),
     ajv: { customOptions: { coerceTypes: false } },
     bodyLimit: 256 * 1024,
   });
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; details?: Record<string, unknown> }, request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    // The fleet's log rule (services/asterisk/README.md "Log levels"): RetailCRM or a host failing (our
-    // coded 502/503/504) is expected: warn with the reason, no stack; error with the stack for a defect.
-    if (status === 500 || (status > 500 && !err.code?.startsWith('RCRM_'))) request.log.error({ err }, 'request failed');
-    else request.log.warn({ code: err.code, reason: err.message }, status >= 500 ? 'request failed' : 'request refused');
-    const details = err.details ?? {};
-    if (typeof details.retry_after === 'number') reply.header('retry-after', String(details.retry_after));
-    const known = status < 500 || err.code?.startsWith('RCRM_');
-    return reply.code(status).send({
-      statusCode: status,
-      code: known ? (err.code ?? 'RCRM_BAD_REQUEST') : 'RCRM_INTERNAL',
-      error: STATUS_CODES[status],
-      message: known ? err.message : 'internal error',
-      ...details,
-    });
-  });
+  app.setErrorHandler(
+    (err: Error & { statusCode?: number; code?: string; details?: Record<string, unknown> }, request, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+      // The fleet's log rule (services/asterisk/README.md "Log levels"): RetailCRM or a host failing (our
+      // coded 502/503/504) is expected: warn with the reason, no stack; error with the stack for a defect.
+      if (status === 500 || (status > 500 && !err.code?.startsWith('RCRM_')))
+        request.log.error({ err }, 'request failed');
+      else
+        request.log.warn({ code: err.code, reason: err.message }, status >= 500 ? 'request failed' : 'request refused');
+      const details = err.details ?? {};
+      if (typeof details.retry_after === 'number') reply.header('retry-after', String(details.retry_after));
+      const known = status < 500 || err.code?.startsWith('RCRM_');
+      return reply.code(status).send({
+        statusCode: status,
+        code: known ? (err.code ?? 'RCRM_BAD_REQUEST') : 'RCRM_INTERNAL',
+        error: STATUS_CODES[status],
+        message: known ? err.message : 'internal error',
+        ...details,
+      });
+    },
+  );
   refuseUnstorableBodies(app, (why) => new UnstorableBodyError(why));
-  await app.register(openapiPlugin, { title: 'retailcrm', description: 'RetailCRM integration: call events from the gateway, admin page and API, RetailCRM callbacks, getcustomerdata.' });
+  await app.register(openapiPlugin, {
+    title: 'retailcrm',
+    description:
+      'RetailCRM integration: call events from the gateway, admin page and API, RetailCRM callbacks, getcustomerdata.',
+  });
   await app.register(metricsPlugin, { service: 'retailcrm' });
   await app.register(corePlugin, { config: opts.config, sql: opts.sql });
   await app.register(crmPlugin, { dispatcher: opts.dispatcher, limiter: opts.limiter });

@@ -8,4 +8,5 @@ export type { RetailCrmConfig };
  * Parses the service's variables from `env` (default `process.env`).
  * @throws ConfigError (code FLEET_CONFIG_INVALID) naming the first bad variable.
  */
-export const loadRetailCrmConfig = (env: Record<string, string | undefined> = process.env): RetailCrmConfig => load(env);
+export const loadRetailCrmConfig = (env: Record<string, string | undefined> = process.env): RetailCrmConfig =>
+  load(env);

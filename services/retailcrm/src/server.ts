@@ -8,5 +8,10 @@ import { loadRetailCrmConfig } from './config.ts';
 await runService('retailcrm', async () => {
   const config = loadRetailCrmConfig();
   const sql = createSql(config.DATABASE_URL, { max: 10, applicationName: 'retailcrm' });
-  return { app: await buildApp({ config, sql }), port: config.RETAILCRM_PORT, host: config.RETAILCRM_HOST, pools: [sql] };
+  return {
+    app: await buildApp({ config, sql }),
+    port: config.RETAILCRM_PORT,
+    host: config.RETAILCRM_HOST,
+    pools: [sql],
+  };
 });

@@ -11,14 +11,23 @@ const CODE = 'fleet-telephony';
 
 beforeAll(async () => {
   w = await createWorld({ PUBLIC_BASE_URL: 'https://pbx.example.com' });
-  await insertEnterprise(w.sql, '202', { enabled: true, domain: w.baseUrl, api_key: KEY, client_id: 'client-id-of-202' });
+  await insertEnterprise(w.sql, '202', {
+    enabled: true,
+    domain: w.baseUrl,
+    api_key: KEY,
+    client_id: 'client-id-of-202',
+  });
   await w.sql`insert into extension_directory (enterprise, extension, name) values
     (${ENTERPRISE}, '151', 'Анна'), (${ENTERPRISE}, '152', 'Борис'), (${ENTERPRISE}, '153', 'Вера')`;
 });
 afterAll(() => w.close());
 
 const config = async (n = ENTERPRISE) =>
-  (await w.sql<{ c: Record<string, unknown> }[]>`select integrations_config->'retailcrm' as c from enterprises where number = ${n}`)[0]!.c;
+  (
+    await w.sql<
+      { c: Record<string, unknown> }[]
+    >`select integrations_config->'retailcrm' as c from enterprises where number = ${n}`
+  )[0]!.c;
 
 describe('link exchange', () => {
   it('a valid link opens a session and redirects to the page without the token', async () => {
@@ -34,7 +43,7 @@ describe('link exchange', () => {
     expect(page.body).toContain('Телефония для RetailCRM');
   });
 
-  it('POST with the right clientId works; with another account\'s clientId it is refused', async () => {
+  it("POST with the right clientId works; with another account's clientId it is refused", async () => {
     const { url } = await operatorLink(w.sql, w.app, ENTERPRISE);
     const path = new URL(url).pathname + new URL(url).search;
     expect((await browser(w.app).open(path, 'POST', { clientId: 'client-id-secret-1' })).statusCode).toBe(303);
@@ -49,14 +58,34 @@ describe('link exchange', () => {
     const [h, p, s] = token.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
     const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: '202' })).toString('base64url')}.${s}`;
-    const otherSecret = signLink('another-secret-another-secret-1234', { jti, enterprise: ENTERPRISE, issuedAt: new Date(), expiresAt: new Date(Date.now() + 60_000) });
+    const otherSecret = signLink('another-secret-another-secret-1234', {
+      jti,
+      enterprise: ENTERPRISE,
+      issuedAt: new Date(),
+      expiresAt: new Date(Date.now() + 60_000),
+    });
     // Correctly signed, claims enterprise 202, but the jti was issued for 201: the page says the link
     // belongs to another enterprise (it said "revoked" before).
-    const crossed = signLink(c.JWT_SECRET, { jti, enterprise: '202', issuedAt: new Date(), expiresAt: new Date(Date.now() + 60_000) });
-    const expired = signLink(c.JWT_SECRET, { jti, enterprise: ENTERPRISE, issuedAt: new Date(Date.now() - 120_000), expiresAt: new Date(Date.now() - 60_000) });
+    const crossed = signLink(c.JWT_SECRET, {
+      jti,
+      enterprise: '202',
+      issuedAt: new Date(),
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const expired = signLink(c.JWT_SECRET, {
+      jti,
+      enterprise: ENTERPRISE,
+      issuedAt: new Date(Date.now() - 120_000),
+      expiresAt: new Date(Date.now() - 60_000),
+    });
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`;
     const cases: Array<[string, string]> = [
-      [forged, 'invalid'], [otherSecret, 'invalid'], [crossed, 'wrong_account'], [expired, 'expired'], [none, 'invalid'], ['', 'missing'],
+      [forged, 'invalid'],
+      [otherSecret, 'invalid'],
+      [crossed, 'wrong_account'],
+      [expired, 'expired'],
+      [none, 'invalid'],
+      ['', 'missing'],
     ];
     for (const [t, reason] of cases) {
       const res = await browser(w.app).open(`/retailcrm-admin/auth?token=${encodeURIComponent(t)}`);
@@ -69,7 +98,13 @@ describe('link exchange', () => {
   it('the page and every API need the session', async () => {
     const b = browser(w.app);
     expect((await b.open('/retailcrm-admin/')).statusCode).toBe(403);
-    for (const [m, p] of [['GET', '/state'], ['GET', '/managers'], ['GET', '/journal'], ['PUT', '/connection'], ['DELETE', '/connection']] as const) {
+    for (const [m, p] of [
+      ['GET', '/state'],
+      ['GET', '/managers'],
+      ['GET', '/journal'],
+      ['PUT', '/connection'],
+      ['DELETE', '/connection'],
+    ] as const) {
       const res = await b.api(m, p, m === 'GET' || m === 'DELETE' ? undefined : {});
       expect(res.statusCode, `${m} ${p}`).toBe(m === 'GET' ? 401 : 403);
     }
@@ -96,7 +131,11 @@ describe('connection, registration, managers, journal', () => {
   it('state shows a legacy plain key masked, never in full', async () => {
     const res = await b().api('GET', '/state');
     expect(res.body).not.toContain(KEY);
-    expect(res.json().connection).toMatchObject({ domain: w.baseUrl, configured: true, apiKeyMasked: expect.stringContaining('••') });
+    expect(res.json().connection).toMatchObject({
+      domain: w.baseUrl,
+      configured: true,
+      apiKeyMasked: expect.stringContaining('••'),
+    });
   });
 
   it('check names missing scopes', async () => {
@@ -115,13 +154,25 @@ describe('connection, registration, managers, journal', () => {
     expect(w.fake.state.rejections).toEqual([]);
     const m = w.fake.state.modules[CODE]!;
     expect(m).toMatchObject({
-      code: CODE, active: true, clientId: 'client-id-secret-1', baseUrl: 'https://pbx.example.com',
+      code: CODE,
+      active: true,
+      clientId: 'client-id-secret-1',
+      baseUrl: 'https://pbx.example.com',
       logo: 'https://pbx.example.com/retailcrm-admin/assets/logo.svg',
-      integrations: { telephony: {
-        makeCallUrl: 'https://pbx.example.com/retailcrm/make-call', changeUserStatusUrl: 'https://pbx.example.com/retailcrm/status',
-        inputEventSupported: true, outputEventSupported: true, hangupEventSupported: true,
-        additionalCodes: [{ userId: 18, code: '151' }, { userId: 19, code: '152' }], externalPhones: [],
-      } },
+      integrations: {
+        telephony: {
+          makeCallUrl: 'https://pbx.example.com/retailcrm/make-call',
+          changeUserStatusUrl: 'https://pbx.example.com/retailcrm/status',
+          inputEventSupported: true,
+          outputEventSupported: true,
+          hangupEventSupported: true,
+          additionalCodes: [
+            { userId: 18, code: '151' },
+            { userId: 19, code: '152' },
+          ],
+          externalPhones: [],
+        },
+      },
     });
     expect(m).not.toHaveProperty('actions');
     expect(String(m.accountUrl)).toMatch(/^https:\/\/pbx\.example\.com\/retailcrm-admin\/auth\?token=ey/);
@@ -135,13 +186,25 @@ describe('connection, registration, managers, journal', () => {
     expect(list.statusCode).toBe(200);
     expect(list.json().managers.map((m: { id: number }) => m.id)).toEqual([18, 19]);
     expect(list.json().extensions.map((e: { extension: string }) => e.extension)).toEqual(['151', '152', '153']);
-    const conflict = await b().api('PUT', '/managers', { changes: [{ userId: '18', extension: '153' }, { userId: '19', extension: '153' }] });
+    const conflict = await b().api('PUT', '/managers', {
+      changes: [
+        { userId: '18', extension: '153' },
+        { userId: '19', extension: '153' },
+      ],
+    });
     expect(conflict.statusCode).toBe(409);
-    const res = await b().api('PUT', '/managers', { changes: [{ userId: '19', extension: '151' }], names: { '18': 'Анна А.', '19': 'Борис Б.' } });
+    const res = await b().api('PUT', '/managers', {
+      changes: [{ userId: '19', extension: '151' }],
+      names: { '18': 'Анна А.', '19': 'Борис Б.' },
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json().lost).toEqual([{ userId: '18', extension: '151', takenBy: '19', name: 'Анна А.', takenByName: 'Борис Б.' }]);
+    expect(res.json().lost).toEqual([
+      { userId: '18', extension: '151', takenBy: '19', name: 'Анна А.', takenByName: 'Борис Б.' },
+    ]);
     expect(res.json().push.ok).toBe(true);
-    const crm = (await fetch(`${w.baseUrl}/api/v5/integration-modules/${CODE}`, { headers: { 'x-api-key': KEY } }).then((r) => r.json())) as { integrationModule: { integrations: { telephony: { additionalCodes: unknown } } } };
+    const crm = (await fetch(`${w.baseUrl}/api/v5/integration-modules/${CODE}`, { headers: { 'x-api-key': KEY } }).then(
+      (r) => r.json(),
+    )) as { integrationModule: { integrations: { telephony: { additionalCodes: unknown } } } };
     expect(crm.integrationModule.integrations.telephony.additionalCodes).toEqual([{ userId: 19, code: '151' }]);
     expect((await config()).user_extensions).toEqual({ '19': '151' });
   });
@@ -177,7 +240,9 @@ describe('connection, registration, managers, journal', () => {
     const old = await operatorLink(w.sql, w.app, ENTERPRISE);
     const other = browser(w.app);
     expect((await other.open(`/retailcrm-admin/auth?token=${old.token}`)).statusCode).toBe(303);
-    expect((await b().api('PUT', '/connection', { domain: w.baseUrl, enabled: true })).json().registration.ok).toBe(true);
+    expect((await b().api('PUT', '/connection', { domain: w.baseUrl, enabled: true })).json().registration.ok).toBe(
+      true,
+    );
     const denied = await browser(w.app).open(`/retailcrm-admin/auth?token=${old.token}`);
     expect(denied.body).toContain('data-denied="revoked"');
     expect((await b().api('GET', '/state')).statusCode).toBe(200);

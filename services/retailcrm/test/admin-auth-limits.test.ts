@@ -14,11 +14,21 @@ beforeAll(async () => {
 });
 afterAll(() => w.close());
 
-const exchange = async (headers: Record<string, string> = {}, remoteAddress = '127.0.0.1', method: 'GET' | 'POST' = 'GET') => {
+const exchange = async (
+  headers: Record<string, string> = {},
+  remoteAddress = '127.0.0.1',
+  method: 'GET' | 'POST' = 'GET',
+) => {
   const { token } = await operatorLink(w.sql, w.app, ENTERPRISE);
   return method === 'GET'
     ? w.app.inject({ method, url: `/retailcrm-admin/auth?token=${token}`, headers, remoteAddress })
-    : w.app.inject({ method, url: '/retailcrm-admin/auth', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${token}`, remoteAddress });
+    : w.app.inject({
+        method,
+        url: '/retailcrm-admin/auth',
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `token=${token}`,
+        remoteAddress,
+      });
 };
 
 describe('auth rate limit', () => {
@@ -40,21 +50,32 @@ describe('auth rate limit', () => {
   });
 
   it('a non-loopback peer cannot pick a bucket with X-Real-IP', async () => {
-    for (let i = 0; i < 3; i++) expect((await exchange({ 'x-real-ip': `198.51.100.${i}` }, '192.0.2.10')).statusCode).toBe(303);
+    for (let i = 0; i < 3; i++)
+      expect((await exchange({ 'x-real-ip': `198.51.100.${i}` }, '192.0.2.10')).statusCode).toBe(303);
     expect((await exchange({ 'x-real-ip': '198.51.100.99' }, '192.0.2.10')).statusCode).toBe(429);
   });
 });
 
 describe('PUBLIC_BASE_URL', () => {
-  const production = { DATABASE_URL: 'postgres://x@localhost/x', JWT_SECRET: 'j'.repeat(32), SECRETS_KEY: '0'.repeat(64) };
+  const production = {
+    DATABASE_URL: 'postgres://x@localhost/x',
+    JWT_SECRET: 'j'.repeat(32),
+    SECRETS_KEY: '0'.repeat(64),
+  };
 
   it('is required in production, with the variable named', () => {
-    expect(() => loadRetailCrmConfig(production)).toThrow(expect.objectContaining({ code: 'FLEET_CONFIG_INVALID', variable: 'PUBLIC_BASE_URL' }));
-    expect(loadRetailCrmConfig({ ...production, PUBLIC_BASE_URL: 'https://pbx.example.com/' }).PUBLIC_BASE_URL).toBe('https://pbx.example.com');
+    expect(() => loadRetailCrmConfig(production)).toThrow(
+      expect.objectContaining({ code: 'FLEET_CONFIG_INVALID', variable: 'PUBLIC_BASE_URL' }),
+    );
+    expect(loadRetailCrmConfig({ ...production, PUBLIC_BASE_URL: 'https://pbx.example.com/' }).PUBLIC_BASE_URL).toBe(
+      'https://pbx.example.com',
+    );
   });
 
   it('defaults to the local port in tests and development only', () => {
-    expect(loadRetailCrmConfig({ ...production, NODE_ENV: 'test', RETAILCRM_PORT: '8123' }).PUBLIC_BASE_URL).toBe('http://127.0.0.1:8123');
+    expect(loadRetailCrmConfig({ ...production, NODE_ENV: 'test', RETAILCRM_PORT: '8123' }).PUBLIC_BASE_URL).toBe(
+      'http://127.0.0.1:8123',
+    );
     expect(loadRetailCrmConfig({ ...production, FLEET_DEV: '1' }).PUBLIC_BASE_URL).toBe('http://127.0.0.1:8019');
   });
 });

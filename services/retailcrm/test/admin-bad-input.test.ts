@@ -39,10 +39,13 @@ describe('connection domain', () => {
     ['a label over 63 characters', `https://${'x'.repeat(600)}`],
     ['a name over 253 characters', `https://${Array.from({ length: 8 }, () => 'y'.repeat(40)).join('.')}.ru`],
   ])('%s → 400 with the reason, nothing saved', async (_name, domain) => {
-    const before = await w.sql`select integrations_config->'retailcrm'->>'domain' as d from enterprises where number = ${ENTERPRISE}`;
+    const before =
+      await w.sql`select integrations_config->'retailcrm'->>'domain' as d from enterprises where number = ${ENTERPRISE}`;
     const res = await b.api('PUT', '/connection', { domain, apiKey: 'crm-key-new-0123456789', enabled: true });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'RCRM_ADMIN_BAD_INPUT' });
-    expect(await w.sql`select integrations_config->'retailcrm'->>'domain' as d from enterprises where number = ${ENTERPRISE}`).toEqual(before);
+    expect(
+      await w.sql`select integrations_config->'retailcrm'->>'domain' as d from enterprises where number = ${ENTERPRISE}`,
+    ).toEqual(before);
   });
 });

@@ -38,7 +38,11 @@ const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`
 
 async function crmModule() {
   const res = await fetch(`${crmUrl}/api/v5/integration-modules/${CODE}`, { headers: { 'x-api-key': KEY } });
-  return ((await res.json()) as { integrationModule: { active: boolean; integrations: { telephony: { additionalCodes: unknown } } } }).integrationModule;
+  return (
+    (await res.json()) as {
+      integrationModule: { active: boolean; integrations: { telephony: { additionalCodes: unknown } } };
+    }
+  ).integrationModule;
 }
 
 beforeAll(async () => {
@@ -48,8 +52,24 @@ beforeAll(async () => {
   fake = createRetailCrmFake({
     apiKeys: [{ key: KEY }, { key: WEAK_KEY, scopes: ['telephony_write', 'user_read'] }],
     users: [
-      { id: 18, firstName: 'Анна', lastName: 'Смирнова', email: 'anna@shop.by', active: true, status: 'free', online: true },
-      { id: 19, firstName: 'Борис', lastName: 'Козлов', email: 'boris@shop.by', active: true, status: 'busy', online: true },
+      {
+        id: 18,
+        firstName: 'Анна',
+        lastName: 'Смирнова',
+        email: 'anna@shop.by',
+        active: true,
+        status: 'free',
+        online: true,
+      },
+      {
+        id: 19,
+        firstName: 'Борис',
+        lastName: 'Козлов',
+        email: 'boris@shop.by',
+        active: true,
+        status: 'busy',
+        online: true,
+      },
       { id: 20, firstName: 'Вера', lastName: 'Иванова', email: 'vera@shop.by', active: true, status: 'dinner' },
       { id: 21, firstName: 'Уволен', lastName: 'Давно', active: false },
     ],
@@ -61,14 +81,28 @@ beforeAll(async () => {
     (${ENT}, '151', 'Анна Смирнова'), (${ENT}, '152', 'Борис Козлов'), (${ENT}, '153', 'Вера Иванова'), (${ENT}, '160', 'Склад')`;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: 'silent', PUBLIC_BASE_URL: base, RETAILCRM_PORT: String(port) });
+  const config = loadRetailCrmConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    PUBLIC_BASE_URL: base,
+    RETAILCRM_PORT: String(port),
+  });
   app = await buildApp({ sql, config, logger: false });
   await app.listen({ port, host: '127.0.0.1' });
   profile = mkdtempSync(join(tmpdir(), 'fleet-chromium-'));
   ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     viewport: { width: 1200, height: 860 },
     locale: 'ru-RU',
     timezoneId: 'Europe/Minsk',
@@ -117,7 +151,9 @@ describe('admin page in chromium', () => {
     expect(text).toContain('integration_read');
     expect(text).not.toContain('user_read');
     await expect(page.textContent('#last-success')).resolves.toBe('—');
-    await expect(page.textContent('#last-error')).resolves.toMatch(/Проверка ключа: Ключу не хватает прав: telephony_read, integration_read, integration_write/);
+    await expect(page.textContent('#last-error')).resolves.toMatch(
+      /Проверка ключа: Ключу не хватает прав: telephony_read, integration_read, integration_write/,
+    );
     await shot('02-check-missing-scopes');
   });
 
@@ -126,7 +162,9 @@ describe('admin page in chromium', () => {
     await page.click('#check');
     await page.waitForSelector('#check-result.err:not([hidden]) >> text=RetailCRM не принял API-ключ');
     await page.waitForSelector('#last-error >> text=Wrong'); // the state reloads after the answer
-    await expect(page.textContent('#last-error')).resolves.toMatch(/^\d\d\.\d\d\.\d{4}, \d\d:\d\d:\d\d — Проверка ключа: Wrong "apiKey" value\.$/);
+    await expect(page.textContent('#last-error')).resolves.toMatch(
+      /^\d\d\.\d\d\.\d{4}, \d\d:\d\d:\d\d — Проверка ключа: Wrong "apiKey" value\.$/,
+    );
     await expect(page.getAttribute('#last-error', 'class')).resolves.toBe('err');
     await shot('02b-check-failed-last-error');
     await page.fill('input[name=apiKey]', KEY);
@@ -148,7 +186,11 @@ describe('admin page in chromium', () => {
     await expect(page.textContent('#badge')).resolves.toBe('Включено');
     await expect(page.textContent('#last-success')).resolves.toContain('Регистрация модуля');
     expect(fake.state.rejections).toEqual([]);
-    expect(fake.state.modules[CODE]).toMatchObject({ active: true, baseUrl: base, logo: `${base}/retailcrm-admin/assets/logo.svg` });
+    expect(fake.state.modules[CODE]).toMatchObject({
+      active: true,
+      baseUrl: base,
+      logo: `${base}/retailcrm-admin/assets/logo.svg`,
+    });
     await shot('03-connection-registered');
   });
 
@@ -174,7 +216,10 @@ describe('admin page in chromium', () => {
     await shot('04-managers-edited');
     await page.click('#save-managers');
     await page.waitForSelector('#managers-result.ok');
-    expect((await crmModule()).integrations.telephony.additionalCodes).toEqual([{ userId: 18, code: '151' }, { userId: 19, code: '152' }]);
+    expect((await crmModule()).integrations.telephony.additionalCodes).toEqual([
+      { userId: 18, code: '151' },
+      { userId: 19, code: '152' },
+    ]);
     await shot('05-managers-saved');
   });
 
@@ -184,7 +229,10 @@ describe('admin page in chromium', () => {
     await page.waitForSelector('#managers-result.ok >> text=снят с менеджера');
     await expect(page.textContent('#managers-result')).resolves.toContain('Номер 151 снят с менеджера «Смирнова Анна»');
     await expect(page.inputValue('select[data-user="18"]')).resolves.toBe('');
-    expect((await crmModule()).integrations.telephony.additionalCodes).toEqual([{ userId: 19, code: '152' }, { userId: 20, code: '151' }]);
+    expect((await crmModule()).integrations.telephony.additionalCodes).toEqual([
+      { userId: 19, code: '152' },
+      { userId: 20, code: '151' },
+    ]);
     expect(fake.state.rejections).toEqual([]);
     await shot('06-managers-moved');
   });
@@ -194,9 +242,14 @@ describe('admin page in chromium', () => {
     await page.selectOption('select[data-user="19"]', '153');
     await page.click('#save-managers');
     await page.waitForSelector('#managers-result.err:not([hidden])');
-    await expect(page.textContent('#managers-result')).resolves.toBe('Номер 153 выбран сразу у двух менеджеров: Смирнова Анна и Козлов Борис. Оставьте его одному.');
+    await expect(page.textContent('#managers-result')).resolves.toBe(
+      'Номер 153 выбран сразу у двух менеджеров: Смирнова Анна и Козлов Борис. Оставьте его одному.',
+    );
     await shot('06b-managers-conflict');
-    expect((await crmModule()).integrations.telephony.additionalCodes).toEqual([{ userId: 19, code: '152' }, { userId: 20, code: '151' }]);
+    expect((await crmModule()).integrations.telephony.additionalCodes).toEqual([
+      { userId: 19, code: '152' },
+      { userId: 20, code: '151' },
+    ]);
     await page.click('a[data-tab=connection]');
     await page.click('a[data-tab=managers]'); // reload: the unsaved choices are dropped
     await page.waitForSelector('select[data-user="18"]');
@@ -206,7 +259,10 @@ describe('admin page in chromium', () => {
 
   it('the filter box narrows the list by name or number and keeps edits of hidden rows', async () => {
     await page.fill('#managers-filter', 'козл');
-    const visible = () => page.$$eval('table.managers tbody tr[data-user]:not([hidden])', (trs) => trs.map((t) => t.getAttribute('data-user')));
+    const visible = () =>
+      page.$$eval('table.managers tbody tr[data-user]:not([hidden])', (trs) =>
+        trs.map((t) => t.getAttribute('data-user')),
+      );
     await expect(visible()).resolves.toEqual(['19']);
     await expect(page.textContent('#managers-count')).resolves.toBe('Найдено: 1 из 3');
     await shot('06c-managers-filter');
@@ -222,7 +278,11 @@ describe('admin page in chromium', () => {
     await page.fill('#managers-filter', 'козл');
     await page.click('#save-managers');
     await page.waitForSelector('#managers-result.ok:not([hidden])');
-    expect((await crmModule()).integrations.telephony.additionalCodes).toEqual([{ userId: 18, code: '153' }, { userId: 19, code: '152' }, { userId: 20, code: '151' }]);
+    expect((await crmModule()).integrations.telephony.additionalCodes).toEqual([
+      { userId: 18, code: '153' },
+      { userId: 19, code: '152' },
+      { userId: 20, code: '151' },
+    ]);
     await page.fill('#managers-filter', '');
   });
 
@@ -242,14 +302,19 @@ describe('admin page in chromium', () => {
     await page.selectOption('select[name=status]', 'error');
     await page.click('#journal-filter button[type=submit]');
     await page.waitForSelector('#page-info >> text=записей: 2');
-    const failed = await page.$$eval('#journal-rows tr.row', (trs) => trs.map((t) => [t.getAttribute('data-kind'), t.querySelector('.pill')?.className]));
-    expect(failed).toEqual([['credentials', 'pill err'], ['credentials', 'pill err']]); // the wrong key, the weak key
+    const failed = await page.$$eval('#journal-rows tr.row', (trs) =>
+      trs.map((t) => [t.getAttribute('data-kind'), t.querySelector('.pill')?.className]),
+    );
+    expect(failed).toEqual([
+      ['credentials', 'pill err'],
+      ['credentials', 'pill err'],
+    ]); // the wrong key, the weak key
     await page.fill('input[name=callId]', 'no-such-call');
     await page.click('#journal-filter button[type=submit]');
     await page.waitForSelector('#journal-rows td.empty');
   });
 
-  it('refuses a tampered token, another enterprise\'s token and a revoked token', async () => {
+  it("refuses a tampered token, another enterprise's token and a revoked token", async () => {
     const fresh = await browserPage();
     // tampered: one character of the signature changed
     const { token } = await operatorLink(ENT);
@@ -259,14 +324,21 @@ describe('admin page in chromium', () => {
     await fresh.screenshot({ path: join(SHOTS, '08-denied-tampered.png') });
     // another enterprise: RetailCRM account of 402 (its clientId) opening 401's link, as a form POST
     const mine = await operatorLink(ENT);
-    await fresh.setContent(`<form method="post" action="${mine.url}"><input name="clientId" value="client-of-402-0000000000000000"></form>`);
+    await fresh.setContent(
+      `<form method="post" action="${mine.url}"><input name="clientId" value="client-of-402-0000000000000000"></form>`,
+    );
     await Promise.all([fresh.waitForNavigation(), fresh.evaluate('document.forms[0].submit()')]);
     expect(await fresh.getAttribute('[data-denied]', 'data-denied')).toBe('wrong_account');
     await expect(fresh.textContent('.lead')).resolves.toContain('другого предприятия');
     await fresh.screenshot({ path: join(SHOTS, '09-denied-other-enterprise.png') });
     // …and a correctly signed token claiming 402 with a jti recorded for 401: the same answer
     const c = app.rcrmConfig;
-    const crossed = signLink(c.JWT_SECRET, { jti: mine.jti, enterprise: OTHER, issuedAt: new Date(), expiresAt: new Date(Date.now() + 3_600_000) });
+    const crossed = signLink(c.JWT_SECRET, {
+      jti: mine.jti,
+      enterprise: OTHER,
+      issuedAt: new Date(),
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
     await fresh.goto(linkUrl(base, crossed));
     expect(await fresh.getAttribute('[data-denied]', 'data-denied')).toBe('wrong_account');
     // revoked: the very first link, revoked when the module was registered
@@ -282,12 +354,14 @@ describe('admin page in chromium', () => {
     await fresh.close();
   });
 
-  it('the module\'s own accountUrl opens the page (GET and POST with its clientId)', async () => {
+  it("the module's own accountUrl opens the page (GET and POST with its clientId)", async () => {
     const accountUrl = String(fake.state.modules[CODE]!.accountUrl);
     const clientId = String(fake.state.modules[CODE]!.clientId);
     expect(clientId).not.toBe(ENT);
     const fresh = await browserPage();
-    await fresh.setContent(`<form method="post" action="${accountUrl}"><input name="clientId" value="${clientId}"></form>`);
+    await fresh.setContent(
+      `<form method="post" action="${accountUrl}"><input name="clientId" value="${clientId}"></form>`,
+    );
     await Promise.all([fresh.waitForNavigation(), fresh.evaluate('document.forms[0].submit()')]);
     await fresh.waitForSelector('body[data-ready="1"]');
     expect(fresh.url()).toBe(`${base}/retailcrm-admin/`);
@@ -306,21 +380,30 @@ describe('admin page in chromium', () => {
     await page.click('#delete');
     await page.waitForSelector('#check-result.err:not([hidden]) >> text=Интеграция не удалена');
     await expect(page.textContent('#check-result')).resolves.toContain('выключить не удалось');
-    expect(await page.$$eval('#check-result button', (bs) => bs.map((b) => b.textContent))).toEqual(['Повторить', 'Удалить только здесь']);
+    expect(await page.$$eval('#check-result button', (bs) => bs.map((b) => b.textContent))).toEqual([
+      'Повторить',
+      'Удалить только здесь',
+    ]);
     await shot('11a-delete-failed');
-    expect((await sql`select integrations_config->'retailcrm'->>'domain' as d from enterprises where number = ${ENT}`)[0]!.d).toBe(crmUrl);
+    expect(
+      (await sql`select integrations_config->'retailcrm'->>'domain' as d from enterprises where number = ${ENT}`)[0]!.d,
+    ).toBe(crmUrl);
     fake.setFaults({});
   });
 
   it('retrying switches the module off at RetailCRM, removes the config and closes access', async () => {
     await page.click('#check-result button[data-delete=retry]');
     await page.waitForSelector('[data-deleted="off"]');
-    await expect(page.textContent('[data-deleted] .lead')).resolves.toBe('Модуль «fleet-telephony» в RetailCRM выключен.');
+    await expect(page.textContent('[data-deleted] .lead')).resolves.toBe(
+      'Модуль «fleet-telephony» в RetailCRM выключен.',
+    );
     await expect(page.isVisible('[data-deleted] img[src$="logo.svg"]')).resolves.toBe(true);
     await shot('11-deleted');
     expect((await crmModule()).active).toBe(false);
     expect(fake.state.rejections.filter((r) => r.reason !== 'fault_503')).toEqual([]);
-    expect((await sql`select integrations_config->'retailcrm' as c from enterprises where number = ${ENT}`)[0]!.c).toBeNull();
+    expect(
+      (await sql`select integrations_config->'retailcrm' as c from enterprises where number = ${ENT}`)[0]!.c,
+    ).toBeNull();
     await page.goto(`${base}/retailcrm-admin/`);
     expect(await page.getAttribute('[data-denied]', 'data-denied')).toBe('no_session');
   });
@@ -328,10 +411,14 @@ describe('admin page in chromium', () => {
 
 /** A page in a fresh, cookie-less context of the same browser. */
 async function browserPage(): Promise<Page> {
-  const p = await ctx.browser()!.newContext({ locale: 'ru-RU' }).then((c) => c.newPage()).catch(async () => {
-    // launchPersistentContext has no browser() handle: clear cookies and use a new page instead
-    await ctx.clearCookies();
-    return ctx.newPage();
-  });
+  const p = await ctx
+    .browser()!
+    .newContext({ locale: 'ru-RU' })
+    .then((c) => c.newPage())
+    .catch(async () => {
+      // launchPersistentContext has no browser() handle: clear cookies and use a new page instead
+      await ctx.clearCookies();
+      return ctx.newPage();
+    });
   return p;
 }

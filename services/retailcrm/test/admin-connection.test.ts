@@ -25,14 +25,20 @@ beforeAll(async () => {
   const seen: IncomingHttpHeaders[] = [];
   const server = createServer((req, res) => {
     seen.push(req.headers);
-    res.writeHead(403, { 'content-type': 'application/json' }).end('{"success":false,"errorMsg":"Wrong \\"apiKey\\" value."}');
+    res
+      .writeHead(403, { 'content-type': 'application/json' })
+      .end('{"success":false,"errorMsg":"Wrong \\"apiKey\\" value."}');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   spy = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
   other = createRetailCrmFake({
     apiKeys: [
       { key: WEAK, scopes: ['telephony_write', 'user_read'] },
-      { key: LEGACY, scopes: ['telephony_read', 'telephony_write', 'integration_read', 'user_read'], withoutScopesField: true },
+      {
+        key: LEGACY,
+        scopes: ['telephony_read', 'telephony_write', 'integration_read', 'user_read'],
+        withoutScopesField: true,
+      },
     ],
   });
   otherUrl = await other.listen();
@@ -48,7 +54,10 @@ describe('the stored key goes only to the address it was saved for', () => {
     const b = await loggedIn(w);
     const check = await b.api('POST', '/connection/check', { domain: spy.url });
     expect(check.statusCode).toBe(400);
-    expect(check.json()).toMatchObject({ code: 'RCRM_ADMIN_KEY_REQUIRED', message: expect.stringContaining('введите API-ключ') });
+    expect(check.json()).toMatchObject({
+      code: 'RCRM_ADMIN_KEY_REQUIRED',
+      message: expect.stringContaining('введите API-ключ'),
+    });
     const save = await b.api('PUT', '/connection', { domain: spy.url, enabled: true });
     expect(save.statusCode).toBe(400);
     expect(save.json().code).toBe('RCRM_ADMIN_KEY_REQUIRED');
@@ -65,7 +74,9 @@ describe('the stored key goes only to the address it was saved for', () => {
 
   it('the same address spelled differently (case, trailing slash) keeps using the stored key', async () => {
     const b = await loggedIn(w);
-    const res = await b.api('POST', '/connection/check', { domain: `${w.baseUrl.toUpperCase().replace('HTTP://', 'http://')}//` });
+    const res = await b.api('POST', '/connection/check', {
+      domain: `${w.baseUrl.toUpperCase().replace('HTTP://', 'http://')}//`,
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ ok: true, missing: [] });
   });
@@ -81,16 +92,26 @@ describe('the key check', () => {
       missing: [{ scope: 'telephony_read' }, { scope: 'integration_read' }, { scope: 'integration_write' }],
     });
     const [row] = await w.sql`select kind, ok, error from integration_logs order by id desc limit 1`;
-    expect(row).toEqual({ kind: 'credentials', ok: false, error: 'Ключу не хватает прав: telephony_read, integration_read, integration_write' });
+    expect(row).toEqual({
+      kind: 'credentials',
+      ok: false,
+      error: 'Ключу не хватает прав: telephony_read, integration_read, integration_write',
+    });
     const state = (await b.api('GET', '/state')).json();
     expect(state.lastSuccess).toBeNull();
-    expect(state.lastError).toMatchObject({ kind: 'credentials', detail: expect.stringContaining('integration_write') });
+    expect(state.lastError).toMatchObject({
+      kind: 'credentials',
+      detail: expect.stringContaining('integration_write'),
+    });
   });
 
   it('an older account without `scopes`: the scopes are read from the methods it lists', async () => {
     const b = await loggedIn(w);
     const res = await b.api('POST', '/connection/check', { domain: otherUrl, apiKey: LEGACY });
-    expect(res.json()).toMatchObject({ ok: false, missing: [{ scope: 'integration_write', title: expect.stringContaining('регистрация') }] });
+    expect(res.json()).toMatchObject({
+      ok: false,
+      missing: [{ scope: 'integration_write', title: expect.stringContaining('регистрация') }],
+    });
   });
 
   it('a key with every scope is ok and becomes the last success', async () => {
@@ -103,7 +124,9 @@ describe('the key check', () => {
 describe('saving', () => {
   it('reaches a LISTENer of integration_config_changed within a second (save and mapping)', async () => {
     const heard: Array<{ payload: string; at: number }> = [];
-    const listener = await w.sql.listen('integration_config_changed', (payload) => heard.push({ payload, at: Date.now() }));
+    const listener = await w.sql.listen('integration_config_changed', (payload) =>
+      heard.push({ payload, at: Date.now() }),
+    );
     try {
       const b = await loggedIn(w);
       await w.sql`insert into extension_directory (enterprise, extension, name) values (${ENTERPRISE}, '171', 'Ира') on conflict do nothing`;
@@ -127,12 +150,20 @@ describe('saving', () => {
       || jsonb_build_object('retailcrm', (integrations_config->'retailcrm') || jsonb_build_object('record_url_template', 'https://rec.example/{callId}.mp3', 'operator_note', 'keep me'))
       where number = ${ENTERPRISE}`;
     const b = await loggedIn(w);
-    expect((await b.api('PUT', '/connection', { domain: w.baseUrl, apiKey: KEY, enabled: true })).json().registration.ok).toBe(true);
+    expect(
+      (await b.api('PUT', '/connection', { domain: w.baseUrl, apiKey: KEY, enabled: true })).json().registration.ok,
+    ).toBe(true);
     expect((await b.api('PUT', '/managers', { changes: [{ userId: '19', extension: '171' }] })).statusCode).toBe(200);
-    const [row] = await w.sql<{ c: Record<string, Record<string, unknown>> }[]>`select integrations_config as c from enterprises where number = ${ENTERPRISE}`;
+    const [row] = await w.sql<
+      { c: Record<string, Record<string, unknown>> }[]
+    >`select integrations_config as c from enterprises where number = ${ENTERPRISE}`;
     expect(row!.c.telegram).toEqual({ mode: 'webhook' });
     expect(row!.c.other).toEqual({ x: 1 });
-    expect(row!.c.retailcrm).toMatchObject({ record_url_template: 'https://rec.example/{callId}.mp3', operator_note: 'keep me', user_extensions: { '19': '171' } });
+    expect(row!.c.retailcrm).toMatchObject({
+      record_url_template: 'https://rec.example/{callId}.mp3',
+      operator_note: 'keep me',
+      user_extensions: { '19': '171' },
+    });
   });
 });
 

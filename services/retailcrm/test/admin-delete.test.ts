@@ -23,10 +23,12 @@ async function connected(register: boolean) {
     'enabled', true, 'domain', ${w.baseUrl}::text, 'api_key', ${KEY}::text, 'client_id', 'client-id-secret-1',
     'user_extensions', jsonb_build_object('18', '151'))) where number = ${ENTERPRISE}`;
   const b = await loggedIn(w);
-  if (register) expect((await b.api('PUT', '/connection', { domain: w.baseUrl, enabled: true })).json().registration.ok).toBe(true);
+  if (register)
+    expect((await b.api('PUT', '/connection', { domain: w.baseUrl, enabled: true })).json().registration.ok).toBe(true);
   return b;
 }
-const usableLinks = async () => (await w.sql`select jti from retailcrm_admin_links where enterprise = ${ENTERPRISE} and revoked_at is null`).length;
+const usableLinks = async () =>
+  (await w.sql`select jti from retailcrm_admin_links where enterprise = ${ENTERPRISE} and revoked_at is null`).length;
 
 describe('delete', () => {
   beforeEach(() => w.fake.setFaults({}));
@@ -37,7 +39,10 @@ describe('delete', () => {
     w.fake.setFaults({ fail503Next: 50 });
     const failed = await b.api('DELETE', '/connection');
     expect(failed.statusCode).toBe(502);
-    expect(failed.json()).toMatchObject({ code: 'RCRM_ADMIN_MODULE_OFF_FAILED', message: expect.stringContaining('выключить не удалось') });
+    expect(failed.json()).toMatchObject({
+      code: 'RCRM_ADMIN_MODULE_OFF_FAILED',
+      message: expect.stringContaining('выключить не удалось'),
+    });
     expect(await retailcrmSection(w.sql)).toMatchObject({ domain: w.baseUrl, user_extensions: { '18': '151' } });
     expect(await usableLinks()).toBe(links);
     expect((await b.api('GET', '/state')).statusCode).toBe(200);
@@ -57,7 +62,10 @@ describe('delete', () => {
     w.fake.setFaults({ fail503Next: 50 });
     const res = await b.api('DELETE', '/connection?only=here');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ deleted: true, crm: { ok: false, outcome: 'skipped', message: expect.stringContaining('НЕ выключен') } });
+    expect(res.json()).toMatchObject({
+      deleted: true,
+      crm: { ok: false, outcome: 'skipped', message: expect.stringContaining('НЕ выключен') },
+    });
     expect(await retailcrmSection(w.sql)).toBeNull();
     expect(w.fake.state.modules[CODE]!.active).toBe(true);
   });
@@ -74,10 +82,14 @@ describe('delete', () => {
   it('no module at RetailCRM: nothing to switch off, said so, nothing created there', async () => {
     const b = await connected(false);
     const res = await b.api('DELETE', '/connection');
-    expect(res.json()).toMatchObject({ deleted: true, crm: { ok: true, outcome: 'absent', message: expect.stringContaining('нет') } });
+    expect(res.json()).toMatchObject({
+      deleted: true,
+      crm: { ok: true, outcome: 'absent', message: expect.stringContaining('нет') },
+    });
     expect(w.fake.state.modules).toEqual({});
     // The 404 that says "no such module" is journaled as an answer, not as an error.
-    const [row] = await w.sql`select kind, ok, status_code from integration_logs where kind = 'module.get' order by id desc limit 1`;
+    const [row] =
+      await w.sql`select kind, ok, status_code from integration_logs where kind = 'module.get' order by id desc limit 1`;
     expect(row).toEqual({ kind: 'module.get', ok: true, status_code: 404 });
   });
 

@@ -7,7 +7,11 @@ import { buildApp, loadRetailCrmConfig } from '../src/index.ts';
 import { issueLink, linkUrl } from '@fleet/retailcrm-admin';
 import { ENTERPRISE, insertEnterprise, KEY, type World } from './fixtures.ts';
 
-export async function operatorLink(sql: Sql, app: FastifyInstance, enterprise: string): Promise<{ url: string; token: string; jti: string }> {
+export async function operatorLink(
+  sql: Sql,
+  app: FastifyInstance,
+  enterprise: string,
+): Promise<{ url: string; token: string; jti: string }> {
   const c = app.rcrmConfig;
   const link = await issueLink(sql, c.JWT_SECRET, enterprise, 'operator', c.ADMIN_LINK_TTL_DAYS);
   return { url: linkUrl(c.PUBLIC_BASE_URL, link.token), token: link.token, jti: link.jti };
@@ -56,16 +60,42 @@ export function browser(app: FastifyInstance) {
  * A world like fixtures.ts createWorld, with the fake's keys and users chosen by the test (paging,
  * weak keys) and enterprise 201 connected to it with `KEY`.
  */
-export async function createAdminWorld(fake: Partial<RetailCrmFakeOptions> = {}, env: Record<string, string> = {}): Promise<World> {
+export async function createAdminWorld(
+  fake: Partial<RetailCrmFakeOptions> = {},
+  env: Record<string, string> = {},
+): Promise<World> {
   const db = await createTestDatabase();
   const sql = createSql(db.url, { max: 5 });
-  const crm = createRetailCrmFake({ apiKeys: [{ key: KEY }], users: [{ id: 18, active: true }, { id: 19, active: true }], ...fake });
+  const crm = createRetailCrmFake({
+    apiKeys: [{ key: KEY }],
+    users: [
+      { id: 18, active: true },
+      { id: 19, active: true },
+    ],
+    ...fake,
+  });
   const baseUrl = await crm.listen();
-  await insertEnterprise(sql, ENTERPRISE, { enabled: true, domain: baseUrl, api_key: KEY, client_id: 'client-id-secret-1' });
-  const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: 'silent', RETAILCRM_RETRY_MIN_MS: '10', RETAILCRM_TIMEOUT_MS: '1000', ...env });
+  await insertEnterprise(sql, ENTERPRISE, {
+    enabled: true,
+    domain: baseUrl,
+    api_key: KEY,
+    client_id: 'client-id-secret-1',
+  });
+  const config = loadRetailCrmConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    RETAILCRM_RETRY_MIN_MS: '10',
+    RETAILCRM_TIMEOUT_MS: '1000',
+    ...env,
+  });
   const app = await buildApp({ sql, config, logger: false });
   return {
-    db, sql, fake: crm, baseUrl, app,
+    db,
+    sql,
+    fake: crm,
+    baseUrl,
+    app,
     async close() {
       await app.close();
       await crm.close();
@@ -88,6 +118,8 @@ export async function loggedIn(w: World, enterprise = ENTERPRISE) {
 
 /** integrations_config.retailcrm of an enterprise (null when the section is gone). */
 export async function retailcrmSection(sql: Sql, enterprise = ENTERPRISE): Promise<Record<string, unknown> | null> {
-  const [row] = await sql<{ c: Record<string, unknown> | null }[]>`select integrations_config->'retailcrm' as c from enterprises where number = ${enterprise}`;
+  const [row] = await sql<
+    { c: Record<string, unknown> | null }[]
+  >`select integrations_config->'retailcrm' as c from enterprises where number = ${enterprise}`;
   return row!.c;
 }

@@ -25,7 +25,12 @@ afterAll(() => w.close());
 const journal = async (q: string) => {
   const res = await b.api('GET', `/journal${q}`);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json() as { total: number; page: number; pageSize: number; rows: Array<{ callId: string; at: string; ok: boolean }> };
+  return res.json() as {
+    total: number;
+    page: number;
+    pageSize: number;
+    rows: Array<{ callId: string; at: string; ok: boolean }>;
+  };
 };
 const indexOf = (row: { at: string }) => Math.round((Date.parse(row.at) - Date.UTC(2024, 2, 1, 0, 30)) / 3_600_000);
 
@@ -41,7 +46,7 @@ describe('journal', () => {
     expect(p3.rows.map(indexOf)).toEqual([4, 3, 2, 1, 0]);
   });
 
-  it('the call id filter returns exactly that call\'s rows of this enterprise', async () => {
+  it("the call id filter returns exactly that call's rows of this enterprise", async () => {
     const r = await journal('?callId=c-5');
     expect(r.total).toBe(9);
     expect(r.rows.map(indexOf)).toEqual([40, 35, 30, 25, 20, 15, 10, 5, 0]);

@@ -34,7 +34,12 @@ describe('managers', () => {
 
   it('refuses an extension that is not in the directory (400 with the reason), saves nothing', async () => {
     const b = await loggedIn(w);
-    const res = await b.api('PUT', '/managers', { changes: [{ userId: '1000', extension: '151' }, { userId: '1001', extension: '999' }] });
+    const res = await b.api('PUT', '/managers', {
+      changes: [
+        { userId: '1000', extension: '151' },
+        { userId: '1001', extension: '999' },
+      ],
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'RCRM_ADMIN_UNKNOWN_EXTENSION', message: expect.stringContaining('999') });
     expect((await retailcrmSection(w.sql))!.user_extensions).toBeUndefined();
@@ -44,8 +49,17 @@ describe('managers', () => {
     await w.sql`update enterprises set integrations_config = jsonb_set(integrations_config, '{retailcrm,user_extensions}', '{"1002": "777"}') where number = ${ENTERPRISE}`;
     const b = await loggedIn(w);
     const list = (await b.api('GET', '/managers')).json();
-    expect(list.extensions).toEqual([{ extension: '151', name: 'Анна' }, { extension: '152', name: 'Борис' }, { extension: '777', name: null }]);
-    const keep = await b.api('PUT', '/managers', { changes: [{ userId: '1002', extension: '777' }, { userId: '1003', extension: '152' }] });
+    expect(list.extensions).toEqual([
+      { extension: '151', name: 'Анна' },
+      { extension: '152', name: 'Борис' },
+      { extension: '777', name: null },
+    ]);
+    const keep = await b.api('PUT', '/managers', {
+      changes: [
+        { userId: '1002', extension: '777' },
+        { userId: '1003', extension: '152' },
+      ],
+    });
     expect(keep.statusCode, keep.body).toBe(200);
     expect(keep.json().mapping).toEqual({ '1002': '777', '1003': '152' });
     const move = await b.api('PUT', '/managers', { changes: [{ userId: '1004', extension: '777' }] });

@@ -19,13 +19,24 @@ describe('dial → popup', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', steps: [{ step: 'event:dial:dial:1', outcome: 'done' }] });
     expect(w.fake.state.events.map((e) => e.event)).toEqual([
-      { type: 'in', phone: '+375440000001', codes: ['151', '152'], userIds: [18, 19], callExternalId: '1709276405.101' },
+      {
+        type: 'in',
+        phone: '+375440000001',
+        codes: ['151', '152'],
+        userIds: [18, 19],
+        callExternalId: '1709276405.101',
+      },
     ]);
   });
 
   it('regression: an extension nobody is mapped to gets a code only, never some other manager', async () => {
     await post(w.app, dial(call(), ['153']));
-    expect(w.fake.state.events[0]!.event).toEqual({ type: 'in', phone: '+375440000001', codes: ['153'], callExternalId: '1709276405.101' });
+    expect(w.fake.state.events[0]!.event).toEqual({
+      type: 'in',
+      phone: '+375440000001',
+      codes: ['153'],
+      callExternalId: '1709276405.101',
+    });
   });
 
   it('an outgoing call pops up as type out for the dialling extension', async () => {
@@ -45,7 +56,10 @@ describe('dial → popup', () => {
       ['hangup', ['151', '152']],
     ]);
     // Retried: nothing is repeated; the popup it opened counts as the call's dial.
-    expect((await post(w.app, hangup(missed()))).json().steps.map((x: { outcome: string }) => x.outcome)).toEqual(['already_done', 'already_done']);
+    expect((await post(w.app, hangup(missed()))).json().steps.map((x: { outcome: string }) => x.outcome)).toEqual([
+      'already_done',
+      'already_done',
+    ]);
     expect(w.fake.state.events).toHaveLength(2);
   });
 
@@ -74,10 +88,25 @@ describe('hangup → popup end + one history record', () => {
       { step: 'upload', outcome: 'done' },
     ]);
     expect(w.fake.state.events.map((e) => e.event)).toEqual([
-      { type: 'hangup', hangupStatus: 'no answered', phone: '+375440000001', codes: ['151', '152'], userIds: [18, 19], callExternalId: '1709276405.101' },
+      {
+        type: 'hangup',
+        hangupStatus: 'no answered',
+        phone: '+375440000001',
+        codes: ['151', '152'],
+        userIds: [18, 19],
+        callExternalId: '1709276405.101',
+      },
     ]);
     expect(w.fake.state.uploads.map((u) => u.call)).toEqual([
-      { date: '2024-03-01 10:00:05', type: 'in', phone: '+375440000001', result: 'no answer', duration: 0, durationWaiting: 20, externalId: '1709276405.101' },
+      {
+        date: '2024-03-01 10:00:05',
+        type: 'in',
+        phone: '+375440000001',
+        result: 'no answer',
+        duration: 0,
+        durationWaiting: 20,
+        externalId: '1709276405.101',
+      },
     ]);
   });
 
@@ -86,8 +115,16 @@ describe('hangup → popup end + one history record', () => {
     await post(w.app, hangup(answered()));
     expect(w.fake.state.events[0]!.event.hangupStatus).toBe('answered');
     expect(w.fake.state.uploads[0]!.call).toEqual({
-      date: '2024-03-01 10:00:05', type: 'in', phone: '+375440000001', code: '151', userId: 18, result: 'answered',
-      duration: 60, durationWaiting: 7, externalId: '1709276405.101', recordUrl: 'https://rec.example/201/1709276405.101.mp3',
+      date: '2024-03-01 10:00:05',
+      type: 'in',
+      phone: '+375440000001',
+      code: '151',
+      userId: 18,
+      result: 'answered',
+      duration: 60,
+      durationWaiting: 7,
+      externalId: '1709276405.101',
+      recordUrl: 'https://rec.example/201/1709276405.101.mp3',
     });
   });
 
@@ -97,7 +134,10 @@ describe('hangup → popup end + one history record', () => {
   });
 
   it('answered on a mobile: answered, but no code and no userId', async () => {
-    await post(w.app, hangup(answered({ answeredBy: '375290000002', mobiles: ['375290000002'], talkedWith: ['375290000002'] })));
+    await post(
+      w.app,
+      hangup(answered({ answeredBy: '375290000002', mobiles: ['375290000002'], talkedWith: ['375290000002'] })),
+    );
     const up = w.fake.state.uploads[0]!.call;
     expect(up.result).toBe('answered');
     expect(up).not.toHaveProperty('code');
@@ -113,7 +153,10 @@ describe('hangup → popup end + one history record', () => {
 
   it('busy outgoing call: type out, busy, the dialling manager', async () => {
     await markDialed(w);
-    await post(w.app, hangup(call({ direction: 'out', ringing: ['152'], status: 'ended', result: 'busy', durationSec: 0, waitSec: 3 })));
+    await post(
+      w.app,
+      hangup(call({ direction: 'out', ringing: ['152'], status: 'ended', result: 'busy', durationSec: 0, waitSec: 3 })),
+    );
     expect(w.fake.state.events[0]!.event).toMatchObject({ type: 'hangup', hangupStatus: 'busy' });
     expect(w.fake.state.uploads[0]!.call).toMatchObject({ type: 'out', result: 'busy', code: '152', userId: 19 });
   });
@@ -182,7 +225,11 @@ describe('RetailCRM failures', () => {
     w.fake.setFaults({ fail503Next: 10 });
     const res = await post(w.app, dial(call(), ['151']));
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ code: 'RCRM_UPSTREAM_UNAVAILABLE', reason: 'RCRM_RATE_LIMITED', step: 'event:dial:dial:1' });
+    expect(res.json()).toMatchObject({
+      code: 'RCRM_UPSTREAM_UNAVAILABLE',
+      reason: 'RCRM_RATE_LIMITED',
+      step: 'event:dial:dial:1',
+    });
     w.fake.setFaults({});
     expect((await post(w.app, dial(call(), ['151']))).statusCode).toBe(200);
     expect(w.fake.state.events).toHaveLength(1);
@@ -239,11 +286,18 @@ describe('RetailCRM failures', () => {
     w.fake.setFaults({ hangNext: 5, hangMs: 1500 });
     const res = await post(w.app, dial(call(), ['151']));
     expect(res.statusCode).toBe(200);
-    expect(res.json().steps).toEqual([{ step: 'event:dial:dial:1', outcome: 'unknown', reason: expect.stringContaining('not repeated') }]);
-    const rows = await w.sql`select status_code, ok, error, step from integration_logs where call_id = ${call().callId}`;
-    expect(rows).toEqual([{ status_code: null, ok: false, error: expect.stringMatching(/^RCRM_TIMEOUT/), step: 'event:dial:dial:1' }]);
+    expect(res.json().steps).toEqual([
+      { step: 'event:dial:dial:1', outcome: 'unknown', reason: expect.stringContaining('not repeated') },
+    ]);
+    const rows =
+      await w.sql`select status_code, ok, error, step from integration_logs where call_id = ${call().callId}`;
+    expect(rows).toEqual([
+      { status_code: null, ok: false, error: expect.stringMatching(/^RCRM_TIMEOUT/), step: 'event:dial:dial:1' },
+    ]);
     w.fake.setFaults({});
-    expect((await post(w.app, dial(call(), ['151']))).json().steps).toEqual([{ step: 'event:dial:dial:1', outcome: 'already_done' }]);
+    expect((await post(w.app, dial(call(), ['151']))).json().steps).toEqual([
+      { step: 'event:dial:dial:1', outcome: 'already_done' },
+    ]);
     expect(await w.sql`select 1 from integration_logs where call_id = ${call().callId}`).toHaveLength(1);
   });
 

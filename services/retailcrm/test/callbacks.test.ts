@@ -28,14 +28,29 @@ beforeAll(async () => {
   sql = createSql(db.url, { max: 5 });
   fake = createRetailCrmFake({
     apiKeys: [{ key: KEY }],
-    users: [{ id: 18, active: true, firstName: 'Anna' }, { id: 19, active: true }],
+    users: [
+      { id: 18, active: true, firstName: 'Anna' },
+      { id: 19, active: true },
+    ],
     managerByPhone: { '+375440000001': 18, '+375440000002': 19, '+375440000003': 18 },
     customerByPhone: {
       // The incident: a comma (and worse) in a customer's name.
       '+375440000001': { firstName: 'Пётр "Петя"', lastName: 'Иванов, ООО; Рога|Копыта' },
       '+375440000003': { fullName: `${'Очень длинное имя '.repeat(10)}\n\u0007конец` },
     },
-    modules: { 'fleet-telephony': { code: 'fleet-telephony', integrations: { telephony: { additionalCodes: [{ userId: 18, code: '151' }, { userId: 19, code: '152' }] } } } },
+    modules: {
+      'fleet-telephony': {
+        code: 'fleet-telephony',
+        integrations: {
+          telephony: {
+            additionalCodes: [
+              { userId: 18, code: '151' },
+              { userId: 19, code: '152' },
+            ],
+          },
+        },
+      },
+    },
   });
   const crm = await fake.listen();
   const rc = { enabled: true, domain: crm, api_key: KEY, client_id: CLIENT_ID, user_extensions: { '18': '151' } };
@@ -47,11 +62,27 @@ beforeAll(async () => {
   await new Promise<void>((r) => odd.listen(0, '127.0.0.1', r));
   const oddUrl = `http://127.0.0.1:${(odd.address() as { port: number }).port}`;
   const downUrl = `http://127.0.0.1:${await freePort()}`;
-  for (const [n, domain] of [['202', oddUrl], ['203', downUrl]] as const) {
-    const settings = { enabled: true, domain, api_key: KEY, client_id: `${n}bbccddeeff00112233445566778899`, user_extensions: { '18': '151' } };
+  for (const [n, domain] of [
+    ['202', oddUrl],
+    ['203', downUrl],
+  ] as const) {
+    const settings = {
+      enabled: true,
+      domain,
+      api_key: KEY,
+      client_id: `${n}bbccddeeff00112233445566778899`,
+      user_extensions: { '18': '151' },
+    };
     await sql`insert into enterprises (number, name, host_token, integrations_config) values (${n}, 'Odd', ${`host-token-${n}`}, ${sql.json({ retailcrm: settings })})`;
   }
-  const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: 'silent', RETAILCRM_TIMEOUT_MS: '3000', RETAILCRM_RETRY_MIN_MS: '10', ASTERISK_URL: 'http://127.0.0.1:9' });
+  const config = loadRetailCrmConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    RETAILCRM_TIMEOUT_MS: '3000',
+    RETAILCRM_RETRY_MIN_MS: '10',
+    ASTERISK_URL: 'http://127.0.0.1:9',
+  });
   app = await buildApp({ sql, config, logger: false });
 });
 afterAll(async () => {
@@ -65,7 +96,12 @@ afterAll(async () => {
 beforeEach(() => fake.setFaults({}));
 
 const lookup = (body: Record<string, unknown>, token = TOKEN) =>
-  app.inject({ method: 'POST', url: '/api/callevent/getcustomerdata', headers: { token }, payload: { UniqueId: '1709276405.101', TrunkId: '0001363', LoadDialPlan: '1', ...body } });
+  app.inject({
+    method: 'POST',
+    url: '/api/callevent/getcustomerdata',
+    headers: { token },
+    payload: { UniqueId: '1709276405.101', TrunkId: '0001363', LoadDialPlan: '1', ...body },
+  });
 
 describe('getcustomerdata', () => {
   it('regression (the comma incident): the name carries no comma, quote, semicolon or pipe; the manager route is set', async () => {
@@ -118,25 +154,38 @@ describe('getcustomerdata', () => {
   });
 
   describe('fails open within 1.5 s whatever RetailCRM does: {"Name":"","DialPlan":null}', () => {
-    const json = (status: number, body: string, type = 'application/json') => (res: ServerResponse) => {
-      res.writeHead(status, { 'content-type': type });
-      res.end(body);
-    };
+    const json =
+      (status: number, body: string, type = 'application/json') =>
+      (res: ServerResponse) => {
+        res.writeHead(status, { 'content-type': type });
+        res.end(body);
+      };
     it.each<[string, string, ((res: ServerResponse) => void) | null]>([
       ['down (connection refused)', '203', null],
       ['503', '202', json(503, '{"success":false,"errorMsg":"Service Unavailable"}')],
-      ['slow (answers after 2.5 s)', '202', (res) => void setTimeout(() => json(200, '{"success":true,"manager":{"id":18,"code":"151"}}')(res), 2_500)],
+      [
+        'slow (answers after 2.5 s)',
+        '202',
+        (res) => void setTimeout(() => json(200, '{"success":true,"manager":{"id":18,"code":"151"}}')(res), 2_500),
+      ],
       ['garbage: HTML', '202', json(200, '<html><body>502 Bad Gateway</body></html>', 'text/html')],
       ['garbage: cut-off JSON', '202', json(200, '{"success":true,"manager":{"id":1')],
       ['garbage: binary', '202', json(200, '\u0000\u00ff\u0001,;|"', 'application/octet-stream')],
       ['garbage: a JSON string', '202', json(200, '"Иванов, ООО"')],
       ['garbage: wrong shape', '202', json(200, '{"success":true,"manager":"151","customer":["Иванов, ООО"]}')],
-      ['garbage: no success field', '202', json(200, '{"manager":{"id":18,"code":"151; Hangup"},"customer":{"fullName":42}}')],
+      [
+        'garbage: no success field',
+        '202',
+        json(200, '{"manager":{"id":18,"code":"151; Hangup"},"customer":{"fullName":42}}'),
+      ],
     ])('RetailCRM %s', async (_label, enterprise, mode) => {
       if (mode) oddMode = mode;
       const asked = oddRequests;
       const t0 = Date.now();
-      const res = await lookup({ Phone: `37544${enterprise}00${String(Math.floor(Math.random() * 90) + 10)}` }, `host-token-${enterprise}`);
+      const res = await lookup(
+        { Phone: `37544${enterprise}00${String(Math.floor(Math.random() * 90) + 10)}` },
+        `host-token-${enterprise}`,
+      );
       expect(Date.now() - t0).toBeLessThan(1500);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({ Name: '', DialPlan: null });
@@ -151,7 +200,10 @@ describe('getcustomerdata', () => {
       await tx`lock table enterprises in access exclusive mode`;
       const t0 = Date.now();
       // Given up after 3 s so that a regression fails here instead of deadlocking on the lock.
-      const res = await Promise.race([lookup({ Phone: '375440000001' }), new Promise<null>((r) => setTimeout(() => r(null), 3_000))]);
+      const res = await Promise.race([
+        lookup({ Phone: '375440000001' }),
+        new Promise<null>((r) => setTimeout(() => r(null), 3_000)),
+      ]);
       expect(Date.now() - t0).toBeLessThan(1500);
       expect(res!.statusCode).toBe(200);
       expect(res!.json()).toEqual({ Name: '', DialPlan: null });
@@ -169,18 +221,29 @@ describe('getcustomerdata', () => {
   it('pure rules: safeAnswer and dialPlanFor never let through what the dialplan cannot split', () => {
     expect(dialPlanFor('151', 'ab_c')).toBeNull();
     expect(dialPlanFor('1511111', '1')).toBeNull();
-    expect(safeAnswer('a,b"c\'d;e|f\ng\r\th', 'mngr151_1_1; Hangup')).toEqual({ Name: 'a b c d e f g h', DialPlan: null });
+    expect(safeAnswer('a,b"c\'d;e|f\ng\r\th', 'mngr151_1_1; Hangup')).toEqual({
+      Name: 'a b c d e f g h',
+      DialPlan: null,
+    });
     expect(customerNameOf({ firstName: 'Ann', lastName: 'Lee' })).toBe('Lee Ann');
   });
 });
 
 describe('manager status', () => {
   const status = (q: Record<string, string>) =>
-    app.inject({ method: 'POST', url: '/retailcrm/status', payload: new URLSearchParams(q).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    app.inject({
+      method: 'POST',
+      url: '/retailcrm/status',
+      payload: new URLSearchParams(q).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
 
   it('stores free/busy/dinner/break with time and exposes it to other services', async () => {
     expect((await status({ clientId: CLIENT_ID, userId: '18', code: '151', status: 'dinner' })).statusCode).toBe(200);
-    const get = await app.inject({ method: 'GET', url: `/retailcrm/status?${new URLSearchParams({ clientId: CLIENT_ID, userId: '19', status: 'busy' })}` });
+    const get = await app.inject({
+      method: 'GET',
+      url: `/retailcrm/status?${new URLSearchParams({ clientId: CLIENT_ID, userId: '19', status: 'busy' })}`,
+    });
     expect(get.statusCode).toBe(200);
     const list = await app.inject({ method: 'GET', url: '/internal/retailcrm/manager-status?enterprise=201' });
     expect(list.json().managers).toEqual([
@@ -194,9 +257,13 @@ describe('manager status', () => {
     expect((await status({ clientId: CLIENT_ID, userId: '18', status: 'asleep' })).statusCode).toBe(400);
   });
 
-  it('the fake sends RetailCRM\'s status callback', async () => {
+  it("the fake sends RetailCRM's status callback", async () => {
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    fake.state.modules['fleet-telephony'] = { code: 'fleet-telephony', clientId: CLIENT_ID, integrations: { telephony: { changeUserStatusUrl: `${url}/retailcrm/status` } } };
+    fake.state.modules['fleet-telephony'] = {
+      code: 'fleet-telephony',
+      clientId: CLIENT_ID,
+      integrations: { telephony: { changeUserStatusUrl: `${url}/retailcrm/status` } },
+    };
     const res = await fake.changeStatus({ userId: 18, status: 'free' });
     expect(res.status).toBe(200);
     const [row] = await sql`select status from retailcrm_manager_status where enterprise = '201' and user_id = 18`;
@@ -205,7 +272,11 @@ describe('manager status', () => {
 });
 
 describe('make-call without a working asterisk service', () => {
-  const click = () => app.inject({ method: 'GET', url: `/retailcrm/make-call?${new URLSearchParams({ clientId: CLIENT_ID, userId: '18', phone: '+375440000001' })}` });
+  const click = () =>
+    app.inject({
+      method: 'GET',
+      url: `/retailcrm/make-call?${new URLSearchParams({ clientId: CLIENT_ID, userId: '18', phone: '+375440000001' })}`,
+    });
 
   it('no host configured → 422 saying so', async () => {
     const res = await click();
@@ -220,7 +291,12 @@ describe('make-call without a working asterisk service', () => {
     expect(res.statusCode).toBe(502);
     expect(res.json()).toMatchObject({ code: 'RCRM_ORIGINATE_FAILED' });
     expect(res.json().message).toBe('Не удалось начать звонок: сервис звонков недоступен, попробуйте через минуту');
-    const [log] = await sql`select ok, status_code, error from integration_logs where kind = 'make-call' order by id desc limit 1`;
-    expect(log).toMatchObject({ ok: false, status_code: 502, error: expect.stringMatching(/^RCRM_ORIGINATE_FAILED: .*asterisk service unreachable \(ECONNREFUSED\)/) });
+    const [log] =
+      await sql`select ok, status_code, error from integration_logs where kind = 'make-call' order by id desc limit 1`;
+    expect(log).toMatchObject({
+      ok: false,
+      status_code: 502,
+      error: expect.stringMatching(/^RCRM_ORIGINATE_FAILED: .*asterisk service unreachable \(ECONNREFUSED\)/),
+    });
   });
 });

@@ -23,7 +23,13 @@ export interface World {
 export async function createWorld(env: Record<string, string> = {}): Promise<World> {
   const db = await createTestDatabase();
   const sql = createSql(db.url, { max: 5 });
-  const fake = createRetailCrmFake({ apiKeys: [{ key: KEY }], users: [{ id: 18, active: true }, { id: 19, active: true }] });
+  const fake = createRetailCrmFake({
+    apiKeys: [{ key: KEY }],
+    users: [
+      { id: 18, active: true },
+      { id: 19, active: true },
+    ],
+  });
   const baseUrl = await fake.listen();
   await insertEnterprise(sql, ENTERPRISE, {
     enabled: true,
@@ -33,10 +39,21 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
     user_extensions: { '18': '151', '19': '152' },
     record_url_template: 'https://rec.example/{enterprise}/{uniqueId}.mp3',
   });
-  const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: 'silent', RETAILCRM_RETRY_MIN_MS: '10', RETAILCRM_TIMEOUT_MS: '1000', ...env });
+  const config = loadRetailCrmConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    RETAILCRM_RETRY_MIN_MS: '10',
+    RETAILCRM_TIMEOUT_MS: '1000',
+    ...env,
+  });
   const app = await buildApp({ sql, config, logger: false });
   return {
-    db, sql, fake, baseUrl, app,
+    db,
+    sql,
+    fake,
+    baseUrl,
+    app,
     async close() {
       await app.close();
       await fake.close();
@@ -46,7 +63,12 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
   };
 }
 
-export async function insertEnterprise(sql: Sql, number: string, retailcrm: Record<string, unknown> | null, timezone = 'Europe/Minsk') {
+export async function insertEnterprise(
+  sql: Sql,
+  number: string,
+  retailcrm: Record<string, unknown> | null,
+  timezone = 'Europe/Minsk',
+) {
   const config = retailcrm ? { retailcrm } : {};
   await sql`
     insert into enterprises (number, name, host_token, timezone, integrations_config)
@@ -85,21 +107,62 @@ export function call(over: Partial<CallSummary> = {}): CallSummary {
 }
 
 export const answered = (over: Partial<CallSummary> = {}) =>
-  call({ status: 'ended', answered: true, answeredBy: '151', talkedWith: ['151'], result: 'answered', answeredAt: STARTED_AT + 7000, endedAt: STARTED_AT + 67_000, durationSec: 60, waitSec: 7, ...over });
+  call({
+    status: 'ended',
+    answered: true,
+    answeredBy: '151',
+    talkedWith: ['151'],
+    result: 'answered',
+    answeredAt: STARTED_AT + 7000,
+    endedAt: STARTED_AT + 67_000,
+    durationSec: 60,
+    waitSec: 7,
+    ...over,
+  });
 
 export const missed = (over: Partial<CallSummary> = {}) =>
   call({ status: 'ended', result: 'no answer', endedAt: STARTED_AT + 20_000, durationSec: 0, waitSec: 20, ...over });
 
-export function dial(c: CallSummary, newExtensions: string[], dedupKey = 'dial:1', extra: Record<string, unknown> = {}) {
-  return { enterprise: ENTERPRISE, callId: c.callId, event_type: 'dial', dedup_key: dedupKey, call: c, new_extensions: newExtensions, record_url: null, origin: 'live', ...extra };
+export function dial(
+  c: CallSummary,
+  newExtensions: string[],
+  dedupKey = 'dial:1',
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    enterprise: ENTERPRISE,
+    callId: c.callId,
+    event_type: 'dial',
+    dedup_key: dedupKey,
+    call: c,
+    new_extensions: newExtensions,
+    record_url: null,
+    origin: 'live',
+    ...extra,
+  };
 }
 
 export function hangup(c: CallSummary, extra: Record<string, unknown> = {}) {
-  return { enterprise: ENTERPRISE, callId: c.callId, event_type: 'hangup', dedup_key: 'hangup', call: c, new_extensions: [], record_url: null, origin: 'live', ...extra };
+  return {
+    enterprise: ENTERPRISE,
+    callId: c.callId,
+    event_type: 'hangup',
+    dedup_key: 'hangup',
+    call: c,
+    new_extensions: [],
+    record_url: null,
+    origin: 'live',
+    ...extra,
+  };
 }
 
 export function post(app: FastifyInstance, payload: unknown, remoteAddress = '127.0.0.1') {
-  return app.inject({ method: 'POST', url: '/internal/retailcrm/call-event', payload: payload as object, remoteAddress });
+  return app.inject({
+    method: 'POST',
+    url: '/internal/retailcrm/call-event',
+    payload: payload as object,
+    remoteAddress,
+  });
 }
 
 /** Records the call's dial as performed (its popup opened), so a hangup posted alone gets no synthetic dial. */

@@ -3,7 +3,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, loadRetailCrmConfig } from '../src/index.ts';
 import { createSql } from '@fleet/db';
-import { answered, call, createWorld, dial, hangup, insertEnterprise, KEY, missed, post, type World } from './fixtures.ts';
+import {
+  answered,
+  call,
+  createWorld,
+  dial,
+  hangup,
+  insertEnterprise,
+  KEY,
+  missed,
+  post,
+  type World,
+} from './fixtures.ts';
 
 let w: World;
 beforeAll(async () => {
@@ -82,7 +93,20 @@ describe('integration_logs', () => {
   it('journals every request and response, without the API key or the client id', async () => {
     await post(w.app, dial(call(), ['151']));
     await post(w.app, hangup(answered()));
-    const rows = await w.sql<{ kind: string; call_id: string; phone: string; method: string; url: string; status_code: number; ok: boolean; latency_ms: number; request: Record<string, unknown>; response: string }[]>`
+    const rows = await w.sql<
+      {
+        kind: string;
+        call_id: string;
+        phone: string;
+        method: string;
+        url: string;
+        status_code: number;
+        ok: boolean;
+        latency_ms: number;
+        request: Record<string, unknown>;
+        response: string;
+      }[]
+    >`
       select * from integration_logs order by id`;
     expect(rows.map((r) => [r.kind, r.call_id, r.phone, r.method, r.status_code, r.ok])).toEqual([
       ['call.event', '1709276405.101', '+375440000001', 'POST', 200, true],
@@ -103,7 +127,9 @@ describe('integration_logs', () => {
     await post(w.app, dial(call(), ['151']));
     w.fake.setFaults({});
     await post(w.app, { ...hangup(missed()), enterprise: '205' });
-    const rows = await w.sql<{ status_code: number; ok: boolean; error: string | null; enterprise: string }[]>`select * from integration_logs order by id`;
+    const rows = await w.sql<
+      { status_code: number; ok: boolean; error: string | null; enterprise: string }[]
+    >`select * from integration_logs order by id`;
     expect(rows.map((r) => [r.enterprise, r.status_code, r.ok])).toEqual([
       ['201', 503, false],
       ['201', 503, false],
@@ -124,7 +150,11 @@ describe('health', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toEqual({ status: 'ok', database: true });
     const deadSql = createSql('postgres://nobody@127.0.0.1:9/none', { max: 1 });
-    const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', LOG_LEVEL: 'silent' });
+    const config = loadRetailCrmConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
+      LOG_LEVEL: 'silent',
+    });
     const app = await buildApp({ sql: deadSql, config, logger: false });
     const down = await app.inject({ method: 'GET', url: '/health' });
     await app.close();

@@ -17,6 +17,11 @@ describe('GET /metrics (retailcrm)', () => {
     const series = { path: '/api/v5/telephony/call/event', status: '200' };
     expect(promValue(text, 'fleet_retailcrm_request_duration_seconds_count', series)).toBe(1);
     expect(promValue(text, 'fleet_retailcrm_request_duration_seconds_bucket', { ...series, le: '+Inf' })).toBe(1);
-    expect(promValue(text, 'fleet_http_request_duration_seconds_count', { route: '/internal/retailcrm/call-event', status_code: '200' })).toBe(1);
+    expect(
+      promValue(text, 'fleet_http_request_duration_seconds_count', {
+        route: '/internal/retailcrm/call-event',
+        status_code: '200',
+      }),
+    ).toBe(1);
   });
 });

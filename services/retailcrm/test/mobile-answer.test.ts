@@ -34,13 +34,21 @@ async function replay(code: string) {
   expect(w.fake.state.uploads).toHaveLength(1);
   return w.fake.state.uploads[0]!.call;
 }
-const mapMobile = (extension: string) => w.sql`update extension_directory set mobile = ${MOBILE} where enterprise = ${ENTERPRISE} and extension = ${extension}`;
+const mapMobile = (extension: string) =>
+  w.sql`update extension_directory set mobile = ${MOBILE} where enterprise = ${ENTERPRISE} and extension = ${extension}`;
 
 describe('answered only on a mobile', () => {
   it('2-5 with the mobile mapped to 151: the record names code 151 and its user 18', async () => {
     await mapMobile('151');
     const upload = await replay('2-5');
-    expect(upload).toMatchObject({ type: 'in', phone: '375440000001', result: 'answered', code: '151', userId: 18, externalId: '1757773501.95' });
+    expect(upload).toMatchObject({
+      type: 'in',
+      phone: '375440000001',
+      result: 'answered',
+      code: '151',
+      userId: 18,
+      externalId: '1757773501.95',
+    });
     // The popups are untouched: they go to the extensions that rang, never to a mobile.
     expect(w.fake.state.events.map((e) => e.event.codes)).toContainEqual(['150', '151', '152']);
   });
@@ -70,7 +78,7 @@ describe('answered only on a mobile', () => {
     }
   });
 
-  it('another enterprise\'s mapping of the same mobile names nobody here', async () => {
+  it("another enterprise's mapping of the same mobile names nobody here", async () => {
     await w.sql`insert into enterprises (number, name, host_token) values ('202', 'Other', 'token-202')`;
     await w.sql`insert into extension_directory (enterprise, extension, name, mobile) values ('202', '151', 'Чужой', ${MOBILE})`;
     const upload = await replay('2-5');
@@ -79,7 +87,15 @@ describe('answered only on a mobile', () => {
 });
 
 describe('managerOf', () => {
-  const settings = { enterprise: ENTERPRISE, origin: 'https://x', apiKey: 'k', timezone: 'Europe/Minsk', userExtensions: { '18': '151' }, mobileExtensions: { [MOBILE]: '151' }, recordUrlTemplate: undefined };
+  const settings = {
+    enterprise: ENTERPRISE,
+    origin: 'https://x',
+    apiKey: 'k',
+    timezone: 'Europe/Minsk',
+    userExtensions: { '18': '151' },
+    mobileExtensions: { [MOBILE]: '151' },
+    recordUrlTemplate: undefined,
+  };
 
   it('compares the mobile as digits, however the host spelled it', () => {
     for (const who of [MOBILE, `+${MOBILE}`, '+375 (29) 000-00-02']) {

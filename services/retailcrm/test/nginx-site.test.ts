@@ -13,7 +13,12 @@ let base: string;
 function standIn(name: string): Promise<{ server: Server; port: number }> {
   return new Promise((ok) => {
     const server = createServer((req, res) => {
-      seen.push({ upstream: name, method: req.method!, url: req.url!, realIp: req.headers['x-real-ip'] as string | undefined });
+      seen.push({
+        upstream: name,
+        method: req.method!,
+        url: req.url!,
+        realIp: req.headers['x-real-ip'] as string | undefined,
+      });
       req.resume();
       req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(name));
     });

@@ -19,12 +19,15 @@ const step = (callId: string, status: string, daysAgo: number) => sql`
   insert into retailcrm_call_steps (enterprise, call_id, step, status, updated_at)
   values ('201', ${callId}, 'upload', ${status}, now() - ${daysAgo} * interval '1 day')`;
 const kinds = async (enterprise: string) =>
-  (await sql<{ kind: string }[]>`select kind from integration_logs where enterprise = ${enterprise} order by id`).map((r) => r.kind);
+  (await sql<{ kind: string }[]>`select kind from integration_logs where enterprise = ${enterprise} order by id`).map(
+    (r) => r.kind,
+  );
 
 beforeAll(async () => {
   db = await createTestDatabase();
   sql = createSql(db.url, { max: 4 });
-  for (const e of ['201', '202']) await sql`insert into enterprises (number, name, host_token) values (${e}, ${'Shop ' + e}, ${'token-' + e})`;
+  for (const e of ['201', '202'])
+    await sql`insert into enterprises (number, name, host_token) values (${e}, ${'Shop ' + e}, ${'token-' + e})`;
   // 201 is busy: its last success is young, its last error is old.
   await log('201', 'old-ok-1', true, 100);
   await log('201', 'old-error', false, 95);
@@ -43,7 +46,12 @@ beforeAll(async () => {
   await sql`insert into retailcrm_admin_sessions (id_hash, enterprise, jti, expires_at)
     values ('expired', '201', 'jti-0123456789abcdef', now() - interval '1 minute'), ('live', '201', 'jti-0123456789abcdef', now() + interval '1 hour')`;
   // A short interval so that the scheduled pass comes within the test (each wait is 150–450 ms).
-  const config = loadRetailCrmConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, LOG_LEVEL: 'silent', RETENTION_INTERVAL_MS: '300' });
+  const config = loadRetailCrmConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    RETENTION_INTERVAL_MS: '300',
+  });
   expect([config.RETENTION_INTEGRATION_LOGS_DAYS, config.RETENTION_CALL_STEPS_DAYS]).toEqual([90, 7]);
   app = await buildApp({ config, sql, logger: false });
   await app.ready();
@@ -56,9 +64,19 @@ afterAll(async () => {
 
 it('removes what is past its retention on its schedule; the admin page still shows the last success and error', async () => {
   const before = await lastOutcomes(sql, '202', []);
-  await vi.waitFor(async () => expect(await kinds('202')).toEqual(['last-error', 'last-ok']), { timeout: 10_000, interval: 100 });
-  await vi.waitFor(async () => expect(await kinds('201')).toEqual(['old-error', 'old-unanswered', 'young-ok']), { timeout: 10_000, interval: 100 });
+  await vi.waitFor(async () => expect(await kinds('202')).toEqual(['last-error', 'last-ok']), {
+    timeout: 10_000,
+    interval: 100,
+  });
+  await vi.waitFor(async () => expect(await kinds('201')).toEqual(['old-error', 'old-unanswered', 'young-ok']), {
+    timeout: 10_000,
+    interval: 100,
+  });
   expect(await lastOutcomes(sql, '202', [])).toEqual(before);
-  expect((await sql<{ call_id: string }[]>`select call_id from retailcrm_call_steps order by call_id`).map((r) => r.call_id)).toEqual(['done-young', 'running-old']);
-  expect((await sql<{ id_hash: string }[]>`select id_hash from retailcrm_admin_sessions`).map((r) => r.id_hash)).toEqual(['live']);
+  expect(
+    (await sql<{ call_id: string }[]>`select call_id from retailcrm_call_steps order by call_id`).map((r) => r.call_id),
+  ).toEqual(['done-young', 'running-old']);
+  expect(
+    (await sql<{ id_hash: string }[]>`select id_hash from retailcrm_admin_sessions`).map((r) => r.id_hash),
+  ).toEqual(['live']);
 });

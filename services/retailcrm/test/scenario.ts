@@ -24,7 +24,9 @@ function loadScenario(code: string): FixtureEvent[] {
 /** The forward bodies of scenario `code` for `enterprise`, in the order the gateway would send them. */
 export function scenarioBodies(code: string, enterprise: string) {
   const t0 = Date.UTC(2025, 8, 13, 12, 0, 0);
-  const events = loadScenario(code).map((e, i) => normalizeHostEvent(e.event, e.body, { seq: i + 1, receivedAt: t0 + (e.t ?? i * 0.5) * 1000 }));
+  const events = loadScenario(code).map((e, i) =>
+    normalizeHostEvent(e.event, e.body, { seq: i + 1, receivedAt: t0 + (e.t ?? i * 0.5) * 1000 }),
+  );
   let { state, effects } = applyEvents(emptyState(), events, {}) as { state: ModelState; effects: CallEffect[] };
   // Time passes as it would live (the settle and close deadlines fire in turn), then a day: calls the
   // host never hung up (2-5, 2-14, 2-17) close by the model's deadline.
@@ -36,8 +38,16 @@ export function scenarioBodies(code: string, enterprise: string) {
   }
   return effects.flatMap((e) => {
     if (e.call.kind !== 'customer') return [];
-    const base = { enterprise, callId: e.call.callId, call: e.call, record_url: null, origin: 'live', dedup_key: e.key };
-    if (e.type === 'call.ringing' && e.newExtensions.length) return [{ ...base, event_type: 'dial', new_extensions: e.newExtensions }];
+    const base = {
+      enterprise,
+      callId: e.call.callId,
+      call: e.call,
+      record_url: null,
+      origin: 'live',
+      dedup_key: e.key,
+    };
+    if (e.type === 'call.ringing' && e.newExtensions.length)
+      return [{ ...base, event_type: 'dial', new_extensions: e.newExtensions }];
     if (e.type === 'call.ended') return [{ ...base, event_type: 'hangup', new_extensions: [] }];
     return [];
   });

@@ -49,15 +49,34 @@ it('records a performed step as done even when the first attempt to record it fa
   const key = { enterprise: '1', callId: 'c-1', step: 'event:hangup' };
   // One step run as the client performs it: the attempt is journalled (claiming the step) before it is sent.
   const perform = async () => {
-    const journal = app.rcrmLogs.journal({ enterprise: '1', kind: 'call.event', callId: 'c-1', phone: '', apiKey: 'k', step: { name: key.step, leaseMs: 10_000, repeatable: false } });
-    return app.rcrmSteps.run(key, journal, async () => {
-      try {
-        await journal.begin({ attemptId: `a-${performed}`, method: 'POST', url: 'https://crm.example/api/v5/telephony/call/event', path: '/api/v5/telephony/call/event', request: {}, attempt: 1 });
-      } catch (err) {
-        throw new RetailCrmError({ code: 'RCRM_NOT_SENT', transient: true, message: 'not sent', cause: err });
-      }
-      performed++;
-    }, { repeatable: false });
+    const journal = app.rcrmLogs.journal({
+      enterprise: '1',
+      kind: 'call.event',
+      callId: 'c-1',
+      phone: '',
+      apiKey: 'k',
+      step: { name: key.step, leaseMs: 10_000, repeatable: false },
+    });
+    return app.rcrmSteps.run(
+      key,
+      journal,
+      async () => {
+        try {
+          await journal.begin({
+            attemptId: `a-${performed}`,
+            method: 'POST',
+            url: 'https://crm.example/api/v5/telephony/call/event',
+            path: '/api/v5/telephony/call/event',
+            request: {},
+            attempt: 1,
+          });
+        } catch (err) {
+          throw new RetailCrmError({ code: 'RCRM_NOT_SENT', transient: true, message: 'not sent', cause: err });
+        }
+        performed++;
+      },
+      { repeatable: false },
+    );
   };
   expect(await perform()).toBe('done');
   expect(await perform()).toBe('already_done');

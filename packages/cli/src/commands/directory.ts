@@ -19,9 +19,15 @@ const NO_MOBILE = 'none';
 export const extensionAdd = defineCommand({
   group: 'extension',
   name: 'add',
-  summary: "name a manager's extension (shown on Telegram cards) and optionally its mobile (FollowMe); replaces an earlier name, keeps the mobile unless --mobile is given",
+  summary:
+    "name a manager's extension (shown on Telegram cards) and optionally its mobile (FollowMe); replaces an earlier name, keeps the mobile unless --mobile is given",
   usage: 'fleet extension add --enterprise <n> --extension <2-6 digits> --name <name> [--mobile <number>|none]',
-  options: { enterprise: { type: 'string' }, extension: { type: 'string' }, name: { type: 'string' }, mobile: { type: 'string' } },
+  options: {
+    enterprise: { type: 'string' },
+    extension: { type: 'string' },
+    name: { type: 'string' },
+    mobile: { type: 'string' },
+  },
   parse: (o) => ({
     enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'),
     extension: v.extension(v.required(o, 'extension')),
@@ -30,7 +36,9 @@ export const extensionAdd = defineCommand({
     mobile: typeof o.mobile !== 'string' ? undefined : o.mobile.trim() === NO_MOBILE ? null : v.mobileShape(o.mobile),
   }),
   async run({ enterprise, extension, name, mobile }, { sql, out }) {
-    const [e] = await sql<{ phone_region: string }[]>`select phone_region from enterprises where number = ${enterprise}`;
+    const [e] = await sql<
+      { phone_region: string }[]
+    >`select phone_region from enterprises where number = ${enterprise}`;
     if (!e) throw notFoundError(`enterprise ${enterprise} not found`);
     if (mobile === undefined) {
       await sql`insert into extension_directory (enterprise, extension, name) values (${enterprise}, ${extension}, ${name})
@@ -58,7 +66,9 @@ export const extensionAdd = defineCommand({
 
 function mobileTaken(mobile: string, enterprise: string, owner: { extension: string; name: string } | null) {
   const whose = owner ? `extension ${owner.extension} (${owner.name})` : 'another extension';
-  return conflictError(`mobile +${mobile} already belongs to ${whose} of enterprise ${enterprise}; free it there first with --mobile none`);
+  return conflictError(
+    `mobile +${mobile} already belongs to ${whose} of enterprise ${enterprise}; free it there first with --mobile none`,
+  );
 }
 
 export const extensionList = defineCommand({
@@ -78,7 +88,11 @@ export const extensionList = defineCommand({
       out(`no extensions named for enterprise ${enterprise} (fleet extension add)`);
       return;
     }
-    for (const line of renderTable(['EXTENSION', 'NAME', 'MOBILE'], rows.map((r) => [r.extension, r.name, r.mobile ? `+${r.mobile}` : '-']))) out(line);
+    for (const line of renderTable(
+      ['EXTENSION', 'NAME', 'MOBILE'],
+      rows.map((r) => [r.extension, r.name, r.mobile ? `+${r.mobile}` : '-']),
+    ))
+      out(line);
   },
 });
 
@@ -91,7 +105,11 @@ export const lineAdd = defineCommand({
   parse: (o) => {
     const trunk = v.required(o, 'trunk');
     if (!/^[\w.-]{1,64}$/.test(trunk)) throw usageError('--trunk must be 1 to 64 letters, digits, ".", "_" or "-"');
-    return { enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'), trunk, name: displayName(v.required(o, 'name')) };
+    return {
+      enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'),
+      trunk,
+      name: displayName(v.required(o, 'name')),
+    };
   },
   async run({ enterprise, trunk, name }, { sql, out }) {
     const [e] = await sql`select 1 from enterprises where number = ${enterprise}`;

@@ -44,7 +44,9 @@ export const enterpriseAdd = defineCommand({
     } catch (e) {
       throw asConflict(e);
     }
-    out(`enterprise ${input.number} added: ${input.name}, ${input.timezone}, region ${input.region}, token ${mask(input.token)}`);
+    out(
+      `enterprise ${input.number} added: ${input.name}, ${input.timezone}, region ${input.region}, token ${mask(input.token)}`,
+    );
   },
 });
 

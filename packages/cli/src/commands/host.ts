@@ -65,10 +65,18 @@ export const hostSet = defineCommand({
     const port = o.port === undefined ? 22 : Number(o.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError('--port must be 1 to 65535');
     const hostKey = o['host-key'] === undefined ? undefined : parseHostKey(String(o['host-key']));
-    if (o['host-key'] !== undefined && !hostKey) throw usageError('--host-key must be a known_hosts entry: "<type> <base64>" (as ssh-keyscan prints it)');
-    if (o.nextcall === true && o['no-nextcall'] === true) throw usageError('--nextcall and --no-nextcall contradict each other');
-    const expected = option(o, 'fingerprint', /^SHA256:[A-Za-z0-9+/]{43}=?$/, 'SHA256:<base64> as ssh-keygen -lf prints it');
-    if (expected && hostKey) throw usageError('--fingerprint confirms a key read from the host; with --host-key there is nothing to confirm');
+    if (o['host-key'] !== undefined && !hostKey)
+      throw usageError('--host-key must be a known_hosts entry: "<type> <base64>" (as ssh-keyscan prints it)');
+    if (o.nextcall === true && o['no-nextcall'] === true)
+      throw usageError('--nextcall and --no-nextcall contradict each other');
+    const expected = option(
+      o,
+      'fingerprint',
+      /^SHA256:[A-Za-z0-9+/]{43}=?$/,
+      'SHA256:<base64> as ssh-keygen -lf prints it',
+    );
+    if (expected && hostKey)
+      throw usageError('--fingerprint confirms a key read from the host; with --host-key there is nothing to confirm');
     return {
       enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'),
       host: option(o, 'host', /^[A-Za-z0-9.:_-]{1,253}$/, 'an IP address or host name') ?? v.required(o, 'host'),
@@ -100,7 +108,10 @@ export const hostSet = defineCommand({
       let presented: Buffer | undefined;
       const target: HostTarget = { host: i.host, port: i.port, username: i.user, keyFile: i.keyFile, hostKey: '' };
       try {
-        const ssh = await openConnection(target, { connectTimeoutMs: CONNECT_TIMEOUT_MS, onHostKey: (k) => (presented = k) });
+        const ssh = await openConnection(target, {
+          connectTimeoutMs: CONNECT_TIMEOUT_MS,
+          onHostKey: (k) => (presented = k),
+        });
         ssh.dispose();
       } catch (err) {
         if (!presented) throw hostFailure((err as Error).message);
@@ -115,9 +126,13 @@ export const hostSet = defineCommand({
         );
       }
       if (i.fingerprint && i.fingerprint !== seen) {
-        throw hostFailure(`${targetName(target)} now presents ${seen}, not the ${i.fingerprint} you confirmed: nothing stored`);
+        throw hostFailure(
+          `${targetName(target)} now presents ${seen}, not the ${i.fingerprint} you confirmed: nothing stored`,
+        );
       }
-      out(`pinning ${key.type} ${seen}${i.fingerprint ? ' (matches --fingerprint)' : ' (--yes: the key this connect saw; --fingerprint would bind it to the one you checked)'}`);
+      out(
+        `pinning ${key.type} ${seen}${i.fingerprint ? ' (matches --fingerprint)' : ' (--yes: the key this connect saw; --fingerprint would bind it to the one you checked)'}`,
+      );
       hostKey = formatHostKey(key);
     }
     const candidate = newOriginateSecret();
@@ -149,17 +164,31 @@ export const hostCheck = defineCommand({
   options: { enterprise: { type: 'string' } },
   parse: (o) => ({ enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise') }),
   async run({ enterprise }, { sql, out }) {
-    const [h] = await sql<{ host: string; port: number; username: string; key_file: string; host_key: string; asterisk_path: string }[]>`
+    const [h] = await sql<
+      { host: string; port: number; username: string; key_file: string; host_key: string; asterisk_path: string }[]
+    >`
       select host, port, username, key_file, host_key, asterisk_path from asterisk_hosts where enterprise = ${enterprise}`;
     if (!h) throw notFoundError(`enterprise ${enterprise} has no Asterisk host (fleet host set)`);
-    const target: HostTarget = { host: h.host, port: h.port, username: h.username, keyFile: h.key_file, hostKey: h.host_key };
+    const target: HostTarget = {
+      host: h.host,
+      port: h.port,
+      username: h.username,
+      keyFile: h.key_file,
+      hostKey: h.host_key,
+    };
     const started = Date.now();
     let ssh;
     try {
       ssh = await openConnection(target, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
-      const r = await execWithDeadline(ssh, showVersionCommand(h.asterisk_path), COMMAND_TIMEOUT_MS, targetName(target));
+      const r = await execWithDeadline(
+        ssh,
+        showVersionCommand(h.asterisk_path),
+        COMMAND_TIMEOUT_MS,
+        targetName(target),
+      );
       const answer = [r.stdout.trim(), r.stderr.trim()].filter(Boolean).join('\n');
-      if (r.code !== 0) throw hostFailure(`asterisk -rx failed on ${targetName(target)} (exit ${r.code}): ${answer || 'no output'}`);
+      if (r.code !== 0)
+        throw hostFailure(`asterisk -rx failed on ${targetName(target)} (exit ${r.code}): ${answer || 'no output'}`);
       out(`${targetName(target)}: ${answer} (${Date.now() - started} ms)`);
     } catch (err) {
       throw err instanceof CliError ? err : hostFailure((err as Error).message);

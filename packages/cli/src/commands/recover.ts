@@ -2,13 +2,7 @@
 // same run services/asterisk makes on its schedule (src/recovery), from this process: it needs only
 // the database and the host's SSH key file. Prints the run's counts; exit 0 when every file was read
 // and every failed post was usable, 1 otherwise (the counts say what was done anyway).
-import {
-  createLogReader,
-  isIsoDate,
-  RecoveryRefused,
-  runRecovery,
-  type RecoverySummary,
-} from '@fleet/host-recovery';
+import { createLogReader, isIsoDate, RecoveryRefused, runRecovery, type RecoverySummary } from '@fleet/host-recovery';
 import { defineCommand } from '../command.ts';
 import { conflictError, notFoundError, usageError } from '../errors.ts';
 import * as v from '../validate.ts';
@@ -17,7 +11,9 @@ import * as v from '../validate.ts';
 const DEPS = { connectTimeoutMs: 5_000, fetchTimeoutMs: 60_000, maxFileBytes: 64 * 1024 * 1024 };
 
 export function formatRun(s: RecoverySummary): string[] {
-  const lines = [`recovery run ${s.runId} of enterprise ${s.enterprise} on ${s.host}: ${s.status} in ${s.durationMs} ms`];
+  const lines = [
+    `recovery run ${s.runId} of enterprise ${s.enterprise} on ${s.host}: ${s.status} in ${s.durationMs} ms`,
+  ];
   for (const f of s.files) {
     lines.push(
       f.error
@@ -25,7 +21,9 @@ export function formatRun(s: RecoverySummary): string[] {
         : `  ${f.date} ${f.file}: ${f.bytes} bytes, ${f.posts} posts, ${f.failedPosts} failed`,
     );
   }
-  lines.push(`  found ${s.rowsFound}, ingested ${s.rowsIngested}, duplicates ${s.duplicates}, invalid ${s.rowsInvalid}, errors ${s.errors.length}`);
+  lines.push(
+    `  found ${s.rowsFound}, ingested ${s.rowsIngested}, duplicates ${s.duplicates}, invalid ${s.rowsInvalid}, errors ${s.errors.length}`,
+  );
   for (const e of s.errors.filter((e) => !s.files.some((f) => f.error?.code === e.code && f.file === e.file))) {
     lines.push(`  ${e.code}${e.file ? ` ${e.file}` : ''}: ${e.message}`);
   }
@@ -46,7 +44,10 @@ export const recover = defineCommand({
   async run(i, { sql, out }) {
     let s: RecoverySummary;
     try {
-      s = await runRecovery({ sql, reader: createLogReader(), ...DEPS }, { enterprise: i.enterprise, trigger: 'cli', dates: i.date ? [i.date] : undefined });
+      s = await runRecovery(
+        { sql, reader: createLogReader(), ...DEPS },
+        { enterprise: i.enterprise, trigger: 'cli', dates: i.date ? [i.date] : undefined },
+      );
     } catch (err) {
       if (!(err instanceof RecoveryRefused)) throw err;
       if (err.reason === 'not-found' || err.reason === 'no-host') throw notFoundError(err.message);

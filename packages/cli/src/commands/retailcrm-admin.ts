@@ -56,7 +56,10 @@ export const retailcrmRegister = defineCommand({
     const c = serviceConfig(env);
     await requireEnterprise(sql, enterprise);
     const dispatcher = new Agent({ connections: 2 });
-    const limiter = createRateLimiter({ telephonyPerSecond: c.RETAILCRM_RATE_TELEPHONY, generalPerSecond: c.RETAILCRM_RATE_GENERAL });
+    const limiter = createRateLimiter({
+      telephonyPerSecond: c.RETAILCRM_RATE_TELEPHONY,
+      generalPerSecond: c.RETAILCRM_RATE_GENERAL,
+    });
     const ctx: AdminContext = {
       sql,
       secretsKey: c.SECRETS_KEY,
@@ -66,13 +69,24 @@ export const retailcrmRegister = defineCommand({
       moduleName: c.RETAILCRM_MODULE_NAME,
       linkTtlDays: c.ADMIN_LINK_TTL_DAYS,
       clientFor: (origin, apiKey, onExchange) =>
-        createRetailCrmClient({ domain: origin, apiKey, dispatcher, limiter, timeoutMs: c.RETAILCRM_TIMEOUT_MS, retry: { retries: c.RETAILCRM_RETRIES }, onExchange }),
+        createRetailCrmClient({
+          domain: origin,
+          apiKey,
+          dispatcher,
+          limiter,
+          timeoutMs: c.RETAILCRM_TIMEOUT_MS,
+          retry: { retries: c.RETAILCRM_RETRIES },
+          onExchange,
+        }),
     };
     try {
       const r = await registerModule(ctx, enterprise);
-      out(`module ${c.RETAILCRM_MODULE_CODE} registered for enterprise ${enterprise}: ${r.active ? 'active' : 'inactive'}, ` +
-        `${r.additionalCodes.length} manager extension(s), ${r.revokedLinks} older link(s) revoked`);
-      if (r.notExistUsersIds.length) out(`RetailCRM does not know user(s) ${r.notExistUsersIds.join(', ')}: fleet retailcrm unmap them`);
+      out(
+        `module ${c.RETAILCRM_MODULE_CODE} registered for enterprise ${enterprise}: ${r.active ? 'active' : 'inactive'}, ` +
+          `${r.additionalCodes.length} manager extension(s), ${r.revokedLinks} older link(s) revoked`,
+      );
+      if (r.notExistUsersIds.length)
+        out(`RetailCRM does not know user(s) ${r.notExistUsersIds.join(', ')}: fleet retailcrm unmap them`);
       // Not connected / RetailCRM refused: runFleet prints the message and exits 1.
     } finally {
       await dispatcher.close();

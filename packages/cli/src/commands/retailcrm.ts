@@ -131,7 +131,10 @@ export const retailcrmShow = defineCommand({
     const [row] = await sql<{ retailcrm: unknown }[]>`
       select integrations_config->'retailcrm' as retailcrm from enterprises where number = ${enterprise}`;
     if (!row) throw notFoundError(`enterprise ${enterprise} not found`);
-    const c = (typeof row.retailcrm === 'object' && row.retailcrm !== null ? row.retailcrm : {}) as Record<string, unknown>;
+    const c = (typeof row.retailcrm === 'object' && row.retailcrm !== null ? row.retailcrm : {}) as Record<
+      string,
+      unknown
+    >;
     const str = (k: string) => (typeof c[k] === 'string' ? (c[k] as string) : undefined);
     out(`enterprise ${enterprise} retailcrm`);
     out(`  enabled:             ${c.enabled === true ? 'yes' : 'no'}`);
@@ -146,7 +149,11 @@ export const retailcrmShow = defineCommand({
       return;
     }
     out('  user extensions:');
-    for (const line of renderTable(['USER', 'EXTENSION'], users.map((u) => [u, map[u]!]))) out(`    ${line}`);
+    for (const line of renderTable(
+      ['USER', 'EXTENSION'],
+      users.map((u) => [u, map[u]!]),
+    ))
+      out(`    ${line}`);
   },
 });
 

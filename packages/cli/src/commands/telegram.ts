@@ -20,7 +20,11 @@ function botToken(t: string): string {
 }
 
 async function withApi<T>(ctx: CommandContext, fn: (api: ReturnType<typeof createBotApi>) => Promise<T>): Promise<T> {
-  const api = createBotApi({ apiRoot: ctx.env.TELEGRAM_API_ROOT || 'https://api.telegram.org', timeoutMs: 10_000, connections: 1 });
+  const api = createBotApi({
+    apiRoot: ctx.env.TELEGRAM_API_ROOT || 'https://api.telegram.org',
+    timeoutMs: 10_000,
+    connections: 1,
+  });
   try {
     return await fn(api);
   } catch (e) {
@@ -71,7 +75,9 @@ function usableToken(bot: { token: string | null }): string {
 
 const enterpriseOnly = {
   options: { enterprise: { type: 'string' as const } },
-  parse: (o: Record<string, unknown>) => ({ enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise') }),
+  parse: (o: Record<string, unknown>) => ({
+    enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'),
+  }),
 };
 
 export const telegramSetToken = defineCommand({
@@ -80,12 +86,16 @@ export const telegramSetToken = defineCommand({
   summary: "set an enterprise's bot token (checked with getMe; never printed)",
   usage: 'fleet telegram set-token --enterprise <n> --token <bot token>',
   options: { enterprise: { type: 'string' }, token: { type: 'string' } },
-  parse: (o) => ({ enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'), token: botToken(v.required(o, 'token')) }),
+  parse: (o) => ({
+    enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'),
+    token: botToken(v.required(o, 'token')),
+  }),
   async run({ enterprise, token }, ctx) {
     const [e] = await ctx.sql`select 1 from enterprises where number = ${enterprise}`;
     if (!e) throw notFoundError(`enterprise ${enterprise} not found`);
     const me = await withApi(ctx, (api) => api.call<{ id: number; username: string }>(token, 'getMe'));
-    const [taken] = await ctx.sql`select enterprise from telegram_bots where bot_id = ${me.id} and enterprise <> ${enterprise}`;
+    const [taken] =
+      await ctx.sql`select enterprise from telegram_bots where bot_id = ${me.id} and enterprise <> ${enterprise}`;
     if (taken) throw conflictError(`bot @${me.username} already serves enterprise ${taken.enterprise}`);
     // The same token again keeps the webhook secret and mode (encrypted values differ each time, so
     // the comparison is on the decrypted token).
@@ -113,13 +123,24 @@ export const telegramStatus = defineCommand({
   async run({ enterprise }, ctx) {
     const bot = await botOf(ctx, enterprise);
     const info = await withApi(ctx, (api) =>
-      api.call<{ url: string; pending_update_count: number; last_error_message?: string }>(usableToken(bot), 'getWebhookInfo'),
-    ).catch((e: Error) => ({ url: '', pending_update_count: NaN, last_error_message: `getWebhookInfo failed: ${e.message}` }));
+      api.call<{ url: string; pending_update_count: number; last_error_message?: string }>(
+        usableToken(bot),
+        'getWebhookInfo',
+      ),
+    ).catch((e: Error) => ({
+      url: '',
+      pending_update_count: NaN,
+      last_error_message: `getWebhookInfo failed: ${e.message}`,
+    }));
     const [r] = await ctx.sql<{ active: number; total: number }[]>`
       select count(*) filter (where active)::int as active, count(*)::int as total from telegram_recipients where enterprise = ${enterprise}`;
     ctx.out(`enterprise ${enterprise} telegram`);
-    ctx.out(`  bot:              @${bot.username} (id ${bot.bot_id}), token ${bot.token === null ? 'encrypted (not readable with this SECRETS_KEY)' : mask(bot.token)}`);
-    ctx.out(`  mode:             ${info.url ? `webhook ${info.url}` : 'polling'}${bot.mode === 'webhook' && !info.url ? ' (webhook registered here but not at Telegram)' : ''}`);
+    ctx.out(
+      `  bot:              @${bot.username} (id ${bot.bot_id}), token ${bot.token === null ? 'encrypted (not readable with this SECRETS_KEY)' : mask(bot.token)}`,
+    );
+    ctx.out(
+      `  mode:             ${info.url ? `webhook ${info.url}` : 'polling'}${bot.mode === 'webhook' && !info.url ? ' (webhook registered here but not at Telegram)' : ''}`,
+    );
     ctx.out(`  pending updates:  ${Number.isNaN(info.pending_update_count) ? '-' : info.pending_update_count}`);
     ctx.out(`  telegram error:   ${info.last_error_message ?? '-'}`);
     ctx.out(`  last error:       ${bot.last_error ? `${bot.last_error} (${bot.last_error_at?.toISOString()})` : '-'}`);
@@ -155,10 +176,22 @@ export const telegramRecipients = defineCommand({
   usage: 'fleet telegram recipients --enterprise <n>',
   ...enterpriseOnly,
   async run({ enterprise }, ctx) {
-    const rows = await ctx.sql<{ chat_id: string; kind: string; extension: string | null; active: boolean; created_at: Date }[]>`
+    const rows = await ctx.sql<
+      { chat_id: string; kind: string; extension: string | null; active: boolean; created_at: Date }[]
+    >`
       select chat_id::text, kind, extension, active, created_at from telegram_recipients where enterprise = ${enterprise} order by id`;
     if (!rows.length) return void ctx.out(`enterprise ${enterprise} has no recipients: fleet telegram invite`);
-    for (const l of renderTable(['CHAT', 'KIND', 'EXTENSION', 'ACTIVE', 'LINKED'], rows.map((r) => [r.chat_id, r.kind, r.extension ?? '-', r.active ? 'yes' : 'no', r.created_at.toISOString().slice(0, 16)]))) ctx.out(l);
+    for (const l of renderTable(
+      ['CHAT', 'KIND', 'EXTENSION', 'ACTIVE', 'LINKED'],
+      rows.map((r) => [
+        r.chat_id,
+        r.kind,
+        r.extension ?? '-',
+        r.active ? 'yes' : 'no',
+        r.created_at.toISOString().slice(0, 16),
+      ]),
+    ))
+      ctx.out(l);
   },
 });
 
@@ -168,7 +201,10 @@ export const telegramWebhook = defineCommand({
   summary: 'register PUBLIC_BASE_URL/telegram/webhook/<bot id> with the bot secret (--delete: back to polling)',
   usage: 'fleet telegram webhook --enterprise <n> [--delete]',
   options: { enterprise: { type: 'string' }, delete: { type: 'boolean' } },
-  parse: (o) => ({ enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'), remove: o.delete === true }),
+  parse: (o) => ({
+    enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'),
+    remove: o.delete === true,
+  }),
   async run({ enterprise, remove }, ctx) {
     const bot = await botOf(ctx, enterprise);
     const token = usableToken(bot);
@@ -178,10 +214,15 @@ export const telegramWebhook = defineCommand({
       return void ctx.out(`webhook of @${bot.username} deleted: polling`);
     }
     const base = ctx.env.PUBLIC_BASE_URL;
-    if (!base || !/^https?:\/\//.test(base)) throw usageError('PUBLIC_BASE_URL must be set to the public https base of call-intake');
+    if (!base || !/^https?:\/\//.test(base))
+      throw usageError('PUBLIC_BASE_URL must be set to the public https base of call-intake');
     const url = `${base.replace(/\/+$/, '')}/telegram/webhook/${bot.bot_id}`;
     await withApi(ctx, (api) =>
-      api.call(token, 'setWebhook', { url, secret_token: bot.webhook_secret, allowed_updates: ['message', 'callback_query'] }),
+      api.call(token, 'setWebhook', {
+        url,
+        secret_token: bot.webhook_secret,
+        allowed_updates: ['message', 'callback_query'],
+      }),
     );
     await ctx.sql`update telegram_bots set mode = 'webhook', webhook_url = ${url}, updated_at = now() where enterprise = ${enterprise}`;
     ctx.out(`webhook of @${bot.username}: ${url}`);

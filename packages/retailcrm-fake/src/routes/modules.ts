@@ -14,7 +14,8 @@ export function moduleRoutes(app: FastifyInstance, ctx: FakeContext): void {
       if (m === undefined) return reply;
       const creating = !(code in ctx.state.modules);
       const errors = validateModule(m, code, creating);
-      if (Object.keys(errors).length) return reject(ctx, req, reply, 400, 'validation', 'Errors in the entity format', errors);
+      if (Object.keys(errors).length)
+        return reject(ctx, req, reply, 400, 'validation', 'Errors in the entity format', errors);
       const module = structuredClone(m) as Record<string, unknown>;
 
       // Telephony settings at the root or under `configuration` are silently ignored by RetailCRM.
@@ -30,15 +31,20 @@ export function moduleRoutes(app: FastifyInstance, ctx: FakeContext): void {
       const integrations = (module.integrations ?? {}) as { telephony?: Record<string, unknown> };
       const notExistUsersIds: number[] = [];
       if (integrations.telephony) {
-        const codes = ((integrations.telephony.additionalCodes ?? []) as Array<{ userId: unknown; code: unknown }>).map((a) => ({
-          userId: Number(a.userId),
-          code: String(a.code),
-        }));
-        for (const a of codes) if (ctx.users && !ctx.users.some((u) => u.id === a.userId)) notExistUsersIds.push(a.userId);
+        const codes = ((integrations.telephony.additionalCodes ?? []) as Array<{ userId: unknown; code: unknown }>).map(
+          (a) => ({
+            userId: Number(a.userId),
+            code: String(a.code),
+          }),
+        );
+        for (const a of codes)
+          if (ctx.users && !ctx.users.some((u) => u.id === a.userId)) notExistUsersIds.push(a.userId);
         integrations.telephony.additionalCodes = codes.filter((a) => !notExistUsersIds.includes(a.userId));
       }
       ctx.state.modules[code] = module;
-      return reply.code(creating ? 201 : 200).send({ success: true, ...(notExistUsersIds.length ? { info: { notExistUsersIds } } : {}) });
+      return reply
+        .code(creating ? 201 : 200)
+        .send({ success: true, ...(notExistUsersIds.length ? { info: { notExistUsersIds } } : {}) });
     },
   );
 

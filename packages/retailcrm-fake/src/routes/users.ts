@@ -11,8 +11,14 @@ export function userRoutes(app: FastifyInstance, ctx: FakeContext): void {
     const q = req.query as Record<string, string | undefined>;
     const limit = q.limit === undefined ? 20 : Number(q.limit);
     const page = q.page === undefined ? 1 : Number(q.page);
-    if (!LIMITS.includes(limit)) return reject(ctx, req, reply, 400, 'validation', 'Errors in the input parameters', { limit: 'must be one of 20, 50, 100' });
-    if (!Number.isInteger(page) || page < 1) return reject(ctx, req, reply, 400, 'validation', 'Errors in the input parameters', { page: 'must be a positive integer' });
+    if (!LIMITS.includes(limit))
+      return reject(ctx, req, reply, 400, 'validation', 'Errors in the input parameters', {
+        limit: 'must be one of 20, 50, 100',
+      });
+    if (!Number.isInteger(page) || page < 1)
+      return reject(ctx, req, reply, 400, 'validation', 'Errors in the input parameters', {
+        page: 'must be a positive integer',
+      });
     let users = ctx.users ?? [];
     for (const f of FILTERS) {
       const v = q[`filter[${f}]`];

@@ -60,7 +60,9 @@ export function createClickLock(sql: Sql): ClickLock {
         const conn = await sql.reserve();
         try {
           for (;;) {
-            const [row] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtextextended(${'click:' + key}, 0)) as ok`;
+            const [row] = await conn<
+              { ok: boolean }[]
+            >`select pg_try_advisory_lock(hashtextextended(${'click:' + key}, 0)) as ok`;
             if (row!.ok) break;
             if (Date.now() + POLL_MS >= deadline) throw new ExtensionBusyError(extension);
             await sleep(POLL_MS);

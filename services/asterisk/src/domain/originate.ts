@@ -38,12 +38,16 @@ const answerOf = (r: ExecResult) => [r.stdout.trim(), r.stderr.trim()].filter(Bo
 
 function requireRunning(r: ExecResult, h: EnterpriseHost): void {
   if (r.code === 0) return;
-  if (r.code === 127) throw new AsteriskDownError(`the asterisk binary was not found on the host at "${h.binary}" (exit 127): set its path`);
+  if (r.code === 127)
+    throw new AsteriskDownError(
+      `the asterisk binary was not found on the host at "${h.binary}" (exit 127): set its path`,
+    );
   throw new AsteriskDownError(`asterisk -rx failed with exit ${r.code ?? 'signal'}: ${answerOf(r) || 'no output'}`);
 }
 
 /** Marks an error thrown while `channel originate` itself was on its way: it may have run ('unknown'). */
-export const originateMayHaveRun = (err: unknown): boolean => (err as { originateMayHaveRun?: boolean })?.originateMayHaveRun === true;
+export const originateMayHaveRun = (err: unknown): boolean =>
+  (err as { originateMayHaveRun?: boolean })?.originateMayHaveRun === true;
 
 /**
  * Sends the originate. Resolves when the host accepted it (no output, exit 0), with the channels that
@@ -70,11 +74,22 @@ export async function sendOriginate(pool: HostPool, h: EnterpriseHost, q: Origin
   }
   let r: ExecResult;
   try {
-    r = await exec(originateCommand(h.binary, { extension: q.extension, number: q.number, originateContext: h.originateContext, outboundContext: h.outboundContext }));
+    r = await exec(
+      originateCommand(h.binary, {
+        extension: q.extension,
+        number: q.number,
+        originateContext: h.originateContext,
+        outboundContext: h.outboundContext,
+      }),
+    );
   } catch (err) {
     const code = (err as { code?: string }).code;
     const opened = (err as { details?: { channelOpened?: boolean } }).details?.channelOpened !== false;
-    if (opened && (code === 'AST_HOST_COMMAND_TIMEOUT' || code === 'AST_REQUEST_DEADLINE' || code === 'AST_HOST_UNREACHABLE')) Object.assign(err as object, { originateMayHaveRun: true });
+    if (
+      opened &&
+      (code === 'AST_HOST_COMMAND_TIMEOUT' || code === 'AST_REQUEST_DEADLINE' || code === 'AST_HOST_UNREACHABLE')
+    )
+      Object.assign(err as object, { originateMayHaveRun: true });
     throw err;
   }
   requireRunning(r, h);

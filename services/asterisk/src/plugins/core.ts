@@ -25,7 +25,8 @@ export const corePlugin = fp(
         concurrency: c.ASTERISK_HOST_CONCURRENCY,
         maxQueue: c.ASTERISK_HOST_QUEUE,
         breaker: { resetTimeoutMs: c.ASTERISK_BREAKER_RESET_MS, volumeThreshold: c.ASTERISK_BREAKER_VOLUME },
-        onBreaker: (host, state) => app.log[state === 'open' ? 'warn' : 'info']({ host, breaker: state }, 'host breaker changed'),
+        onBreaker: (host, state) =>
+          app.log[state === 'open' ? 'warn' : 'info']({ host, breaker: state }, 'host breaker changed'),
       });
     app.decorate('astConfig', c);
     app.decorate('sql', opts.sql);

@@ -29,7 +29,10 @@ export const recoveryPlugin = fp(
       intervalMs: c.RECOVERY_INTERVAL_MS,
       jitterMs: c.RECOVERY_JITTER_MS,
     });
-    app.decorate('recovery', { run: (enterprise: string, dates?: string[]) => runRecovery(deps, { enterprise, trigger: 'cli', dates }), scheduler });
+    app.decorate('recovery', {
+      run: (enterprise: string, dates?: string[]) => runRecovery(deps, { enterprise, trigger: 'cli', dates }),
+      scheduler,
+    });
     if (c.RECOVERY_INTERVAL_MS > 0) app.addHook('onReady', async () => scheduler.start());
     app.addHook('onClose', async () => scheduler.stop());
   },

@@ -14,7 +14,11 @@ export interface RecoveryScheduler {
   stop(): Promise<void>;
 }
 
-export function createRecoveryScheduler(deps: RecoveryDeps, log: FastifyBaseLogger, o: { intervalMs: number; jitterMs: number }): RecoveryScheduler {
+export function createRecoveryScheduler(
+  deps: RecoveryDeps,
+  log: FastifyBaseLogger,
+  o: { intervalMs: number; jitterMs: number },
+): RecoveryScheduler {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let current: Promise<void> = Promise.resolve();
@@ -29,7 +33,16 @@ export function createRecoveryScheduler(deps: RecoveryDeps, log: FastifyBaseLogg
         const s = await runRecovery(deps, { enterprise, trigger: 'schedule' });
         const level = s.status === 'ok' ? (s.rowsIngested ? 'info' : 'debug') : 'warn';
         log[level](
-          { enterprise, runId: s.runId, status: s.status, found: s.rowsFound, ingested: s.rowsIngested, duplicates: s.duplicates, invalid: s.rowsInvalid, errors: s.errors.slice(0, 3) },
+          {
+            enterprise,
+            runId: s.runId,
+            status: s.status,
+            found: s.rowsFound,
+            ingested: s.rowsIngested,
+            duplicates: s.duplicates,
+            invalid: s.rowsInvalid,
+            errors: s.errors.slice(0, 3),
+          },
           'recovery run finished',
         );
       } catch (err) {
@@ -61,4 +74,3 @@ export function createRecoveryScheduler(deps: RecoveryDeps, log: FastifyBaseLogg
     },
   };
 }
-

@@ -34,7 +34,10 @@ const DEADLINE_MS = /^[0-9]{3,5}$/;
 const MAX_RAW_NAME = 500;
 
 /** The predecessor's reply shape for a failure decided before the handler ran (403, unparsable body). */
-export function failureReply(err: Error & { statusCode?: number; code?: string }, elapsedMs: number): { status: number; body: MakeCallReply } {
+export function failureReply(
+  err: Error & { statusCode?: number; code?: string },
+  elapsedMs: number,
+): { status: number; body: MakeCallReply } {
   const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
   const known = status < 500 || err.code?.startsWith('AST_');
   const code = known ? (err.code ?? 'AST_BAD_REQUEST') : 'AST_INTERNAL';
@@ -54,7 +57,8 @@ export function failureReply(err: Error & { statusCode?: number; code?: string }
 }
 
 /** An error no caller or host explains: uncoded, AST_INTERNAL, or a command line we refused to build. */
-const isDefect = (err: { code?: string }) => !err.code?.startsWith('AST_') || err.code === 'AST_INTERNAL' || err.code === 'AST_UNSAFE_COMMAND';
+const isDefect = (err: { code?: string }) =>
+  !err.code?.startsWith('AST_') || err.code === 'AST_INTERNAL' || err.code === 'AST_UNSAFE_COMMAND';
 
 type Params = Record<string, unknown>;
 
@@ -85,7 +89,14 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<MakeCallReply> => {
     const t0 = performance.now();
     const p = paramsOf(request);
-    const out: MakeCallReply = { success: false, message: '', enterprise_number: null, from_ext: null, to_phone: null, response_time_ms: 0 };
+    const out: MakeCallReply = {
+      success: false,
+      message: '',
+      enterprise_number: null,
+      from_ext: null,
+      to_phone: null,
+      response_time_ms: 0,
+    };
     const done = (status: number, fields: Partial<MakeCallReply>): MakeCallReply => {
       reply.code(status);
       return Object.assign(out, fields, { response_time_ms: Math.round(performance.now() - t0) });
@@ -95,10 +106,19 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
       // README "Log levels": a host that fails or refuses is expected (warn, the reason, no stack); an
       // uncoded error or a command we refused to build is a defect (error, with its stack).
       if (isDefect(err)) request.log.error({ err, enterprise: out.enterprise_number }, 'originate failed: defect');
-      else if (status >= 500) request.log.warn({ code: err.code, reason: err.message, enterprise: out.enterprise_number }, 'originate failed');
+      else if (status >= 500)
+        request.log.warn(
+          { code: err.code, reason: err.message, enterprise: out.enterprise_number },
+          'originate failed',
+        );
       else request.log.info({ code: err.code, reason: err.message }, 'originate refused');
       const code = err.code ?? 'AST_INTERNAL';
-      return done(status, { success: false, message: status === 500 && !err.code?.startsWith('AST_') ? 'internal error' : err.message, code, manager_reason: managerReason(code) });
+      return done(status, {
+        success: false,
+        message: status === 500 && !err.code?.startsWith('AST_') ? 'internal error' : err.message,
+        code,
+        manager_reason: managerReason(code),
+      });
     };
 
     let correlationId: string | undefined;
@@ -114,14 +134,26 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
       const ext = checkExtension(code);
       if (!ext.ok) throw new InvalidRequestError(ext.reason);
       if (typeof phone !== 'string') throw new InvalidRequestError('phone is missing');
-      if (requestedBy === null || !REQUESTED_BY.test(requestedBy)) throw new InvalidRequestError('requestedBy must be api, crm:<id> or telegram:<id>');
-      if (wantedId !== undefined && (wantedId === null || !CORRELATION.test(wantedId))) throw new InvalidRequestError('correlationId must be 8-64 of [A-Za-z0-9_-]');
-      if (rawName === null || (rawName !== undefined && rawName.length > MAX_RAW_NAME)) throw new InvalidRequestError(`clientName must be one string of at most ${MAX_RAW_NAME} characters`);
-      if (wantedDeadline !== undefined && (wantedDeadline === null || !DEADLINE_MS.test(wantedDeadline) || Number(wantedDeadline) < 500 || Number(wantedDeadline) > 60_000)) {
+      if (requestedBy === null || !REQUESTED_BY.test(requestedBy))
+        throw new InvalidRequestError('requestedBy must be api, crm:<id> or telegram:<id>');
+      if (wantedId !== undefined && (wantedId === null || !CORRELATION.test(wantedId)))
+        throw new InvalidRequestError('correlationId must be 8-64 of [A-Za-z0-9_-]');
+      if (rawName === null || (rawName !== undefined && rawName.length > MAX_RAW_NAME))
+        throw new InvalidRequestError(`clientName must be one string of at most ${MAX_RAW_NAME} characters`);
+      if (
+        wantedDeadline !== undefined &&
+        (wantedDeadline === null ||
+          !DEADLINE_MS.test(wantedDeadline) ||
+          Number(wantedDeadline) < 500 ||
+          Number(wantedDeadline) > 60_000)
+      ) {
         throw new InvalidRequestError('deadlineMs must be 500 to 60000');
       }
       const c = app.astConfig;
-      const deadlineMs = Math.min(c.ASTERISK_REQUEST_DEADLINE_MS, wantedDeadline === undefined ? Infinity : Number(wantedDeadline));
+      const deadlineMs = Math.min(
+        c.ASTERISK_REQUEST_DEADLINE_MS,
+        wantedDeadline === undefined ? Infinity : Number(wantedDeadline),
+      );
       // Measured from the request's arrival (Date.now() - reply.elapsedTime): body parsing counts too.
       const deadline = Math.round(Date.now() - reply.elapsedTime + deadlineMs);
       if (typeof clientId !== 'string' || clientId === '') throw new UnauthorizedError();
@@ -138,7 +170,13 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
       out.correlation_id = correlationId;
       const q = { extension: ext.value, number: num.value, name: dialplanName(rawName ?? ''), deadline };
       const log = request.log.child({ enterprise: h.enterprise, correlationId, extension: q.extension });
-      await app.originateRecords.create({ correlationId, enterprise: h.enterprise, extension: q.extension, phone: q.number, requestedBy });
+      await app.originateRecords.create({
+        correlationId,
+        enterprise: h.enterprise,
+        extension: q.extension,
+        phone: q.number,
+        requestedBy,
+      });
       // The puts, the originate and the confirming look of one click are one unit per (host,
       // extension) when the host keeps nextcall/nextname: no other click of the extension interleaves.
       const place = async (): Promise<{ sent: Sent; confirmed: boolean; latencyMs: number }> => {
@@ -152,13 +190,27 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
         return { sent, confirmed, latencyMs };
       };
       const lockKey = `${h.target.host}:${h.target.port}:${q.extension}`;
-      const { sent, confirmed, latencyMs } = h.setNextcall ? await clickLock.run(lockKey, deadline, q.extension, place) : await place();
-      if (sent.nameRefused) log.warn({ hostAnswer: sent.nameRefused }, 'the host did not store the display name (nextname); the call went ahead');
+      const { sent, confirmed, latencyMs } = h.setNextcall
+        ? await clickLock.run(lockKey, deadline, q.extension, place)
+        : await place();
+      if (sent.nameRefused)
+        log.warn(
+          { hostAnswer: sent.nameRefused },
+          'the host did not store the display name (nextname); the call went ahead',
+        );
       await app.originateRecords.finish(correlationId, { status: confirmed ? 'confirmed' : 'accepted', latencyMs });
       if (!confirmed) {
         // Keep looking in the background; the record gets the verdict.
         const id = correlationId;
-        const later = confirmOriginate(app.hosts, h, q, sent, c.ASTERISK_CONFIRM_LATER_MS, c.ASTERISK_CONFIRM_POLL_MS, () => closing)
+        const later = confirmOriginate(
+          app.hosts,
+          h,
+          q,
+          sent,
+          c.ASTERISK_CONFIRM_LATER_MS,
+          c.ASTERISK_CONFIRM_POLL_MS,
+          () => closing,
+        )
           .then((seen) => app.originateRecords.finish(id, { status: seen ? 'confirmed' : 'unconfirmed' }))
           // confirmOriginate never throws: this is the record's verdict lost (error: lost work).
           .catch((err) => log.error({ err }, 'late confirmation could not be recorded'))
@@ -178,7 +230,12 @@ export default async function makeCallExternalRoutes(app: FastifyInstance): Prom
         // (the look at the channels, nextcall, the deadline) never sent it: 'failed'.
         const status = originateMayHaveRun(e) ? 'unknown' : 'failed';
         await app.originateRecords
-          .finish(correlationId, { status, errorCode: e.code ?? 'AST_INTERNAL', hostAnswer: e.message, latencyMs: Math.round(performance.now() - t0) })
+          .finish(correlationId, {
+            status,
+            errorCode: e.code ?? 'AST_INTERNAL',
+            hostAnswer: e.message,
+            latencyMs: Math.round(performance.now() - t0),
+          })
           .catch((dbErr) => request.log.error({ err: dbErr }, 'originate record update failed'));
       }
       return fail(e);

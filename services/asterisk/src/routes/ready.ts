@@ -17,7 +17,14 @@ export default async function readyRoutes(app: FastifyInstance): Promise<void> {
         ok: open.length === 0,
         critical: false,
         open: open.map((h) => ({ host: h.host, breaker: h.breaker })),
-        ...(open.length ? { reason: `${open.length} host breaker(s) not closed: ${open.slice(0, 5).map((h) => `${h.host} ${h.breaker}`).join(', ')}` } : {}),
+        ...(open.length
+          ? {
+              reason: `${open.length} host breaker(s) not closed: ${open
+                .slice(0, 5)
+                .map((h) => `${h.host} ${h.breaker}`)
+                .join(', ')}`,
+            }
+          : {}),
       },
     };
     return readyReport('asterisk', checks, reply);

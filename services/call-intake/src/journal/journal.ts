@@ -107,8 +107,14 @@ export function createEventJournal(o: JournalOptions): EventJournal {
   function reject(rec: JournalRecord, reason: string): void {
     counts.rejected++;
     // The host already had its 200: keep the event for a person rather than drop it silently.
-    appendFileSync(join(o.dir, 'rejected.jsonl'), `${JSON.stringify({ reason, at: new Date().toISOString(), record: rec })}\n`);
-    log.warn({ enterprise: rec.enterprise, event: rec.type, uniqueId: rec.uniqueId, reason }, 'journaled event rejected at drain');
+    appendFileSync(
+      join(o.dir, 'rejected.jsonl'),
+      `${JSON.stringify({ reason, at: new Date().toISOString(), record: rec })}\n`,
+    );
+    log.warn(
+      { enterprise: rec.enterprise, event: rec.type, uniqueId: rec.uniqueId, reason },
+      'journaled event rejected at drain',
+    );
   }
 
   async function insert(rows: (JournalRecord & { enterprise: string })[]): Promise<string[]> {
@@ -181,7 +187,8 @@ export function createEventJournal(o: JournalOptions): EventJournal {
           log.error({ segment: seg.path, corrupt: parsed.corrupt }, 'journal segment has damaged lines; skipped them');
         }
         oldestAt = parsed.records[0]?.receivedAt ?? oldestAt;
-        for (let i = 0; i < parsed.records.length; i += DRAIN_CHUNK) await drainChunk(parsed.records.slice(i, i + DRAIN_CHUNK));
+        for (let i = 0; i < parsed.records.length; i += DRAIN_CHUNK)
+          await drainChunk(parsed.records.slice(i, i + DRAIN_CHUNK));
         store.remove(seg); // only now: every row of it is committed
         if (full && store.stats().bytes < store.stats().maxBytes * 0.9) {
           full = false;
@@ -197,7 +204,10 @@ export function createEventJournal(o: JournalOptions): EventJournal {
     engaged = false;
     full = false;
     oldestAt = null;
-    log.info({ drained: counts.drained, rejected: counts.rejected }, 'journal drained: events go to PostgreSQL directly again');
+    log.info(
+      { drained: counts.drained, rejected: counts.rejected },
+      'journal drained: events go to PostgreSQL directly again',
+    );
     return 'done';
   }
 
@@ -238,7 +248,8 @@ export function createEventJournal(o: JournalOptions): EventJournal {
     },
     start() {
       stopped = false;
-      if (engaged) log.warn({ segments: store.stats().segments }, 'journal has events from an earlier run: draining them first');
+      if (engaged)
+        log.warn({ segments: store.stats().segments }, 'journal has events from an earlier run: draining them first');
       loop();
     },
     async stop() {

@@ -1,9 +1,24 @@
 // Which database errors mean "PostgreSQL is unreachable or cannot write" (journal the events) rather
 // than "this statement is wrong" (answer an error, as before the journal existed).
 
-const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 // postgres.js's own connection error codes.
-const DRIVER_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'INTAKE_DB_DEADLINE']);
+const DRIVER_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'INTAKE_DB_DEADLINE',
+]);
 
 /**
  * True for connection failures and for SQLSTATE classes 08 (connection exception), 53 (insufficient

@@ -38,7 +38,15 @@ export async function journalUnresolved(
 ): Promise<void> {
   if (!app.journal) throw new StorageUnavailable();
   const uniqueId = typeof ev.body.UniqueId === 'string' ? ev.body.UniqueId : String(ev.body.UniqueId ?? '');
-  const rec = { enterprise: null, token: ev.token, type: ev.type, uniqueId, idempotencyKey: eventIdempotencyKey(ev.type, ev.body), body: ev.body, receivedAt: ev.receivedAt };
+  const rec = {
+    enterprise: null,
+    token: ev.token,
+    type: ev.type,
+    uniqueId,
+    idempotencyKey: eventIdempotencyKey(ev.type, ev.body),
+    body: ev.body,
+    receivedAt: ev.receivedAt,
+  };
   const [r] = await app.journal.keep([rec], cause);
   if (r!.status === 'rejected') throw r!.reason;
 }

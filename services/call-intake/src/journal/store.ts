@@ -1,10 +1,27 @@
 // The journal on disk: a directory of segment files (frame.ts), appended with one write + fdatasync
 // per group of events, bounded in total bytes, and read back and deleted segment by segment when
 // PostgreSQL has the events.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeRecord, parseSegment, segmentName, segmentSeq, type JournalRecord, type ParsedSegment } from './frame.ts';
+import {
+  encodeRecord,
+  parseSegment,
+  segmentName,
+  segmentSeq,
+  type JournalRecord,
+  type ParsedSegment,
+} from './frame.ts';
 import { JournalFull } from './errors.ts';
 
 export interface JournalStoreOptions {

@@ -1,7 +1,14 @@
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '@fleet/db';
-import { digits, emptyState, nextDeadline, type CallSummary, type ModelOptions, type ModelState } from '@fleet/call-model';
+import {
+  digits,
+  emptyState,
+  nextDeadline,
+  type CallSummary,
+  type ModelOptions,
+  type ModelState,
+} from '@fleet/call-model';
 import { applyStoredEvents, type AppliedEffect, type StoredEvent } from '../processor/apply.ts';
 import { effectToDelivery, type OutboxRow } from '../processor/deliveries.ts';
 import type { OutboxLease } from './dispatcher.ts';
@@ -45,7 +52,12 @@ export interface CallProcessor {
  * together — so a crash anywhere leaves either all of it or none, and the next run redoes it.
  * Runs for different enterprises proceed in parallel.
  */
-export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: ModelOptions = {}, leaseSec = 45): CallProcessor {
+export function createCallProcessor(
+  sql: Sql,
+  log: FastifyBaseLogger,
+  model: ModelOptions = {},
+  leaseSec = 45,
+): CallProcessor {
   const runs = new Map<string, { rerun: boolean; done: Promise<void> }>();
   const deliveryListeners: ((leased: OutboxLease[], waiting: boolean) => void)[] = [];
   const sinks: EffectSink[] = [];
@@ -79,7 +91,9 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
         select id::int as id, event_type, body, received_at, origin from call_events
         where enterprise = ${enterprise} and processed_at is null order by id limit ${BATCH}`;
       // Click-to-call: our originate records fill the model's seam (unless the caller gave one).
-      const opts: ModelOptions = model.originates ? { ...model } : { ...model, originates: await loadOriginateLookup(tx as unknown as Sql, enterprise, events[0]?.received_at) };
+      const opts: ModelOptions = model.originates
+        ? { ...model }
+        : { ...model, originates: await loadOriginateLookup(tx as unknown as Sql, enterprise, events[0]?.received_at) };
       if (!opts.managerMobile) {
         const mapped = await managerMobiles(tx as unknown as Sql, enterprise);
         if (mapped.size) opts.managerMobile = (phone) => mapped.has(digits(phone));
@@ -125,7 +139,9 @@ export function createCallProcessor(sql: Sql, log: FastifyBaseLogger, model: Mod
   const waiting: (() => void)[] = [];
   let active = 0;
   const slot = () =>
-    active < MAX_PARALLEL_RUNS ? (active++, Promise.resolve()) : new Promise<void>((r) => waiting.push(() => (active++, r())));
+    active < MAX_PARALLEL_RUNS
+      ? (active++, Promise.resolve())
+      : new Promise<void>((r) => waiting.push(() => (active++, r())));
   const release = () => {
     active--;
     waiting.shift()?.();
@@ -200,7 +216,11 @@ async function markRecovered(tx: Sql, enterprise: string, effects: AppliedEffect
  * their call are written due and wait for it (the dispatcher's claim keeps per-call order). A replayed
  * effect hits the unique key and is not returned: whoever wrote it first sends it.
  */
-async function insertOutbox(tx: Sql, rows: OutboxRow[], leaseSec: number): Promise<{ leased: OutboxLease[]; waiting: boolean }> {
+async function insertOutbox(
+  tx: Sql,
+  rows: OutboxRow[],
+  leaseSec: number,
+): Promise<{ leased: OutboxLease[]; waiting: boolean }> {
   const enterprise = rows[0]!.enterprise;
   const busy = new Set(
     (
@@ -226,7 +246,14 @@ async function insertOutbox(tx: Sql, rows: OutboxRow[], leaseSec: number): Promi
       continue;
     }
     const r = byKey.get(`${row.call_id}\n${row.dedup_key}`)!;
-    leased.push({ id: row.id, enterprise, call_id: row.call_id, dedup_key: row.dedup_key, payload: r.payload, attempts: 0 });
+    leased.push({
+      id: row.id,
+      enterprise,
+      call_id: row.call_id,
+      dedup_key: row.dedup_key,
+      payload: r.payload,
+      attempts: 0,
+    });
   }
   return { leased, waiting };
 }

@@ -44,7 +44,9 @@ export function backoffSeconds(attempts: number, random: () => number = Math.ran
 /** How long a leased row stays invisible to other instances: past the send's own deadline. */
 export const leaseSecondsOf = (timeoutMs: number): number => Math.ceil(timeoutMs / 1000) + 10;
 
-type SendResult = { ok: true } | { ok: false; permanent: boolean; error: string; status?: number; response?: string; retryAfterSec?: number };
+type SendResult =
+  | { ok: true }
+  | { ok: false; permanent: boolean; error: string; status?: number; response?: string; retryAfterSec?: number };
 
 /**
  * The one queue and the one retry layer between a call's side effect and its integrations: an
@@ -54,9 +56,18 @@ type SendResult = { ok: true } | { ok: false; permanent: boolean; error: string;
  * hangup), in parallel across calls; a failure puts the call's remaining rows back until the gateway's
  * Retry-After, or with exponential backoff when it gave none. Per-call order lives here and nowhere else.
  */
-export function createDispatcher(sql: Sql, log: FastifyBaseLogger, opts: { gatewayUrl: string; timeoutMs: number; giveUpMs: number }): Dispatcher {
+export function createDispatcher(
+  sql: Sql,
+  log: FastifyBaseLogger,
+  opts: { gatewayUrl: string; timeoutMs: number; giveUpMs: number },
+): Dispatcher {
   const url = new URL('/dispatch/call-event', opts.gatewayUrl);
-  const pool = new Pool(url.origin, { connections: CONCURRENCY, connectTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
+  const pool = new Pool(url.origin, {
+    connections: CONCURRENCY,
+    connectTimeout: opts.timeoutMs,
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
+  });
   const leaseSec = leaseSecondsOf(opts.timeoutMs);
   const stats = { sent: 0, failed: 0, dead: 0, lastError: null as string | null };
   const limit = pLimit(CONCURRENCY);
@@ -66,10 +77,16 @@ export function createDispatcher(sql: Sql, log: FastifyBaseLogger, opts: { gatew
 
   async function send(row: OutboxLease): Promise<SendResult> {
     try {
-      const res = await pool.request({ path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(row.payload) });
+      const res = await pool.request({
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(row.payload),
+      });
       const text = await res.body.text();
       if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
-      const permanent = res.statusCode >= 400 && res.statusCode < 500 && res.statusCode !== 408 && res.statusCode !== 429;
+      const permanent =
+        res.statusCode >= 400 && res.statusCode < 500 && res.statusCode !== 408 && res.statusCode !== 429;
       const after = Number(res.headers['retry-after']);
       return {
         ok: false,
@@ -116,7 +133,10 @@ export function createDispatcher(sql: Sql, log: FastifyBaseLogger, opts: { gatew
         await markDead(row, r, `still failing after ${Math.round(opts.giveUpMs / 60_000)} min; given up`);
         continue;
       }
-      log.warn({ enterprise: row.enterprise, callId: row.call_id, dedupKey: row.dedup_key, error: r.error }, 'delivery failed; will retry');
+      log.warn(
+        { enterprise: row.enterprise, callId: row.call_id, dedupKey: row.dedup_key, error: r.error },
+        'delivery failed; will retry',
+      );
       // The integration's own Retry-After when it gave one (a step's lease running out, RetailCRM's rate
       // limit, an open breaker): it knows when trying again makes sense; else exponential backoff.
       const delay = r.retryAfterSec ?? backoffSeconds(row.attempts + 1);
@@ -138,7 +158,12 @@ export function createDispatcher(sql: Sql, log: FastifyBaseLogger, opts: { gatew
     }
     return [...byCall.values()].map((group) => {
       const p: Promise<void> = limit(() => deliverCall(group))
-        .catch((err) => log.warn({ err, enterprise: group[0]!.enterprise, callId: group[0]!.call_id }, 'delivery bookkeeping failed; the lease expires and a poll retries'))
+        .catch((err) =>
+          log.warn(
+            { err, enterprise: group[0]!.enterprise, callId: group[0]!.call_id },
+            'delivery bookkeeping failed; the lease expires and a poll retries',
+          ),
+        )
         .finally(() => {
           inflight.delete(p);
           if (waiting) kick();
@@ -219,7 +244,10 @@ declare module 'fastify' {
 }
 
 export default fp(
-  async (app, opts: { sql: Sql; gatewayUrl: string; timeoutMs: number; giveUpMs: number; pollMs: number; workers: boolean }) => {
+  async (
+    app,
+    opts: { sql: Sql; gatewayUrl: string; timeoutMs: number; giveUpMs: number; pollMs: number; workers: boolean },
+  ) => {
     const dispatcher = createDispatcher(opts.sql, app.log, opts);
     app.decorate('dispatcher', dispatcher);
     app.processor.onDeliveries((leased, waiting) => {

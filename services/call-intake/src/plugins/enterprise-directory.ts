@@ -49,7 +49,10 @@ export function createEnterpriseDirectory(sql: Sql): EnterpriseDirectory {
   async function load(token: string): Promise<EnterpriseRef> {
     let row: EnterpriseRef | undefined;
     try {
-      [row] = await withDeadline(sql<EnterpriseRef[]>`select number, active, timezone from enterprises where host_token = ${token}`, LOOKUP_DEADLINE_MS);
+      [row] = await withDeadline(
+        sql<EnterpriseRef[]>`select number, active, timezone from enterprises where host_token = ${token}`,
+        LOOKUP_DEADLINE_MS,
+      );
     } catch (err) {
       const stale = cache.get(token, { allowStale: true });
       if (stale) return stale; // the outage journal takes the event; a stale answer beats a lost one

@@ -87,8 +87,13 @@ export function createEventStore(sql: Sql, opts: { windowMs: number; maxBatch: n
   }
 
   async function divert(batch: Pending[], fb: EventFallback, cause?: unknown): Promise<void> {
-    const results = await fb.keep(batch.map((p) => p.ev), cause);
-    results.forEach((r, i) => (r.status === 'fulfilled' ? batch[i]!.resolve({ id: null, journaled: true }) : batch[i]!.reject(r.reason)));
+    const results = await fb.keep(
+      batch.map((p) => p.ev),
+      cause,
+    );
+    results.forEach((r, i) =>
+      r.status === 'fulfilled' ? batch[i]!.resolve({ id: null, journaled: true }) : batch[i]!.reject(r.reason),
+    );
   }
 
   async function write(batch: Pending[]): Promise<void> {

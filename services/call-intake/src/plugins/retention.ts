@@ -12,10 +12,28 @@ export type { RetentionConfig as IntakeRetentionConfig };
 
 export const intakeRetentionRules = (c: RetentionConfig): RetentionRule[] => [
   // An event's idempotency key dies with its row: a host replaying it later would store it again.
-  { table: 'call_events', days: c.RETENTION_CALL_EVENTS_DAYS, age: 'received_at', finished: 'processed_at is not null', walk: { insertedAt: 'received_at' } },
-  { table: 'intake_outbox', days: c.RETENTION_INTAKE_OUTBOX_DAYS, age: 'created_at', finished: "status in ('done', 'dead')", walk: { insertedAt: 'created_at' } },
+  {
+    table: 'call_events',
+    days: c.RETENTION_CALL_EVENTS_DAYS,
+    age: 'received_at',
+    finished: 'processed_at is not null',
+    walk: { insertedAt: 'received_at' },
+  },
+  {
+    table: 'intake_outbox',
+    days: c.RETENTION_INTAKE_OUTBOX_DAYS,
+    age: 'created_at',
+    finished: "status in ('done', 'dead')",
+    walk: { insertedAt: 'created_at' },
+  },
   // Aged on updated_at: a card is finished when nothing is left to show and nothing changed since.
-  { table: 'telegram_cards', days: c.RETENTION_TELEGRAM_CARDS_DAYS, age: 'updated_at', finished: "status in ('done', 'dead')", walk: { insertedAt: 'created_at' } },
+  {
+    table: 'telegram_cards',
+    days: c.RETENTION_TELEGRAM_CARDS_DAYS,
+    age: 'updated_at',
+    finished: "status in ('done', 'dead')",
+    walk: { insertedAt: 'created_at' },
+  },
 ];
 
 /** Registers the job; without RETENTION_INTERVAL_MS in `config` (tests) it is off, runOnce still works. */
@@ -23,7 +41,12 @@ export default fp(
   async (app: FastifyInstance, opts: { sql: Sql; config: Partial<RetentionConfig> }) => {
     const defined = Object.fromEntries(Object.entries(opts.config).filter(([, v]) => v !== undefined));
     const c = { ...z.object(retentionShape).parse({}), RETENTION_INTERVAL_MS: 0, ...defined } as RetentionConfig;
-    await app.register(retentionPlugin, { sql: opts.sql, name: 'call-intake', intervalMs: c.RETENTION_INTERVAL_MS, rules: intakeRetentionRules(c) });
+    await app.register(retentionPlugin, {
+      sql: opts.sql,
+      name: 'call-intake',
+      intervalMs: c.RETENTION_INTERVAL_MS,
+      rules: intakeRetentionRules(c),
+    });
   },
   { name: 'intake-retention' },
 );

@@ -1,5 +1,12 @@
 import { normalizeHostEvent, type HostEventType } from '@fleet/asterisk-events';
-import { advanceTime, applyEvent, applyEvents, type CallEffect, type ModelOptions, type ModelState } from '@fleet/call-model';
+import {
+  advanceTime,
+  applyEvent,
+  applyEvents,
+  type CallEffect,
+  type ModelOptions,
+  type ModelState,
+} from '@fleet/call-model';
 
 export interface StoredEvent {
   id: number;
@@ -46,7 +53,8 @@ export function applyStoredEvents(
   if (!safe) {
     // Fast path: one copy of the state for the whole batch.
     const r = applyEvents(state, normalized, opts, now, (i, produced) => {
-      for (const effect of produced) effects.push({ effect, raw: i >= 0 ? events[i]!.body : null, origin: i >= 0 ? events[i]!.origin : undefined });
+      for (const effect of produced)
+        effects.push({ effect, raw: i >= 0 ? events[i]!.body : null, origin: i >= 0 ? events[i]!.origin : undefined });
     });
     return { state: r.state, effects, failed };
   }

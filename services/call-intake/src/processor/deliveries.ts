@@ -17,7 +17,10 @@ export interface OutboxRow {
  * so a replay or a restart produces the same row and the outbox's unique index drops it. The body is
  * the one contract every hop reads (@fleet/call-event): no host token, no raw host event.
  */
-export function effectToDelivery(effect: CallEffect, ctx: { enterprise: string; origin?: 'live' | 'recovered' }): OutboxRow | null {
+export function effectToDelivery(
+  effect: CallEffect,
+  ctx: { enterprise: string; origin?: 'live' | 'recovered' },
+): OutboxRow | null {
   const call = effect.call;
   if (call.kind !== 'customer') return null;
   let eventType: 'dial' | 'hangup';

@@ -48,13 +48,22 @@ export function originateLookup(records: readonly OriginateRecord[]): OriginateL
       if (score < bestScore) [best, bestScore] = [r, score];
     }
     return best
-      ? ({ originateId: best.correlation_id, extension: best.extension, phone: best.phone, requestedBy: best.requested_by } satisfies OriginateMatch)
+      ? ({
+          originateId: best.correlation_id,
+          extension: best.extension,
+          phone: best.phone,
+          requestedBy: best.requested_by,
+        } satisfies OriginateMatch)
       : null;
   };
 }
 
 /** The enterprise's originates that a call being processed now could belong to. */
-export async function loadOriginateLookup(tx: Sql, enterprise: string, oldestEventAt: Date | undefined): Promise<OriginateLookup> {
+export async function loadOriginateLookup(
+  tx: Sql,
+  enterprise: string,
+  oldestEventAt: Date | undefined,
+): Promise<OriginateLookup> {
   const since = new Date(Math.min(oldestEventAt?.getTime() ?? Date.now(), Date.now()) - ORIGINATE_MATCH_WINDOW_MS);
   const rows = await tx<OriginateRecord[]>`
     select correlation_id, extension, phone, requested_by, created_at from originates
@@ -65,7 +74,9 @@ export async function loadOriginateLookup(tx: Sql, enterprise: string, oldestEve
 
 /** The call's events arrived: that confirms the originate (issue 6), in the same transaction. */
 export async function confirmMatchedOriginates(tx: Sql, effects: readonly AppliedEffect[]): Promise<void> {
-  const ids = [...new Set(effects.map((e) => e.effect.call.originatedBy?.originateId).filter((x): x is string => Boolean(x)))];
+  const ids = [
+    ...new Set(effects.map((e) => e.effect.call.originatedBy?.originateId).filter((x): x is string => Boolean(x))),
+  ];
   if (!ids.length) return;
   await tx`update originates set status = 'confirmed', confirmed_at = now(), updated_at = now()
            where correlation_id = any(${ids}::text[]) and status <> 'confirmed'`;

@@ -6,7 +6,14 @@ import {
   validateHostBody,
   type HostEventType,
 } from '@fleet/asterisk-events';
-import { InactiveEnterprise, InvalidEvent, MalformedBody, MissingToken, StorageUnavailable, UnknownToken } from '../errors.ts';
+import {
+  InactiveEnterprise,
+  InvalidEvent,
+  MalformedBody,
+  MissingToken,
+  StorageUnavailable,
+  UnknownToken,
+} from '../errors.ts';
 import { journalUnresolved } from '../journal/plugin.ts';
 
 const ACCEPTED = { status: 'ok', message: 'Event queued for processing' } as const;
@@ -19,7 +26,9 @@ const ACCEPTED = { status: 'ok', message: 'Event queued for processing' } as con
  */
 export default async function hostEventRoutes(app: FastifyInstance, opts: { bodyLimit: number }) {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: opts.bodyLimit }, (_req, body, done) =>
+    done(null, body),
+  );
 
   for (const type of HOST_EVENT_TYPES) {
     app.post(`/${type}`, { bodyLimit: opts.bodyLimit }, async (req) => {
@@ -79,7 +88,10 @@ async function store(
       body: ev.body,
       receivedAt: ev.receivedAt,
     });
-    log.debug({ enterprise: ev.enterprise, uniqueId, event: ev.type, eventId: id, duplicate: id === null }, 'event stored');
+    log.debug(
+      { enterprise: ev.enterprise, uniqueId, event: ev.type, eventId: id, duplicate: id === null },
+      'event stored',
+    );
   } catch (err) {
     log.error({ err, enterprise: ev.enterprise, uniqueId }, 'event not stored');
     throw (err as { code?: string }).code === 'INTAKE_JOURNAL_FULL' ? err : new StorageUnavailable();

@@ -23,17 +23,27 @@ export function createBotReader(sql: Sql, key: Buffer | null, log: FastifyBaseLo
       await sql`update telegram_bots set token = ${encryptSecret(key, stored, row.enterprise)}
                 where enterprise = ${row.enterprise} and token = ${stored}`
         .then(() => log.info({ enterprise: row.enterprise }, 'telegram: legacy plain bot token stored encrypted'))
-        .catch((err: unknown) => log.warn({ enterprise: row.enterprise, err }, 'telegram: could not encrypt a legacy bot token'));
+        .catch((err: unknown) =>
+          log.warn({ enterprise: row.enterprise, err }, 'telegram: could not encrypt a legacy bot token'),
+        );
     }
     return row;
   }
   return {
     byEnterprise: async (enterprise: string) =>
-      open((await sql<BotRow[]>`
-        select enterprise, bot_id::text, username, token, webhook_secret, mode from telegram_bots where enterprise = ${enterprise}`)[0]),
+      open(
+        (
+          await sql<BotRow[]>`
+        select enterprise, bot_id::text, username, token, webhook_secret, mode from telegram_bots where enterprise = ${enterprise}`
+        )[0],
+      ),
     byId: async (botId: string) =>
-      open((await sql<BotRow[]>`
-        select enterprise, bot_id::text, username, token, webhook_secret, mode from telegram_bots where bot_id = ${botId}`)[0]),
+      open(
+        (
+          await sql<BotRow[]>`
+        select enterprise, bot_id::text, username, token, webhook_secret, mode from telegram_bots where bot_id = ${botId}`
+        )[0],
+      ),
   };
 }
 

@@ -19,7 +19,8 @@ export const CALL_TEXTS = {
   noHost: 'Звонки из Telegram для вашей компании не настроены (нет АТС).',
   refused: (reason: string, code: string) => `Не удалось позвонить: ${reason} (код ${code}).`,
   unavailable: 'Сервис звонков недоступен. Попробуйте через минуту (код TG_ASTERISK_SERVICE_DOWN).',
-  timeout: 'Телефонная станция не ответила вовремя. Звонок, возможно, всё же начнется (код TG_ASTERISK_SERVICE_TIMEOUT).',
+  timeout:
+    'Телефонная станция не ответила вовремя. Звонок, возможно, всё же начнется (код TG_ASTERISK_SERVICE_TIMEOUT).',
 } as const;
 
 /** The manager's reason when the asterisk service's answer has none (services/asterisk/src/manager-reasons.ts writes it). */
@@ -84,7 +85,11 @@ export function createClickToCall(deps: {
         // the presser hears why instead of "unavailable". No clientName: call-intake does not know the
         // CRM's names; the host then gets the number as the display name.
         body: new URLSearchParams({
-          code: row.extension, phone, clientId: row.secret, requestedBy, wait: '0',
+          code: row.extension,
+          phone,
+          clientId: row.secret,
+          requestedBy,
+          wait: '0',
           deadlineMs: String(Math.max(500, deps.timeoutMs - 1_000)),
         }).toString(),
         headersTimeout: deps.timeoutMs,
@@ -95,7 +100,10 @@ export function createClickToCall(deps: {
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       const text = /TIMEOUT/.test(code) ? CALL_TEXTS.timeout : CALL_TEXTS.unavailable;
-      deps.log?.warn({ enterprise, code, reason: (err as Error).message }, 'click-to-call: the asterisk service did not answer');
+      deps.log?.warn(
+        { enterprise, code, reason: (err as Error).message },
+        'click-to-call: the asterisk service did not answer',
+      );
       await journal(null, false, text, `asterisk service unreachable: ${code || (err as Error).message}`);
       return { text, alert: true };
     }
@@ -105,7 +113,8 @@ export function createClickToCall(deps: {
       return { text, alert: false };
     }
     const code = typeof body.code === 'string' && CODE_RE.test(body.code) ? body.code : `HTTP_${status}`;
-    const reason = typeof body.manager_reason === 'string' && body.manager_reason ? body.manager_reason : fallbackReason(status);
+    const reason =
+      typeof body.manager_reason === 'string' && body.manager_reason ? body.manager_reason : fallbackReason(status);
     const text = CALL_TEXTS.refused(reason, code);
     const detail = `${code}: ${typeof body.message === 'string' ? body.message : `asterisk service answered ${status}`}`;
     if (status >= 500) deps.log?.warn({ enterprise, code, reason: detail }, 'click-to-call failed');

@@ -50,7 +50,9 @@ export function createDirectory(sql: Sql, bots: BotReader, ttlMs = 2000) {
           from enterprises where number = ${enterprise}`;
         const ext = await sql<{ extension: string; name: string; mobile: string | null }[]>`
           select extension, name, mobile from extension_directory where enterprise = ${enterprise}`;
-        const lines = await sql<{ trunk: string; name: string }[]>`select trunk, name from line_directory where enterprise = ${enterprise}`;
+        const lines = await sql<
+          { trunk: string; name: string }[]
+        >`select trunk, name from line_directory where enterprise = ${enterprise}`;
         return {
           region: e?.phone_region ?? 'BY',
           timeZone: e?.timezone ?? 'Europe/Minsk',

@@ -27,7 +27,10 @@ export interface LimiterOptions {
 /** At most `max` slots in any `windowMs`, a slot counting from its grant until `windowMs` after its release. */
 class Window {
   private slots: { until: number }[] = [];
-  constructor(private readonly max: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+  ) {}
   /** ms until a slot is free: 0 now, Infinity when only a release can free one. */
   wait(now: number): number {
     this.slots = this.slots.filter((s) => s.until > now);
@@ -54,7 +57,10 @@ class Bucket {
   private answers: number[] = [];
   private busy = false;
   private readonly keep: number;
-  constructor(private readonly rate: number, private readonly burst: number) {
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
     this.keep = Math.max(1, Math.ceil(burst + rate * 60));
   }
   wait(now: number): number {
@@ -124,7 +130,8 @@ export function createLimiter(opts: LimiterOptions, now: () => number = Date.now
   const bots = new Map<string, BotState>();
   const botOf = (b: string) => {
     let s = bots.get(b);
-    if (!s) bots.set(b, (s = { window: new Window(opts.botPerSecond, 1000), pausedUntil: 0, chats: new Map(), queue: [] }));
+    if (!s)
+      bots.set(b, (s = { window: new Window(opts.botPerSecond, 1000), pausedUntil: 0, chats: new Map(), queue: [] }));
     return s;
   };
   const chatOf = (s: BotState, chatId: number) => {

@@ -14,7 +14,13 @@ export function stageOf(effect: CallEffect): CardStage {
   const c = effect.call;
   if (effect.type === 'call.ended' || c.status === 'ended') return 'final';
   if (effect.type === 'call.answered' || c.status === 'talking') return 'talking';
-  if (effect.type === 'call.started' && c.kind === 'customer' && c.direction === 'in' && c.ringing.length === 0 && c.mobiles.length === 0) {
+  if (
+    effect.type === 'call.started' &&
+    c.kind === 'customer' &&
+    c.direction === 'in' &&
+    c.ringing.length === 0 &&
+    c.mobiles.length === 0
+  ) {
     return 'greeting';
   }
   return 'ringing';
@@ -51,6 +57,7 @@ export function nextOp(card: CardState, want: { text: string; loud: boolean }): 
     if (card.liveMessageId !== null && !want.loud) return { kind: 'edit', final: true, messageId: card.liveMessageId };
     return { kind: 'send', final: true };
   }
-  if (card.liveMessageId !== null && card.liveMessageId !== card.finalMessageId) return { kind: 'delete', messageId: card.liveMessageId };
+  if (card.liveMessageId !== null && card.liveMessageId !== card.finalMessageId)
+    return { kind: 'delete', messageId: card.liveMessageId };
   return { kind: 'none' };
 }

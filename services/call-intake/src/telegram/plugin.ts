@@ -48,11 +48,21 @@ export default fp(
     const log = app.log.child({ component: 'telegram' });
     const bots = createBotReader(opts.sql, opts.secretsKey, log);
     const directory = createDirectory(opts.sql, bots);
-    const worker = createCardWorker({ sql: opts.sql, api, limiter, directory, log, pollMs: opts.pollMs, leaseMs: opts.timeoutMs + 5000 });
+    const worker = createCardWorker({
+      sql: opts.sql,
+      api,
+      limiter,
+      directory,
+      log,
+      pollMs: opts.pollMs,
+      leaseMs: opts.timeoutMs + 5000,
+    });
     // Within the asterisk service's own bounds (connect 5 s + command 10 s) and Telegram's patience
     // with an unanswered button.
     const callBack = createClickToCall({
-      sql: opts.sql, asteriskUrl: opts.asteriskUrl, timeoutMs: CLICK_TO_CALL_TIMEOUT_MS,
+      sql: opts.sql,
+      asteriskUrl: opts.asteriskUrl,
+      timeoutMs: CLICK_TO_CALL_TIMEOUT_MS,
       region: async (enterprise) => (await directory.context(enterprise)).region,
       log,
     });
@@ -61,7 +71,9 @@ export default fp(
     // Stage hints reach the worker after the commit that wrote them (the sink runs inside the
     // transaction): a card re-planning on a hint then finds the new stage in the row.
     const hints: Parameters<CardWorker['hint']>[] = [];
-    app.processor.addSink(createTelegramSink({ greetingDelayMs: opts.greetingDelayMs, onStage: (...h) => void hints.push(h) }));
+    app.processor.addSink(
+      createTelegramSink({ greetingDelayMs: opts.greetingDelayMs, onStage: (...h) => void hints.push(h) }),
+    );
     app.processor.onDeliveries(() => {
       for (const h of hints.splice(0)) worker.hint(...h);
       if (opts.workers) worker.kick();

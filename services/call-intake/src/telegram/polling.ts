@@ -12,7 +12,13 @@ const REFRESH_MS = 5000;
  * One loop per bot; the bot list is re-read every few seconds so `fleet telegram set-token` takes
  * effect without a restart. A bot switched to webhook mode leaves the loop (getUpdates would be 409).
  */
-export function startPolling(deps: { sql: Sql; bots: BotReader; api: BotApi; handle: UpdateHandler; log: FastifyBaseLogger }): { stop(): Promise<void> } {
+export function startPolling(deps: {
+  sql: Sql;
+  bots: BotReader;
+  api: BotApi;
+  handle: UpdateHandler;
+  log: FastifyBaseLogger;
+}): { stop(): Promise<void> } {
   const abort = new AbortController();
   const loops = new Map<string, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
@@ -24,12 +30,16 @@ export function startPolling(deps: { sql: Sql; bots: BotReader; api: BotApi; han
       if (!bot || bot.mode !== 'polling') return;
       try {
         const updates = await deps.api.call<TelegramUpdate[]>(
-          bot.token, 'getUpdates', { offset, timeout: LONG_POLL_SEC, allowed_updates: ['message', 'callback_query'] },
+          bot.token,
+          'getUpdates',
+          { offset, timeout: LONG_POLL_SEC, allowed_updates: ['message', 'callback_query'] },
           { signal: abort.signal, timeoutMs: (LONG_POLL_SEC + 10) * 1000 },
         );
         for (const u of updates) {
           offset = u.update_id + 1;
-          await deps.handle(bot, u).catch((err: unknown) => deps.log.warn({ enterprise, err }, 'telegram update failed'));
+          await deps
+            .handle(bot, u)
+            .catch((err: unknown) => deps.log.warn({ enterprise, err }, 'telegram update failed'));
         }
       } catch (err) {
         if (abort.signal.aborted) return;
@@ -43,10 +53,17 @@ export function startPolling(deps: { sql: Sql; bots: BotReader; api: BotApi; han
 
   async function refresh(): Promise<void> {
     try {
-      const bots = await deps.sql<{ enterprise: string }[]>`select enterprise from telegram_bots where mode = 'polling'`;
+      const bots = await deps.sql<
+        { enterprise: string }[]
+      >`select enterprise from telegram_bots where mode = 'polling'`;
       for (const { enterprise } of bots) {
         if (loops.has(enterprise)) continue;
-        loops.set(enterprise, loop(enterprise).catch((err: unknown) => deps.log.warn({ enterprise, err }, 'telegram polling stopped')).finally(() => loops.delete(enterprise)));
+        loops.set(
+          enterprise,
+          loop(enterprise)
+            .catch((err: unknown) => deps.log.warn({ enterprise, err }, 'telegram polling stopped'))
+            .finally(() => loops.delete(enterprise)),
+        );
       }
     } catch (err) {
       deps.log.warn({ err }, 'telegram bot list unavailable');

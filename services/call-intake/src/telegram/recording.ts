@@ -11,7 +11,12 @@ import type { CardStage } from '@fleet/telegram-render';
  * template). A template that gives no absolute http(s) URL shows no link rather than failing the card:
  * the CLI refuses such templates and the CRM side reports them (ConfigInvalidError).
  */
-export function recordingUrlOf(template: string | null, enterprise: string, stage: CardStage, call: CallSummary): string | null {
+export function recordingUrlOf(
+  template: string | null,
+  enterprise: string,
+  stage: CardStage,
+  call: CallSummary,
+): string | null {
   if (stage !== 'final' || call.kind !== 'customer') return null;
   try {
     return recordUrlOf(template, enterprise, call) ?? null;

@@ -27,7 +27,8 @@ export function createTelegramSink(opts: {
     for (const { effect, origin } of effects) {
       const stage = stageOf(effect);
       const prev = latest.get(effect.call.callId);
-      if (!prev || STAGE_RANK[stage] >= STAGE_RANK[prev.stage]) latest.set(effect.call.callId, { call: effect.call, stage });
+      if (!prev || STAGE_RANK[stage] >= STAGE_RANK[prev.stage])
+        latest.set(effect.call.callId, { call: effect.call, stage });
       if (origin === 'recovered') recovered.add(effect.call.callId);
     }
     for (const { call, stage } of latest.values()) {

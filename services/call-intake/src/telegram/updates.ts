@@ -21,13 +21,17 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * neither `message` nor `callback_query`, so they are acknowledged and Telegram does not redeliver.
  */
 export function parseUpdate(body: unknown): { ok: true; update: TelegramUpdate } | { ok: false; reason: string } {
-  if (!isObject(body) || !isId(body.update_id)) return { ok: false, reason: 'an object with an integer update_id is required' };
+  if (!isObject(body) || !isId(body.update_id))
+    return { ok: false, reason: 'an object with an integer update_id is required' };
   const update: TelegramUpdate = { update_id: body.update_id };
   const m = body.message;
   if (m !== undefined) {
-    if (!isObject(m) || !isObject(m.chat) || !isId(m.chat.id)) return { ok: false, reason: 'message.chat.id must be an integer' };
-    if (m.text !== undefined && typeof m.text !== 'string') return { ok: false, reason: 'message.text must be a string' };
-    if (m.from !== undefined && !(isObject(m.from) && isId(m.from.id))) return { ok: false, reason: 'message.from.id must be an integer' };
+    if (!isObject(m) || !isObject(m.chat) || !isId(m.chat.id))
+      return { ok: false, reason: 'message.chat.id must be an integer' };
+    if (m.text !== undefined && typeof m.text !== 'string')
+      return { ok: false, reason: 'message.text must be a string' };
+    if (m.from !== undefined && !(isObject(m.from) && isId(m.from.id)))
+      return { ok: false, reason: 'message.from.id must be an integer' };
     update.message = {
       ...(typeof m.text === 'string' ? { text: m.text } : {}),
       chat: { id: m.chat.id, ...(typeof m.chat.type === 'string' ? { type: m.chat.type } : {}) },
@@ -39,8 +43,13 @@ export function parseUpdate(body: unknown): { ok: true; update: TelegramUpdate }
     if (!isObject(c) || typeof c.id !== 'string' || !isObject(c.from) || !isId(c.from.id)) {
       return { ok: false, reason: 'callback_query needs a string id and an integer from.id' };
     }
-    if (c.data !== undefined && typeof c.data !== 'string') return { ok: false, reason: 'callback_query.data must be a string' };
-    update.callback_query = { id: c.id, from: { id: c.from.id }, ...(typeof c.data === 'string' ? { data: c.data } : {}) };
+    if (c.data !== undefined && typeof c.data !== 'string')
+      return { ok: false, reason: 'callback_query.data must be a string' };
+    update.callback_query = {
+      id: c.id,
+      from: { id: c.from.id },
+      ...(typeof c.data === 'string' ? { data: c.data } : {}),
+    };
   }
   return { ok: true, update };
 }
@@ -57,7 +66,14 @@ export const TEXTS = {
  * chat, `/stop` unlinks it, a "Позвонить с" button calls the client back (click-to-call.ts) once the
  * presser is checked to be a recipient of the card's enterprise, and is answered with the outcome.
  */
-export function createUpdateHandler(deps: { sql: Sql; api: BotApi; limiter: Limiter; directory: Directory; log: FastifyBaseLogger; callBack: ClickToCall }) {
+export function createUpdateHandler(deps: {
+  sql: Sql;
+  api: BotApi;
+  limiter: Limiter;
+  directory: Directory;
+  log: FastifyBaseLogger;
+  callBack: ClickToCall;
+}) {
   const { sql, api, limiter, directory, log } = deps;
 
   async function reply(bot: BotRow, chatId: number, text: string): Promise<void> {
@@ -126,7 +142,13 @@ export function createUpdateHandler(deps: { sql: Sql; api: BotApi; limiter: Limi
       log.info({ enterprise: bot.enterprise, userId: cb.from.id, outcome: answer.text }, 'telegram click-to-call');
       try {
         const free = await limiter.acquire(bot.bot_id, null);
-        await api.call(bot.token, 'answerCallbackQuery', { callback_query_id: cb.id, text: answer.text, show_alert: answer.alert }).finally(free);
+        await api
+          .call(bot.token, 'answerCallbackQuery', {
+            callback_query_id: cb.id,
+            text: answer.text,
+            show_alert: answer.alert,
+          })
+          .finally(free);
       } catch (err) {
         log.warn({ enterprise: bot.enterprise, error: (err as Error).message }, 'answerCallbackQuery failed');
       }

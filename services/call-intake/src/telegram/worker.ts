@@ -22,7 +22,8 @@ interface CardRow {
   attempts: number;
 }
 
-const COLUMNS = 'id::text, enterprise, call_id, chat_id::text, stage, call, version, live_message_id::text, live_text, final_message_id::text, attempts';
+const COLUMNS =
+  'id::text, enterprise, call_id, chat_id::text, stage, call, version, live_message_id::text, live_text, final_message_id::text, attempts';
 /** A card gets at most this many operations per claim (a normal final needs ≤ 2); then others go first. */
 const OPS_PER_CLAIM = 6;
 /**
@@ -109,17 +110,26 @@ export function createCardWorker(opts: {
         order by queued_at, id limit ${n} for update skip locked)
       update telegram_cards t set lease_until = now() + make_interval(secs => ${leaseSec})
       from c where t.id = c.id
-      returning ${sql.unsafe(COLUMNS.split(', ').map((col) => `t.${col}`).join(', '))}, c.reclaimed`;
+      returning ${sql.unsafe(
+        COLUMNS.split(', ')
+          .map((col) => `t.${col}`)
+          .join(', '),
+      )}, c.reclaimed`;
     for (const r of rows) {
       if (!r.reclaimed) continue;
       stats.reclaimed++;
-      log.info({ enterprise, chatId, callId: r.call_id, stage: r.stage }, 'telegram card reclaimed from a lease that was never released');
+      log.info(
+        { enterprise, chatId, callId: r.call_id, stage: r.stage },
+        'telegram card reclaimed from a lease that was never released',
+      );
     }
     return rows.sort((a, b) => Number(a.id) - Number(b.id));
   }
 
-  const reload = async (id: string) => (await sql<CardRow[]>`select ${sql.unsafe(COLUMNS)} from telegram_cards where id = ${id}`)[0]!;
-  const renew = (id: string) => sql`update telegram_cards set lease_until = now() + make_interval(secs => ${leaseSec}) where id = ${id}`;
+  const reload = async (id: string) =>
+    (await sql<CardRow[]>`select ${sql.unsafe(COLUMNS)} from telegram_cards where id = ${id}`)[0]!;
+  const renew = (id: string) =>
+    sql`update telegram_cards set lease_until = now() + make_interval(secs => ${leaseSec}) where id = ${id}`;
   const release = (id: string) => sql`update telegram_cards set lease_until = null where id = ${id}`;
   const finish = (id: string, status: 'done' | 'dead', error: string | null) =>
     sql`update telegram_cards set status = ${status}, last_error = ${error}, lease_until = null, updated_at = now() where id = ${id}`;
@@ -132,7 +142,10 @@ export function createCardWorker(opts: {
         where id = ${row.id}`;
 
   const stateOf = (row: CardRow) => ({
-    stage: row.stage, liveMessageId: num(row.live_message_id), liveText: row.live_text, finalMessageId: num(row.final_message_id),
+    stage: row.stage,
+    liveMessageId: num(row.live_message_id),
+    liveText: row.live_text,
+    finalMessageId: num(row.final_message_id),
   });
 
   /**
@@ -140,7 +153,11 @@ export function createCardWorker(opts: {
    * wanted and the sink has not moved it on meanwhile (same version), marks it done — one statement.
    * Returns true when done; false when more is to do (`row` reloaded if the sink moved it on).
    */
-  async function record(row: CardRow, finished: boolean, before: MessageIds): Promise<{ done: boolean; row: CardRow; takenOver?: CardRow }> {
+  async function record(
+    row: CardRow,
+    finished: boolean,
+    before: MessageIds,
+  ): Promise<{ done: boolean; row: CardRow; takenOver?: CardRow }> {
     const [r] = await sql<{ version: number; status: string }[]>`
       update telegram_cards set
         live_message_id = ${row.live_message_id}, live_text = ${row.live_text}, final_message_id = ${row.final_message_id},
@@ -175,7 +192,10 @@ export function createCardWorker(opts: {
         return await record(row, finished, before);
       } catch (err) {
         if (stopped || Date.now() + delay > until) throw err;
-        log.warn({ enterprise: row.enterprise, callId: row.call_id, chatId: row.chat_id, err }, 'telegram answer not yet recorded; retrying');
+        log.warn(
+          { enterprise: row.enterprise, callId: row.call_id, chatId: row.chat_id, err },
+          'telegram answer not yet recorded; retrying',
+        );
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -219,9 +239,10 @@ export function createCardWorker(opts: {
       }
       // "Позвонить с" only where there is a client to call back (not internal calls, not unknown numbers).
       const callable = row.call.kind === 'customer' && (row.call.phone?.match(/\d/g) ?? []).length >= 5;
-      const markup = row.stage === 'final'
-        ? finalKeyboard({ extension: callable ? recipient.extension : null, callbackData: `call:${row.id}` })
-        : undefined;
+      const markup =
+        row.stage === 'final'
+          ? finalKeyboard({ extension: callable ? recipient.extension : null, callbackData: `call:${row.id}` })
+          : undefined;
       const free = await slot(bot.bot_id, row);
       if (!hinted && (hints.get(hintKey(row.enterprise, row.call_id)) ?? -1) > STAGE_RANK[row.stage]) {
         // The call moved on while this card waited for its slot (a burst): give the slot back unused
@@ -241,11 +262,27 @@ export function createCardWorker(opts: {
       const sent = op.kind === 'send' ? (op.final ? row.final_message_id : row.live_message_id) : null;
       const r = await recordPerformed(row, nextOp(stateOf(row), want).kind === 'none', before);
       if (r.done) return;
-      if (r.takenOver && sent !== null && sent !== r.takenOver.live_message_id && sent !== r.takenOver.final_message_id) {
+      if (
+        r.takenOver &&
+        sent !== null &&
+        sent !== r.takenOver.live_message_id &&
+        sent !== r.takenOver.final_message_id
+      ) {
         // Our message duplicates the other holder's: we alone know its id, so we delete it.
-        log.warn({ enterprise: row.enterprise, callId: row.call_id, chatId: row.chat_id, messageId: sent }, 'telegram card worked twice: duplicate message deleted');
+        log.warn(
+          { enterprise: row.enterprise, callId: row.call_id, chatId: row.chat_id, messageId: sent },
+          'telegram card worked twice: duplicate message deleted',
+        );
         const dup = { ...r.takenOver };
-        await perform(bot.token, bot.bot_id, dup, { kind: 'delete', messageId: Number(sent) }, want, undefined, await slot(bot.bot_id, dup));
+        await perform(
+          bot.token,
+          bot.bot_id,
+          dup,
+          { kind: 'delete', messageId: Number(sent) },
+          want,
+          undefined,
+          await slot(bot.bot_id, dup),
+        );
       }
       row = r.row;
     }
@@ -279,21 +316,30 @@ export function createCardWorker(opts: {
     try {
       if (op.kind === 'send') {
         const m = await call<{ message_id: number }>('sendMessage', {
-          chat_id, text: want.text, parse_mode: 'HTML', disable_notification: !want.loud,
-          link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}),
+          chat_id,
+          text: want.text,
+          parse_mode: 'HTML',
+          disable_notification: !want.loud,
+          link_preview_options: { is_disabled: true },
+          ...(markup ? { reply_markup: markup } : {}),
         });
         if (op.final) row.final_message_id = String(m.message_id);
         else Object.assign(row, { live_message_id: String(m.message_id), live_text: want.text });
       } else if (op.kind === 'edit') {
         try {
           await call('editMessageText', {
-            chat_id, message_id: op.messageId, text: want.text, parse_mode: 'HTML',
-            link_preview_options: { is_disabled: true }, ...(markup ? { reply_markup: markup } : {}),
+            chat_id,
+            message_id: op.messageId,
+            text: want.text,
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+            ...(markup ? { reply_markup: markup } : {}),
           });
         } catch (e) {
           if (!isNotModified(e)) throw e;
         }
-        if (op.final) Object.assign(row, { final_message_id: row.live_message_id, live_message_id: null, live_text: null });
+        if (op.final)
+          Object.assign(row, { final_message_id: row.live_message_id, live_message_id: null, live_text: null });
         else row.live_text = want.text;
       } else {
         await call('deleteMessage', { chat_id, message_id: op.messageId });

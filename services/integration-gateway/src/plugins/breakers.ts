@@ -20,7 +20,14 @@ export type Breakers = ReturnType<typeof createBreakers>;
 
 /** Creates the breaker registry around `forwarder.send`. */
 export function createBreakers(o: BreakersOptions) {
-  const breakers = new Map<string, { enterprise: string; integration: Integration; breaker: CircuitBreaker<Parameters<Action>, Awaited<ReturnType<Action>>> }>();
+  const breakers = new Map<
+    string,
+    {
+      enterprise: string;
+      integration: Integration;
+      breaker: CircuitBreaker<Parameters<Action>, Awaited<ReturnType<Action>>>;
+    }
+  >();
 
   function of(enterprise: string, integration: Integration) {
     const key = `${enterprise}/${integration}`;

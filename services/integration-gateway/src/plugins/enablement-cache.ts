@@ -34,16 +34,18 @@ const CHANNELS = ['integration_config_changed', 'enterprise_changed'] as const;
 const ENTERPRISE = /^[0-9]{1,16}$/;
 
 const entryOf = (row: EnterpriseRow | undefined): EnterpriseEntry =>
-  row
-    ? { exists: true, integrations: enablementOf(row) }
-    : { exists: false, integrations: noIntegrations() };
+  row ? { exists: true, integrations: enablementOf(row) } : { exists: false, integrations: noIntegrations() };
 
 /** The enablement cache: `get` for readers, `start`/`stop` for the app lifecycle, `stats` for /stats. */
 export type EnablementCache = ReturnType<typeof createEnablementCache>;
 
 /** Creates the cache; nothing runs until `start()` (LISTEN, first full reload, refresh timer, heartbeat). */
 export function createEnablementCache(o: EnablementCacheOptions) {
-  const cache = new LRUCache<string, EnterpriseEntry>({ max: 100_000, ttl: o.ttlMs, ...(o.now ? { perf: { now: o.now } } : {}) });
+  const cache = new LRUCache<string, EnterpriseEntry>({
+    max: 100_000,
+    ttl: o.ttlMs,
+    ...(o.now ? { perf: { now: o.now } } : {}),
+  });
   const inflight = new Map<string, Promise<EnterpriseEntry>>();
   // Monotonic clock of cache events: a load may store its result only if nothing invalidated its key
   // (or everything) after the load began, otherwise it could put back what a NOTIFY just evicted.
@@ -193,11 +195,14 @@ export function createEnablementCache(o: EnablementCacheOptions) {
 
   function armRefresh(): void {
     const delay = o.refreshMs + Math.round((Math.random() * 2 - 1) * o.jitterMs);
-    refreshTimer = setTimeout(() => {
-      reloadAll()
-        .catch((err) => o.log.warn({ err }, 'periodic enablement reload failed'))
-        .finally(() => !stopped && armRefresh());
-    }, Math.max(1000, delay));
+    refreshTimer = setTimeout(
+      () => {
+        reloadAll()
+          .catch((err) => o.log.warn({ err }, 'periodic enablement reload failed'))
+          .finally(() => !stopped && armRefresh());
+      },
+      Math.max(1000, delay),
+    );
     refreshTimer.unref();
   }
 

@@ -86,7 +86,10 @@ export function createForwarder(o: ForwarderOptions) {
         text = (await res.body.text()).slice(0, 4000);
       } catch (err) {
         if (err instanceof undiciErrors.BodyTimeoutError || res.statusCode >= 300) {
-          throw Object.assign(new UpstreamTransientError('body read failed'), { cause: err, upstreamStatus: res.statusCode });
+          throw Object.assign(new UpstreamTransientError('body read failed'), {
+            cause: err,
+            upstreamStatus: res.statusCode,
+          });
         }
       }
       const s = res.statusCode;
@@ -94,7 +97,11 @@ export function createForwarder(o: ForwarderOptions) {
       const detail = { upstreamStatus: s, response: text };
       if (isTransientStatus(s)) {
         const after = s === 429 || s === 409 || s === 503 ? retryAfterMs(res.headers['retry-after'], text) : undefined;
-        throw Object.assign(new UpstreamTransientError(`HTTP ${s}`), detail, after === undefined ? {} : { retryAfterMs: after });
+        throw Object.assign(
+          new UpstreamTransientError(`HTTP ${s}`),
+          detail,
+          after === undefined ? {} : { retryAfterMs: after },
+        );
       }
       throw Object.assign(new UpstreamPermanentError(`HTTP ${s}`), detail);
     },

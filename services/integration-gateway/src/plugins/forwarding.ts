@@ -27,7 +27,11 @@ export interface DispatchCounters {
 export const forwardingPlugin = fp(
   async (app: FastifyInstance) => {
     const c = app.config;
-    const forwarder = createForwarder({ services: { retailcrm: c.RETAILCRM_URL }, timeoutMs: c.FORWARD_TIMEOUT_MS, connections: c.FORWARD_CONNECTIONS });
+    const forwarder = createForwarder({
+      services: { retailcrm: c.RETAILCRM_URL },
+      timeoutMs: c.FORWARD_TIMEOUT_MS,
+      connections: c.FORWARD_CONNECTIONS,
+    });
     const breakers = createBreakers({
       forwarder,
       log: app.log.child({ component: 'breakers' }),

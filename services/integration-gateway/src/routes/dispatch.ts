@@ -18,7 +18,9 @@ export interface DispatchReply {
   results: Partial<Record<Integration, unknown>>;
 }
 
-type Outcome = { integration: Integration; ok: true; response: unknown } | { integration: Integration; ok: false; err: Error & Partial<ForwardFailure> };
+type Outcome =
+  | { integration: Integration; ok: true; response: unknown }
+  | { integration: Integration; ok: false; err: Error & Partial<ForwardFailure> };
 
 const parse = (text: string): unknown => {
   try {
@@ -82,18 +84,38 @@ async function forwardOne(app: FastifyInstance, integration: Integration, b: Cal
 function refuse(app: FastifyInstance, reply: FastifyReply, failed: Outcome[], log: FastifyInstance['log']) {
   const errors = failed.map((o) => {
     const e = (o as Extract<Outcome, { ok: false }>).err;
-    const code = (e as { code?: string }).code === 'EOPENBREAKER' ? 'GW_BREAKER_OPEN' : (e.code ?? 'GW_UPSTREAM_TRANSIENT');
-    return { integration: o.integration, code, message: e.message, upstreamStatus: e.upstreamStatus, response: e.response, retryAfterMs: e.retryAfterMs };
+    const code =
+      (e as { code?: string }).code === 'EOPENBREAKER' ? 'GW_BREAKER_OPEN' : (e.code ?? 'GW_UPSTREAM_TRANSIENT');
+    return {
+      integration: o.integration,
+      code,
+      message: e.message,
+      upstreamStatus: e.upstreamStatus,
+      response: e.response,
+      retryAfterMs: e.retryAfterMs,
+    };
   });
   const permanent = errors.find((e) => e.code === 'GW_UPSTREAM_PERMANENT');
   if (permanent) {
     app.dispatches.rejected++;
     log.warn({ errors: errors.map(({ response: _r, ...e }) => e) }, 'integration refused the event for good');
-    return reply.code(422).send({ statusCode: 422, code: 'GW_UPSTREAM_REJECTED', error: 'Unprocessable Entity', message: `${permanent.integration}: ${permanent.message}`, errors });
+    return reply.code(422).send({
+      statusCode: 422,
+      code: 'GW_UPSTREAM_REJECTED',
+      error: 'Unprocessable Entity',
+      message: `${permanent.integration}: ${permanent.message}`,
+      errors,
+    });
   }
   const retryAfterMs = Math.max(0, ...errors.map((e) => e.retryAfterMs ?? (e.code === 'GW_BREAKER_OPEN' ? 1000 : 0)));
   app.dispatches.unavailable++;
   log.warn({ errors: errors.map(({ response: _r, ...e }) => e) }, 'integration unavailable; the dispatcher retries');
   if (retryAfterMs > 0) reply.header('retry-after', String(Math.ceil(retryAfterMs / 1000)));
-  return reply.code(503).send({ statusCode: 503, code: errors[0]!.code, error: 'Service Unavailable', message: `${errors[0]!.integration}: ${errors[0]!.message}`, errors });
+  return reply.code(503).send({
+    statusCode: 503,
+    code: errors[0]!.code,
+    error: 'Service Unavailable',
+    message: `${errors[0]!.integration}: ${errors[0]!.message}`,
+    errors,
+  });
 }

@@ -15,12 +15,24 @@ export default async function readyRoutes(app: FastifyInstance): Promise<void> {
     const open = app.breakers.states().filter((b) => b.state !== 'closed');
     const checks: Record<string, ReadyCheck> = {
       database: { ok: database, critical: true, ...(database ? {} : { reason: 'unreachable' }) },
-      listen: { ok: listen === 'listening', critical: true, state: listen, ...(listen === 'listening' ? {} : { reason: `LISTEN connection ${listen}` }) },
+      listen: {
+        ok: listen === 'listening',
+        critical: true,
+        state: listen,
+        ...(listen === 'listening' ? {} : { reason: `LISTEN connection ${listen}` }),
+      },
       breakers: {
         ok: open.length === 0,
         critical: false,
         open: open.map((b) => ({ enterprise: b.enterprise, integration: b.integration, state: b.state })),
-        ...(open.length ? { reason: `${open.length} breaker(s) not closed: ${open.slice(0, 5).map((b) => `${b.enterprise}/${b.integration} ${b.state}`).join(', ')}` } : {}),
+        ...(open.length
+          ? {
+              reason: `${open.length} breaker(s) not closed: ${open
+                .slice(0, 5)
+                .map((b) => `${b.enterprise}/${b.integration} ${b.state}`)
+                .join(', ')}`,
+            }
+          : {}),
       },
     };
     return readyReport('integration-gateway', checks, reply);

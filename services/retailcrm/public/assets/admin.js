@@ -6,14 +6,28 @@ let csrf = '';
 let state = null;
 
 const fmtTime = (iso) => new Date(iso).toLocaleString('ru-RU', { dateStyle: 'short', timeStyle: 'medium' });
-const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-const KINDS = { 'call.event': 'Событие звонка', 'calls.upload': 'История звонков', 'module.edit': 'Регистрация модуля', 'module.get': 'Чтение модуля', credentials: 'Проверка ключа', users: 'Список менеджеров' };
+const esc = (s) =>
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
+const KINDS = {
+  'call.event': 'Событие звонка',
+  'calls.upload': 'История звонков',
+  'module.edit': 'Регистрация модуля',
+  'module.get': 'Чтение модуля',
+  credentials: 'Проверка ключа',
+  users: 'Список менеджеров',
+};
 
 async function api(method, path, body) {
   const res = await fetch(API + path, {
     method,
     credentials: 'same-origin',
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(method !== 'GET' ? { 'x-csrf-token': csrf } : {}) },
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(method !== 'GET' ? { 'x-csrf-token': csrf } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const data = await res.json().catch(() => ({}));
@@ -56,7 +70,8 @@ async function busy(button, fn) {
 function showTab(name) {
   if (!['connection', 'managers', 'journal'].includes(name)) name = 'connection';
   for (const s of document.querySelectorAll('[data-section]')) s.hidden = s.dataset.section !== name;
-  for (const a of document.querySelectorAll('[data-tab]')) a.setAttribute('aria-selected', String(a.dataset.tab === name));
+  for (const a of document.querySelectorAll('[data-tab]'))
+    a.setAttribute('aria-selected', String(a.dataset.tab === name));
   if (name === 'managers') loadManagers();
   if (name === 'journal') loadJournal();
 }
@@ -76,7 +91,11 @@ async function loadState(fillForm = true) {
   }
   keyHint();
   const badge = $('#badge');
-  badge.textContent = !state.connection.configured ? 'Не настроено' : state.connection.enabled ? 'Включено' : 'Выключено';
+  badge.textContent = !state.connection.configured
+    ? 'Не настроено'
+    : state.connection.enabled
+      ? 'Включено'
+      : 'Выключено';
   badge.className = `badge ${state.connection.configured ? (state.connection.enabled ? 'on' : 'off') : ''}`;
   $('#module-state').textContent = state.module.registered
     ? `Модуль «${state.module.code}» зарегистрирован ${fmtTime(state.module.registeredAt)}`
@@ -91,18 +110,23 @@ async function loadState(fillForm = true) {
 
 // The stored key is only sent to the address it was saved for (the server refuses otherwise): when the
 // admin types another address, the key field says it must be typed again.
-const sameAddress = (a, b) => Boolean(a && b) && a.trim().toLowerCase().replace(/\/+$/, '') === b.trim().toLowerCase().replace(/\/+$/, '');
+const sameAddress = (a, b) =>
+  Boolean(a && b) && a.trim().toLowerCase().replace(/\/+$/, '') === b.trim().toLowerCase().replace(/\/+$/, '');
 function keyHint() {
   const f = $('#connection-form');
   const masked = state.connection.apiKeyMasked;
   const moved = Boolean(masked) && !sameAddress(f.domain.value, state.connection.domain ?? '') && !f.apiKey.value;
   f.apiKey.placeholder = moved
     ? 'Введите API-ключ для нового адреса'
-    : masked ? `Сохранён: ${masked} — оставьте пустым, чтобы не менять` : 'Ключ из «Настройки → Интеграция → Ключи доступа к API»';
+    : masked
+      ? `Сохранён: ${masked} — оставьте пустым, чтобы не менять`
+      : 'Ключ из «Настройки → Интеграция → Ключи доступа к API»';
   const hint = $('#key-hint');
   hint.textContent = moved
     ? 'Адрес изменился: введите API-ключ заново. Сохранённый ключ на другой адрес не отправляется.'
-    : masked ? 'Ключ хранится зашифрованным и не показывается целиком.' : '';
+    : masked
+      ? 'Ключ хранится зашифрованным и не показывается целиком.'
+      : '';
   hint.className = moved ? 'warn-text' : 'muted';
 }
 $('#connection-form').addEventListener('input', (e) => {
@@ -117,7 +141,12 @@ $('#check').addEventListener('click', (e) =>
     try {
       const r = await api('POST', '/connection/check', { domain: f.domain.value, apiKey: f.apiKey.value || undefined });
       if (r.ok) result(box, 'ok', esc(r.message));
-      else if (r.missing.length) result(box, 'err', `<strong>Ключ не подходит: не хватает прав</strong><ul>${r.missing.map((m) => `<li><code>${esc(m.scope)}</code> — ${esc(m.title)}</li>`).join('')}</ul>Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API») и проверьте ещё раз.`);
+      else if (r.missing.length)
+        result(
+          box,
+          'err',
+          `<strong>Ключ не подходит: не хватает прав</strong><ul>${r.missing.map((m) => `<li><code>${esc(m.scope)}</code> — ${esc(m.title)}</li>`).join('')}</ul>Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API») и проверьте ещё раз.`,
+        );
       else result(box, 'err', esc(r.message));
     } catch (err) {
       result(box, 'err', esc(err.message));
@@ -133,7 +162,11 @@ $('#connection-form').addEventListener('submit', (e) => {
     const box = $('#check-result');
     box.hidden = true;
     try {
-      const r = await api('PUT', '/connection', { domain: f.domain.value, apiKey: f.apiKey.value || undefined, enabled: f.enabled.checked });
+      const r = await api('PUT', '/connection', {
+        domain: f.domain.value,
+        apiKey: f.apiKey.value || undefined,
+        enabled: f.enabled.checked,
+      });
       if (r.registration.ok) result(box, 'ok', `Настройки сохранены. ${esc(r.registration.message)}`);
       else result(box, 'err', `Настройки сохранены, но регистрация не прошла: ${esc(r.registration.message)}`);
     } catch (err) {
@@ -144,7 +177,12 @@ $('#connection-form').addEventListener('submit', (e) => {
 });
 
 $('#delete').addEventListener('click', (e) => {
-  if (!confirm('Удалить интеграцию? Модуль в RetailCRM будет выключен, настройки подключения и соответствия менеджеров удалены, все ссылки доступа отозваны.')) return;
+  if (
+    !confirm(
+      'Удалить интеграцию? Модуль в RetailCRM будет выключен, настройки подключения и соответствия менеджеров удалены, все ссылки доступа отозваны.',
+    )
+  )
+    return;
   busy(e.currentTarget, () => removeIntegration(false));
 });
 
@@ -159,15 +197,23 @@ async function removeIntegration(hereOnly) {
     document.body.className = 'denied';
   } catch (err) {
     if (err.code !== 'RCRM_ADMIN_MODULE_OFF_FAILED') return toast(err.message, true);
-    result(box, 'err', `<strong>Интеграция не удалена.</strong> ${esc(err.message)}<br>Пока модуль в RetailCRM включён, RetailCRM продолжит обращаться к телефонии.
+    result(
+      box,
+      'err',
+      `<strong>Интеграция не удалена.</strong> ${esc(err.message)}<br>Пока модуль в RetailCRM включён, RetailCRM продолжит обращаться к телефонии.
       <div class="actions"><button type="button" class="secondary" data-delete="retry">Повторить</button>
-      <button type="button" class="danger" data-delete="here">Удалить только здесь</button></div>`);
+      <button type="button" class="danger" data-delete="here">Удалить только здесь</button></div>`,
+    );
   }
 }
 $('#check-result').addEventListener('click', (e) => {
   const b = e.target.closest('button[data-delete]');
   if (!b) return;
-  if (b.dataset.delete === 'here' && !confirm('Удалить интеграцию только здесь? Модуль в RetailCRM останется включённым — отключите его там вручную.')) return;
+  if (
+    b.dataset.delete === 'here' &&
+    !confirm('Удалить интеграцию только здесь? Модуль в RetailCRM останется включённым — отключите его там вручную.')
+  )
+    return;
   busy(b, () => removeIntegration(b.dataset.delete === 'here'));
 });
 
@@ -211,7 +257,14 @@ function renderManagers() {
           }),
         )
         .join('');
-      const search = [m.name, m.email ?? '', current ?? '', mgr.extensions.find((e) => e.extension === current)?.name ?? ''].join(' ').toLowerCase();
+      const search = [
+        m.name,
+        m.email ?? '',
+        current ?? '',
+        mgr.extensions.find((e) => e.extension === current)?.name ?? '',
+      ]
+        .join(' ')
+        .toLowerCase();
       return `<tr data-user="${id}" data-search="${esc(search)}" class="${changes.has(id) ? 'changed' : ''}"><td class="who">${esc(m.name)}<small>${esc(m.email ?? `ID ${m.id}`)}</small></td>
         <td><span class="dot ${STATUS[m.status] ? `st-${m.status}` : ''}" title="${m.online ? 'в сети' : 'не в сети'}"></span>${esc(STATUS[m.status] ?? '—')}${m.online ? '' : ' <small>не в сети</small>'}${m.statusSince ? `<small>с ${esc(new Date(m.statusSince).toLocaleTimeString('ru-RU', { hour: '2-digit', minute: '2-digit' }))}</small>` : ''}</td>
         <td><select aria-label="Номер для ${esc(m.name)}" data-user="${id}">${options}</select></td></tr>`;
@@ -232,7 +285,11 @@ function applyManagersFilter() {
     tr.hidden = !hit;
     if (hit) shown++;
   }
-  $('#managers-count').textContent = rows.length ? (words.length ? `Найдено: ${shown} из ${rows.length}` : `Менеджеров: ${rows.length}`) : '';
+  $('#managers-count').textContent = rows.length
+    ? words.length
+      ? `Найдено: ${shown} из ${rows.length}`
+      : `Менеджеров: ${rows.length}`
+    : '';
   const empty = $('#managers-empty');
   if (empty) empty.hidden = shown > 0 || !rows.length;
 }
@@ -267,9 +324,21 @@ $('#save-managers').addEventListener('click', (e) =>
     box.hidden = true;
     const names = Object.fromEntries(mgr.managers.map((m) => [String(m.id), m.name]));
     try {
-      const r = await api('PUT', '/managers', { changes: [...changes].map(([userId, extension]) => ({ userId, extension })), names });
-      const lost = r.lost.map((l) => `<li>Номер ${esc(l.extension)} снят с менеджера «${esc(l.name)}» и отдан «${esc(l.takenByName)}».</li>`).join('');
-      result(box, r.push.ok ? 'ok' : 'warn', `Соответствия сохранены. ${esc(r.push.message)}${lost ? `<ul>${lost}</ul>` : ''}`);
+      const r = await api('PUT', '/managers', {
+        changes: [...changes].map(([userId, extension]) => ({ userId, extension })),
+        names,
+      });
+      const lost = r.lost
+        .map(
+          (l) =>
+            `<li>Номер ${esc(l.extension)} снят с менеджера «${esc(l.name)}» и отдан «${esc(l.takenByName)}».</li>`,
+        )
+        .join('');
+      result(
+        box,
+        r.push.ok ? 'ok' : 'warn',
+        `Соответствия сохранены. ${esc(r.push.message)}${lost ? `<ul>${lost}</ul>` : ''}`,
+      );
       mgr.mapping = r.mapping;
       changes.clear();
       renderManagers();
@@ -301,8 +370,11 @@ async function loadJournal() {
     rows.innerHTML = r.rows
       .map((x) => {
         // An answered request can still be a failure (a key without scopes): say so next to its 200.
-        const failedCode = x.statusCode === null ? 'ошибка' : x.statusCode < 400 ? `${x.statusCode} · ошибка` : x.statusCode;
-        const st = x.ok ? `<span class="pill ok">${x.statusCode ?? 'OK'}</span>` : `<span class="pill err">${failedCode}</span>`;
+        const failedCode =
+          x.statusCode === null ? 'ошибка' : x.statusCode < 400 ? `${x.statusCode} · ошибка` : x.statusCode;
+        const st = x.ok
+          ? `<span class="pill ok">${x.statusCode ?? 'OK'}</span>`
+          : `<span class="pill err">${failedCode}</span>`;
         return `<tr class="row" data-id="${esc(x.id)}" data-kind="${esc(x.kind)}"><td>${esc(fmtTime(x.at))}</td><td>${esc(KINDS[x.kind] ?? x.kind)}</td>
           <td>${esc(x.callId ?? '—')}</td><td>${esc(x.phone ?? '—')}</td><td class="st">${st}${x.latencyMs !== null ? ` <span class="muted">${x.latencyMs} мс</span>` : ''}</td><td class="muted">▸</td></tr>
           <tr class="details" hidden><td colspan="6"><div class="muted">${esc(x.method ?? '')} ${esc(x.url ?? '')}</div>
@@ -336,8 +408,18 @@ $('#journal-filter').addEventListener('submit', (e) => {
   page = 1;
   loadJournal();
 });
-$('#prev').addEventListener('click', () => { if (page > 1) { page--; loadJournal(); } });
-$('#next').addEventListener('click', () => { if (page < pages) { page++; loadJournal(); } });
+$('#prev').addEventListener('click', () => {
+  if (page > 1) {
+    page--;
+    loadJournal();
+  }
+});
+$('#next').addEventListener('click', () => {
+  if (page < pages) {
+    page++;
+    loadJournal();
+  }
+});
 
 // ---------- start ----------
 try {

@@ -3,7 +3,14 @@
 // recorded is still active there. The caller removes the config only after this succeeded, or when
 // the admin explicitly chose "remove here only".
 import { isRetailCrmError } from '@fleet/retailcrm-client';
-import { type AdminContext, NotConnectedError, journalExchanges, crmFailure, registerModule, readConnection } from '@fleet/retailcrm-admin';
+import {
+  type AdminContext,
+  NotConnectedError,
+  journalExchanges,
+  crmFailure,
+  registerModule,
+  readConnection,
+} from '@fleet/retailcrm-admin';
 
 /** What happened at RetailCRM: switched off, no such module there, or no connection to ask with. */
 export type ModuleOffOutcome = 'off' | 'absent' | 'not_connected';
@@ -15,17 +22,21 @@ export type ModuleOffOutcome = 'off' | 'absent' | 'not_connected';
  */
 export async function switchModuleOff(ctx: AdminContext, enterprise: string): Promise<ModuleOffOutcome> {
   const conn = await readConnection(ctx.sql, ctx.secretsKey, enterprise);
-  if (conn?.apiKeyUnreadable) throw new NotConnectedError('API-ключ не расшифровывается текущим SECRETS_KEY, RetailCRM не спросить');
+  if (conn?.apiKeyUnreadable)
+    throw new NotConnectedError('API-ключ не расшифровывается текущим SECRETS_KEY, RetailCRM не спросить');
   if (!conn?.domain || !conn.apiKey) return 'not_connected';
   const client = ctx.clientFor(
     conn.domain,
     conn.apiKey,
-    journalExchanges(ctx.sql, enterprise, 'module.get', conn.apiKey, (x) => ({ ok: x.ok || moduleMissing(x.status, errorMsgOf(x.response)) })),
+    journalExchanges(ctx.sql, enterprise, 'module.get', conn.apiKey, (x) => ({
+      ok: x.ok || moduleMissing(x.status, errorMsgOf(x.response)),
+    })),
   );
   try {
     await client.getIntegrationModule(ctx.moduleCode);
   } catch (err) {
-    if (isRetailCrmError(err) && err.code === 'RCRM_REJECTED' && moduleMissing(err.status, err.errorMsg)) return 'absent';
+    if (isRetailCrmError(err) && err.code === 'RCRM_REJECTED' && moduleMissing(err.status, err.errorMsg))
+      return 'absent';
     throw crmFailure(err);
   }
   await registerModule(ctx, enterprise, { mode: 'push', active: false });

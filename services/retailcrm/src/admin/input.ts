@@ -11,7 +11,8 @@ const DOMAIN_REFUSALS: Record<CrmOriginRefusal, string> = {
 
 /** The account origin (@fleet/retailcrm-client's one rule). @throws BadInputError with the reason. */
 export function parseDomain(v: unknown): string {
-  if (typeof v !== 'string' || !v.trim()) throw new BadInputError('Укажите адрес RetailCRM, например https://shop.retailcrm.ru');
+  if (typeof v !== 'string' || !v.trim())
+    throw new BadInputError('Укажите адрес RetailCRM, например https://shop.retailcrm.ru');
   const r = checkCrmOrigin(v);
   if ('refused' in r) throw new BadInputError(DOMAIN_REFUSALS[r.refused]);
   return r.origin;
@@ -20,7 +21,8 @@ export function parseDomain(v: unknown): string {
 /** A typed API key, or undefined when the field was left empty (keep the stored one). */
 export function parseKey(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || !/^[\x21-\x7e]{8,200}$/.test(v.trim())) throw new BadInputError('API-ключ выглядит неверно: 8–200 символов без пробелов');
+  if (typeof v !== 'string' || !/^[\x21-\x7e]{8,200}$/.test(v.trim()))
+    throw new BadInputError('API-ключ выглядит неверно: 8–200 символов без пробелов');
   return v.trim();
 }
 
@@ -37,7 +39,11 @@ export function sameOrigin(a: string | undefined, b: string | undefined): boolea
  * address it was stored for. Undefined when there is neither.
  * @throws KeyRequiredError when the address changed and no key was typed.
  */
-export function keyFor(domain: string, typed: string | undefined, stored: { domain: string | undefined; apiKey: string | undefined }): string | undefined {
+export function keyFor(
+  domain: string,
+  typed: string | undefined,
+  stored: { domain: string | undefined; apiKey: string | undefined },
+): string | undefined {
   if (typed) return typed;
   if (!stored.apiKey) return undefined;
   if (!sameOrigin(domain, stored.domain)) throw new KeyRequiredError();

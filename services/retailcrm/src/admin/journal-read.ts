@@ -49,7 +49,10 @@ export async function readJournal(sql: Sql, enterprise: string, timezone: string
     from integration_logs where ${where}
     order by integration_logs.id desc limit ${JOURNAL_PAGE_SIZE} offset ${(q.page - 1) * JOURNAL_PAGE_SIZE}`;
   const clip = (s: string) => (s.length > MAX_BODY ? `${s.slice(0, MAX_BODY)}…` : s);
-  const out = (v: unknown) => (v === null || v === undefined ? null : clip(redact(typeof v === 'string' ? v : JSON.stringify(v, null, 2), secrets)));
+  const out = (v: unknown) =>
+    v === null || v === undefined
+      ? null
+      : clip(redact(typeof v === 'string' ? v : JSON.stringify(v, null, 2), secrets));
   return {
     total,
     page: q.page,
@@ -79,7 +82,9 @@ export async function readJournal(sql: Sql, enterprise: string, timezone: string
  * without an answer yet (state 'sent', usually in flight) is not an error to show there.
  */
 export async function lastOutcomes(sql: Sql, enterprise: string, secrets: string[]) {
-  const rows = await sql<{ ok: boolean; created_at: Date; kind: string; error: string | null; response: string | null }[]>`
+  const rows = await sql<
+    { ok: boolean; created_at: Date; kind: string; error: string | null; response: string | null }[]
+  >`
     (select ok, created_at, kind, error, response from integration_logs where enterprise = ${enterprise} and ok order by id desc limit 1)
     union all
     (select ok, created_at, kind, error, response from integration_logs where enterprise = ${enterprise} and not ok and state = 'done' order by id desc limit 1)`;

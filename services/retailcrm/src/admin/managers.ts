@@ -36,7 +36,14 @@ export async function listManagers(client: RetailCrmClient): Promise<Manager[]> 
   }
   return users
     .filter((u) => u.active !== false)
-    .map((u) => ({ id: u.id, name: managerName(u), email: u.email ?? null, status: u.status ?? null, statusSince: null, online: u.online === true }))
+    .map((u) => ({
+      id: u.id,
+      name: managerName(u),
+      email: u.email ?? null,
+      status: u.status ?? null,
+      statusSince: null,
+      online: u.online === true,
+    }))
     .sort((a, b) => a.name.localeCompare(b.name, 'ru') || a.id - b.id);
 }
 
@@ -55,7 +62,11 @@ export async function withStoredStatus(sql: Sql, enterprise: string, managers: M
 }
 
 /** The operator's directory (fleet extension add) plus mapped extensions missing from it. */
-export async function listExtensions(sql: Sql, enterprise: string, mapped: Record<string, string>): Promise<Extension[]> {
+export async function listExtensions(
+  sql: Sql,
+  enterprise: string,
+  mapped: Record<string, string>,
+): Promise<Extension[]> {
   const rows = await sql<Extension[]>`
     select extension, name from extension_directory where enterprise = ${enterprise}`;
   const known = new Set(rows.map((r) => r.extension));
@@ -80,13 +91,19 @@ export interface MappingResult {
  * an extension given to another loses it (listed in `lost`).
  * @throws ExtensionConflictError when one save gives one extension to two users.
  */
-export function applyMapping(current: Record<string, string>, changes: readonly MappingChange[], nameOf: (id: string) => string): MappingResult {
+export function applyMapping(
+  current: Record<string, string>,
+  changes: readonly MappingChange[],
+  nameOf: (id: string) => string,
+): MappingResult {
   const given = new Map<string, string>();
   for (const c of changes) {
     if (c.extension === null) continue;
     const other = given.get(c.extension);
     if (other !== undefined && other !== c.userId) {
-      throw new ExtensionConflictError(`Номер ${c.extension} выбран сразу у двух менеджеров: ${nameOf(other)} и ${nameOf(c.userId)}. Оставьте его одному.`);
+      throw new ExtensionConflictError(
+        `Номер ${c.extension} выбран сразу у двух менеджеров: ${nameOf(other)} и ${nameOf(c.userId)}. Оставьте его одному.`,
+      );
     }
     given.set(c.extension, c.userId);
   }
@@ -129,8 +146,17 @@ export async function saveMapping(
  * a manager already holds (mapped before the directory existed) may stay with them.
  * @throws UnknownExtensionError naming the others.
  */
-async function requireKnownExtensions(tx: Tx, enterprise: string, changes: readonly MappingChange[], current: Record<string, string>): Promise<void> {
-  const given = [...new Set(changes.filter((c) => c.extension !== null && current[c.userId] !== c.extension).map((c) => c.extension!))];
+async function requireKnownExtensions(
+  tx: Tx,
+  enterprise: string,
+  changes: readonly MappingChange[],
+  current: Record<string, string>,
+): Promise<void> {
+  const given = [
+    ...new Set(
+      changes.filter((c) => c.extension !== null && current[c.userId] !== c.extension).map((c) => c.extension!),
+    ),
+  ];
   if (!given.length) return;
   const rows = await tx<{ extension: string }[]>`
     select extension from extension_directory where enterprise = ${enterprise} and extension = any(${given})`;

@@ -5,7 +5,13 @@
 import type { CredentialsResponse } from '@fleet/retailcrm-client';
 
 /** Scopes the integration uses: popups and history, the responsible manager, the module, the users. */
-export const REQUIRED_SCOPES = ['telephony_read', 'telephony_write', 'integration_read', 'integration_write', 'user_read'] as const;
+export const REQUIRED_SCOPES = [
+  'telephony_read',
+  'telephony_write',
+  'integration_read',
+  'integration_write',
+  'user_read',
+] as const;
 export type RequiredScope = (typeof REQUIRED_SCOPES)[number];
 
 /** What each scope is for, in the admin's words. */

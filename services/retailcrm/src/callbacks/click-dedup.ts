@@ -10,7 +10,11 @@ export interface ClickDedup {
    * Runs `start` unless a click with `key` started less than `windowMs` ago and has not failed; then
    * returns that one's result. `keep(result)` says whether a resolved result started the call.
    */
-  run<T>(key: string, start: () => Promise<T>, keep?: (result: T) => boolean): Promise<{ result: T; repeated: boolean }>;
+  run<T>(
+    key: string,
+    start: () => Promise<T>,
+    keep?: (result: T) => boolean,
+  ): Promise<{ result: T; repeated: boolean }>;
 }
 
 export function createClickDedup(windowMs: number, now: () => number = Date.now): ClickDedup {

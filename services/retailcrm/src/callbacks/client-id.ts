@@ -25,8 +25,18 @@ export async function enterpriseByClientId(sql: Sql, clientId: unknown): Promise
   if (!row) return null;
   const stored = Buffer.from(String(row.rc.client_id), 'utf8');
   if (stored.length !== given.length || !timingSafeEqual(stored, given)) return null;
-  const map = row.rc.user_extensions && typeof row.rc.user_extensions === 'object' ? (row.rc.user_extensions as Record<string, unknown>) : {};
+  const map =
+    row.rc.user_extensions && typeof row.rc.user_extensions === 'object'
+      ? (row.rc.user_extensions as Record<string, unknown>)
+      : {};
   const userExtensions: Record<string, string> = {};
-  for (const [u, e] of Object.entries(map)) if (/^\d+$/.test(u) && /^\d{2,6}$/.test(String(e))) userExtensions[u] = String(e);
-  return { enterprise: row.number, active: row.active, enabled: row.rc.enabled === true, region: row.phone_region, userExtensions };
+  for (const [u, e] of Object.entries(map))
+    if (/^\d+$/.test(u) && /^\d{2,6}$/.test(String(e))) userExtensions[u] = String(e);
+  return {
+    enterprise: row.number,
+    active: row.active,
+    enabled: row.rc.enabled === true,
+    region: row.phone_region,
+    userExtensions,
+  };
 }

@@ -27,7 +27,11 @@ const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 export function customerNameOf(customer: unknown): string {
   if (!customer || typeof customer !== 'object') return '';
   const c = customer as Record<string, unknown>;
-  const full = text(c.fullName) || text(c.nickName) || [c.lastName, c.firstName, c.patronymic].map(text).filter(Boolean).join(' ') || text(c.name);
+  const full =
+    text(c.fullName) ||
+    text(c.nickName) ||
+    [c.lastName, c.firstName, c.patronymic].map(text).filter(Boolean).join(' ') ||
+    text(c.name);
   return sanitizeName(full, 64);
 }
 

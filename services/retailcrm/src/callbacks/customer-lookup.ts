@@ -15,7 +15,10 @@ export interface CustomerInfo {
 export type CustomerLookup = (enterprise: string, phone: string) => Promise<CustomerInfo>;
 
 /** A cached lookup. @throws whatever the settings read or RetailCRM throw (callers fail open). */
-export function createCustomerLookup(app: FastifyInstance, opts: { cacheMs: number; cacheMax?: number }): CustomerLookup {
+export function createCustomerLookup(
+  app: FastifyInstance,
+  opts: { cacheMs: number; cacheMax?: number },
+): CustomerLookup {
   const cache = new Map<string, { at: number } & CustomerInfo>();
   return async (enterprise, phone) => {
     const key = `${enterprise}|${phone}`;
@@ -25,7 +28,11 @@ export function createCustomerLookup(app: FastifyInstance, opts: { cacheMs: numb
     // No journal per lookup: this runs for every incoming call; callers log failures.
     const client = app.rcrmClients.clientFor(s.origin, s.apiKey, async () => undefined);
     const r = (await client.responsibleManager(phone, { details: true })) as { manager?: unknown; customer?: unknown };
-    const value = { at: Date.now(), name: customerNameOf(r.customer), extension: extensionOfManager(r.manager, s.userExtensions) };
+    const value = {
+      at: Date.now(),
+      name: customerNameOf(r.customer),
+      extension: extensionOfManager(r.manager, s.userExtensions),
+    };
     cache.delete(key);
     cache.set(key, value);
     if (cache.size > (opts.cacheMax ?? 50_000)) cache.delete(cache.keys().next().value!);
@@ -34,14 +41,23 @@ export function createCustomerLookup(app: FastifyInstance, opts: { cacheMs: numb
 }
 
 /** `p`'s value, or `fallback` when `ms` pass first (`onLate`) or `p` fails (`onError`): failing open. */
-export async function withinOr<T>(p: Promise<T>, ms: number, fallback: T, onError?: (err: unknown) => void, onLate?: () => void): Promise<T> {
+export async function withinOr<T>(
+  p: Promise<T>,
+  ms: number,
+  fallback: T,
+  onError?: (err: unknown) => void,
+  onLate?: () => void,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<T>(
     (r) =>
-      (timer = setTimeout(() => {
-        onLate?.();
-        r(fallback);
-      }, Math.max(0, ms))),
+      (timer = setTimeout(
+        () => {
+          onLate?.();
+          r(fallback);
+        },
+        Math.max(0, ms),
+      )),
   );
   const safe = p.catch((err: unknown) => {
     onError?.(err);

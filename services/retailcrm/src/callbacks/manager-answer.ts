@@ -9,9 +9,12 @@ export const MANAGER_TEXTS = {
   badUser: 'неизвестный менеджер',
   badExtension: 'внутренний номер не подходит для звонка',
   noExtension: (userId: string | undefined) =>
-    userId ? `у пользователя ${userId} не указан внутренний номер, обратитесь к администратору` : 'не указан внутренний номер',
+    userId
+      ? `у пользователя ${userId} не указан внутренний номер, обратитесь к администратору`
+      : 'не указан внутренний номер',
   badPhone: 'номер клиента не подходит для звонка',
-  noHost: (enterprise: string) => `телефонная станция компании ${enterprise} не подключена, обратитесь к администратору`,
+  noHost: (enterprise: string) =>
+    `телефонная станция компании ${enterprise} не подключена, обратитесь к администратору`,
   serviceDown: 'сервис звонков недоступен, попробуйте через минуту',
   generic: 'внутренняя ошибка сервиса звонков',
 } as const;
@@ -20,12 +23,20 @@ export const MANAGER_TEXTS = {
 export type Failure = Error & { statusCode?: number; code?: string; manager?: string; astCode?: string };
 
 /** Attaches the manager's text to `err` (returned, to be thrown). */
-export const forManager = <E extends Error>(err: E, manager: string): E & { manager: string } => Object.assign(err, { manager });
+export const forManager = <E extends Error>(err: E, manager: string): E & { manager: string } =>
+  Object.assign(err, { manager });
 
 export interface PublicFailure {
   status: number;
   /** What RetailCRM receives. */
-  body: { success: false; statusCode: number; code: string; error: string | undefined; message: string; reason?: string };
+  body: {
+    success: false;
+    statusCode: number;
+    code: string;
+    error: string | undefined;
+    message: string;
+    reason?: string;
+  };
   /** The full detail (journal `error`, our log). */
   detail: string;
   /** A failure we know (a refusal, an unreachable host): not a defect. */

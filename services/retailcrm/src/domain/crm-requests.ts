@@ -1,6 +1,12 @@
 // What RetailCRM is told about a call: the popup events and the history record. Pure functions of the
 // call summary and the enterprise's settings; rules from shared/domain/retailcrm.md.
-import { formatCrmDate, recordUrlOf, type CallEvent, type HangupStatus, type UploadCall } from '@fleet/retailcrm-client';
+import {
+  formatCrmDate,
+  recordUrlOf,
+  type CallEvent,
+  type HangupStatus,
+  type UploadCall,
+} from '@fleet/retailcrm-client';
 import type { RetailCrmSettings } from './settings.ts';
 // The call model's own normaliser (how it compares numbers), so a mapped mobile matches answeredBy.
 import { digits, type CallResult, type CallSummary } from '@fleet/call-model';
@@ -31,7 +37,12 @@ const withAudience = (a: Audience) => ({ codes: a.codes, ...(a.userIds.length ? 
 
 /** The popup of a dial: in/out by the call's direction. */
 export function dialEvent(call: CallSummary, audience: Audience): CallEvent {
-  return { type: call.direction === 'out' ? 'out' : 'in', phone: call.phone, ...withAudience(audience), callExternalId: call.callId };
+  return {
+    type: call.direction === 'out' ? 'out' : 'in',
+    phone: call.phone,
+    ...withAudience(audience),
+    callExternalId: call.callId,
+  };
 }
 
 /** call/event says "no answered" where calls/upload says "no answer". */
@@ -48,7 +59,13 @@ export function resultOf(call: CallSummary): CallResult {
 
 /** The end of the popup, shown to everybody who rang. */
 export function hangupEvent(call: CallSummary, audience: Audience): CallEvent {
-  return { type: 'hangup', hangupStatus: HANGUP_STATUS[resultOf(call)], phone: call.phone, ...withAudience(audience), callExternalId: call.callId };
+  return {
+    type: 'hangup',
+    hangupStatus: HANGUP_STATUS[resultOf(call)],
+    phone: call.phone,
+    ...withAudience(audience),
+    callExternalId: call.callId,
+  };
 }
 
 /**
@@ -68,7 +85,11 @@ export function managerOf(call: CallSummary, s: RetailCrmSettings): { code?: str
 }
 
 /** The call-history record (calls/upload), its date in the enterprise's time zone. */
-export function historyRecord(call: CallSummary, s: RetailCrmSettings, recordUrl: string | null | undefined): UploadCall {
+export function historyRecord(
+  call: CallSummary,
+  s: RetailCrmSettings,
+  recordUrl: string | null | undefined,
+): UploadCall {
   const url = recordUrl || recordUrlOf(s.recordUrlTemplate, s.enterprise, call);
   return {
     date: formatCrmDate(call.startedAt, s.timezone),

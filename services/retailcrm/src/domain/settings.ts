@@ -40,7 +40,8 @@ export function settingsOf(row: EnterpriseRow, decrypt: (stored: string) => stri
   if (cfg.enabled !== true || !row.active) throw new DisabledError(row.number);
   const domain = str(cfg.domain);
   const storedKey = str(cfg.api_key);
-  if (!domain || !storedKey) throw new NotConfiguredError(row.number, domain ? 'api_key is missing' : 'domain is missing');
+  if (!domain || !storedKey)
+    throw new NotConfiguredError(row.number, domain ? 'api_key is missing' : 'domain is missing');
   let apiKey: string;
   try {
     apiKey = decrypt(storedKey);
@@ -66,14 +67,27 @@ export function settingsOf(row: EnterpriseRow, decrypt: (stored: string) => stri
       throw new ConfigInvalidError(row.number, (err as Error).message);
     }
   }
-  const map = cfg.user_extensions && typeof cfg.user_extensions === 'object' ? (cfg.user_extensions as Record<string, unknown>) : {};
+  const map =
+    cfg.user_extensions && typeof cfg.user_extensions === 'object'
+      ? (cfg.user_extensions as Record<string, unknown>)
+      : {};
   const userExtensions: Record<string, string> = {};
   for (const [userId, ext] of Object.entries(map)) {
-    if (/^\d+$/.test(userId) && (typeof ext === 'string' || typeof ext === 'number') && String(ext) !== '') userExtensions[userId] = String(ext);
+    if (/^\d+$/.test(userId) && (typeof ext === 'string' || typeof ext === 'number') && String(ext) !== '')
+      userExtensions[userId] = String(ext);
   }
   const mobileExtensions: Record<string, string> = {};
   if (row.mobiles && typeof row.mobiles === 'object') {
-    for (const [mobile, ext] of Object.entries(row.mobiles as Record<string, unknown>)) if (typeof ext === 'string') mobileExtensions[mobile] = ext;
+    for (const [mobile, ext] of Object.entries(row.mobiles as Record<string, unknown>))
+      if (typeof ext === 'string') mobileExtensions[mobile] = ext;
   }
-  return { enterprise: row.number, origin, apiKey, timezone: row.timezone, userExtensions, mobileExtensions, recordUrlTemplate: template };
+  return {
+    enterprise: row.number,
+    origin,
+    apiKey,
+    timezone: row.timezone,
+    userExtensions,
+    mobileExtensions,
+    recordUrlTemplate: template,
+  };
 }

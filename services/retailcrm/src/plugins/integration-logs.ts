@@ -49,7 +49,8 @@ declare module 'fastify' {
 }
 
 /** Shown for an attempt with no answer on record: still in flight, or its process stopped. */
-export const NO_ANSWER = 'RCRM_NO_ANSWER: sent; no answer recorded (in flight, or the process stopped before the answer)';
+export const NO_ANSWER =
+  'RCRM_NO_ANSWER: sent; no answer recorded (in flight, or the process stopped before the answer)';
 
 export const integrationLogsPlugin = fp(
   async (app: FastifyInstance) => {

@@ -25,7 +25,14 @@ async function lastOutcomeIds(sql: Sql): Promise<string[]> {
 export const retailCrmRetentionRules = (c: Days): RetentionRule[] => [
   // An attempt left 'sent' (its process died before the answer) stays: it is the only record that
   // RetailCRM may have performed it.
-  { table: 'integration_logs', days: c.RETENTION_INTEGRATION_LOGS_DAYS, age: 'created_at', finished: "state = 'done'", walk: { insertedAt: 'created_at' }, keep: lastOutcomeIds },
+  {
+    table: 'integration_logs',
+    days: c.RETENTION_INTEGRATION_LOGS_DAYS,
+    age: 'created_at',
+    finished: "state = 'done'",
+    walk: { insertedAt: 'created_at' },
+    keep: lastOutcomeIds,
+  },
   // A 'running' step is claimed (or its worker crashed and the lease decides); no time-ordered key.
   { table: 'retailcrm_call_steps', days: c.RETENTION_CALL_STEPS_DAYS, age: 'updated_at', finished: "status = 'done'" },
   // An expired session opens nothing (admin/sessions.ts); no use in keeping it.
@@ -35,7 +42,12 @@ export const retailCrmRetentionRules = (c: Days): RetentionRule[] => [
 export const retailCrmRetentionPlugin = fp(
   async (app: FastifyInstance) => {
     const c = app.rcrmConfig;
-    await app.register(retentionPlugin, { sql: app.sql, name: 'retailcrm', intervalMs: c.RETENTION_INTERVAL_MS, rules: retailCrmRetentionRules(c) });
+    await app.register(retentionPlugin, {
+      sql: app.sql,
+      name: 'retailcrm',
+      intervalMs: c.RETENTION_INTERVAL_MS,
+      rules: retailCrmRetentionRules(c),
+    });
   },
   { name: 'retailcrm-retention', dependencies: ['retailcrm-core'] },
 );

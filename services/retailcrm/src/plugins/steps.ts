@@ -27,7 +27,12 @@ export interface StepStore {
    * without an answer by a kill) is marked done as 'unknown' instead of being sent again.
    * @throws StepInProgressError (409) when another request holds the lease.
    */
-  run(key: StepKey, journal: AttemptJournal, action: () => Promise<void>, o: { repeatable: boolean }): Promise<StepOutcome>;
+  run(
+    key: StepKey,
+    journal: AttemptJournal,
+    action: () => Promise<void>,
+    o: { repeatable: boolean },
+  ): Promise<StepOutcome>;
   /**
    * True when any of `steps` of the call is done (e.g. the hangup, to leave a late dial alone), or any
    * step whose name starts with `prefix` (e.g. 'event:dial:', whether the call ever got a popup).
@@ -83,7 +88,10 @@ export const stepsPlugin = fp(
           return;
         } catch (err) {
           if (Date.now() + delay > until) throw err;
-          app.log.warn({ enterprise: k.enterprise, callId: k.callId, step: k.step, err }, 'step done but not yet recorded; retrying');
+          app.log.warn(
+            { enterprise: k.enterprise, callId: k.callId, step: k.step, err },
+            'step done but not yet recorded; retrying',
+          );
           await new Promise((r) => setTimeout(r, delay));
         }
       }
@@ -94,7 +102,11 @@ export const stepsPlugin = fp(
         try {
           await action();
         } catch (err) {
-          if (err instanceof RetailCrmError && err.code === 'RCRM_NOT_SENT' && err.cause instanceof StepNotClaimedError) {
+          if (
+            err instanceof RetailCrmError &&
+            err.code === 'RCRM_NOT_SENT' &&
+            err.cause instanceof StepNotClaimedError
+          ) {
             const h = await holder(k);
             if (h === 'done') return 'already_done';
             if (h === 'performed' || h === 'unknown') {

@@ -15,10 +15,20 @@ export default async function adminAuthRoutes(app: FastifyInstance): Promise<voi
   const rateLimit = { max: c.ADMIN_AUTH_RATE_PER_MINUTE, timeWindow: '1 minute' };
 
   function denied(reply: FastifyReply, reason: DeniedReason) {
-    return reply.code(403).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(deniedPage(reason));
+    return reply
+      .code(403)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(deniedPage(reason));
   }
 
-  async function exchange(request: FastifyRequest<{ Querystring: { token?: string }; Body: { token?: string; clientId?: string } | undefined }>, reply: FastifyReply) {
+  async function exchange(
+    request: FastifyRequest<{
+      Querystring: { token?: string };
+      Body: { token?: string; clientId?: string } | undefined;
+    }>,
+    reply: FastifyReply,
+  ) {
     const body = request.body && typeof request.body === 'object' ? request.body : {};
     const token = request.query.token ?? (typeof body.token === 'string' ? body.token : undefined);
     const refuse = (reason: LinkRefusal) => {
@@ -44,7 +54,13 @@ export default async function adminAuthRoutes(app: FastifyInstance): Promise<voi
   // logLevel warn: Fastify's request line would otherwise log the URL with the token in it.
   // One route for both methods: @fastify/rate-limit keeps a bucket per route, and two routes gave a
   // client twice the exchanges per minute.
-  app.route({ method: ['GET', 'POST'], url: '/retailcrm-admin/auth', logLevel: 'warn', config: { rateLimit }, handler: exchange });
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/retailcrm-admin/auth',
+    logLevel: 'warn',
+    config: { rateLimit },
+    handler: exchange,
+  });
 
   app.get('/retailcrm-admin', (_req, reply) => reply.redirect(ADMIN_PATH));
   app.get(ADMIN_PATH, async (request, reply) => {

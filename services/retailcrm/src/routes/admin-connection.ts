@@ -3,7 +3,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isRetailCrmError, type CrmExchange } from '@fleet/retailcrm-client';
 import { switchModuleOff, type ModuleOffOutcome } from '../admin/deletion.ts';
-import { BadInputError, ModuleOffFailedError, journalExchanges, currentModuleLink, revokeLinks, maskKey, crmFailure, registerModule, readConnection, removeConnection, saveConnection } from '@fleet/retailcrm-admin';
+import {
+  BadInputError,
+  ModuleOffFailedError,
+  journalExchanges,
+  currentModuleLink,
+  revokeLinks,
+  maskKey,
+  crmFailure,
+  registerModule,
+  readConnection,
+  removeConnection,
+  saveConnection,
+} from '@fleet/retailcrm-admin';
 import { keyFor, parseDomain, parseKey } from '../admin/input.ts';
 import { lastOutcomes } from '../admin/journal-read.ts';
 import { missingScopes, SCOPE_TITLES } from '../admin/scopes.ts';
@@ -16,7 +28,8 @@ function checkFailure(err: unknown, domain: string): string {
   if (err.code === 'RCRM_UNAUTHORIZED') {
     return `RetailCRM не принял API-ключ (${err.errorMsg ?? err.status}). Проверьте ключ в RetailCRM: «Настройки → Интеграция → Ключи доступа к API».`;
   }
-  if (err.code === 'RCRM_NETWORK' || err.code === 'RCRM_TIMEOUT') return `RetailCRM по адресу ${domain} не отвечает. Проверьте адрес. (${err.message})`;
+  if (err.code === 'RCRM_NETWORK' || err.code === 'RCRM_TIMEOUT')
+    return `RetailCRM по адресу ${domain} не отвечает. Проверьте адрес. (${err.message})`;
   return errText(crmFailure(err));
 }
 
@@ -71,7 +84,10 @@ export default async function adminConnectionRoutes(app: FastifyInstance): Promi
         ok: missing.length === 0,
         missing: missing.map((s) => ({ scope: s, title: SCOPE_TITLES[s] })),
         sites: res.sitesAvailable ?? [],
-        message: missing.length === 0 ? 'Ключ подходит: все нужные права есть.' : `Ключу не хватает прав: ${missing.join(', ')}.`,
+        message:
+          missing.length === 0
+            ? 'Ключ подходит: все нужные права есть.'
+            : `Ключу не хватает прав: ${missing.join(', ')}.`,
       };
     } catch (err) {
       return { ok: false, missing: [], sites: [], message: checkFailure(err, domain) };
@@ -88,7 +104,14 @@ export default async function adminConnectionRoutes(app: FastifyInstance): Promi
     await saveConnection(app.sql, key, ent(request), { domain, apiKey: typed, enabled: b.enabled });
     try {
       const r = await registerModule(ctx, ent(request), { mode: 'register' });
-      return { saved: true, registration: { ok: true, ...r, message: r.active ? 'Модуль зарегистрирован и включён.' : 'Модуль зарегистрирован, интеграция выключена.' } };
+      return {
+        saved: true,
+        registration: {
+          ok: true,
+          ...r,
+          message: r.active ? 'Модуль зарегистрирован и включён.' : 'Модуль зарегистрирован, интеграция выключена.',
+        },
+      };
     } catch (err) {
       return { saved: true, registration: { ok: false, message: errText(err) } };
     }
@@ -108,7 +131,10 @@ export default async function adminConnectionRoutes(app: FastifyInstance): Promi
     await removeConnection(app.sql, enterprise);
     await revokeLinks(app.sql, enterprise, 'deleted');
     app.clearSessionCookie(reply);
-    return { deleted: true, crm: { outcome, ok: outcome !== 'skipped', message: DELETE_MESSAGES[outcome](ctx.moduleCode) } };
+    return {
+      deleted: true,
+      crm: { outcome, ok: outcome !== 'skipped', message: DELETE_MESSAGES[outcome](ctx.moduleCode) },
+    };
   });
 }
 
@@ -116,5 +142,6 @@ const DELETE_MESSAGES: Record<ModuleOffOutcome | 'skipped', (code: string) => st
   off: (code) => `Модуль «${code}» в RetailCRM выключен.`,
   absent: (code) => `В RetailCRM модуля «${code}» нет — выключать было нечего.`,
   not_connected: () => 'Подключение к RetailCRM не было настроено — в RetailCRM ничего не меняли.',
-  skipped: (code) => `Модуль «${code}» в RetailCRM НЕ выключен: отключите его в RetailCRM вручную (раздел «Маркетплейс»).`,
+  skipped: (code) =>
+    `Модуль «${code}» в RetailCRM НЕ выключен: отключите его в RetailCRM вручную (раздел «Маркетплейс»).`,
 };

@@ -20,9 +20,17 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   await app.register(csrf, {
     cookieKey: 'rcrm_csrf',
     // Tokens are bound to the session: a token taken from one session is useless in another.
-    csrfOpts: { hmacKey: createHash('sha256').update(`csrf:${app.rcrmConfig.JWT_SECRET}`).digest('hex'), userInfo: true },
+    csrfOpts: {
+      hmacKey: createHash('sha256').update(`csrf:${app.rcrmConfig.JWT_SECRET}`).digest('hex'),
+      userInfo: true,
+    },
     getUserInfo: (request) => request.adminSession?.idHash ?? '',
-    cookieOpts: { path: ADMIN_PATH, httpOnly: true, sameSite: 'strict', secure: app.rcrmConfig.PUBLIC_BASE_URL.startsWith('https:') },
+    cookieOpts: {
+      path: ADMIN_PATH,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: app.rcrmConfig.PUBLIC_BASE_URL.startsWith('https:'),
+    },
   });
   await app.register(rateLimit, {
     global: false,

@@ -41,8 +41,12 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
       // call's end is superseded (it would reopen a closed popup); a hangup with no dial performed gets one.
       const [s, ended, dialed] = await Promise.all([
         app.rcrmEnterprises.retailCrmSettings(b.enterprise),
-        b.event_type === 'dial' && hasPhone ? app.rcrmSteps.anyDone(b.enterprise, call.callId, ['event:hangup', 'upload']) : false,
-        b.event_type === 'hangup' && hasPhone ? app.rcrmSteps.anyDone(b.enterprise, call.callId, [], 'event:dial:') : true,
+        b.event_type === 'dial' && hasPhone
+          ? app.rcrmSteps.anyDone(b.enterprise, call.callId, ['event:hangup', 'upload'])
+          : false,
+        b.event_type === 'hangup' && hasPhone
+          ? app.rcrmSteps.anyDone(b.enterprise, call.callId, [], 'event:dial:')
+          : true,
       ]);
       const steps: StepReport[] = [];
       const run = stepRunner(app, s, b, steps, log);
@@ -53,7 +57,8 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
         if (!call.phone.trim()) steps.push({ step, outcome: 'skipped', reason: 'no client phone' });
         else if (ended) {
           steps.push({ step, outcome: 'superseded', reason: 'the call already ended at the CRM' });
-        } else if (audience.codes.length === 0) steps.push({ step, outcome: 'skipped', reason: 'no extensions to show the popup to' });
+        } else if (audience.codes.length === 0)
+          steps.push({ step, outcome: 'skipped', reason: 'no extensions to show the popup to' });
         else await run(step, 'call.event', (c) => c.callEvent(dialEvent(call, audience)));
       } else {
         const audience = audienceOf(call.ringing, s);
@@ -62,7 +67,8 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
           steps.push({ step: 'upload', outcome: 'skipped', reason: 'no client phone (RetailCRM requires one)' });
         } else {
           // A popup that never opened needs no end; the history record is still written.
-          if (audience.codes.length === 0) steps.push({ step: 'event:hangup', outcome: 'skipped', reason: 'nobody rang' });
+          if (audience.codes.length === 0)
+            steps.push({ step: 'event:hangup', outcome: 'skipped', reason: 'nobody rang' });
           else {
             if (!dialed) await run(SYNTHETIC_DIAL_STEP, 'call.event', (c) => c.callEvent(dialEvent(call, audience)));
             await run('event:hangup', 'call.event', (c) => c.callEvent(hangupEvent(call, audience)));
@@ -72,7 +78,10 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
       }
 
       const rejected = steps.find((x) => x.outcome === 'rejected');
-      if (rejected) throw Object.assign(new UpstreamRejectedError(rejected.errorMsg), { details: { errorMsg: rejected.errorMsg, steps } });
+      if (rejected)
+        throw Object.assign(new UpstreamRejectedError(rejected.errorMsg), {
+          details: { errorMsg: rejected.errorMsg, steps },
+        });
       log.info({ event: b.event_type, steps }, 'delivered to RetailCRM');
       return { status: 'ok', steps };
     },
@@ -84,7 +93,13 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
  * runs (a refused popup end must not cost the call its history record); a transient failure stops
  * here with 503 so the gateway retries the whole request later, skipping what is done.
  */
-function stepRunner(app: FastifyInstance, s: RetailCrmSettings, b: CallEventBody, steps: StepReport[], log: FastifyBaseLogger) {
+function stepRunner(
+  app: FastifyInstance,
+  s: RetailCrmSettings,
+  b: CallEventBody,
+  steps: StepReport[],
+  log: FastifyBaseLogger,
+) {
   return async (step: string, kind: LogKind, action: (c: RetailCrmClient) => Promise<unknown>): Promise<void> => {
     // Each attempt is journalled before it leaves (a kill mid-request still leaves it on record); its
     // answer is written off the step's path (that commit overlaps the step's "done" commit instead of
@@ -108,19 +123,33 @@ function stepRunner(app: FastifyInstance, s: RetailCrmSettings, b: CallEventBody
       (a) => attempts.begin(a),
     );
     try {
-      const outcome = await app.rcrmSteps.run({ enterprise: s.enterprise, callId: b.call.callId, step }, attempts, async () => {
-        await action(client);
-      }, { repeatable: kind !== 'call.event' }).finally(() => journal);
+      const outcome = await app.rcrmSteps
+        .run(
+          { enterprise: s.enterprise, callId: b.call.callId, step },
+          attempts,
+          async () => {
+            await action(client);
+          },
+          { repeatable: kind !== 'call.event' },
+        )
+        .finally(() => journal);
       if (outcome === 'unknown') {
         // RetailCRM may have shown (or closed) the popup: a repeat could do it twice, so it is not sent
         // again; the journal shows the attempt without an answer.
         log.warn({ step }, 'call/event outcome unknown (sent, no answer); not repeated');
-        steps.push({ step, outcome, reason: 'sent without an answer; RetailCRM may have performed it, so it is not repeated' });
+        steps.push({
+          step,
+          outcome,
+          reason: 'sent without an answer; RetailCRM may have performed it, so it is not repeated',
+        });
       } else steps.push({ step, outcome });
     } catch (err) {
       if (!(err instanceof RetailCrmError)) throw err;
       if (!err.transient) {
-        log.warn({ step, code: err.code, status: err.status, errorMsg: err.errorMsg, errors: err.errors }, 'RetailCRM refused the step');
+        log.warn(
+          { step, code: err.code, status: err.status, errorMsg: err.errorMsg, errors: err.errors },
+          'RetailCRM refused the step',
+        );
         steps.push({ step, outcome: 'rejected', errorMsg: err.errorMsg ?? err.message });
         return;
       }

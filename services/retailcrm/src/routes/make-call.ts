@@ -9,7 +9,13 @@ import { checkExtension, checkPhone } from '@fleet/validate';
 import { askAsterisk } from '../callbacks/asterisk-client.ts';
 import { createClickDedup } from '../callbacks/click-dedup.ts';
 import { enterpriseByClientId } from '../callbacks/client-id.ts';
-import { CallbackInvalidError, CallbacksDisabledError, NoHostError, OriginateFailedError, UnknownClientIdError } from '../callbacks/errors.ts';
+import {
+  CallbackInvalidError,
+  CallbacksDisabledError,
+  NoHostError,
+  OriginateFailedError,
+  UnknownClientIdError,
+} from '../callbacks/errors.ts';
 import { writeCallbackLog } from '../callbacks/journal.ts';
 import { withinOr, type CustomerLookup } from '../callbacks/customer-lookup.ts';
 import { forManager, MANAGER_TEXTS, publicFailure, type Failure } from '../callbacks/manager-answer.ts';
@@ -45,13 +51,27 @@ export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCal
     const journal = (statusCode: number, response: unknown, error?: string) =>
       writeCallbackLog(
         app.sql,
-        { enterprise: ent.enterprise, kind: 'make-call', phone: one(p.phone) ?? null, method: request.method, url: '/retailcrm/make-call', request: logged, statusCode, response, ok: statusCode === 200, error, latencyMs: Math.round(performance.now() - t0) },
+        {
+          enterprise: ent.enterprise,
+          kind: 'make-call',
+          phone: one(p.phone) ?? null,
+          method: request.method,
+          url: '/retailcrm/make-call',
+          request: logged,
+          statusCode,
+          response,
+          ok: statusCode === 200,
+          error,
+          latencyMs: Math.round(performance.now() - t0),
+        },
         (err) => request.log.warn({ err }, 'integration_logs write failed'),
       );
     try {
-      if (!ent.active || !ent.enabled) throw forManager(new CallbacksDisabledError(ent.enterprise), MANAGER_TEXTS.disabled);
+      if (!ent.active || !ent.enabled)
+        throw forManager(new CallbacksDisabledError(ent.enterprise), MANAGER_TEXTS.disabled);
       const userId = one(p.userId);
-      if (userId !== undefined && !/^\d{1,12}$/.test(userId)) throw forManager(new CallbackInvalidError('userId must be a number'), MANAGER_TEXTS.badUser);
+      if (userId !== undefined && !/^\d{1,12}$/.test(userId))
+        throw forManager(new CallbackInvalidError('userId must be a number'), MANAGER_TEXTS.badUser);
       const code = one(p.code);
       let extension: string;
       if (code !== undefined && code !== '') {
@@ -60,7 +80,13 @@ export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCal
         extension = ext.value;
       } else {
         const mapped = userId ? ent.userExtensions[userId] : undefined;
-        if (!mapped) throw forManager(new CallbackInvalidError(userId ? `no extension configured for user ${userId}` : 'neither code nor userId given'), MANAGER_TEXTS.noExtension(userId));
+        if (!mapped)
+          throw forManager(
+            new CallbackInvalidError(
+              userId ? `no extension configured for user ${userId}` : 'neither code nor userId given',
+            ),
+            MANAGER_TEXTS.noExtension(userId),
+          );
         extension = mapped;
       }
       const phone = checkPhone(p.phone, ent.region);
@@ -77,7 +103,11 @@ export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCal
               opts.lookup(ent.enterprise, phone.value).then((c) => c.name),
               opts.nameDeadlineMs,
               '',
-              (err) => request.log.info({ enterprise: ent.enterprise, reason: (err as Error).message }, 'make-call: no client name from RetailCRM'),
+              (err) =>
+                request.log.info(
+                  { enterprise: ent.enterprise, reason: (err as Error).message },
+                  'make-call: no client name from RetailCRM',
+                ),
             )
           : '';
         const left = opts.timeoutMs - (performance.now() - t0);
@@ -94,7 +124,12 @@ export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCal
         return askAsterisk(opts.asteriskUrl, fields, Math.max(1, left)).catch((err: Error & { code?: string }) => {
           // The asterisk service itself is down or hung: still a reason, never a 500.
           const timedOut = err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT';
-          throw forManager(Object.assign(new OriginateFailedError(`asterisk service unreachable (${err.code ?? err.message})`), { statusCode: timedOut ? 504 : 502 }), MANAGER_TEXTS.serviceDown);
+          throw forManager(
+            Object.assign(new OriginateFailedError(`asterisk service unreachable (${err.code ?? err.message})`), {
+              statusCode: timedOut ? 504 : 502,
+            }),
+            MANAGER_TEXTS.serviceDown,
+          );
         });
       };
       // Only a started call holds the 5 s window: after a 400/502/504 a retry tries again.
@@ -102,13 +137,25 @@ export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCal
       if (result.status !== 200) {
         // `message` carries the host's detail (user@host:port, paths, fingerprints): journal and log
         // only. RetailCRM gets the code and the manager's reason the asterisk service wrote for it.
-        const detail = typeof result.body.message === 'string' ? result.body.message : `asterisk service answered ${result.status}`;
+        const detail =
+          typeof result.body.message === 'string' ? result.body.message : `asterisk service answered ${result.status}`;
         const astCode = typeof result.body.code === 'string' ? result.body.code : undefined;
-        const manager = typeof result.body.manager_reason === 'string' ? result.body.manager_reason : MANAGER_TEXTS.generic;
-        const err = result.status === 400 ? new CallbackInvalidError(detail) : Object.assign(new OriginateFailedError(detail), { statusCode: result.status === 504 ? 504 : 502 });
+        const manager =
+          typeof result.body.manager_reason === 'string' ? result.body.manager_reason : MANAGER_TEXTS.generic;
+        const err =
+          result.status === 400
+            ? new CallbackInvalidError(detail)
+            : Object.assign(new OriginateFailedError(detail), { statusCode: result.status === 504 ? 504 : 502 });
         throw forManager(Object.assign(err, { astCode }), manager);
       }
-      const answer = { success: true, status: result.body.status, correlation_id: result.body.correlation_id, from_ext: extension, to_phone: phone.value, ...(repeated ? { repeated: true } : {}) };
+      const answer = {
+        success: true,
+        status: result.body.status,
+        correlation_id: result.body.correlation_id,
+        from_ext: extension,
+        to_phone: phone.value,
+        ...(repeated ? { repeated: true } : {}),
+      };
       request.log.info({ enterprise: ent.enterprise, userId, extension, repeated }, 'click-to-call started');
       await journal(200, answer);
       return answer;
@@ -117,7 +164,11 @@ export default async function makeCallRoutes(app: FastifyInstance, opts: MakeCal
       // host's detail. The full detail goes to our log and the journal (the admin page shows it).
       const f = publicFailure(err as Failure);
       if (f.status >= 500 && !f.expected) request.log.error({ err, enterprise: ent.enterprise }, 'make-call failed');
-      else request.log[f.status >= 500 ? 'warn' : 'info']({ enterprise: ent.enterprise, code: f.body.code, astCode: f.body.reason, reason: f.detail }, 'make-call failed');
+      else
+        request.log[f.status >= 500 ? 'warn' : 'info'](
+          { enterprise: ent.enterprise, code: f.body.code, astCode: f.body.reason, reason: f.detail },
+          'make-call failed',
+        );
       await journal(f.status, f.body, f.detail);
       return reply.code(f.status).send(f.body);
     }

@@ -9,7 +9,9 @@ import { readyReport, type ReadyCheck } from '@fleet/service';
 export default async function readyRoutes(app: FastifyInstance): Promise<void> {
   app.get('/ready', async (_request, reply) => {
     const database = await pingDatabase(app.sql, 1000);
-    const checks: Record<string, ReadyCheck> = { database: { ok: database, critical: true, ...(database ? {} : { reason: 'unreachable' }) } };
+    const checks: Record<string, ReadyCheck> = {
+      database: { ok: database, critical: true, ...(database ? {} : { reason: 'unreachable' }) },
+    };
     return readyReport('retailcrm', checks, reply);
   });
 }

@@ -35,7 +35,17 @@ export default async function statusRoutes(app: FastifyInstance): Promise<void> 
         status = excluded.status, changed_at = now()`;
     await writeCallbackLog(
       app.sql,
-      { enterprise: ent.enterprise, kind: 'status', method: request.method, url: '/retailcrm/status', request: { userId, code, status }, statusCode: 200, response: { success: true }, ok: true, latencyMs: Math.round(performance.now() - t0) },
+      {
+        enterprise: ent.enterprise,
+        kind: 'status',
+        method: request.method,
+        url: '/retailcrm/status',
+        request: { userId, code, status },
+        statusCode: 200,
+        response: { success: true },
+        ok: true,
+        latencyMs: Math.round(performance.now() - t0),
+      },
       (err) => request.log.warn({ err }, 'integration_logs write failed'),
     );
     return { success: true };
@@ -43,11 +53,25 @@ export default async function statusRoutes(app: FastifyInstance): Promise<void> 
   app.get('/retailcrm/status', handler);
   app.post('/retailcrm/status', handler);
 
-  app.get('/internal/retailcrm/manager-status', { onRequest: loopbackOnly }, async (request): Promise<{ managers: ManagerStatus[] }> => {
-    const enterprise = (request.query as Record<string, unknown>).enterprise;
-    if (typeof enterprise !== 'string' || !/^\d{1,16}$/.test(enterprise)) throw new CallbackInvalidError('enterprise must be a number');
-    const rows = await app.sql<{ user_id: number; code: string | null; status: ManagerStatus['status']; changed_at: Date }[]>`
+  app.get(
+    '/internal/retailcrm/manager-status',
+    { onRequest: loopbackOnly },
+    async (request): Promise<{ managers: ManagerStatus[] }> => {
+      const enterprise = (request.query as Record<string, unknown>).enterprise;
+      if (typeof enterprise !== 'string' || !/^\d{1,16}$/.test(enterprise))
+        throw new CallbackInvalidError('enterprise must be a number');
+      const rows = await app.sql<
+        { user_id: number; code: string | null; status: ManagerStatus['status']; changed_at: Date }[]
+      >`
       select user_id, code, status, changed_at from retailcrm_manager_status where enterprise = ${enterprise} order by user_id`;
-    return { managers: rows.map((r) => ({ userId: r.user_id, code: r.code, status: r.status, changedAt: r.changed_at.toISOString() })) };
-  });
+      return {
+        managers: rows.map((r) => ({
+          userId: r.user_id,
+          code: r.code,
+          status: r.status,
+          changedAt: r.changed_at.toISOString(),
+        })),
+      };
+    },
+  );
 }
