@@ -78,6 +78,7 @@ export interface EndToEndRate {
 export interface EndToEndResult {
   /** Enterprises the calls were spread over (each with its own API key). */
   enterprises: number;
+  outgoing: boolean;
   rates: EndToEndRate[];
   rssMb: Record<string, number>;
   errors: string[];
@@ -88,6 +89,11 @@ export async function benchEndToEnd(o: {
   rates: number[];
   seconds: number;
   enterprises?: number;
+  /**
+   * Outgoing calls (a manager's desk phone 160 dialling a client, issue 13) instead of incoming ones:
+   * the popup must leave at once, not after the call model's 2 s FollowMe hold.
+   */
+  outgoing?: boolean;
   profile?: boolean;
   inspect?: (sql: ReturnType<typeof createSql>) => Promise<void>;
 }): Promise<EndToEndResult> {
@@ -152,16 +158,29 @@ export async function benchEndToEnd(o: {
     const out: EndToEndRate[] = [];
     let seq = 0;
     const dial = (call: number) =>
-      JSON.stringify({
-        Token: `e2e-token-${call % ENTERPRISES}`,
-        UniqueId: `1900000000.${call}`,
-        CallType: 0,
-        Phone: '375440000001',
-        Extensions: ['150', '151', '152'],
-        Trunk: '0001363',
-        ExtTrunk: '',
-        ExtPhone: '375440000001',
-      });
+      JSON.stringify(
+        o.outgoing
+          ? {
+              Token: `e2e-token-${call % ENTERPRISES}`,
+              UniqueId: `1900000000.${call}`,
+              CallType: 1,
+              Phone: `37544${String(call).padStart(7, '0')}`,
+              Extensions: ['160'],
+              Trunk: '0001363',
+              ExtTrunk: '',
+              ExtPhone: '',
+            }
+          : {
+              Token: `e2e-token-${call % ENTERPRISES}`,
+              UniqueId: `1900000000.${call}`,
+              CallType: 0,
+              Phone: '375440000001',
+              Extensions: ['150', '151', '152'],
+              Trunk: '0001363',
+              ExtTrunk: '',
+              ExtPhone: '375440000001',
+            },
+      );
     // Warm-up: a few calls per enterprise (JIT, connection pools, the gateway's cache, the CRM client).
     const warm = await openLoop(100, 2, () =>
       postJson(agent, ports.callIntake, '/dial', dial(++seq)).then((s) => s === 200),
@@ -233,6 +252,7 @@ export async function benchEndToEnd(o: {
     const rejected = crm.state.rejections.slice(0, 3).map((r) => `${r.status} ${r.reason} ${r.errorMsg}`);
     return {
       enterprises: ENTERPRISES,
+      outgoing: o.outgoing ?? false,
       rates: out,
       rssMb: rss.stop(),
       errors: [...svc.errors.slice(0, 5), ...rejected],

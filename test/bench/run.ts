@@ -128,6 +128,9 @@ try {
       profile: values.profile,
     }),
   );
+  results.e2eOut = await step(3, 'end to end, outgoing dials (no hold)', async () =>
+    (await import('./m-e2e.ts')).benchEndToEnd({ rates: [20], seconds: quick ? 2 : 8, enterprises: 5, outgoing: true }),
+  );
   results.e2eFew = await step(3, 'end to end, 5 enterprises whose calls all keep ringing', async () =>
     (await import('./m-e2e.ts')).benchEndToEnd({ rates: [200, 500], seconds: quick ? 2 : 8, enterprises: 5 }),
   );
