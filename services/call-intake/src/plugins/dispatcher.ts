@@ -35,9 +35,14 @@ export interface Dispatcher {
   stop(): Promise<void>;
 }
 
-/** Seconds until the next attempt after `attempts` failures: 1, 2, 4 … capped at 60, ±20 % jitter. */
+/**
+ * Seconds until the next attempt after `attempts` failures: 0.5, 1, 2 … capped at 30, ±20 % jitter.
+ * This is the one retry layer of a side effect (the gateway retries nothing, the RetailCRM client only
+ * within one step), so its first steps are short: a CRM answering 503 to one request in five must not
+ * push a hangup minutes out.
+ */
 export function backoffSeconds(attempts: number, random: () => number = Math.random): number {
-  const base = Math.min(60, 2 ** Math.max(0, attempts - 1));
+  const base = Math.min(30, 0.5 * 2 ** Math.max(0, Math.min(attempts - 1, 10)));
   return base * (0.8 + 0.4 * random());
 }
 
