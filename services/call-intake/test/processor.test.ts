@@ -283,7 +283,9 @@ describe('born-leased rows', () => {
 describe('backoffSeconds', () => {
   it('grows from 0.5 s, doubles per failure, stops at 30 s, and spreads ±20 %', async () => {
     const { backoffSeconds } = await import('../src/plugins/dispatcher.ts');
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map((n) => backoffSeconds(n, () => 0.5))).toEqual([0.5, 1, 2, 4, 8, 16, 30, 30, 30]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map((n) => backoffSeconds(n, () => 0.5))).toEqual([
+      0.5, 1, 2, 4, 8, 16, 30, 30, 30,
+    ]);
     expect(backoffSeconds(3, () => 0)).toBeCloseTo(1.6);
     expect(backoffSeconds(3, () => 1)).toBeCloseTo(2.4);
   });
