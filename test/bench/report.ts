@@ -31,6 +31,16 @@ export interface Results {
   e2eFew?: EndToEndResult;
   /** Outgoing dials at 20 calls/s: the popup without the call model's hold (issue 13). */
   e2eOut?: EndToEndResult;
+  /** Issue 13: outgoing dials of the corpus the call model held before deciding (hold-census.ts). */
+  hold?: {
+    own: number;
+    legs: number;
+    heldOwnRecorded: number;
+    heldLegsRecorded: number;
+    heldOwnMaxDelayed: number;
+    heldLegsMaxDelayed: number;
+    seeds: number;
+  };
   config?: ConfigResult;
   click?: ClickResult;
   telegram?: TelegramResult;
@@ -119,6 +129,15 @@ export function report(r: Results): string {
       `p50 ${ms(x.endToEnd.p50)}, **p99 ${ms(x.endToEnd.p99)}** (${x.delivered}/${x.accepted} delivered)`,
       'p99 ≤ 50 ms',
       x.endToEnd.p99 <= 50 && x.delivered === x.accepted,
+    );
+  }
+  if (r.hold) {
+    const h = r.hold;
+    row(
+      '3o. outgoing dials of the corpus held by the call model (the FollowMe doubt)',
+      `own calls **${h.heldOwnRecorded} of ${h.own}**, FollowMe legs ${h.heldLegsRecorded} of ${h.legs} in recorded order; with 0–2 s delays (${h.seeds} seeds) at most ${h.heldOwnMaxDelayed} own and ${h.heldLegsMaxDelayed} legs`,
+      'only where the doubt is real',
+      h.heldOwnRecorded === 0 && h.heldOwnMaxDelayed === 0,
     );
   }
   const at200 = r.e2e?.rates.find((x) => x.rate === 200);

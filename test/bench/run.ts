@@ -131,6 +131,20 @@ try {
   results.e2eOut = await step(3, 'end to end, outgoing dials (no hold)', async () =>
     (await import('./m-e2e.ts')).benchEndToEnd({ rates: [20], seconds: quick ? 2 : 8, enterprises: 5, outgoing: true }),
   );
+  results.hold = await step(3, 'call model: outgoing dials held over the corpus', async () => {
+    const { holdCensus } = await import('../../packages/call-model/test/hold-census.ts');
+    const runs = [null, ...Array.from({ length: 20 }, (_, i) => i + 1)].map((seed) => holdCensus(seed));
+    const recorded = runs[0]!;
+    return {
+      own: recorded.own,
+      legs: recorded.legs,
+      heldOwnRecorded: recorded.held.filter((h) => !h.leg).length,
+      heldLegsRecorded: recorded.held.filter((h) => h.leg).length,
+      heldOwnMaxDelayed: Math.max(...runs.slice(1).map((r) => r.held.filter((h) => !h.leg).length)),
+      heldLegsMaxDelayed: Math.max(...runs.slice(1).map((r) => r.held.filter((h) => h.leg).length)),
+      seeds: runs.length - 1,
+    };
+  });
   results.e2eFew = await step(3, 'end to end, 5 enterprises whose calls all keep ringing', async () =>
     (await import('./m-e2e.ts')).benchEndToEnd({ rates: [200, 500], seconds: quick ? 2 : 8, enterprises: 5 }),
   );
