@@ -150,14 +150,17 @@ describe('freshness', () => {
   });
 
   it('LISTENs again when its self-NOTIFY heartbeat is not heard (a silently dead channel), then reloads', async () => {
-    // The channel goes deaf without the connection closing: notifications are dropped until a new LISTEN.
-    let deaf = false;
+    // The channel goes deaf without the connection closing: every LISTEN made so far stops hearing, a
+    // new LISTEN hears again. (Per subscription: a re-LISTEN the heartbeat started on its own under load,
+    // in flight when the channel went deaf, used to make the whole channel hear again — a flaky test.)
+    let subscriptions = 0;
+    let deafUpTo = 0;
     const deafening = new Proxy(sql, {
       get(target, prop, receiver) {
         if (prop !== 'listen') return Reflect.get(target, prop, receiver);
         return (channel: string, onNotify: (x: string) => void, onListen?: () => void) => {
-          deaf = false;
-          return target.listen(channel, (x) => deaf || onNotify(x), onListen);
+          const mine = ++subscriptions;
+          return target.listen(channel, (x) => mine <= deafUpTo || onNotify(x), onListen);
         };
       },
     });
@@ -165,9 +168,13 @@ describe('freshness', () => {
     apps.push(watched);
     expect(await enabled(watched, '100')).toBe(true);
     const before = (await watched.inject('/stats')).json().cache;
-    deaf = true;
+    deafUpTo = subscriptions;
     await sql`update enterprises set integrations_config = '{}' where number = '100'`;
-    await waitFor(async () => !(await enabled(watched, '100')), 3000);
+    // Both: the change seen, and a LISTEN made since the channel went deaf (under load a reload the
+    // heartbeat started a moment before may already have read the change; the deaf channel must still
+    // be noticed and listened to again).
+    const connects = async () => (await watched.inject('/stats')).json().cache.listen.connects as number;
+    await waitFor(async () => !(await enabled(watched, '100')) && (await connects()) > before.listen.connects, 5000);
     const after = (await watched.inject('/stats')).json().cache;
     expect(after.listen.connects).toBeGreaterThan(before.listen.connects);
     expect(after.fullReloads).toBeGreaterThan(before.fullReloads);
