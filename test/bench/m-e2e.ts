@@ -90,8 +90,9 @@ export async function benchEndToEnd(o: {
   seconds: number;
   enterprises?: number;
   /**
-   * Outgoing calls (a manager's desk phone 160 dialling a client, issue 13) instead of incoming ones:
-   * the popup must leave at once, not after the call model's 2 s FollowMe hold.
+   * Outgoing calls (a desk phone dialling a client, issue 13) instead of incoming ones: the popup must
+   * leave at once, not after the call model's 2 s FollowMe hold. Each call from its own extension (no call
+   * here ever ends, and a manager still in a call is exactly when a new dial may be a transfer's leg).
    */
   outgoing?: boolean;
   profile?: boolean;
@@ -165,7 +166,7 @@ export async function benchEndToEnd(o: {
               UniqueId: `1900000000.${call}`,
               CallType: 1,
               Phone: `37544${String(call).padStart(7, '0')}`,
-              Extensions: ['160'],
+              Extensions: [String(1000 + (call % 9000))],
               Trunk: '0001363',
               ExtTrunk: '',
               ExtPhone: '',

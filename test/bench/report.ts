@@ -260,7 +260,7 @@ export function report(r: Results): string {
       e === r.e2e
         ? '### 3. End to end'
         : e.outgoing
-          ? `### 3o. End to end, outgoing dials (${e.enterprises} enterprises; desk phone 160 dials a new client number each call, no call ends)`
+          ? `### 3o. End to end, outgoing dials (${e.enterprises} enterprises; each call a new desk phone dialling a new client number, no call ends)`
           : `### 3. End to end, ${e.enterprises} enterprises whose calls all keep ringing`,
       '',
     );
