@@ -16,6 +16,12 @@ export const BadInputError = createError('RCRM_ADMIN_BAD_INPUT', '%s', 400);
 export const ExtensionConflictError = createError('RCRM_ADMIN_EXTENSION_CONFLICT', '%s', 409);
 /** 502: RetailCRM refused or failed; %s is its answer. */
 export const CrmFailedError = createError('RCRM_ADMIN_CRM_FAILED', 'RetailCRM: %s', 502);
+/**
+ * 422: RetailCRM answered and refused (the stored API key, a scope, the module's data): the admin's
+ * configuration is what must change, so a 4xx with RetailCRM's reason, not a 502 (fuzz seed 522704659:
+ * a key saved by chance and refused by RetailCRM made the managers tab answer 502).
+ */
+export const CrmRefusedError = createError('RCRM_ADMIN_CRM_REFUSED', 'RetailCRM: %s', 422);
 /** 400: the RetailCRM address changed and no new API key was typed: the stored key is only ever sent
  *  to the address it was saved for (else anyone with a session could send it to their own host). */
 export const KeyRequiredError = createError(

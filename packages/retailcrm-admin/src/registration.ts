@@ -3,7 +3,7 @@
 // `fleet retailcrm register`. Each attempt lands in integration_logs with RetailCRM's answer.
 import { isRetailCrmError, type AdditionalCode } from '@fleet/retailcrm-client';
 import type { AdminContext } from './context.ts';
-import { CrmFailedError, NotConnectedError } from './errors.ts';
+import { CrmFailedError, CrmRefusedError, NotConnectedError } from './errors.ts';
 import { journalExchanges } from './journal-write.ts';
 import { currentModuleLink, issueLink, linkUrl, revokeLinks, signLink, type LinkRow } from './links.ts';
 import { additionalCodesOf, buildModule } from './module.ts';
@@ -131,7 +131,10 @@ function refusedForSure(err: unknown): boolean {
   return err.code === 'RCRM_HTTP_ERROR' && err.status !== undefined && err.status < 500;
 }
 
-/** A RetailCRM failure as the page shows it: RetailCRM's own errorMsg and field errors when it sent them. */
+/**
+ * A RetailCRM failure as the page shows it: RetailCRM's own errorMsg and field errors when it sent them.
+ * CrmFailedError (502) when RetailCRM may answer later, CrmRefusedError (422) when it refused for good.
+ */
 export function crmFailure(err: unknown): Error {
   if (!isRetailCrmError(err)) return err as Error;
   const fields =
@@ -139,5 +142,7 @@ export function crmFailure(err: unknown): Error {
       ? Object.entries(err.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`)
       : [];
   const text = [err.errorMsg ?? err.message, ...fields].join('; ');
-  return Object.assign(new CrmFailedError(text), { details: { crmCode: err.code, crmStatus: err.status ?? null } });
+  // RetailCRM unreachable or failing: 502, try again later. RetailCRM refused: 422, fix the configuration.
+  const Failure = err.transient ? CrmFailedError : CrmRefusedError;
+  return Object.assign(new Failure(text), { details: { crmCode: err.code, crmStatus: err.status ?? null } });
 }
