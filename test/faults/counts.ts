@@ -3,7 +3,7 @@
 import type { World } from './world.ts';
 import { botToken } from './world.ts';
 import type { Host, Run } from './plan.ts';
-import { unexplainedRepeats, unknownAttempts } from '../support/crm-repeats.ts';
+import { unexplainedMissingPopups, unexplainedRepeats, unknownAttempts } from '../support/crm-repeats.ts';
 
 /** A final card (telegram-render: ✅ answered / ❌ missed); anything else visible is a live card. */
 const FINAL = /^<b>(✅|❌)/;
@@ -39,7 +39,8 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
   // Hangup attempts whose outcome the fleet could not know (integration_logs: no answer status — a
   // timeout, a network error, or a row left 'sent' by a kill): RetailCRM may have performed them.
   const unknownHangups = new Map<string, number>();
-  for (const a of await unknownAttempts(w.sql)) {
+  const unknown = await unknownAttempts(w.sql);
+  for (const a of unknown) {
     if (a.type === 'hangup') unknownHangups.set(a.callId, (unknownHangups.get(a.callId) ?? 0) + 1);
   }
 
@@ -72,6 +73,7 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
       add('ringing');
       const popped = new Set(seen.popups.flatMap((p) => (p.codes as string[] | undefined) ?? []));
       if (seen.popups.length >= 1 && c.ringing.every((x) => popped.has(x))) add('popup');
+      else if (unexplainedMissingPopups(c.callId, c.ringing, popped, unknown).length === 0) add('popupUnknown');
       else failures.push(`${where}: popups for [${[...popped].sort()}], rang [${[...c.ringing].sort()}]`);
       // RetailCRM's call/event has no idempotency key: an attempt whose answer never came back (a hang
       // past the timeout, a kill mid-request: the journal shows it without a status) or answered just
@@ -191,6 +193,7 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
   const lines = [
     `CRM: ${n.customer ?? 0} customer calls (+ ${n.internal ?? 0} internal, none at the CRM): exactly one history record ${n.oneHistory ?? 0}/${n.customer ?? 0}; ` +
       `of the ${n.ringing ?? 0} that rang an extension: one hangup event ${n.oneHangup ?? 0}/${n.ringing ?? 0}, a popup for every ringing extension ${n.popup ?? 0}/${n.ringing ?? 0} ` +
+      `(${n.popupUnknown ?? 0} missing after an attempt without an answer, not repeated by rule) ` +
       `(repeated hangups: ${n.hangupLateCopies ?? 0} after an attempt without an answer, ${n.hangupKillCopies ?? 0} at a retailcrm kill)`,
     `CRM fake: ${n.crmRequestsAll} requests, ${n.fault503} injected 503, ${w.crmTap.requests.filter((r) => (r.end ?? Infinity) - r.start > 3000).length} hung past the timeout, ` +
       `${n.rateLimited} over the rate limit, ${n.contractViolations} contract violations`,

@@ -41,3 +41,19 @@ export function unexplainedRepeats(copies: readonly number[], unknown: number, k
   const nearKill = copies.slice(0, -1).filter((t) => kills.some((k) => t <= k && t >= k - NEAR_KILL_MS)).length;
   return extra - Math.min(extra, Math.min(extra, unknown) + nearKill);
 }
+
+/**
+ * The extensions of `rang` that no popup reached and that no unknown-outcome popup attempt of the call
+ * explains. A popup attempt cut by a kill after it was journalled (or one that timed out) may or may
+ * not have reached RetailCRM, and call/event is never repeated after an unknown outcome (issue 12:
+ * "unless the journal proves it was not sent"), so its popup may be missing; any other gap is a failure.
+ */
+export function unexplainedMissingPopups(
+  callId: string,
+  rang: readonly string[],
+  popped: ReadonlySet<string>,
+  unknown: readonly UnknownAttempt[],
+): string[] {
+  const attempted = new Set(unknown.filter((a) => a.callId === callId && a.type !== 'hangup').flatMap((a) => a.codes));
+  return rang.filter((code) => !popped.has(code) && !attempted.has(code));
+}
