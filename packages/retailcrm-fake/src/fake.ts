@@ -1,4 +1,5 @@
-// A strict fake of RetailCRM's telephony contract (shared/domain/retailcrm.md) for tests and the demo.
+// A strict fake of RetailCRM's telephony contract (shared/domain/retailcrm.md) and of the task and customer
+// methods issue 14 uses, for tests and the demo.
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { FakeContext } from './context.ts';
@@ -6,7 +7,12 @@ import { guard, reject, type FakeApiKey, type FakeFaults } from './guard.ts';
 import { moduleRoutes } from './routes/modules.ts';
 import { telephonyRoutes } from './routes/telephony.ts';
 import { credentialPath, userRoutes } from './routes/users.ts';
-import { createState, type FakeState, type FakeUser } from './state.ts';
+import { createState, type FakeState, type FakeUser, type StoredCustomer } from './state.ts';
+import { crmDateTime } from './crm-time.ts';
+import { seedCustomers, type FakeCustomerSeed } from './customers.ts';
+import { samePhone } from './phone-match.ts';
+import { customerRoutes } from './routes/customers.ts';
+import { taskRoutes } from './routes/tasks.ts';
 import { changeStatus, click, type CallbackResult, type ClickOptions } from './callbacks.ts';
 
 export interface RetailCrmFakeOptions {
@@ -19,9 +25,17 @@ export interface RetailCrmFakeOptions {
   faults?: FakeFaults;
   /** Client phone → RetailCRM user id of the responsible manager (telephony/manager). */
   managerByPhone?: Record<string, number>;
-  /** Client phone → the customer telephony/manager returns with details=1. */
+  /**
+   * Client phone → the customer telephony/manager returns with details=1, answered exactly as given
+   * (plus `id` and `phones`). Prefer `customers` for RetailCRM-shaped customers.
+   */
   customerByPhone?: Record<string, Record<string, unknown>>;
+  /** Customers the account already has (found by phone in any format; tasks may name them by id). */
+  customers?: FakeCustomerSeed[];
+  /** Store codes the key may use (default ['main']); customers/create without `site` goes to the first. */
   sites?: string[];
+  /** The account's time zone for createdAt / completedAt (default 'Europe/Minsk'). */
+  timeZone?: string;
   /** Fastify request logging (default off). */
   logger?: boolean;
 }
@@ -40,6 +54,12 @@ export interface RetailCrmFake {
   click(o: ClickOptions): Promise<CallbackResult>;
   /** RetailCRM's status callback to changeUserStatusUrl. */
   changeStatus(o: Parameters<typeof changeStatus>[1]): Promise<CallbackResult>;
+  /** A manager completes a task in RetailCRM's UI (not through the API). Throws on an unknown id. */
+  completeTask(id: number, commentary?: string): void;
+  /** A manager deletes a task in RetailCRM's UI: the API answers 404 for it from now on. */
+  deleteTask(id: number): void;
+  /** Customers whose phones match `phone` in any format (+375…, 8 0…, spaces, dashes), oldest first. */
+  customersWithPhone(phone: string): StoredCustomer[];
 }
 
 /** Creates the fake (not listening). */
@@ -58,11 +78,13 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
     epoch: 0,
     users: opts.users,
     managerByPhone: opts.managerByPhone ?? {},
-    customerByPhone: opts.customerByPhone ?? {},
+    timeZone: opts.timeZone ?? 'Europe/Minsk',
+    lastTaskId: 0,
     sites: opts.sites ?? ['main'],
     seenExternalIds: new Set(),
     methods: [],
   };
+  seedCustomers(ctx.state, opts.customers, opts.customerByPhone);
   const app = Fastify({ logger: opts.logger ?? false });
   app.register(formbody);
   // RetailCRM reads only form fields: a JSON (or any other) body is an empty form.
@@ -86,6 +108,8 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
   telephonyRoutes(app, ctx);
   moduleRoutes(app, ctx);
   userRoutes(app, ctx);
+  taskRoutes(app, ctx);
+  customerRoutes(app, ctx);
   app.get('/api/api-versions', (_req, reply) => reply.send({ success: true, versions: ['3.0', '4.0', '5.0'] }));
   app.get('/_fake/state', (_req, reply) => reply.send(ctx.state));
   app.post('/_fake/reset', (_req, reply) => {
@@ -97,6 +121,8 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
   function reset(): void {
     ctx.epoch += 1;
     ctx.state = createState(opts.modules);
+    seedCustomers(ctx.state, opts.customers, opts.customerByPhone);
+    ctx.lastTaskId = 0;
     ctx.windows.clear();
     ctx.seenExternalIds.clear();
     ctx.faults = { ...opts.faults };
@@ -117,5 +143,19 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
     reset,
     click: (o) => click(ctx.state, o),
     changeStatus: (o) => changeStatus(ctx.state, o),
+    completeTask(id, commentary) {
+      const task = ctx.state.tasks.find((t) => t.task.id === id)?.task;
+      if (!task) throw new Error(`no task ${id}`);
+      task.complete = true;
+      task.completedAt = crmDateTime(Date.now(), ctx.timeZone);
+      if (commentary !== undefined) task.commentary = commentary;
+    },
+    deleteTask(id) {
+      const i = ctx.state.tasks.findIndex((t) => t.task.id === id);
+      if (i < 0) throw new Error(`no task ${id}`);
+      ctx.state.tasks.splice(i, 1);
+    },
+    customersWithPhone: (phone) =>
+      ctx.state.customers.filter((c) => (c.customer.phones ?? []).some((p) => samePhone(p.number, phone))),
   };
 }

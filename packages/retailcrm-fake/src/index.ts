@@ -9,6 +9,14 @@ export type {
   Rejection,
   RejectionReason,
   RateStats,
+  CrmTask,
+  CrmCustomer,
+  StoredTask,
+  StoredCustomer,
+  TaskEdit,
 } from './state.ts';
+export type { FakeCustomerSeed } from './customers.ts';
+export { nationalNumber, samePhone } from './phone-match.ts';
+export { isTaskDate } from './validate-entities.ts';
 export { isCrmDate } from './validate.ts';
 export type { ClickOptions, CallbackResult } from './callbacks.ts';

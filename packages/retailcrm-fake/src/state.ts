@@ -33,6 +33,71 @@ export interface AcceptedUpload {
   call: Record<string, unknown> & { externalId?: string; type: string; phone: string; date: string; result?: string };
 }
 
+/**
+ * A task as GET /api/v5/tasks/{id} shows it (api-client-php's Tasks\Task model and TasksTest fixture):
+ * the performer comes back as `performer` (+ `performerType`), though it is sent as `performerId`.
+ */
+export interface CrmTask {
+  id: number;
+  text: string;
+  commentary?: string;
+  /** Due time, `Y-m-d H:i`. */
+  datetime?: string;
+  /** `Y-m-d H:i:s`. */
+  createdAt: string;
+  complete: boolean;
+  /** `Y-m-d H:i:s`, while complete. */
+  completedAt?: string;
+  performer: number;
+  performerType: 'user';
+  customer?: { type: 'customer'; id: number; externalId?: string; site?: string };
+  order?: Record<string, unknown>;
+  phone?: string;
+  phoneSite?: string;
+}
+
+export interface StoredTask {
+  /** Creation time (ms); 'seed' tasks too. */
+  receivedAt: number;
+  /** Label of the API key that created it; undefined for a task the fake was told about (closeTask…). */
+  key?: string;
+  /** The `site` form field it was created with. */
+  site?: string;
+  /** Live: edits change it. */
+  task: CrmTask;
+}
+
+/** One accepted tasks/{id}/edit: the `task` field as sent. */
+export interface TaskEdit {
+  receivedAt: number;
+  key: string;
+  id: number;
+  task: Record<string, unknown>;
+}
+
+/** A customer as RetailCRM stores it (customers/create `customer` + `id`, `site`, `createdAt`). */
+export type CrmCustomer = Record<string, unknown> & {
+  id: number;
+  phones: Array<{ number: string }>;
+  externalId?: string;
+  firstName?: string;
+  lastName?: string;
+  managerId?: number;
+};
+
+export interface StoredCustomer {
+  /**
+   * 'api': created through customers/create (`key` says by which key); 'seed': the `customers` option;
+   * 'legacy': the `customerByPhone` option, whose object telephony/manager answers as given.
+   */
+  source: 'api' | 'seed' | 'legacy';
+  receivedAt: number;
+  key?: string;
+  customer: CrmCustomer;
+  /** Fake-only: the id of the customer's last order, for links.lastOrderLink. */
+  lastOrderId?: number;
+}
+
 export type RejectionReason =
   | 'missing_api_key'
   | 'wrong_api_key'
@@ -74,6 +139,14 @@ export interface FakeState {
   /** Telephony settings sent where RetailCRM silently ignores them (module root, `configuration`). */
   ignoredModuleFields: Array<{ code: string; fields: string[] }>;
   rejections: Rejection[];
+  /** Every task, created through tasks/create (or seeded), in id order; edits change them in place. */
+  tasks: StoredTask[];
+  /** Each accepted tasks/{id}/edit, in order. */
+  taskEdits: TaskEdit[];
+  /** Every customer the account knows: seeded ones first, then customers/create ones. */
+  customers: StoredCustomer[];
+  /** Fields of tasks/create, tasks/{id}/edit and customers/create that RetailCRM does not read (ignored). */
+  ignoredFields: Array<{ path: string; fields: string[] }>;
   /** Per API key label, per bucket: requests counted at arrival (including those over the limit). */
   requestsPerSecond: Record<string, Record<RateBucket, RateStats>>;
 }
@@ -87,6 +160,10 @@ export function createState(modules: Record<string, Record<string, unknown>> = {
     modules: structuredClone(modules),
     ignoredModuleFields: [],
     rejections: [],
+    tasks: [],
+    taskEdits: [],
+    customers: [],
+    ignoredFields: [],
     requestsPerSecond: {},
   };
 }

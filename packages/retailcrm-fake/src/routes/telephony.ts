@@ -1,9 +1,11 @@
-// POST telephony/call/event, POST telephony/calls/upload, GET telephony/manager.
-import type { FastifyInstance } from 'fastify';
+// POST telephony/call/event, POST telephony/calls/upload, GET telephony/manager (with details=1).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { jsonField, reject } from '../guard.ts';
 import type { FakeContext } from '../context.ts';
 import { validateCallEvent, validateUploadCall, type FieldErrors } from '../validate.ts';
-import type { AcceptedEvent, AcceptedUpload } from '../state.ts';
+import type { AcceptedEvent, AcceptedUpload, StoredCustomer } from '../state.ts';
+import { customerByPhone, telephonyCustomer } from '../customers.ts';
+import { samePhone } from '../phone-match.ts';
 
 const INVALID = 'Errors in the input parameters';
 
@@ -58,28 +60,58 @@ export function telephonyRoutes(app: FastifyInstance, ctx: FakeContext): void {
     },
   );
 
+  // details=1 adds the customer and ready links (api-client-php's ManagerResponse: manager, customer,
+  // links{newOrderLink, lastOrderLink, newCustomerLink, customerLink}). The number may be in any format.
   app.get(
     '/api/v5/telephony/manager',
     { config: { crm: { bucket: 'telephony', scope: 'telephony_read' } } },
     (req, reply) => {
       const { phone, details } = req.query as { phone?: string; details?: string };
       if (!phone) return reject(ctx, req, reply, 400, 'missing_parameter', "Parameter 'phone' is missing");
-      const digits = phone.replace(/\D/g, '');
-      const entry = Object.entries(ctx.managerByPhone).find(([p]) => p.replace(/\D/g, '') === digits);
-      const user = entry && ctx.users?.find((u) => u.id === entry[1]);
-      const customer =
-        details === '1'
-          ? Object.entries(ctx.customerByPhone).find(([p]) => p.replace(/\D/g, '') === digits)?.[1]
-          : undefined;
-      if (!entry) return reply.send({ success: true, ...(customer ? { customer } : {}) });
-      const code = codesOf(ctx, entry[1])[0];
+      const stored = customerByPhone(ctx.state, phone);
+      const managerId =
+        Object.entries(ctx.managerByPhone).find(([p]) => samePhone(p, phone))?.[1] ?? stored?.customer.managerId;
+      const withDetails = details === '1' || details === 'true';
       return reply.send({
         success: true,
-        manager: { id: entry[1], firstName: user?.firstName, lastName: user?.lastName, ...(code ? { code } : {}) },
-        ...(customer ? { customer } : {}),
+        ...(managerId !== undefined ? { manager: managerOf(ctx, managerId) } : {}),
+        ...(withDetails && stored ? { customer: telephonyCustomer(stored) } : {}),
+        ...(withDetails ? { links: linksOf(accountOrigin(req), phone, stored) } : {}),
       });
     },
   );
+}
+
+function managerOf(ctx: FakeContext, id: number): Record<string, unknown> {
+  const user = ctx.users?.find((u) => u.id === id);
+  const code = codesOf(ctx, id)[0];
+  return {
+    id,
+    firstName: user?.firstName,
+    lastName: user?.lastName,
+    ...(user?.email ? { email: user.email } : {}),
+    ...(code ? { code } : {}),
+  };
+}
+
+/** The account's own origin, as the links of the real answer carry it (https://<account>.retailcrm.ru). */
+function accountOrigin(req: FastifyRequest): string {
+  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+}
+
+/**
+ * links of a details=1 answer. The PHP client's fixture shows `/orders/add?phone=…` and
+ * `/customers/add?phone=…`; the card and last-order paths are RetailCRM's UI paths (?).
+ */
+function linksOf(origin: string, phone: string, stored: StoredCustomer | undefined): Record<string, string> {
+  const q = `phone=${encodeURIComponent(phone)}`;
+  if (!stored) return { newOrderLink: `${origin}/orders/add?${q}`, newCustomerLink: `${origin}/customers/add?${q}` };
+  const id = stored.customer.id;
+  return {
+    newOrderLink: `${origin}/orders/add?customerId=${id}`,
+    customerLink: `${origin}/customers/${id}`,
+    ...(stored.lastOrderId !== undefined ? { lastOrderLink: `${origin}/orders/${stored.lastOrderId}/edit` } : {}),
+  };
 }
 
 function additionalCodes(ctx: FakeContext): Array<{ userId: number; code: string }> {

@@ -52,4 +52,14 @@ export function userRoutes(app: FastifyInstance, ctx: FakeContext): void {
 /** A route as `credentials` lists it: '/api/v5/integration-modules/:code/edit' → '/api/integration-modules/{code}/edit'. */
 export const credentialPath = (url: string) => url.replace(/^\/api\/v\d+\//, '/api/').replace(/:(\w+)/g, '{$1}');
 
-export const ALL_SCOPES = ['telephony_read', 'telephony_write', 'integration_read', 'integration_write', 'user_read'];
+export const ALL_SCOPES = [
+  'telephony_read',
+  'telephony_write',
+  'integration_read',
+  'integration_write',
+  'user_read',
+  'task_read',
+  'task_write',
+  'customer_read',
+  'customer_write',
+];
