@@ -10,15 +10,19 @@ export type FakeCustomerSeed = Partial<CrmCustomer> & {
   lastOrderId?: number;
 };
 
-/** Fills state.customers from the options; ids not given are numbered after the highest given one. */
+/**
+ * Fills state.customers from the options; ids not given are numbered after the highest given one, a seed
+ * without `site` belongs to `defaultSite`.
+ */
 export function seedCustomers(
   state: FakeState,
+  defaultSite: string | undefined,
   seeds: FakeCustomerSeed[] = [],
   legacy: Record<string, Record<string, unknown>> = {},
 ): void {
   let next = Math.max(0, ...seeds.map((s) => s.id ?? 0), ...Object.values(legacy).map((c) => Number(c.id) || 0)) + 1;
   for (const { lastOrderId, ...seed } of structuredClone(seeds)) {
-    const customer = { ...seed, id: seed.id ?? next++, phones: seed.phones } as CrmCustomer;
+    const customer = { site: defaultSite, ...seed, id: seed.id ?? next++, phones: seed.phones } as CrmCustomer;
     state.customers.push({ source: 'seed', receivedAt: Date.now(), customer, lastOrderId });
   }
   for (const [phone, given] of Object.entries(structuredClone(legacy))) {

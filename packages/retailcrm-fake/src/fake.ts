@@ -84,7 +84,7 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
     seenExternalIds: new Set(),
     methods: [],
   };
-  seedCustomers(ctx.state, opts.customers, opts.customerByPhone);
+  seedCustomers(ctx.state, ctx.sites[0], opts.customers, opts.customerByPhone);
   const app = Fastify({ logger: opts.logger ?? false });
   app.register(formbody);
   // RetailCRM reads only form fields: a JSON (or any other) body is an empty form.
@@ -121,7 +121,7 @@ export function createRetailCrmFake(opts: RetailCrmFakeOptions): RetailCrmFake {
   function reset(): void {
     ctx.epoch += 1;
     ctx.state = createState(opts.modules);
-    seedCustomers(ctx.state, opts.customers, opts.customerByPhone);
+    seedCustomers(ctx.state, ctx.sites[0], opts.customers, opts.customerByPhone);
     ctx.lastTaskId = 0;
     ctx.windows.clear();
     ctx.seenExternalIds.clear();

@@ -35,7 +35,7 @@ describe('tasks/create', () => {
         complete: false,
         performer: 18,
         performerType: 'user',
-        customer: { type: 'customer', id: 501 },
+        customer: { type: 'customer', id: 501, site: 'main' },
         phone: '+375291234567',
       },
     });
