@@ -3,8 +3,18 @@ import { RetailCrmError } from './errors.ts';
 import { parseCrmOrigin } from './origin.ts';
 import { createRateLimiter, type RateLimiter } from './limiter.ts';
 import { send, type CrmAttempt, type CrmExchange, type RetryPolicy, type TransportOptions } from './transport.ts';
+import { createCustomer, createTask, editTask, getTask, listTasks, telephonyManager } from './tasks.ts';
 import type {
   CallEvent,
+  CreateResponse,
+  CrmSuccess,
+  NewCustomer,
+  NewTask,
+  TaskPatch,
+  TaskResponse,
+  TasksQuery,
+  TasksResponse,
+  TelephonyManagerResponse,
   CallEventResponse,
   CredentialsResponse,
   EditModuleResponse,
@@ -55,6 +65,57 @@ export interface RetailCrmClient {
     phone: string,
     opts?: { details?: boolean; ignoreStatus?: boolean },
   ): Promise<ResponsibleManagerResponse>;
+  /**
+   * GET /api/v5/telephony/manager?phone=…&details=0|1&ignoreStatus=0|1 (api-client-php's ManagerResponse):
+   * `manager` {id, firstName, lastName, patronymic, email, code} when the client has a responsible manager;
+   * with details, `customer` {id, externalId, firstName, lastName, patronymic, email, phones} when RetailCRM
+   * knows the number (any format), and `links` {newOrderLink, lastOrderLink, newCustomerLink,
+   * customerLink}: absolute URLs of the account's UI, each optional. Telephony rate bucket (40/s).
+   * @throws RetailCrmError RCRM_INVALID_REQUEST for an empty phone; RCRM_UNAUTHORIZED without telephony_read.
+   */
+  telephonyManager(
+    phone: string,
+    opts?: { details?: boolean; ignoreStatus?: boolean },
+  ): Promise<TelephonyManagerResponse>;
+  /**
+   * POST /api/v5/tasks/create: `task` {text, performerId (required), datetime 'Y-m-d H:i' in the account's
+   * zone, customer {id}, phone, commentary}, `site` as a separate form field (api-client-php's
+   * TasksCreateRequest). Resolves {success, id} (HTTP 201). NOT repeatable: after an unknown outcome
+   * (timeout, dropped connection, 5xx) it is not retried, since a repeat would create a second task;
+   * the error says unknownOutcome and the caller must find out (listTasks) before creating again.
+   * @throws RetailCrmError RCRM_INVALID_REQUEST (blank text, performerId not a positive integer, datetime
+   *   not 'Y-m-d H:i'), RCRM_REJECTED 400 'Task is not loaded' with `errors` by field, RCRM_UNAUTHORIZED
+   *   without task_write.
+   */
+  createTask(task: NewTask, opts?: { site?: string }): Promise<CreateResponse>;
+  /**
+   * POST /api/v5/tasks/{id}/edit with `task` = the fields to change, e.g. {complete: true, commentary}.
+   * Repeatable (an edit sets fields). Resolves {success: true}.
+   * @throws RetailCrmError RCRM_REJECTED with status 404 for a task that no longer exists (deleted in
+   *   RetailCRM: see isCrmNotFound), RCRM_REJECTED 400 for invalid fields, RCRM_INVALID_REQUEST for a bad id.
+   */
+  editTask(id: number, patch: TaskPatch, opts?: { site?: string }): Promise<CrmSuccess>;
+  /**
+   * GET /api/v5/tasks/{id}: {success, task} with `performer` (user id), `complete`, `completedAt`
+   * ('Y-m-d H:i:s'). A task a manager closed in RetailCRM reads complete: true.
+   * @throws RetailCrmError RCRM_REJECTED status 404 for an unknown task (isCrmNotFound).
+   */
+  getTask(id: number): Promise<TaskResponse>;
+  /**
+   * GET /api/v5/tasks with page, limit (20|50|100) and filter (performers[], status performing|completed,
+   * text, customer, ids[], date ranges), array filters sent as `filter[x][]=v`. Resolves {pagination, tasks}.
+   * @throws RetailCrmError RCRM_REJECTED 400 'Errors in the input parameters' for a bad filter.
+   */
+  listTasks(query?: TasksQuery): Promise<TasksResponse>;
+  /**
+   * POST /api/v5/customers/create with `customer` {phones: [{number}], names…, externalId, managerId} and
+   * `site` as a separate form field. Resolves {success, id} (HTTP 201). RetailCRM does not de-duplicate by
+   * phone, so look the number up first (telephonyManager with details); NOT repeatable after an unknown
+   * outcome (an externalId makes a repeat fail instead of duplicating).
+   * @throws RetailCrmError RCRM_INVALID_REQUEST for a phone without number, RCRM_REJECTED 400 for invalid
+   *   fields, RCRM_UNAUTHORIZED without customer_write.
+   */
+  createCustomer(customer: NewCustomer, opts?: { site?: string }): Promise<CreateResponse>;
 }
 
 /**
@@ -128,5 +189,11 @@ export function createRetailCrmClient(opts: RetailCrmClientOptions): RetailCrmCl
         bucket: 'telephony',
         query: { phone, details: o.details ? '1' : '0', ignoreStatus: o.ignoreStatus ? '1' : '0' },
       }),
+    telephonyManager: (phone, o) => telephonyManager(t, phone, o),
+    createTask: (task, o) => createTask(t, task, o),
+    editTask: (id, patch, o) => editTask(t, id, patch, o),
+    getTask: (id) => getTask(t, id),
+    listTasks: (q) => listTasks(t, q),
+    createCustomer: (customer, o) => createCustomer(t, customer, o),
   };
 }

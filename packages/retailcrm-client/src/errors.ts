@@ -64,3 +64,17 @@ export class RetailCrmError extends Error {
 export function isRetailCrmError(err: unknown): err is RetailCrmError {
   return err instanceof RetailCrmError;
 }
+
+/**
+ * RetailCRM answered 404 for the entity itself (a task or module that does not exist, e.g. deleted by a
+ * manager): `{"success":false,"errorMsg":"Not found"}`. Not the 404 of an unknown API method ("API method
+ * not found"), which means a wrong URL or API version.
+ */
+export function isCrmNotFound(err: unknown): err is RetailCrmError {
+  return (
+    err instanceof RetailCrmError &&
+    err.code === 'RCRM_REJECTED' &&
+    err.status === 404 &&
+    !/method not found/i.test(err.errorMsg ?? '')
+  );
+}

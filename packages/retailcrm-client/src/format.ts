@@ -26,6 +26,15 @@ export function formatCrmDate(ms: number, timeZone: string): string {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 }
 
+/**
+ * `ms` (epoch milliseconds) as a task's `datetime`: `Y-m-d H:i` wall-clock time in `timeZone` (IANA name;
+ * api-client-php's Tasks\Task: DateTime<'Y-m-d H:i'>), e.g. formatCrmTaskDate(0, 'Europe/Minsk') →
+ * '1970-01-01 03:00'. Seconds are dropped, not rounded. Throws RangeError on an unknown zone.
+ */
+export function formatCrmTaskDate(ms: number, timeZone: string): string {
+  return formatCrmDate(ms, timeZone).slice(0, 16);
+}
+
 export interface RecordUrlParams {
   enterprise: string;
   uniqueId: string;

@@ -76,8 +76,8 @@ export interface CrmCall {
   bucket: RateBucket;
   /** POST: objects/arrays become ONE field holding a JSON string (`event=<json>`), per the contract. */
   fields?: Record<string, unknown>;
-  /** GET query parameters. */
-  query?: Record<string, string>;
+  /** GET query parameters; as pairs when a name repeats (`filter[performers][]=18&filter[performers][]=19`). */
+  query?: Record<string, string> | Array<[string, string]>;
   /**
    * False for a request RetailCRM performs again when it is repeated (`call/event`: no idempotency key,
    * a second popup or a second close): it is retried only when the failed attempt certainly was not
@@ -123,11 +123,12 @@ function isRetryable(err: RetailCrmError): boolean {
 async function attemptOnce<T>(opts: TransportOptions, call: CrmCall, attempt: number): Promise<T> {
   const release = await opts.limiter.acquire(opts.apiKey, call.bucket);
   const url = new URL(call.path, opts.origin);
-  for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v);
+  for (const [k, v] of Array.isArray(call.query) ? call.query : Object.entries(call.query ?? {}))
+    url.searchParams.append(k, v);
   const form = call.method === 'POST' ? encodeForm(call.fields ?? {}) : undefined;
   const attemptId = randomUUID();
   const logged = redact(
-    call.method === 'POST' ? (call.fields ?? {}) : Object.fromEntries(url.searchParams),
+    call.method === 'POST' ? (call.fields ?? {}) : queryRecord(url.searchParams),
     opts.apiKey,
   ) as Record<string, unknown>;
   if (opts.onAttempt) {
@@ -193,6 +194,16 @@ async function attemptOnce<T>(opts: TransportOptions, call: CrmCall, attempt: nu
   });
   if (error) throw error;
   return result as T;
+}
+
+/** Query parameters for the journal: a repeated name as the array of its values. */
+function queryRecord(params: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const k of new Set(params.keys())) {
+    const all = params.getAll(k);
+    out[k] = all.length > 1 ? all : all[0]!;
+  }
+  return out;
 }
 
 /** Scalars as they are, objects and arrays as ONE JSON-string field; undefined fields are dropped. */
