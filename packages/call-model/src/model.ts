@@ -18,8 +18,8 @@ export function emptyState(): ModelState {
 }
 
 function begin(state: ModelState, opts: ModelOptions | undefined): Ctx {
-  // Never mutate the caller's state: call-intake snapshots and retries on errors.
-  return { state: structuredClone(state), opts: withDefaults(opts), effects: [] };
+  // The caller's state is never mutated unless it asked for it (ModelOptions.inPlace).
+  return { state: opts?.inPlace ? state : structuredClone(state), opts: withDefaults(opts), effects: [] };
 }
 
 /**

@@ -35,6 +35,17 @@ describe('applyEvents', () => {
     expect(batch.effects).toEqual(one);
     expect(batch.state).toEqual(t.state);
     expect(perEvent).toHaveLength(one.length);
+
+    // inPlace (call-intake's state kept in memory): the same outcome, applied to the given object, in
+    // two batches as call-intake would see them.
+    const mine = emptyState();
+    const half = Math.floor(events.length / 2);
+    const first = applyEvents(mine, events.slice(0, half), { inPlace: true });
+    const second = applyEvents(mine, events.slice(half), { inPlace: true }, end);
+    expect(first.state).toBe(mine);
+    expect(second.state).toBe(mine);
+    expect([...first.effects, ...second.effects]).toEqual(one);
+    expect(mine).toEqual(t.state);
   });
 
   it("does not touch the caller's state", () => {

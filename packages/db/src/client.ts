@@ -8,8 +8,11 @@ export interface SqlOptions {
   max?: number;
   /** Name shown in pg_stat_activity, to tell services apart. */
   applicationName?: string;
-  /** Called with every statement as it is sent (postgres.js `debug`): tests count the path's commits. */
-  debug?: (connection: number, query: string) => void;
+  /**
+   * Called with every statement as it is sent (postgres.js `debug`), with its parameters: tests count
+   * the path's commits and the bytes a statement carries.
+   */
+  debug?: (connection: number, query: string, parameters: readonly unknown[]) => void;
 }
 
 /**
@@ -25,7 +28,12 @@ export function createSql(url: string, opts: SqlOptions = {}): Sql {
     connect_timeout: 10,
     connection: { application_name: opts.applicationName ?? 'fleet' },
     transform: { undefined: null },
-    ...(opts.debug ? { debug: (connection: number, query: string) => opts.debug!(connection, query) } : {}),
+    ...(opts.debug
+      ? {
+          debug: (connection: number, query: string, parameters: unknown[]) =>
+            opts.debug!(connection, query, parameters ?? []),
+        }
+      : {}),
   }) as Sql;
 }
 

@@ -5,6 +5,7 @@ import type { CallIntakeConfig, TelegramConfig } from './config.ts';
 import enterpriseDirectory from './plugins/enterprise-directory.ts';
 import eventStore from './plugins/event-store.ts';
 import callProcessor from './plugins/call-processor.ts';
+import type { SnapshotPolicy } from './processor/model-store.ts';
 import dispatcher, { leaseSecondsOf } from './plugins/dispatcher.ts';
 import hostEventRoutes from './routes/host-events.ts';
 import healthRoutes from './routes/health.ts';
@@ -55,6 +56,8 @@ export interface BuildOptions {
     >;
   logger?: FastifyServerOptions['logger'];
   model?: ModelOptions;
+  /** How often the call model's whole state is written (processor/model-store.ts; tests lower it). */
+  modelSnapshot?: SnapshotPolicy;
   /** Whether the migrations are applied (server.ts may start during an outage); default: applied. */
   schema?: SchemaGate;
 }
@@ -124,6 +127,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     workers: config.WORKERS,
     model,
     leaseSec,
+    snapshot: opts.modelSnapshot,
   });
   await app.register(dispatcher, {
     sql,

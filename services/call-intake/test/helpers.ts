@@ -38,11 +38,17 @@ export async function addEnterprise(sql: Sql, number: string, token: string, act
   await sql`insert into enterprises (number, name, host_token, active) values (${number}, ${'E' + number}, ${token}, ${active})`;
 }
 
-export async function intake(sql: Sql, config: Partial<BuildOptions['config']> = {}) {
+export async function intake(
+  sql: Sql,
+  config: Partial<BuildOptions['config']> = {},
+  modelSnapshot?: BuildOptions['modelSnapshot'],
+  model?: BuildOptions['model'],
+) {
   const app = await buildApp({
     sql,
     config: { ...baseConfig, ...config },
-    model: { settleMs: 0, closeWithoutHangupMs: 0 },
+    model: { settleMs: 0, closeWithoutHangupMs: 0, ...model },
+    modelSnapshot,
   });
   await app.ready();
   return app;

@@ -1,15 +1,9 @@
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '@fleet/db';
-import {
-  digits,
-  emptyState,
-  nextDeadline,
-  type CallSummary,
-  type ModelOptions,
-  type ModelState,
-} from '@fleet/call-model';
+import { digits, nextDeadline, type CallSummary, type ModelOptions, type ModelState } from '@fleet/call-model';
 import { applyStoredEvents, type AppliedEffect, type StoredEvent } from '../processor/apply.ts';
+import { createModelStore, type SnapshotPolicy } from '../processor/model-store.ts';
 import { effectToDelivery, type OutboxRow } from '../processor/deliveries.ts';
 import type { OutboxLease } from './dispatcher.ts';
 import { confirmMatchedOriginates, loadOriginateLookup } from '../processor/originates.ts';
@@ -47,7 +41,8 @@ export interface CallProcessor {
 /**
  * Applies each enterprise's stored events to the call model in arrival order, in one transaction per
  * batch: the state row is locked FOR UPDATE (two call-intake instances never interleave one
- * enterprise), the new state, the calls projection, the outbox rows (born leased: the dispatcher sends
+ * enterprise), the batch's version (the state itself lives in memory, snapshotted now and then:
+ * processor/model-store.ts), the calls projection, the outbox rows (born leased: the dispatcher sends
  * them after this commit, with no commit of its own first) and the events' processed mark commit
  * together — so a crash anywhere leaves either all of it or none, and the next run redoes it.
  * Runs for different enterprises proceed in parallel.
@@ -57,11 +52,13 @@ export function createCallProcessor(
   log: FastifyBaseLogger,
   model: ModelOptions = {},
   leaseSec = 45,
+  snapshot: SnapshotPolicy = {},
 ): CallProcessor {
   const runs = new Map<string, { rerun: boolean; done: Promise<void> }>();
   const deliveryListeners: ((leased: OutboxLease[], waiting: boolean) => void)[] = [];
   const sinks: EffectSink[] = [];
   const mobiles = new Map<string, { at: number; digits: Set<string> }>();
+  const store = createModelStore(snapshot);
 
   /**
    * The enterprise's manager mobiles (`fleet extension add --mobile`, international digits): a dial to
@@ -78,59 +75,70 @@ export function createCallProcessor(
     return entry.digits;
   }
 
+  /** Model options for events of the enterprise: our originate records, the mapped mobiles. */
+  async function optsFor(tx: Sql, enterprise: string, events: StoredEvent[]): Promise<ModelOptions> {
+    // Click-to-call: our originate records fill the model's seam (unless the caller gave one).
+    const opts: ModelOptions = model.originates
+      ? { ...model }
+      : { ...model, originates: await loadOriginateLookup(tx, enterprise, events[0]?.received_at) };
+    if (!opts.managerMobile) {
+      const mapped = await managerMobiles(tx, enterprise);
+      if (mapped.size) opts.managerMobile = (phone) => mapped.has(digits(phone));
+    }
+    return opts;
+  }
+
   async function runOnce(enterprise: string): Promise<boolean> {
     let leased: OutboxLease[] = [];
     let waiting = false;
     let sinkRows = false;
-    const more = await sql.begin(async (tx) => {
-      await tx`insert into call_model_state (enterprise, state) values (${enterprise}, ${tx.json(emptyState() as never)})
-               on conflict (enterprise) do nothing`;
-      const [st] = await tx<{ state: ModelState }[]>`
-        select state from call_model_state where enterprise = ${enterprise} for update`;
-      const events = await tx<StoredEvent[]>`
-        select id::int as id, event_type, body, received_at, origin from call_events
-        where enterprise = ${enterprise} and processed_at is null order by id limit ${BATCH}`;
-      // Click-to-call: our originate records fill the model's seam (unless the caller gave one).
-      const opts: ModelOptions = model.originates
-        ? { ...model }
-        : { ...model, originates: await loadOriginateLookup(tx as unknown as Sql, enterprise, events[0]?.received_at) };
-      if (!opts.managerMobile) {
-        const mapped = await managerMobiles(tx as unknown as Sql, enterprise);
-        if (mapped.size) opts.managerMobile = (phone) => mapped.has(digits(phone));
-      }
-      const now = Date.now();
-      const before = st!.state;
-      let out;
-      try {
-        out = applyStoredEvents(before, events, now, opts, false);
-      } catch (err) {
-        log.error({ enterprise, err }, 'call model threw; re-applying event by event');
-        out = applyStoredEvents(before, events, now, opts, true); // the model never mutates `before`
-      }
-      const deadline = nextDeadline(out.state, model);
-      await tx`
-        update call_model_state set state = ${tx.json(out.state as never)},
-          next_deadline = ${deadline === null ? null : new Date(deadline)},
-          last_event_id = greatest(last_event_id, ${events.at(-1)?.id ?? 0}), updated_at = now()
-        where enterprise = ${enterprise}`;
-      const latest = new Map<string, CallSummary>();
-      for (const { effect } of out.effects) latest.set(effect.call.callId, effect.call);
-      for (const call of latest.values()) await upsertCall(tx as unknown as Sql, enterprise, call);
-      await confirmMatchedOriginates(tx as unknown as Sql, out.effects);
-      await markRecovered(tx as unknown as Sql, enterprise, out.effects);
-      const rows = out.effects.flatMap(({ effect, origin }) => effectToDelivery(effect, { enterprise, origin }) ?? []);
-      if (rows.length) ({ leased, waiting } = await insertOutbox(tx as unknown as Sql, rows, leaseSec));
-      if (out.effects.length && sinks.length) {
-        for (const sink of sinks) await sink(tx as unknown as Sql, enterprise, out.effects);
-        sinkRows = true;
-      }
-      if (events.length) {
-        const failed = new Map(out.failed.map((f) => [f.id, f.error]));
-        await tx`update call_events set processed_at = now() where id = any(${events.map((e) => e.id)}::bigint[])`;
-        for (const [id, error] of failed) await tx`update call_events set process_error = ${error} where id = ${id}`;
-      }
-      return events.length === BATCH;
-    });
+    let saved: { version: number; state: ModelState } | undefined;
+    let more: boolean;
+    try {
+      more = await sql.begin(async (t) => {
+        const tx = t as unknown as Sql;
+        const loaded = await store.load(tx, enterprise, (x, evs) => optsFor(x, enterprise, evs));
+        const events = await tx<StoredEvent[]>`
+          select id::int as id, event_type, body, received_at, origin from call_events
+          where enterprise = ${enterprise} and processed_at is null order by id limit ${BATCH}`;
+        const opts = { ...(await optsFor(tx, enterprise, events)), inPlace: true };
+        const now = Date.now();
+        let out;
+        try {
+          out = applyStoredEvents(loaded.state, events, now, opts, false);
+        } catch (err) {
+          log.error({ enterprise, err }, 'call model threw; re-applying event by event');
+          // The fast run applied part of the batch in place: start again from the last committed state.
+          const state = await store.rebuild(tx, enterprise, (x, evs) => optsFor(x, enterprise, evs));
+          out = applyStoredEvents(state, events, now, opts, true);
+        }
+        const version = await store.save(tx, loaded, out.state, {
+          ids: events.map((e) => e.id),
+          lastId: events.at(-1)?.id ?? 0,
+          deadline: nextDeadline(out.state, model),
+        });
+        saved = { version, state: out.state };
+        const latest = new Map<string, CallSummary>();
+        for (const { effect } of out.effects) latest.set(effect.call.callId, effect.call);
+        for (const call of latest.values()) await upsertCall(tx, enterprise, call);
+        await confirmMatchedOriginates(tx, out.effects);
+        await markRecovered(tx, enterprise, out.effects);
+        const rows = out.effects.flatMap(
+          ({ effect, origin }) => effectToDelivery(effect, { enterprise, origin }) ?? [],
+        );
+        if (rows.length) ({ leased, waiting } = await insertOutbox(tx, rows, leaseSec));
+        if (out.effects.length && sinks.length) {
+          for (const sink of sinks) await sink(tx, enterprise, out.effects);
+          sinkRows = true;
+        }
+        for (const f of out.failed) await tx`update call_events set process_error = ${f.error} where id = ${f.id}`;
+        return events.length === BATCH;
+      });
+    } catch (err) {
+      store.forget(enterprise); // applied in place, then rolled back
+      throw err;
+    }
+    store.committed(enterprise, saved!.version, saved!.state);
     if (leased.length || waiting || sinkRows) for (const fn of deliveryListeners) fn(leased, waiting);
     return more;
   }
@@ -279,8 +287,18 @@ declare module 'fastify' {
 }
 
 export default fp(
-  async (app, opts: { sql: Sql; pollMs: number; workers: boolean; model?: ModelOptions; leaseSec?: number }) => {
-    const processor = createCallProcessor(opts.sql, app.log, opts.model, opts.leaseSec);
+  async (
+    app,
+    opts: {
+      sql: Sql;
+      pollMs: number;
+      workers: boolean;
+      model?: ModelOptions;
+      leaseSec?: number;
+      snapshot?: SnapshotPolicy;
+    },
+  ) => {
+    const processor = createCallProcessor(opts.sql, app.log, opts.model, opts.leaseSec, opts.snapshot);
     app.decorate('processor', processor);
     app.eventStore.onCommit((enterprises) => {
       if (opts.workers) for (const e of enterprises) processor.kick(e);

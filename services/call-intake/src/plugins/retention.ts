@@ -11,12 +11,14 @@ import { retentionShape, type RetentionConfig } from '../config.ts';
 export type { RetentionConfig as IntakeRetentionConfig };
 
 export const intakeRetentionRules = (c: RetentionConfig): RetentionRule[] => [
-  // An event's idempotency key dies with its row: a host replaying it later would store it again.
+  // An event's idempotency key dies with its row: a host replaying it later would store it again. An
+  // event applied after the enterprise's last model snapshot is part of its state (model-store.ts).
   {
     table: 'call_events',
     days: c.RETENTION_CALL_EVENTS_DAYS,
     age: 'received_at',
-    finished: 'processed_at is not null',
+    finished: `processed_at is not null and (processed_batch is null or processed_batch <= (
+      select s.snapshot_version from call_model_state s where s.enterprise = call_events.enterprise))`,
     walk: { insertedAt: 'received_at' },
   },
   {

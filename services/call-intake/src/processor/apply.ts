@@ -33,15 +33,17 @@ export interface ApplyOutcome {
 }
 
 /**
- * Applies stored events in id order, then the passing of time up to `now`. A model exception on one
- * event skips that event (state as before it) instead of blocking the enterprise forever; `safe`
- * snapshots the state before each event so that skipping is exact (the caller retries in safe mode
- * only after a fast run threw).
+ * Applies stored events in the given order, then the passing of time up to `now` (ms; none when
+ * undefined: a replay rebuilding a state stops at its last event). A model exception on one event skips
+ * that event (state as before it) instead of blocking the enterprise forever; `safe` snapshots the state
+ * before each event so that skipping is exact (the caller retries in safe mode only after a fast run
+ * threw). With `opts.inPlace` the fast path mutates `state`: a caller whose fast run threw must rebuild
+ * the state before the safe run.
  */
 export function applyStoredEvents(
   state: ModelState,
   events: StoredEvent[],
-  now: number,
+  now: number | undefined,
   opts: ModelOptions,
   safe: boolean,
 ): ApplyOutcome {
@@ -51,7 +53,7 @@ export function applyStoredEvents(
     normalizeHostEvent(row.event_type, row.body, { seq: row.id, receivedAt: row.received_at.getTime() }),
   );
   if (!safe) {
-    // Fast path: one copy of the state for the whole batch.
+    // Fast path: at most one copy of the state for the whole batch (none with inPlace).
     const r = applyEvents(state, normalized, opts, now, (i, produced) => {
       for (const effect of produced)
         effects.push({ effect, raw: i >= 0 ? events[i]!.body : null, origin: i >= 0 ? events[i]!.origin : undefined });
@@ -71,6 +73,7 @@ export function applyStoredEvents(
       failed.push({ id: row.id, error: (err as Error).message.slice(0, 500) });
     }
   }
+  if (now === undefined) return { state, effects, failed };
   const t = advanceTime(state, now, opts);
   for (const effect of t.effects) effects.push({ effect, raw: null });
   return { state: t.state, effects, failed };
