@@ -28,6 +28,15 @@ export function summarize(state: FakeState): string {
   for (const { call: c } of state.uploads.filter((u) => !byCall.has(u.call.externalId ?? ''))) {
     lines.push(`  history without popup: ${c.externalId ?? '?'} ${c.date} ${c.type} ${c.phone} ${c.result ?? ''}`);
   }
+  for (const { task: t } of state.tasks) {
+    lines.push(
+      `  task ${t.id} → user ${t.performer}${t.datetime ? ` due ${t.datetime}` : ''}: ${t.text}` +
+        `${t.complete ? ` [complete ${t.completedAt ?? ''}${t.commentary ? `: ${t.commentary}` : ''}]` : ''}`,
+    );
+  }
+  for (const { customer: c } of state.customers.filter((x) => x.source === 'api')) {
+    lines.push(`  customer ${c.id} created: ${c.phones.map((p) => p.number).join(', ')}`);
+  }
   const reasons = new Map<string, number>();
   for (const r of state.rejections)
     reasons.set(`${r.status} ${r.reason}`, (reasons.get(`${r.status} ${r.reason}`) ?? 0) + 1);

@@ -2,6 +2,7 @@
 // api-client-go's TaskChange tests): 201 {success, id} on create, `performer` on read, 404 for an unknown
 // task, RetailCRM's 400 shape for what it refuses, scopes and faults like every other method.
 import { afterEach, describe, expect, it } from 'vitest';
+import { summarize } from '../src/index.ts';
 import { KEY, makeFake } from './helpers.ts';
 
 const CREATE = '/api/v5/tasks/create';
@@ -201,5 +202,19 @@ describe('GET tasks', () => {
       expect(res.statusCode, q).toBe(400);
       expect(res.json().errorMsg, q).toBe('Errors in the input parameters');
     }
+  });
+});
+
+describe('summarize', () => {
+  it('lists tasks with their state and the customers created through the API', async () => {
+    f = makeFake({ users: USERS });
+    await f.post(CREATE, { task: TASK });
+    await f.post('/api/v5/tasks/1/edit', { task: { complete: true, commentary: 'перезвонил' } });
+    await f.post('/api/v5/customers/create', { customer: { phones: [{ number: '+375447654321' }] } });
+    const text = summarize(f.fake.state);
+    expect(text).toMatch(
+      /task 1 → user 18 due 2024-03-01 14:45: Перезвонить: пропущенный звонок \[complete .*: перезвонил\]/,
+    );
+    expect(text).toContain('customer 1 created: +375447654321');
   });
 });
