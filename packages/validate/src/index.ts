@@ -11,3 +11,4 @@ export {
   EXTENSION_RE,
   type Checked,
 } from './dial-input.ts';
+export { nationalNumber, samePhone } from './national-number.ts';

@@ -1,0 +1,26 @@
+// One subscriber, many spellings: RetailCRM stores numbers as typed (+375 29 123-45-67, 8 029 1234567,
+// 80291234567, 7 916 …) and hosts send them as dialled, so the fleet compares client numbers on the
+// national significant number (issue 14). Belarus (+375, trunk prefix 8 0) and Russia/Kazakhstan (+7,
+// trunk prefix 8) are the fleet's countries; any other number is compared on all its digits. Pure, and
+// free of libphonenumber (the RetailCRM fake imports it too).
+
+/**
+ * The national significant number, digits only: '+375 (29) 123-45-67', '8 029 123 45 67', '80291234567',
+ * '00375291234567' → '291234567'; '+7 916 123-45-67', '8 916 1234567' → '9161234567'; other numbers → all
+ * their digits; '' for none.
+ */
+export function nationalNumber(phone: string): string {
+  let d = phone.replace(/\D/g, '');
+  if (d.startsWith('00')) d = d.slice(2);
+  if (d.length === 12 && d.startsWith('375')) return d.slice(3);
+  if (d.length === 11 && d.startsWith('80')) return d.slice(2);
+  if (d.length === 10 && d.startsWith('0')) return d.slice(1);
+  if (d.length === 11 && (d.startsWith('7') || d.startsWith('8'))) return d.slice(1);
+  return d;
+}
+
+/** Same subscriber: equal national significant numbers of at least 6 digits (short codes never match). */
+export function samePhone(a: string, b: string): boolean {
+  const x = nationalNumber(a);
+  return x.length >= 6 && x === nationalNumber(b);
+}
