@@ -214,6 +214,8 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
         ) {
           return 'Bad Request: BUTTON_DATA_INVALID';
         }
+        // A URL button takes http(s) and tg:// links only; Telegram refuses the whole message otherwise.
+        if (b.url !== undefined && !buttonUrlOk(b.url)) return 'Bad Request: BUTTON_URL_INVALID';
       }
     return null;
   }
@@ -348,4 +350,14 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
       if (m) m.deleted = true;
     },
   };
+}
+
+function buttonUrlOk(url: unknown): boolean {
+  if (typeof url !== 'string' || !url) return false;
+  try {
+    const u = new URL(url);
+    return ((u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '') || u.protocol === 'tg:';
+  } catch {
+    return false;
+  }
 }

@@ -104,6 +104,23 @@ describe('telegram fake', () => {
     expect(r.body.description).toBe('Bad Request: BUTTON_DATA_INVALID');
   });
 
+  it('refuses a URL button whose link is not http(s) or tg://', async () => {
+    for (const [i, url] of ['javascript:alert(1)', '/customers/7', ''].entries()) {
+      const r = await call('sendMessage', {
+        chat_id: 20 + i,
+        text: 'x',
+        reply_markup: { inline_keyboard: [[{ text: 'Клиент', url }]] },
+      });
+      expect(r.body.description).toBe('Bad Request: BUTTON_URL_INVALID');
+    }
+    const ok = await call('sendMessage', {
+      chat_id: 30,
+      text: 'x',
+      reply_markup: { inline_keyboard: [[{ text: 'Клиент', url: 'https://shop.retailcrm.ru/customers/7' }]] },
+    });
+    expect(ok.status).toBe(200);
+  });
+
   it('webhook info, and getUpdates delivers pushed updates (409 while a webhook is set)', async () => {
     await call('setWebhook', { url: 'https://x/telegram/webhook/111', secret_token: 's' });
     expect((await call('getWebhookInfo')).body.result).toMatchObject({

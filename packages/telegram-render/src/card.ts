@@ -1,4 +1,5 @@
 import type { CallSummary } from '@fleet/call-model';
+import { callerSuffix, type CallerIdentity } from './caller.ts';
 import { clip, escapeHtml } from './html.ts';
 import { classifyNumber, formatPhone, UNKNOWN_NUMBER } from './phone.ts';
 import { formatDuration, formatTime } from './format.ts';
@@ -23,6 +24,11 @@ export interface RenderContext {
   lines: Readonly<Record<string, string>>;
   /** The client's name when the CRM knows it. */
   clientName?: string | null;
+  /**
+   * What RetailCRM knows of the client's number (its name, or «новый клиент»); wins over `clientName`.
+   * Absent or null: nothing is shown (no CRM, or it did not answer in time).
+   */
+  caller?: CallerIdentity | null;
   /** http(s) link to the recording, shown on the final message. */
   recordingUrl?: string | null;
 }
@@ -82,7 +88,7 @@ export function renderCard(stage: CardStage, call: CardCall, ctx: RenderContext)
     if (text.length <= MAX_TEXT) return { text, disableNotification };
   }
   return {
-    text: build(stage, call, { ...ctx, clientName: null, recordingUrl: null }, 0).slice(0, MAX_TEXT),
+    text: build(stage, call, { ...ctx, clientName: null, caller: null, recordingUrl: null }, 0).slice(0, MAX_TEXT),
     disableNotification,
   };
 }
@@ -147,6 +153,7 @@ function managersOf(stage: CardStage, call: CallSummary): string[] {
 function clientLine(call: CallSummary, ctx: RenderContext): string {
   const phone = formatPhone(call.phone, ctx.region);
   const shown = phone === UNKNOWN_NUMBER ? phone : `<b>${escapeHtml(phone)}</b>`;
+  if (ctx.caller) return `Клиент: ${shown}${callerSuffix(ctx.caller)}`;
   const name = ctx.clientName?.trim();
   return `Клиент: ${shown}${name ? ` — ${escapeHtml(clip(name, 200))}` : ''}`;
 }

@@ -16,3 +16,14 @@ export { formatPhone, classifyNumber, UNKNOWN_NUMBER, type NumberKind } from './
 export { formatTime, formatDuration } from './format.ts';
 export { escapeHtml, clip } from './html.ts';
 export { finalKeyboard, MAX_CALLBACK_BYTES, type InlineKeyboard } from './keyboard.ts';
+export {
+  liveKeyboard,
+  callerButtons,
+  callerSuffix,
+  buttonUrl,
+  NEW_CLIENT,
+  MAX_NAME,
+  MAX_BUTTON_URL,
+  type CallerIdentity,
+  type CallerLinks,
+} from './caller.ts';
