@@ -271,6 +271,13 @@ describe('internal endpoints refuse callers that are not on loopback', () => {
     ['retailcrm', w.retailcrm, 'POST', '/internal/retailcrm/call-event', { enterprise: w.e1.number }],
     ['retailcrm', w.retailcrm, 'GET', `/internal/retailcrm/manager-status?enterprise=${w.e1.number}`, undefined],
     [
+      'retailcrm',
+      w.retailcrm,
+      'GET',
+      `/internal/retailcrm/caller?enterprise=${w.e1.number}&phone=375291234567`,
+      undefined,
+    ],
+    [
       'asterisk',
       w.asterisk,
       'GET',

@@ -14,6 +14,8 @@ import { crmPlugin } from './plugins/crm.ts';
 import { enterprisesPlugin } from './plugins/enterprises.ts';
 import { integrationLogsPlugin } from './plugins/integration-logs.ts';
 import { stepsPlugin } from './plugins/steps.ts';
+import { customerLookupPlugin } from './plugins/customer-lookup.ts';
+import callerIdentityRoutes from './routes/caller-identity.ts';
 import callEventRoutes from './routes/call-event.ts';
 import healthRoutes from './routes/health.ts';
 import readyRoutes from './routes/ready.ts';
@@ -75,11 +77,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(enterprisesPlugin);
   await app.register(stepsPlugin);
   await app.register(integrationLogsPlugin);
+  await app.register(customerLookupPlugin);
   await app.register(retailCrmRetentionPlugin);
   await app.register(healthRoutes);
   await app.register(readyRoutes);
   await app.register(callEventRoutes);
   await app.register(callbackRoutes);
+  await app.register(callerIdentityRoutes);
   await app.register(adminRoutes);
   return app;
 }

@@ -81,6 +81,7 @@ describe('nginx site config', () => {
     const cases: Array<[string, string, number]> = [
       ['POST', '/internal/retailcrm/call-event', 404],
       ['GET', '/internal/retailcrm/manager-status', 404],
+      ['GET', '/internal/retailcrm/caller?enterprise=1&phone=375291234567', 404],
       ['POST', '/dispatch', 404],
       ['POST', '/dispatch/retailcrm', 404],
       ['POST', '/cache/evict', 404],

@@ -1,8 +1,11 @@
 // What RetailCRM knows about a phone: the customer's display name and the responsible manager's
 // extension, from GET /api/v5/telephony/manager?details=1 of THAT enterprise's own account. Shared by
 // getcustomerdata (hosts, for every incoming call) and make-call (the name for the manager's phone).
-// Answers are cached per (enterprise, phone); failures are not (the next call asks again).
+// Answers are cached per (enterprise, phone); failures are not (the next call asks again). The
+// Telegram cards' caller identity (routes/caller-identity.ts) reads the same entries: one request to
+// RetailCRM per number and TTL whoever asks first, and concurrent askers share the request in flight.
 import type { FastifyInstance } from 'fastify';
+import { callerLinksOf, customerDisplayName, isKnownCustomer, type CallerLinks } from './caller-identity.ts';
 import { customerNameOf, extensionOfManager } from './customer-data.ts';
 
 export interface CustomerInfo {
@@ -10,6 +13,12 @@ export interface CustomerInfo {
   name: string;
   /** Our extension of the responsible manager, or null. */
   extension: string | null;
+  /** RetailCRM has a customer with this number. */
+  known: boolean;
+  /** The customer's name for people (caller-identity.ts; '' when unknown): not dialplan-safe. */
+  displayName: string;
+  /** RetailCRM's ready links (customer card, last order, new order, new customer), http(s) only. */
+  links: CallerLinks;
 }
 
 export type CustomerLookup = (enterprise: string, phone: string) => Promise<CustomerInfo>;
@@ -20,23 +29,35 @@ export function createCustomerLookup(
   opts: { cacheMs: number; cacheMax?: number },
 ): CustomerLookup {
   const cache = new Map<string, { at: number } & CustomerInfo>();
-  return async (enterprise, phone) => {
-    const key = `${enterprise}|${phone}`;
-    const hit = cache.get(key);
-    if (hit && Date.now() - hit.at < opts.cacheMs) return hit;
+  const inFlight = new Map<string, Promise<CustomerInfo>>();
+  async function ask(key: string, enterprise: string, phone: string): Promise<CustomerInfo> {
     const s = await app.rcrmEnterprises.retailCrmSettings(enterprise);
     // No journal per lookup: this runs for every incoming call; callers log failures.
     const client = app.rcrmClients.clientFor(s.origin, s.apiKey, async () => undefined);
-    const r = (await client.responsibleManager(phone, { details: true })) as { manager?: unknown; customer?: unknown };
+    const r = await client.telephonyManager(phone, { details: true });
+    const displayName = customerDisplayName(r.customer);
     const value = {
       at: Date.now(),
       name: customerNameOf(r.customer),
       extension: extensionOfManager(r.manager, s.userExtensions),
+      known: isKnownCustomer(r.customer) || displayName !== '',
+      displayName,
+      links: callerLinksOf(r.links),
     };
     cache.delete(key);
     cache.set(key, value);
     if (cache.size > (opts.cacheMax ?? 50_000)) cache.delete(cache.keys().next().value!);
     return value;
+  }
+  return async (enterprise, phone) => {
+    const key = `${enterprise}|${phone}`;
+    const hit = cache.get(key);
+    if (hit && Date.now() - hit.at < opts.cacheMs) return hit;
+    const pending = inFlight.get(key);
+    if (pending) return pending;
+    const p = ask(key, enterprise, phone).finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+    return p;
   };
 }
 

@@ -5,13 +5,13 @@ import formbody from '@fastify/formbody';
 import makeCallRoutes from '../routes/make-call.ts';
 import statusRoutes from '../routes/status.ts';
 import customerDataRoutes from '../routes/customer-data.ts';
-import { createCustomerLookup } from './customer-lookup.ts';
 
 export default async function callbackRoutes(app: FastifyInstance): Promise<void> {
   const c = app.rcrmConfig;
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody);
-  // One cache for both: a client a manager just called back is often the one who called in.
-  const lookup = createCustomerLookup(app, { cacheMs: c.CUSTOMER_DATA_CACHE_MS });
+  // One cache for all (plugins/customer-lookup.ts): a client a manager just called back is often the
+  // one who called in, and the Telegram cards ask for the same numbers.
+  const lookup = app.rcrmCustomerLookup;
   await app.register(makeCallRoutes, {
     asteriskUrl: c.ASTERISK_URL,
     timeoutMs: c.MAKE_CALL_TIMEOUT_MS,
