@@ -129,6 +129,8 @@ const MEANING: Record<string, string> = {
 
 /** Variables several services read for different purposes: one sentence for all of them. */
 const SHARED_MEANING: Record<string, string> = {
+  RETAILCRM_URL:
+    "services/retailcrm on loopback: the gateway delivers RetailCRM side effects there, and call-intake asks it for the caller's name and CRM links on Telegram cards.",
   PUBLIC_BASE_URL:
     "The fleet's public https origin (behind nginx): retailcrm builds the module's URLs, accountUrl and logo from it; call-intake registers Telegram webhooks at <it>/telegram/webhook/<bot id> (and polls when it is unset).",
 };

@@ -24,6 +24,8 @@ export const telegramShape = {
   // The "Позвонить с" button's click-to-call goes to POST /api/makecallexternal there.
   /** services/asterisk on loopback. */
   ASTERISK_URL: z.string().url().default('http://127.0.0.1:8018'),
+  /** services/retailcrm on loopback: the caller's name and CRM links on cards (RetailCRM enterprises only). */
+  RETAILCRM_URL: z.string().url().default('http://127.0.0.1:8019'),
   TELEGRAM_POLL_MS: positiveInt(1000),
 };
 

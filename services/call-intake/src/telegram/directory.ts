@@ -14,6 +14,8 @@ export interface BotRow {
 /** The render context of an enterprise's cards, and where its recordings are (integrations_config.retailcrm). */
 export interface EnterpriseContext extends RenderContext {
   recordUrlTemplate: string | null;
+  /** The enterprise's RetailCRM integration is on and has an account (the cards look callers up there). */
+  crm: boolean;
 }
 
 export interface RecipientRow {
@@ -45,8 +47,13 @@ export function createDirectory(sql: Sql, bots: BotReader, ttlMs = 2000) {
       cached(`ctx:${enterprise}`, async (): Promise<EnterpriseContext> => {
         // The recordings' template is the one the CRM history uses, whether or not RetailCRM is enabled:
         // it says where the PBX keeps recordings, which does not depend on the CRM.
-        const [e] = await sql<{ timezone: string; phone_region: string; record_url_template: string | null }[]>`
-          select timezone, phone_region, nullif(btrim(integrations_config->'retailcrm'->>'record_url_template'), '') as record_url_template
+        const [e] = await sql<
+          { timezone: string; phone_region: string; record_url_template: string | null; crm: boolean }[]
+        >`
+          select timezone, phone_region, nullif(btrim(integrations_config->'retailcrm'->>'record_url_template'), '') as record_url_template,
+                 active and coalesce(integrations_config->'retailcrm'->'enabled' = 'true'::jsonb, false)
+                   and coalesce(btrim(integrations_config->'retailcrm'->>'domain'), '') <> ''
+                   and coalesce(btrim(integrations_config->'retailcrm'->>'api_key'), '') <> '' as crm
           from enterprises where number = ${enterprise}`;
         const ext = await sql<{ extension: string; name: string; mobile: string | null }[]>`
           select extension, name, mobile from extension_directory where enterprise = ${enterprise}`;
@@ -61,6 +68,7 @@ export function createDirectory(sql: Sql, bots: BotReader, ttlMs = 2000) {
           mobiles: Object.fromEntries(ext.flatMap((r) => (r.mobile ? [[r.mobile, r.name]] : []))),
           lines: Object.fromEntries(lines.map((r) => [r.trunk, r.name])),
           recordUrlTemplate: e?.record_url_template ?? null,
+          crm: e?.crm ?? false,
         };
       }),
     recipient: (enterprise: string, chatId: string) =>

@@ -19,6 +19,7 @@ export function telegramOptions(sql: Sql, config: Partial<TelegramConfig> & { WO
     greetingDelayMs: c.TELEGRAM_GREETING_DELAY_MS,
     timeoutMs: c.TELEGRAM_TIMEOUT_MS,
     asteriskUrl: c.ASTERISK_URL,
+    retailcrmUrl: c.RETAILCRM_URL,
     pollMs: c.TELEGRAM_POLL_MS,
     workers: config.WORKERS,
     secretsKey: c.SECRETS_KEY ?? null,

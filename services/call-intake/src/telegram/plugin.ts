@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { Sql } from '@fleet/db';
 import { createBotApi } from '@fleet/telegram-client';
 import { createBotReader } from './bots.ts';
+import { createCallerIdentity } from './caller-identity.ts';
 import { createClickToCall } from './click-to-call.ts';
 import { createDirectory } from './directory.ts';
 import { createLimiter, type LimiterOptions } from './limiter.ts';
@@ -22,6 +23,8 @@ export interface TelegramOptions {
   timeoutMs: number;
   /** services/asterisk for click-to-call (ASTERISK_URL). */
   asteriskUrl: string;
+  /** services/retailcrm for the caller's name and CRM links on cards (RETAILCRM_URL). */
+  retailcrmUrl: string;
   pollMs: number;
   /** Run the card worker and polling (off in some tests, like the other workers). */
   workers: boolean;
@@ -30,6 +33,13 @@ export interface TelegramOptions {
 }
 
 const CLICK_TO_CALL_TIMEOUT_MS = 12_000;
+/**
+ * The longest a card waits for the caller's name (ms): a ringing card must show while it rings. The
+ * request itself may take CALLER_TIMEOUT_MS (above services/retailcrm's own deadline, 1.2 s by default),
+ * and a late answer shows on the card's next edit.
+ */
+const CALLER_WAIT_MS = 300;
+const CALLER_TIMEOUT_MS = 2_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,6 +58,12 @@ export default fp(
     const log = app.log.child({ component: 'telegram' });
     const bots = createBotReader(opts.sql, opts.secretsKey, log);
     const directory = createDirectory(opts.sql, bots);
+    const identity = createCallerIdentity({
+      retailcrmUrl: opts.retailcrmUrl,
+      waitMs: CALLER_WAIT_MS,
+      timeoutMs: CALLER_TIMEOUT_MS,
+      log,
+    });
     const worker = createCardWorker({
       sql: opts.sql,
       api,
@@ -56,6 +72,7 @@ export default fp(
       log,
       pollMs: opts.pollMs,
       leaseMs: opts.timeoutMs + 5000,
+      identity,
     });
     // Within the asterisk service's own bounds (connect 5 s + command 10 s) and Telegram's patience
     // with an unanswered button.
@@ -89,6 +106,7 @@ export default fp(
     app.addHook('onClose', async () => {
       await polling?.stop();
       await worker.stop();
+      await identity.close();
       await api.close();
     });
   },

@@ -1,9 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '@fleet/db';
 import type { CallSummary } from '@fleet/call-model';
-import { finalKeyboard, renderCard, type CardStage } from '@fleet/telegram-render';
+import { finalKeyboard, liveKeyboard, renderCard, type CardStage } from '@fleet/telegram-render';
 import { isFlood, isForbidden, isMessageGone, isNotModified, isTransient, type BotApi } from '@fleet/telegram-client';
-import type { Directory } from './directory.ts';
+import type { CallerIdentityLookup } from './caller-identity.ts';
+import type { Directory, EnterpriseContext } from './directory.ts';
 import type { Limiter, Release } from './limiter.ts';
 import { nextOp, STAGE_RANK, type CardOp } from './plan.ts';
 import { recordingUrlOf } from './recording.ts';
@@ -83,8 +84,10 @@ export function createCardWorker(opts: {
   log: FastifyBaseLogger;
   pollMs: number;
   leaseMs: number;
+  /** The caller's name and CRM links (RetailCRM enterprises only); absent: cards show the number alone. */
+  identity?: CallerIdentityLookup;
 }): CardWorker {
-  const { sql, api, limiter, directory, log } = opts;
+  const { sql, api, limiter, directory, log, identity } = opts;
   const lanes = new Map<string, Lane>();
   const stats = { requests: 0, floods: 0, failures: 0, reclaimed: 0, lastError: null as string | null };
   const abort = new AbortController();
@@ -211,6 +214,16 @@ export function createCardWorker(opts: {
     }
   }
 
+  /** "Позвонить с" and the CRM lookup only where there is a client (not internal calls, not unknown numbers). */
+  const hasClient = (row: CardRow) => row.call.kind === 'customer' && (row.call.phone?.match(/\d/g) ?? []).length >= 5;
+
+  /**
+   * Who calls, from RetailCRM (caller-identity.ts): waits at most its short deadline, once per number,
+   * and before the limiter's slot, so no slot is held while RetailCRM thinks. null: the number alone.
+   */
+  const callerOf = (row: CardRow, ctx: EnterpriseContext) =>
+    identity && ctx.crm && hasClient(row) ? identity.get(row.enterprise, row.call.phone) : null;
+
   /** Works one claimed card until it shows what it should (or cannot). */
   async function work(row: CardRow): Promise<void> {
     let hinted = false;
@@ -228,7 +241,8 @@ export function createCardWorker(opts: {
       if (!recipient?.active) return void (await finish(row.id, 'dead', 'recipient inactive'));
       const ctx = await directory.context(row.enterprise);
       const recordingUrl = recordingUrlOf(ctx.recordUrlTemplate, row.enterprise, row.stage, row.call);
-      const rendered = renderCard(row.stage, row.call, { ...ctx, recordingUrl });
+      const caller = await callerOf(row, ctx);
+      const rendered = renderCard(row.stage, row.call, { ...ctx, recordingUrl, caller });
       const want = { text: rendered.text, loud: !rendered.disableNotification };
       const op = nextOp(stateOf(row), want);
       if (op.kind === 'none') {
@@ -237,12 +251,14 @@ export function createCardWorker(opts: {
         row = r.row; // the sink (or another holder) moved the card on meanwhile
         continue;
       }
-      // "Позвонить с" only where there is a client to call back (not internal calls, not unknown numbers).
-      const callable = row.call.kind === 'customer' && (row.call.phone?.match(/\d/g) ?? []).length >= 5;
       const markup =
         row.stage === 'final'
-          ? finalKeyboard({ extension: callable ? recipient.extension : null, callbackData: `call:${row.id}` })
-          : undefined;
+          ? finalKeyboard({
+              extension: hasClient(row) ? recipient.extension : null,
+              callbackData: `call:${row.id}`,
+              caller,
+            })
+          : liveKeyboard(caller);
       const free = await slot(bot.bot_id, row);
       if (!hinted && (hints.get(hintKey(row.enterprise, row.call_id)) ?? -1) > STAGE_RANK[row.stage]) {
         // The call moved on while this card waited for its slot (a burst): give the slot back unused
