@@ -9,3 +9,4 @@ export * from './registration.ts';
 export * from './store.ts';
 export * from './journal-write.ts';
 export * from './redact.ts';
+export * from './missed-call-tasks.ts';

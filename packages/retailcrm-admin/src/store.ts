@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sql } from '@fleet/db';
 import { decryptSecret, encryptSecret } from '@fleet/secrets';
+import { readMissedCallTasks, type MissedCallTaskSettings } from './missed-call-tasks.ts';
 
 export interface StoredConnection {
   enterprise: string;
@@ -17,6 +18,7 @@ export interface StoredConnection {
   apiKeyUnreadable: boolean;
   clientId: string | undefined;
   userExtensions: Record<string, string>;
+  missedCallTasks: MissedCallTaskSettings;
 }
 
 export const SECTION = `case when jsonb_typeof(integrations_config->'retailcrm') = 'object'
@@ -60,6 +62,7 @@ export async function readConnection(sql: Sql, key: Buffer, enterprise: string):
     apiKeyUnreadable,
     clientId: str(c.client_id),
     userExtensions: readUserExtensions(c.user_extensions),
+    missedCallTasks: readMissedCallTasks(c.missed_call_tasks),
   };
 }
 

@@ -2,7 +2,7 @@
 // port, and the service built through buildApp exactly like server.ts does.
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
 import type { CallSummary } from '@fleet/call-model';
-import { createRetailCrmFake, type RetailCrmFake } from '@fleet/retailcrm-fake';
+import { createRetailCrmFake, type RetailCrmFake, type RetailCrmFakeOptions } from '@fleet/retailcrm-fake';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loadRetailCrmConfig } from '../src/index.ts';
 
@@ -20,7 +20,11 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function createWorld(env: Record<string, string> = {}): Promise<World> {
+/** `fake`: extra options of the RetailCRM fake (customers, responsible managers, scopes…). */
+export async function createWorld(
+  env: Record<string, string> = {},
+  fake_: Partial<RetailCrmFakeOptions> = {},
+): Promise<World> {
   const db = await createTestDatabase();
   const sql = createSql(db.url, { max: 5 });
   const fake = createRetailCrmFake({
@@ -29,6 +33,7 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
       { id: 18, active: true },
       { id: 19, active: true },
     ],
+    ...fake_,
   });
   const baseUrl = await fake.listen();
   await insertEnterprise(sql, ENTERPRISE, {

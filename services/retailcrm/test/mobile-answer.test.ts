@@ -95,6 +95,7 @@ describe('managerOf', () => {
     userExtensions: { '18': '151' },
     mobileExtensions: { [MOBILE]: '151' },
     recordUrlTemplate: undefined,
+    missedCallTasks: { enabled: false, fallbackUserId: null, dueMinutes: 15 },
   };
 
   it('compares the mobile as digits, however the host spelled it', () => {

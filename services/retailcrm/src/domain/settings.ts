@@ -1,5 +1,6 @@
 // integrations_config.retailcrm of an enterprise → the settings one request needs. Pure.
 import { buildRecordUrl, parseCrmOrigin, formatCrmDate } from '@fleet/retailcrm-client';
+import { readMissedCallTasks, type MissedCallTaskSettings } from '@fleet/retailcrm-admin';
 import { ConfigInvalidError, DisabledError, NotConfiguredError } from '../errors.ts';
 
 export interface EnterpriseRow {
@@ -25,6 +26,8 @@ export interface RetailCrmSettings {
    */
   mobileExtensions: Record<string, string>;
   recordUrlTemplate: string | undefined;
+  /** Missed-call tasks (issue 14): off unless switched on by the admin page or `fleet retailcrm tasks`. */
+  missedCallTasks: MissedCallTaskSettings;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
@@ -89,5 +92,6 @@ export function settingsOf(row: EnterpriseRow, decrypt: (stored: string) => stri
     userExtensions,
     mobileExtensions,
     recordUrlTemplate: template,
+    missedCallTasks: readMissedCallTasks(cfg.missed_call_tasks),
   };
 }

@@ -2,7 +2,8 @@
 // for our answer; we tell RetailCRM about it, once. dial → popup (call/event in|out); hangup → the popup
 // it never got, if no dial of the call was performed (a dial refused or lost on the way), then popup end
 // (call/event hangup), THEN the history record (calls/upload). Each is a step in retailcrm_call_steps:
-// what is done is skipped when the dispatcher retries the whole event.
+// what is done is skipped when the dispatcher retries the whole event. After the history record, the
+// missed-call task steps when the enterprise switched them on (tasks/steps.ts, issue 14).
 import type { FastifyInstance, FastifyBaseLogger } from 'fastify';
 import { RetailCrmError, type RetailCrmClient } from '@fleet/retailcrm-client';
 import { audienceOf, dialEvent, hangupEvent, historyRecord } from '../domain/crm-requests.ts';
@@ -11,6 +12,8 @@ import { NotCustomerCallError, UpstreamRejectedError, UpstreamUnavailableError }
 import type { LogKind } from '../plugins/integration-logs.ts';
 import { callEventBodySchema, type CallEventBody } from '@fleet/call-event';
 import { loopbackOnly } from './loopback-only.ts';
+import { taskSteps } from '../tasks/steps.ts';
+import { createMissedTaskStore } from '../tasks/store.ts';
 
 /** The popup a hangup opens first when no dial of its call was performed (its audience: call.ringing). */
 export const SYNTHETIC_DIAL_STEP = 'event:dial:synthetic';
@@ -27,7 +30,20 @@ export interface CallEventReply {
   steps: StepReport[];
 }
 
+/**
+ * Whether a step's request may be sent again after an attempt with an unknown outcome: call/event and
+ * tasks/create have no idempotency key at RetailCRM (a second popup, a second task); the others do or set fields.
+ */
+const REPEATABLE: Record<LogKind, boolean> = {
+  'call.event': false,
+  'calls.upload': true,
+  'task.create': false,
+  'task.edit': true,
+  'telephony.manager': true,
+};
+
 export default async function callEventRoutes(app: FastifyInstance): Promise<void> {
+  const missedTasks = createMissedTaskStore(app.sql);
   app.post<{ Body: CallEventBody }>(
     '/internal/retailcrm/call-event',
     { schema: { body: callEventBodySchema }, onRequest: loopbackOnly },
@@ -74,6 +90,7 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
             await run('event:hangup', 'call.event', (c) => c.callEvent(hangupEvent(call, audience)));
           }
           await run('upload', 'calls.upload', (c) => c.uploadCalls([historyRecord(call, s, b.record_url)]));
+          await taskSteps({ app, s, b, run, steps, store: missedTasks, log });
         }
       }
 
@@ -100,7 +117,11 @@ function stepRunner(
   steps: StepReport[],
   log: FastifyBaseLogger,
 ) {
-  return async (step: string, kind: LogKind, action: (c: RetailCrmClient) => Promise<unknown>): Promise<void> => {
+  return async (step: string, kind: LogKind, action: (c: RetailCrmClient) => Promise<unknown>): Promise<StepReport> => {
+    const report = (r: StepReport) => {
+      steps.push(r);
+      return r;
+    };
     // Each attempt is journalled before it leaves (a kill mid-request still leaves it on record); its
     // answer is written off the step's path (that commit overlaps the step's "done" commit instead of
     // preceding it), one after the other, and awaited before we answer. complete() never rejects.
@@ -110,7 +131,7 @@ function stepRunner(
       callId: b.call.callId,
       phone: b.call.phone,
       apiKey: s.apiKey,
-      step: { name: step, leaseMs: app.rcrmConfig.RETAILCRM_STEP_LEASE_MS, repeatable: kind !== 'call.event' },
+      step: { name: step, leaseMs: app.rcrmConfig.RETAILCRM_STEP_LEASE_MS, repeatable: REPEATABLE[kind] },
     });
     let journal: Promise<void> = Promise.resolve();
     const client = app.rcrmClients.clientFor(
@@ -130,19 +151,20 @@ function stepRunner(
           async () => {
             await action(client);
           },
-          { repeatable: kind !== 'call.event' },
+          { repeatable: REPEATABLE[kind] },
         )
         .finally(() => journal);
       if (outcome === 'unknown') {
         // RetailCRM may have shown (or closed) the popup: a repeat could do it twice, so it is not sent
         // again; the journal shows the attempt without an answer.
-        log.warn({ step }, 'call/event outcome unknown (sent, no answer); not repeated');
-        steps.push({
+        log.warn({ step }, `${kind} outcome unknown (sent, no answer); not repeated`);
+        return report({
           step,
           outcome,
           reason: 'sent without an answer; RetailCRM may have performed it, so it is not repeated',
         });
-      } else steps.push({ step, outcome });
+      }
+      return report({ step, outcome });
     } catch (err) {
       if (!(err instanceof RetailCrmError)) throw err;
       if (!err.transient) {
@@ -150,8 +172,7 @@ function stepRunner(
           { step, code: err.code, status: err.status, errorMsg: err.errorMsg, errors: err.errors },
           'RetailCRM refused the step',
         );
-        steps.push({ step, outcome: 'rejected', errorMsg: err.errorMsg ?? err.message });
-        return;
+        return report({ step, outcome: 'rejected', errorMsg: err.errorMsg ?? err.message });
       }
       log.warn({ step, code: err.code, status: err.status }, 'RetailCRM unavailable');
       const retryAfter = err.retryAfterMs === undefined ? undefined : Math.ceil(err.retryAfterMs / 1000);
