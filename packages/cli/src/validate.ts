@@ -96,11 +96,18 @@ export function recordUrlTemplate(v: string): string {
 }
 
 /** RetailCRM user id: a positive integer, returned as its decimal string (the JSON map's key). */
-export function userId(v: string): string {
+export function userId(v: string, option = 'user'): string {
   if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
-    throw usageError('--user must be a positive integer (RetailCRM user id)');
+    throw usageError(`--${option} must be a positive integer (RetailCRM user id)`);
   }
   return String(Number(v));
+}
+
+/** Minutes until a missed-call task is due: a whole number from 1 to `max`. */
+export function dueMinutes(v: string, max: number): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max)
+    throw usageError(`--due-minutes must be a whole number of minutes from 1 to ${max}`);
+  return Number(v);
 }
 
 /** Internal extension: 2..6 digits. */

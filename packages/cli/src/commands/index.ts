@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { enterpriseAdd, enterpriseList, enterpriseSet } from './enterprise.ts';
 import { telegramInvite, telegramRecipients, telegramSetToken, telegramStatus, telegramWebhook } from './telegram.ts';
 import { extensionAdd, extensionList, lineAdd } from './directory.ts';
-import { retailcrmMap, retailcrmSet, retailcrmShow, retailcrmUnmap } from './retailcrm.ts';
+import { retailcrmMap, retailcrmSet, retailcrmShow, retailcrmTasks, retailcrmUnmap } from './retailcrm.ts';
 import { retailcrmAdminLink, retailcrmRegister } from './retailcrm-admin.ts';
 import { hostCheck, hostSet } from './host.ts';
 import { recover } from './recover.ts';
@@ -16,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   retailcrmMap,
   retailcrmUnmap,
   retailcrmShow,
+  retailcrmTasks,
   retailcrmAdminLink,
   retailcrmRegister,
   telegramSetToken,

@@ -1,7 +1,12 @@
 import { decryptSecret, encryptSecret, isEncrypted, resolveSecrets } from '@fleet/secrets';
 import type { Sql } from '@fleet/db';
-import { mergeRetailcrmConfig } from '@fleet/retailcrm-admin';
-import { notFoundError } from '../errors.ts';
+import {
+  MAX_DUE_MINUTES,
+  mergeRetailcrmConfig,
+  readMissedCallTasks,
+  saveMissedCallTasks,
+} from '@fleet/retailcrm-admin';
+import { notFoundError, usageError } from '../errors.ts';
 import { mask, renderTable } from '../format.ts';
 import { defineCommand } from '../command.ts';
 import { assignExtension, readUserExtensions } from '../user-extensions.ts';
@@ -142,6 +147,10 @@ export const retailcrmShow = defineCommand({
     out(`  api key:             ${showKey(str('api_key'), enterprise, env)}`);
     out(`  client id:           ${mask(str('client_id'))}`);
     out(`  record url template: ${str('record_url_template') ?? '-'}`);
+    const t = readMissedCallTasks(c.missed_call_tasks);
+    out(
+      `  missed-call tasks:   ${t.enabled ? 'on' : 'off'}, fallback user ${t.fallbackUserId ?? '-'}, due in ${t.dueMinutes} min`,
+    );
     const map = readUserExtensions(c.user_extensions);
     const users = Object.keys(map).sort((a, b) => Number(a) - Number(b));
     if (users.length === 0) {
@@ -167,3 +176,48 @@ function showKey(stored: string | undefined, enterprise: string, env: Record<str
     return 'encrypted (not readable with this SECRETS_KEY)';
   }
 }
+
+export const retailcrmTasks = defineCommand({
+  group: 'retailcrm',
+  name: 'tasks',
+  summary: 'switch missed-call tasks in RetailCRM on or off (who gets them when nobody else does, when due)',
+  usage:
+    'fleet retailcrm tasks --enterprise <n> --on|--off [--fallback-user <RetailCRM user id>] [--due-minutes <1-10080>]',
+  options: {
+    enterprise: { type: 'string' },
+    on: { type: 'boolean' },
+    off: { type: 'boolean' },
+    'fallback-user': { type: 'string' },
+    'due-minutes': { type: 'string' },
+  },
+  parse: (o) => {
+    if ((o.on === true) === (o.off === true)) throw usageError('give exactly one of --on and --off');
+    const fallback = o['fallback-user'];
+    const due = o['due-minutes'];
+    return {
+      enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'),
+      enabled: o.on === true,
+      fallbackUserId: typeof fallback === 'string' ? Number(v.userId(fallback, 'fallback-user')) : undefined,
+      dueMinutes: typeof due === 'string' ? v.dueMinutes(due, MAX_DUE_MINUTES) : undefined,
+    };
+  },
+  async run({ enterprise, enabled, fallbackUserId, dueMinutes }, { sql, out }) {
+    const [row] = await sql<{ c: unknown }[]>`
+      select integrations_config->'retailcrm'->'missed_call_tasks' as c from enterprises where number = ${enterprise}`;
+    if (!row) throw notFoundError(`enterprise ${enterprise} not found`);
+    // Options not given keep their stored values (an --off keeps the fallback user for the next --on).
+    const before = readMissedCallTasks(row.c);
+    const next = {
+      enabled,
+      fallbackUserId: fallbackUserId ?? before.fallbackUserId,
+      dueMinutes: dueMinutes ?? before.dueMinutes,
+    };
+    await saveMissedCallTasks(sql, enterprise, next);
+    const who = next.fallbackUserId === null ? 'no fallback user' : `fallback user ${next.fallbackUserId}`;
+    out(
+      `missed-call tasks for enterprise ${enterprise}: ${enabled ? 'on' : 'off'}, ${who}, due in ${next.dueMinutes} min`,
+    );
+    if (enabled && next.fallbackUserId === null)
+      out('a missed call whose client has no responsible manager and whose first extension has no user gets no task');
+  },
+});
