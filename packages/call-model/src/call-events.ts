@@ -2,7 +2,7 @@
 // held-back decision of a new outgoing call (a FollowMe leg of a transfer looks exactly like its
 // manager's own outgoing call until the evidence that the manager talks with a client has arrived).
 import type { Direction, HostEvent, OriginateMatch } from './types.ts';
-import type { CallRec, LegRec } from './state.ts';
+import { type CallRec, type LegRec, keysChanged, valuesOf } from './state.ts';
 import { type Ctx, emitRinging, emitStarted } from './effects.ts';
 import { classify } from './classify.ts';
 import { inAnyBridge } from './legs.ts';
@@ -132,7 +132,7 @@ export function reviewHeld(ctx: Ctx, leg: LegRec, force: boolean): void {
 
 /** Reviews every held dial after an event (the event may have been the evidence one was waiting for). */
 export function reviewHeldLegs(ctx: Ctx): void {
-  for (const leg of Object.values(ctx.state.legs)) if (leg.held) reviewHeld(ctx, leg, false);
+  for (const leg of valuesOf(ctx.state.legs)) if (leg.held) reviewHeld(ctx, leg, false);
 }
 
 function createCall(ctx: Ctx, leg: LegRec, ev: HostEvent, direction: Direction, phone: string): CallRec {
@@ -162,6 +162,7 @@ function createCall(ctx: Ctx, leg: LegRec, ev: HostEvent, direction: Direction, 
     answeredEmitted: false,
   };
   ctx.state.calls[leg.u] = c;
+  keysChanged(ctx.state.calls);
   leg.call = leg.u;
   leg.role = 'primary';
   s.legs.push(leg.u);
@@ -225,7 +226,7 @@ function ambiguity(ctx: Ctx, leg: LegRec, ev: HostEvent): 'hold' | 'mobile' | 'n
   const named = ev.extensions.filter(isExtension);
   const other = [ev.callerIdNum, parseChannel(ev.channel || leg.channel)?.num ?? ''].find(isExtension);
   const exts = named.length > 0 ? named : other ? [other] : [];
-  const going = Object.values(ctx.state.calls).some(
+  const going = valuesOf(ctx.state.calls).some(
     (c) =>
       c.finalizedAt === null &&
       c.endingAt === null &&

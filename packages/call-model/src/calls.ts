@@ -1,6 +1,6 @@
 // The calls in progress and the basic questions about them: which are live, which leg faces the
 // client, who the caller of an outgoing call is.
-import type { CallRec, LegRec } from './state.ts';
+import { type CallRec, type LegRec, valuesOf } from './state.ts';
 import type { Ctx } from './effects.ts';
 import { hostOrder } from './host-time.ts';
 
@@ -13,7 +13,7 @@ export function liveCall(ctx: Ctx, callId: string | null): CallRec | null {
 /** Calls still taking information, newest first; with `allowEnding` also those settling after their end. */
 export function liveCalls(ctx: Ctx, allowEnding: boolean): CallRec[] {
   return (
-    Object.values(ctx.state.calls)
+    valuesOf(ctx.state.calls)
       .filter((c) => c.finalizedAt === null && (allowEnding || c.endingAt === null))
       // Same arrival ms (a burst): the host's creation order of the calls' first channels decides.
       .sort(

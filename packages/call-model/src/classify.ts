@@ -1,7 +1,7 @@
 // What a start/dial/hangup of a UniqueId not yet linked to any call means. Classification uses all
 // evidence (the other calls in progress, who is talking, which mobiles ring), not the CallType alone.
 import type { HostEvent } from './types.ts';
-import type { CallRec, LegRole } from './state.ts';
+import { type CallRec, type LegRole, valuesOf } from './state.ts';
 import type { Ctx } from './effects.ts';
 import { engagedCall, mobileCall } from './engaged.ts';
 import { isExtension, isExternal, sameNumber } from './numbers.ts';
@@ -44,7 +44,7 @@ export function classify(ctx: Ctx, ev: HostEvent): Decision {
   }
   if (isExternal(p)) {
     // The client's side after a transfer hangs up with CallType 2 (1-6, 1-7, 2-19): part of that call.
-    const same = Object.values(ctx.state.calls)
+    const same = valuesOf(ctx.state.calls)
       .filter((c) => c.s.kind === 'customer' && sameNumber(c.s.phone, p))
       .sort((a, b) => b.s.startedAt - a.s.startedAt)[0];
     if (same)

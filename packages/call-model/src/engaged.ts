@@ -1,7 +1,7 @@
 // Which call a new leg joins by who is in it: the customer call an extension is talking in (its
 // consultations and FollowMe legs join it), the incoming call ringing a mobile, the incoming call of a
 // client a FollowMe leg names.
-import type { CallRec, LegRec } from './state.ts';
+import { type CallRec, type LegRec, valuesOf } from './state.ts';
 import type { Ctx } from './effects.ts';
 import { callerExt, isFacing, liveCalls } from './calls.ts';
 import { inAnyBridge, localPartner } from './legs.ts';
@@ -85,7 +85,7 @@ function consulting(ctx: Ctx, c: CallRec, ext: string): boolean {
  */
 function extBridgedWithClient(ctx: Ctx, ext: string, c: CallRec): boolean {
   const facing = c.s.legs.map((u) => ctx.state.legs[u]).filter((l): l is LegRec => l !== undefined && isFacing(c, l));
-  return Object.values(ctx.state.legs).some((l) => {
+  return valuesOf(ctx.state.legs).some((l) => {
     const ch = parseChannel(l.channel);
     if (ch?.tech !== 'SIP' || ch.num !== ext || !sameNumber(l.cl, c.s.phone)) return false;
     const open = l.bridges.filter((s) => s.left === null).map((s) => s.b);

@@ -2,7 +2,7 @@
 // the events seen on it. Bridge membership lives on the legs (no separate bridge table) so pruning a
 // call's legs also forgets its bridges.
 import type { HostEvent } from './types.ts';
-import type { LegRec, ModelState } from './state.ts';
+import { type LegRec, type ModelState, keysChanged, valuesOf } from './state.ts';
 import { fnv1a, parseChannel } from './numbers.ts';
 
 /** The leg of a UniqueId, created unlinked on first sight. */
@@ -26,6 +26,7 @@ export function touchLeg(state: ModelState, ev: HostEvent): LegRec {
       fp: [],
     };
     state.legs[ev.uniqueId] = leg;
+    keysChanged(state.legs);
   }
   leg.lastAt = Math.max(leg.lastAt, ev.receivedAt);
   if (ev.channel) leg.channel = ev.channel;
@@ -83,7 +84,7 @@ export function lastLeftAt(leg: LegRec): number | null {
 /** Every other leg that was ever in `bridge`, with the time it joined. */
 export function bridgeMates(state: ModelState, leg: LegRec, bridge: string): { leg: LegRec; at: number }[] {
   const out: { leg: LegRec; at: number }[] = [];
-  for (const other of Object.values(state.legs)) {
+  for (const other of valuesOf(state.legs)) {
     if (other.u === leg.u) continue;
     const stay = other.bridges.find((s) => s.b === bridge);
     if (stay) out.push({ leg: other, at: stay.at });
@@ -97,7 +98,7 @@ export function localPartner(state: ModelState, leg: LegRec): LegRec | null {
   if (!ch || ch.tech !== 'Local') return null;
   // Local channel counters restart with Asterisk, so an old leg may share the name: take the latest.
   let best: LegRec | null = null;
-  for (const other of Object.values(state.legs)) {
+  for (const other of valuesOf(state.legs)) {
     if (other.u === leg.u) continue;
     const oc = parseChannel(other.channel);
     if (

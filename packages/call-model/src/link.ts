@@ -1,7 +1,7 @@
 // Linking legs to calls: through bridges (BridgeUniqueid), Local channel halves (`…;1/;2`), FollowMe
 // mobile numbers and the extension that is talking with a client. Also where answer evidence is taken:
 // a bridge shared by the client-facing leg and a talker (an extension's SIP leg or a FollowMe Local half).
-import type { CallRec, LegRec, LegRole } from './state.ts';
+import { type CallRec, type LegRec, type LegRole, valuesOf } from './state.ts';
 import { type Ctx, emitAnswered, emitRinging } from './effects.ts';
 import { callerExt, isFacing, liveCall, liveCalls } from './calls.ts';
 import { clientCall, engagedCall, mobileCall } from './engaged.ts';
@@ -202,7 +202,7 @@ function clientLegCall(ctx: Ctx, calls: CallRec[], leg: LegRec): CallRec | 'wait
     });
   });
   const newest = open[0] ?? null; // liveCalls: newest first
-  const held = Object.values(ctx.state.legs).some(
+  const held = valuesOf(ctx.state.legs).some(
     (l) =>
       l.held &&
       l.call === null &&
@@ -218,7 +218,7 @@ function clientLegCall(ctx: Ctx, calls: CallRec[], leg: LegRec): CallRec | 'wait
  * or bridge, within the reordering the hosts produce).
  */
 export function adoptOrphans(ctx: Ctx): void {
-  for (const leg of Object.values(ctx.state.legs)) {
+  for (const leg of valuesOf(ctx.state.legs)) {
     if (leg.call === null && !leg.held && (leg.pending || leg.channel)) linkByChannel(ctx, leg);
   }
 }

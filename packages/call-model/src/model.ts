@@ -2,7 +2,7 @@
 // effects). Events arrive in our arrival order; events of one UniqueId in order, different UniqueIds up
 // to a couple of seconds out of order, duplicates possible (shared/domain/asterisk-events.md).
 import type { CallEffect, HostEvent, ModelOptions } from './types.ts';
-import { type LegRec, type ModelState, emptyModelState, withDefaults } from './state.ts';
+import { type LegRec, type ModelState, emptyModelState, withDefaults, valuesOf } from './state.ts';
 import type { Ctx } from './effects.ts';
 import { isDuplicate, joinBridge, leaveBridge, rememberEvent, touchLeg } from './legs.ts';
 import { isFacing, liveCall } from './calls.ts';
@@ -141,5 +141,5 @@ function decideHeld(ctx: Ctx, leg: LegRec): void {
 function afterEvent(ctx: Ctx): void {
   reviewHeldLegs(ctx);
   adoptOrphans(ctx);
-  for (const c of Object.values(ctx.state.calls)) recoverCaller(ctx, c);
+  for (const c of valuesOf(ctx.state.calls)) recoverCaller(ctx, c);
 }

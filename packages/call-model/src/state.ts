@@ -117,3 +117,25 @@ export function withDefaults(o: ModelOptions = {}): Opts {
     managerMobile: o.managerMobile ?? null,
   };
 }
+
+const valuesCache = new WeakMap<object, unknown[]>();
+
+/**
+ * Object.values of a state's `calls` or `legs`, kept until a key is added or removed (`keysChanged`).
+ * The model scans every live call and leg after each event (timers, unlinked and held legs); on a
+ * dictionary of 2,000 entries Object.values costs ~0.2 ms, a cached array nothing. The records in the
+ * array are the state's own (mutated in place), so only adding or removing a key makes it stale.
+ */
+export function valuesOf<T>(rec: Record<string, T>): readonly T[] {
+  let v = valuesCache.get(rec) as T[] | undefined;
+  if (!v) {
+    v = Object.values(rec);
+    valuesCache.set(rec, v);
+  }
+  return v;
+}
+
+/** Must follow every key added to or deleted from a state's `calls` or `legs` (see valuesOf). */
+export function keysChanged(rec: object): void {
+  valuesCache.delete(rec);
+}

@@ -1,7 +1,7 @@
 // Everything the passing of time does: decide held-back outgoing dials, emit `call.ended` after the
 // settle time, close calls whose final hangup never comes, close stale calls, and forget ended calls
 // and stray legs.
-import type { CallRec, LegRec, ModelState, Opts } from './state.ts';
+import { type CallRec, type LegRec, type ModelState, type Opts, keysChanged, valuesOf } from './state.ts';
 import { type Ctx, emitEnded } from './effects.ts';
 import { inAnyBridge, lastLeftAt, localPartner } from './legs.ts';
 import { isFacing } from './calls.ts';
@@ -36,14 +36,17 @@ function closeAt(state: ModelState, c: CallRec, opts: Opts): { at: number; ended
  */
 export function closeReady(state: ModelState, c: CallRec): number | null {
   if (c.endingAt !== null || c.finalizedAt !== null) return null;
-  const facing = c.s.legs.map((u) => state.legs[u]).filter((l) => l !== undefined && isFacing(c, l));
-  if (facing.length === 0 || facing.some((l) => l!.hungUp || inAnyBridge(l!))) return null;
+  let facing = 0;
   let left: number | null = null;
-  for (const l of facing) {
-    const t = lastLeftAt(l!);
+  for (const u of c.s.legs) {
+    const l = state.legs[u];
+    if (l === undefined || !isFacing(c, l)) continue;
+    if (l.hungUp || inAnyBridge(l)) return null;
+    facing++;
+    const t = lastLeftAt(l);
     if (t !== null && (left === null || t > left)) left = t;
   }
-  if (left === null) return null;
+  if (facing === 0 || left === null) return null;
   let done = c.awaitTrunk;
   if (!done && c.s.direction !== 'out' && c.s.answered && c.lastPartner) {
     const p = state.legs[c.lastPartner];
@@ -53,40 +56,38 @@ export function closeReady(state: ModelState, c: CallRec): number | null {
   return done ? left : null;
 }
 
-function actions(state: ModelState, opts: Opts): Action[] {
-  const out: Action[] = [];
-  for (const c of Object.values(state.calls)) {
+/**
+ * The earliest action due (the first of equals in call order, then leg order), or null. Runs before
+ * every event over every live call and leg, so it builds no list: only a better action is allocated.
+ */
+function earliest(state: ModelState, opts: Opts): Action | null {
+  let best: Action | null = null;
+  const better = (at: number) => best === null || at < best.at;
+  for (const c of valuesOf(state.calls)) {
     if (c.finalizedAt !== null) {
-      out.push({ at: c.finalizedAt + opts.retainEndedMs, kind: 'prune', call: c });
+      const at = c.finalizedAt + opts.retainEndedMs;
+      if (better(at)) best = { at, kind: 'prune', call: c };
     } else if (c.emitAt !== null) {
-      out.push({ at: c.emitAt, kind: 'emit', call: c });
+      if (better(c.emitAt)) best = { at: c.emitAt, kind: 'emit', call: c };
     } else {
       const close = closeAt(state, c, opts);
-      if (close) out.push({ at: close.at, kind: 'close', call: c, endedAt: close.endedAt });
-      out.push({ at: c.lastEventAt + opts.staleCallMs, kind: 'stale', call: c });
+      if (close && better(close.at)) best = { at: close.at, kind: 'close', call: c, endedAt: close.endedAt };
+      const at = c.lastEventAt + opts.staleCallMs;
+      if (better(at)) best = { at, kind: 'stale', call: c };
     }
   }
-  for (const leg of Object.values(state.legs)) {
-    if (leg.held) out.push({ at: leg.held.until, kind: 'decide', leg });
+  for (const leg of valuesOf(state.legs)) {
+    if (leg.held && better(leg.held.until)) best = { at: leg.held.until, kind: 'decide', leg };
     if (leg.call !== null) continue;
-    out.push({
-      at: leg.lastAt + (inAnyBridge(leg) ? opts.staleCallMs : opts.retainEndedMs),
-      kind: 'orphan',
-      leg: leg.u,
-    });
+    const at = leg.lastAt + (inAnyBridge(leg) ? opts.staleCallMs : opts.retainEndedMs);
+    if (better(at)) best = { at, kind: 'orphan', leg: leg.u };
   }
-  return out;
-}
-
-function earliest(list: Action[]): Action | null {
-  let best: Action | null = null;
-  for (const a of list) if (!best || a.at < best.at) best = a;
   return best;
 }
 
 /** The earliest time at which `runTimers` would change something, or null. */
 export function nextActionAt(state: ModelState, opts: Opts): number | null {
-  return earliest(actions(state, opts))?.at ?? null;
+  return earliest(state, opts)?.at ?? null;
 }
 
 /** Marks the call's end (our clock); `call.ended` follows after the settle time. */
@@ -99,16 +100,19 @@ export function markEnding(c: CallRec, endedAt: number, emitAt: number): void {
 /** Applies every due action up to `now`, earliest first. */
 export function runTimers(ctx: Ctx, now: number, decide: DecideHeld): void {
   for (;;) {
-    const a = earliest(actions(ctx.state, ctx.opts));
+    const a = earliest(ctx.state, ctx.opts);
     if (!a || a.at > now) return;
     if (a.kind === 'decide') {
       decide(ctx, a.leg);
     } else if (a.kind === 'orphan') {
       delete ctx.state.legs[a.leg];
+      keysChanged(ctx.state.legs);
     } else if (a.kind === 'prune') {
       for (const u of a.call.s.legs) if (ctx.state.legs[u]?.call === a.call.s.callId) delete ctx.state.legs[u];
-      for (const leg of Object.values(ctx.state.legs)) if (leg.call === a.call.s.callId) delete ctx.state.legs[leg.u];
+      for (const leg of valuesOf(ctx.state.legs)) if (leg.call === a.call.s.callId) delete ctx.state.legs[leg.u];
       delete ctx.state.calls[a.call.s.callId];
+      keysChanged(ctx.state.legs);
+      keysChanged(ctx.state.calls);
     } else if (a.kind === 'close') {
       markEnding(a.call, a.endedAt, a.at);
     } else if (a.kind === 'stale') {
