@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { backoffMs } from '@fleet/backoff';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -73,7 +74,7 @@ export class Supervisor {
       }
       const n = (this.crashes.get(spec.name) ?? 0) + 1;
       this.crashes.set(spec.name, n);
-      const delay = Math.min(30_000, 500 * 2 ** Math.min(n, 6));
+      const delay = backoffMs(n + 1, { firstMs: 500, maxMs: 30_000 });
       emit(`exited (${signal ?? code}); restarting in ${delay} ms`);
       setTimeout(
         () => !this.stopping && this.services.has(spec.name) && !entry.child && this.spawn(entry),

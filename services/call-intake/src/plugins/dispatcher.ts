@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { backoffMs } from '@fleet/backoff';
 import type { FastifyBaseLogger } from 'fastify';
 import pLimit from 'p-limit';
 import { Pool } from 'undici';
@@ -42,8 +43,7 @@ export interface Dispatcher {
  * push a hangup minutes out.
  */
 export function backoffSeconds(attempts: number, random: () => number = Math.random): number {
-  const base = Math.min(30, 0.5 * 2 ** Math.max(0, Math.min(attempts - 1, 10)));
-  return base * (0.8 + 0.4 * random());
+  return backoffMs(attempts, { firstMs: 500, maxMs: 30_000, jitter: 0.2, random }) / 1000;
 }
 
 /** How long a leased row stays invisible to other instances: past the send's own deadline. */
