@@ -37,3 +37,12 @@ export const ModuleOffFailedError = createError(
   'Модуль в RetailCRM выключить не удалось: %s',
   502,
 );
+/**
+ * 422: missed-call tasks cannot be switched on: the API key lacks task scopes (%s lists them, with what
+ * each is for); `missing` in the body names them. Nothing is stored.
+ */
+export const TaskScopesMissingError = createError(
+  'RCRM_ADMIN_TASK_SCOPES_MISSING',
+  'Задачи по пропущенным звонкам не включены: API-ключу не хватает прав %s. Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API»).',
+  422,
+);

@@ -18,6 +18,9 @@ const KINDS = {
   'module.get': 'Чтение модуля',
   credentials: 'Проверка ключа',
   users: 'Список менеджеров',
+  'task.create': 'Задача: создание',
+  'task.edit': 'Задача: изменение',
+  'telephony.manager': 'Ответственный менеджер',
 };
 
 async function api(method, path, body) {
@@ -106,7 +109,50 @@ async function loadState(fillForm = true) {
   };
   out($('#last-success'), state.lastSuccess, 'ok');
   out($('#last-error'), state.lastError, 'err');
+  if (fillForm) {
+    const t = $('#tasks-form');
+    t.enabled.checked = state.missedCallTasks.enabled;
+    t.fallbackUserId.value = state.missedCallTasks.fallbackUserId ?? '';
+    t.dueMinutes.value = state.missedCallTasks.dueMinutes;
+  }
 }
+
+// ---------- missed-call tasks ----------
+// Switching on is refused (422) when the key lacks task scopes: the page lists what is missing.
+$('#tasks-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  busy($('#save-tasks'), async () => {
+    const f = e.currentTarget;
+    const box = $('#tasks-result');
+    box.hidden = true;
+    const num = (v) => (v.trim() === '' ? '' : Number(v));
+    try {
+      const r = await api('PUT', '/missed-call-tasks', {
+        enabled: f.enabled.checked,
+        fallbackUserId: num(f.fallbackUserId.value),
+        dueMinutes: Number(f.dueMinutes.value),
+      });
+      result(
+        box,
+        'ok',
+        r.missedCallTasks.enabled
+          ? 'Сохранено: задачи по пропущенным звонкам создаются.'
+          : 'Сохранено: задачи не создаются.',
+      );
+      await loadState();
+    } catch (err) {
+      const missing = err.data?.missing ?? [];
+      if (missing.length) {
+        f.enabled.checked = false;
+        result(
+          box,
+          'err',
+          `<strong>Не включено: API-ключу не хватает прав</strong><ul>${missing.map((m) => `<li><code>${esc(m.scope)}</code> — ${esc(m.title)}</li>`).join('')}</ul>Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API») и включите ещё раз.`,
+        );
+      } else result(box, 'err', esc(err.message));
+    }
+  });
+});
 
 // The stored key is only sent to the address it was saved for (the server refuses otherwise): when the
 // admin types another address, the key field says it must be typed again.

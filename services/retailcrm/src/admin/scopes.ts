@@ -35,13 +35,42 @@ const METHODS: Record<RequiredScope, string[]> = {
 /** '/api/v5/integration-modules/{code}/edit' and '/api/integration-modules/{code}/edit' alike. */
 const unversioned = (path: string) => path.replace(/^\/api\/v\d+\//, '/api/');
 
-/** The required scopes the key lacks, in REQUIRED_SCOPES order. */
-export function missingScopes(res: Pick<CredentialsResponse, 'credentials'> & { scopes?: unknown }): RequiredScope[] {
+type Credentials = Pick<CredentialsResponse, 'credentials'> & { scopes?: unknown };
+
+/** The `wanted` scopes the key lacks, in `wanted` order: by `scopes` when sent, else by the methods listed. */
+function lacking<S extends string>(res: Credentials, wanted: readonly S[], methodsOf: Record<S, string[]>): S[] {
   const listed = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   if (Array.isArray(res.scopes)) {
     const granted = new Set(listed(res.scopes));
-    return REQUIRED_SCOPES.filter((s) => !granted.has(s));
+    return wanted.filter((s) => !granted.has(s));
   }
   const methods = new Set(listed(res.credentials).map(unversioned));
-  return REQUIRED_SCOPES.filter((s) => !METHODS[s].every((m) => methods.has(m)));
+  return wanted.filter((s) => !methodsOf[s].every((m) => methods.has(m)));
+}
+
+/** The required scopes the key lacks, in REQUIRED_SCOPES order. */
+export function missingScopes(res: Credentials): RequiredScope[] {
+  return lacking(res, REQUIRED_SCOPES, METHODS);
+}
+
+/**
+ * Scopes missed-call tasks need on top of the required ones (issue 14): checked when the admin switches
+ * the feature on, not discovered at the first missed call.
+ */
+export const TASK_SCOPES = ['task_read', 'task_write'] as const;
+export type TaskScope = (typeof TASK_SCOPES)[number];
+
+export const TASK_SCOPE_TITLES: Record<TaskScope, string> = {
+  task_read: 'чтение задач (закрыта ли задача менеджером)',
+  task_write: 'запись задач (создание и закрытие задач по пропущенным звонкам)',
+};
+
+const TASK_METHODS: Record<TaskScope, string[]> = {
+  task_read: ['/api/tasks/{id}'],
+  task_write: ['/api/tasks/create', '/api/tasks/{id}/edit'],
+};
+
+/** The task scopes the key lacks, in TASK_SCOPES order. */
+export function missingTaskScopes(res: Credentials): TaskScope[] {
+  return lacking(res, TASK_SCOPES, TASK_METHODS);
 }

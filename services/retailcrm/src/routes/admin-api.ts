@@ -1,10 +1,11 @@
 // The admin page's JSON API. Every route needs the session and works on the session's enterprise
 // only (never an enterprise named in the request); mutations need the CSRF token. The hooks here
-// cover the three sections registered below.
+// cover the sections registered below.
 import type { FastifyInstance } from 'fastify';
 import adminConnectionRoutes from './admin-connection.ts';
 import adminJournalRoutes from './admin-journal.ts';
 import adminManagersRoutes from './admin-managers.ts';
+import adminTasksRoutes from './admin-tasks.ts';
 
 export default async function adminApiRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', app.requireAdminSession);
@@ -16,4 +17,5 @@ export default async function adminApiRoutes(app: FastifyInstance): Promise<void
   await app.register(adminConnectionRoutes);
   await app.register(adminManagersRoutes);
   await app.register(adminJournalRoutes);
+  await app.register(adminTasksRoutes);
 }

@@ -60,6 +60,7 @@ export default async function adminConnectionRoutes(app: FastifyInstance): Promi
         configured: Boolean(conn.domain && conn.apiKey),
       },
       module: { code: ctx.moduleCode, registered: Boolean(link), registeredAt: link?.issuedAt.toISOString() ?? null },
+      missedCallTasks: conn.missedCallTasks,
       ...(await lastOutcomes(app.sql, ent(request), secrets)),
       csrfToken: reply.generateCsrf({ userInfo: request.adminSession!.idHash }),
     };

@@ -21,12 +21,13 @@ export type CloseReason = 'callback' | 'closed_in_crm' | 'deleted_in_crm';
 const COLUMNS = 'id::text as id, status, created_by as "createdBy", task_id::int as "taskId", calls';
 
 export function createMissedTaskStore(sql: Sql) {
-  const columns = sql.unsafe(COLUMNS);
+  // A fragment per query (built when used: building the app must not touch the pool).
+  const columns = () => sql.unsafe(COLUMNS);
   return {
     /** The number's task being created or open, if any. */
     async current(enterprise: string, phoneKey: string): Promise<MissedTaskRow | undefined> {
       const [row] = await sql<MissedTaskRow[]>`
-        select ${columns} from retailcrm_missed_tasks
+        select ${columns()} from retailcrm_missed_tasks
         where enterprise = ${enterprise} and phone_key = ${phoneKey} and status in ('creating', 'open')`;
       return row;
     },
@@ -34,7 +35,7 @@ export function createMissedTaskStore(sql: Sql) {
     /** The tasks the task:missed step of `callId` created or is creating, oldest first. */
     async createdBy(enterprise: string, callId: string): Promise<MissedTaskRow[]> {
       return sql<MissedTaskRow[]>`
-        select ${columns} from retailcrm_missed_tasks
+        select ${columns()} from retailcrm_missed_tasks
         where enterprise = ${enterprise} and created_by = ${callId} order by id`;
     },
 
@@ -53,7 +54,7 @@ export function createMissedTaskStore(sql: Sql) {
         insert into retailcrm_missed_tasks (enterprise, phone_key, phone, status, created_by, calls)
         values (${enterprise}, ${phoneKey}, ${phone}, 'creating', ${call.callId}, ${sql.json([call] as never)})
         on conflict (enterprise, phone_key) where status in ('creating', 'open') do nothing
-        returning ${columns}`;
+        returning ${columns()}`;
       if (row) return row;
       const held = await this.current(enterprise, phoneKey);
       if (!held) return this.reserve(enterprise, phoneKey, phone, call); // closed meanwhile
