@@ -1,7 +1,8 @@
 // Retention is wired into the retailcrm service: on its schedule it removes answered journal rows past
 // RETENTION_INTEGRATION_LOGS_DAYS but keeps what the admin page still shows (each enterprise's last
 // success and last error, whatever their age) and attempts without an answer; done steps past
-// RETENTION_CALL_STEPS_DAYS go, running ones stay; expired admin sessions go.
+// RETENTION_CALL_STEPS_DAYS go, running ones stay; expired admin sessions go; missed-call tasks closed
+// or lost past RETENTION_INTEGRATION_LOGS_DAYS go, open ones stay.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
@@ -42,6 +43,14 @@ beforeAll(async () => {
   await step('done-old', 'done', 8);
   await step('running-old', 'running', 30);
   await step('done-young', 'done', 6);
+  for (const [phone, status, daysAgo] of [
+    ['291000001', 'closed', 91],
+    ['291000002', 'lost', 91],
+    ['291000003', 'open', 200],
+    ['291000004', 'closed', 10],
+  ] as const)
+    await sql`insert into retailcrm_missed_tasks (enterprise, phone_key, phone, status, created_by, task_id, updated_at)
+      values ('201', ${phone}, ${phone}, ${status}, ${'call-' + phone}, 1, now() - ${daysAgo} * interval '1 day')`;
   await sql`insert into retailcrm_admin_links (jti, enterprise, kind, issued_at, expires_at) values ('jti-0123456789abcdef', '201', 'operator', now(), now() + interval '1 day')`;
   await sql`insert into retailcrm_admin_sessions (id_hash, enterprise, jti, expires_at)
     values ('expired', '201', 'jti-0123456789abcdef', now() - interval '1 minute'), ('live', '201', 'jti-0123456789abcdef', now() + interval '1 hour')`;
@@ -79,4 +88,7 @@ it('removes what is past its retention on its schedule; the admin page still sho
   expect(
     (await sql<{ id_hash: string }[]>`select id_hash from retailcrm_admin_sessions`).map((r) => r.id_hash),
   ).toEqual(['live']);
+  expect(
+    (await sql<{ phone: string }[]>`select phone from retailcrm_missed_tasks order by phone`).map((r) => r.phone),
+  ).toEqual(['291000003', '291000004']);
 });

@@ -35,6 +35,14 @@ export const retailCrmRetentionRules = (c: Days): RetentionRule[] => [
   },
   // A 'running' step is claimed (or its worker crashed and the lease decides); no time-ordered key.
   { table: 'retailcrm_call_steps', days: c.RETENTION_CALL_STEPS_DAYS, age: 'updated_at', finished: "status = 'done'" },
+  // A missed-call task closed (or lost) long ago: no call can merge into or complete it any more. Kept
+  // as long as the journal that shows how it was created; open and creating rows stay whatever their age.
+  {
+    table: 'retailcrm_missed_tasks',
+    days: c.RETENTION_INTEGRATION_LOGS_DAYS,
+    age: 'updated_at',
+    finished: "status in ('closed', 'lost')",
+  },
   // An expired session opens nothing (admin/sessions.ts); no use in keeping it.
   { table: 'retailcrm_admin_sessions', days: 0, age: 'expires_at', finished: 'true' },
 ];
