@@ -60,6 +60,29 @@ describe('call processor', () => {
     });
     const [call] = await sql`select kind, direction, status, answered_by from calls where call_id = '1757772742.60'`;
     expect(call).toMatchObject({ kind: 'customer', direction: 'in', status: 'ended', answered_by: '151' });
+    // The projection's columns are the summary's fields (one statement writes a batch's calls).
+    const [row] = await sql<
+      {
+        summary: any;
+        ringing: string[];
+        started_at: Date;
+        answered_at: Date;
+        ended_at: Date;
+        duration_sec: number;
+        result: string;
+        phone: string;
+      }[]
+    >`
+      select summary, ringing, started_at, answered_at, ended_at, duration_sec, result, phone from calls where call_id = '1757772742.60'`;
+    expect(row!.ringing).toEqual(['150', '151', '152']);
+    expect(row!.started_at.getTime()).toBe(row!.summary.startedAt);
+    expect(row!.answered_at.getTime()).toBe(row!.summary.answeredAt);
+    expect(row!.ended_at.getTime()).toBe(row!.summary.endedAt);
+    expect([row!.duration_sec, row!.result, row!.phone]).toEqual([
+      row!.summary.durationSec,
+      'answered',
+      '375440000001',
+    ]);
     const [unprocessed] = await sql`select count(*)::int as n from call_events where processed_at is null`;
     expect(unprocessed!.n).toBe(0);
 

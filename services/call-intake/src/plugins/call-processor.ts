@@ -120,7 +120,7 @@ export function createCallProcessor(
         saved = { version, state: out.state };
         const latest = new Map<string, CallSummary>();
         for (const { effect } of out.effects) latest.set(effect.call.callId, effect.call);
-        for (const call of latest.values()) await upsertCall(tx, enterprise, call);
+        if (latest.size) await upsertCalls(tx, enterprise, [...latest.values()]);
         await confirmMatchedOriginates(tx, out.effects);
         await markRecovered(tx, enterprise, out.effects);
         const rows = out.effects.flatMap(
@@ -266,13 +266,16 @@ async function insertOutbox(
   return { leased, waiting };
 }
 
-async function upsertCall(tx: Sql, enterprise: string, c: CallSummary): Promise<void> {
+/** The batch's calls, each as its latest effect left it, into the calls projection: one statement. */
+async function upsertCalls(tx: Sql, enterprise: string, calls: CallSummary[]): Promise<void> {
   await tx`
     insert into calls (enterprise, call_id, kind, direction, phone, trunk, ringing, answered_by, status, result,
                        started_at, answered_at, ended_at, duration_sec, summary, updated_at)
-    values (${enterprise}, ${c.callId}, ${c.kind}, ${c.direction}, ${c.phone}, ${c.trunk}, ${c.ringing}, ${c.answeredBy},
-            ${c.status}, ${c.result}, ${new Date(c.startedAt)}, ${c.answeredAt === null ? null : new Date(c.answeredAt)},
-            ${c.endedAt === null ? null : new Date(c.endedAt)}, ${c.durationSec}, ${tx.json(c as never)}, now())
+    select ${enterprise}, c->>'callId', c->>'kind', c->>'direction', c->>'phone', c->>'trunk',
+           array(select jsonb_array_elements_text(c->'ringing')), c->>'answeredBy', c->>'status', c->>'result',
+           to_timestamp((c->>'startedAt')::float8 / 1000), to_timestamp((c->>'answeredAt')::float8 / 1000),
+           to_timestamp((c->>'endedAt')::float8 / 1000), (c->>'durationSec')::int, c, now()
+    from jsonb_array_elements(${tx.json(calls as never)}) as c
     on conflict (enterprise, call_id) do update set
       kind = excluded.kind, direction = excluded.direction, phone = excluded.phone, trunk = excluded.trunk,
       ringing = excluded.ringing, answered_by = excluded.answered_by, status = excluded.status,
