@@ -314,6 +314,44 @@ describe('admin page in chromium', () => {
     await page.waitForSelector('#journal-rows td.empty');
   });
 
+  it('missed-call tasks: switched on with a fallback user and a delay; a key without task scopes is refused, the page lists them', async () => {
+    const stored = async () =>
+      (
+        await sql<{ t: unknown; k: string }[]>`
+          select integrations_config->'retailcrm'->'missed_call_tasks' as t, integrations_config->'retailcrm'->>'api_key' as k
+          from enterprises where number = ${ENT}`
+      )[0]!;
+    await page.click('a[data-tab=connection]');
+    await page.waitForSelector('#tasks-form');
+    await expect(page.inputValue('#tasks-form input[name=dueMinutes]')).resolves.toBe('15');
+    await page.check('#tasks-form input[name=enabled]', { force: true });
+    await page.fill('#tasks-form input[name=fallbackUserId]', '19');
+    await page.fill('#tasks-form input[name=dueMinutes]', '30');
+    await page.click('#save-tasks');
+    await page.waitForSelector('#tasks-result.ok >> text=задачи по пропущенным звонкам создаются');
+    expect((await stored()).t).toEqual({ enabled: true, fallback_user_id: 19, due_minutes: 30 });
+    await shot('08-missed-call-tasks-on');
+    await page.uncheck('#tasks-form input[name=enabled]', { force: true });
+    await page.click('#save-tasks');
+    await page.waitForSelector('#tasks-result.ok >> text=задачи не создаются');
+    // The stored key swapped (in SQL) for one without task scopes: switching on is refused and explained.
+    const key = (await stored()).k;
+    await sql`update enterprises set integrations_config = jsonb_set(integrations_config, '{retailcrm,api_key}', to_jsonb(${WEAK_KEY}::text)) where number = ${ENT}`;
+    try {
+      await page.check('#tasks-form input[name=enabled]', { force: true });
+      await page.click('#save-tasks');
+      await page.waitForSelector('#tasks-result.err >> text=не хватает прав');
+      const text = await page.textContent('#tasks-result');
+      expect(text).toContain('task_read');
+      expect(text).toContain('task_write');
+      await expect(page.isChecked('#tasks-form input[name=enabled]')).resolves.toBe(false);
+      expect((await stored()).t).toEqual({ enabled: false, fallback_user_id: 19, due_minutes: 30 });
+      await shot('08b-missed-call-tasks-scopes-missing');
+    } finally {
+      await sql`update enterprises set integrations_config = jsonb_set(integrations_config, '{retailcrm,api_key}', to_jsonb(${key}::text)) where number = ${ENT}`;
+    }
+  });
+
   it("refuses a tampered token, another enterprise's token and a revoked token", async () => {
     const fresh = await browserPage();
     // tampered: one character of the signature changed

@@ -149,6 +149,15 @@ describe('the callback completes the task', () => {
     });
   });
 
+  it('regression: a merged missed call retried after the callback opens no new task', async () => {
+    await hang(missed());
+    await hang(missed(later(5, '1709276405.102')));
+    await hang(answered({ ...later(20, '1709276405.110'), answeredAt: STARTED_AT + 20 * 60_000 }));
+    const retried = await hang(missed(later(5, '1709276405.102')));
+    expect(taskSteps(retried.body)).toEqual([{ step: 'task:merge', outcome: 'already_done' }]);
+    expect(tasks().map((t) => t.complete)).toEqual([true]);
+  });
+
   it('the next missed call after a callback opens a new task', async () => {
     await hang(missed());
     await hang(answered({ ...later(20, '1709276405.110'), answeredAt: STARTED_AT + 20 * 60_000 }));

@@ -68,6 +68,15 @@ async function missed(x: TaskStepContext, key: string): Promise<void> {
   const { s, b, store } = x;
   const call = b.call;
   const me = { callId: call.callId, at: call.startedAt };
+  // A retry after this call was merged: done, even if the task was completed since (a create now would
+  // open a task for a call that was already called back). A merge that found the task gone merged nothing.
+  if (
+    (await x.app.rcrmSteps.anyDone(s.enterprise, call.callId, [TASK_STEPS.merge])) &&
+    (await store.mergedInto(s.enterprise, call.callId))
+  ) {
+    x.steps.push({ step: TASK_STEPS.merge, outcome: 'already_done' });
+    return;
+  }
   const cur = await store.current(s.enterprise, key);
   if (cur?.status === 'open' && cur.createdBy !== call.callId) {
     const merge = { gone: false };

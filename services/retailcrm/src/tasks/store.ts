@@ -61,6 +61,15 @@ export function createMissedTaskStore(sql: Sql) {
       return held.createdBy === call.callId ? held : { busy: held };
     },
 
+    /** Whether `callId` was added to another call's task (task:merge), whatever became of that task. */
+    async mergedInto(enterprise: string, callId: string): Promise<boolean> {
+      const rows = await sql`
+        select 1 from retailcrm_missed_tasks
+        where enterprise = ${enterprise} and created_by <> ${callId} and calls @> ${sql.json([{ callId }] as never)}
+        limit 1`;
+      return rows.length > 0;
+    },
+
     /** tasks/create answered with the task's id. */
     async opened(id: string, taskId: number, performerId: number | null): Promise<void> {
       await sql`
