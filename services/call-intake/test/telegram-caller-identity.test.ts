@@ -73,8 +73,6 @@ async function finish(enterprise: string, events: ScenarioEvent[]): Promise<numb
   return Date.now() - t0;
 }
 
-const live = (chat: number) => chatView(tg, BOT, chat).live;
-const finals = (chat: number) => chatView(tg, BOT, chat).finals;
 const lookups = (enterprise: string) => asked.filter((a) => a.startsWith(`${enterprise} `));
 
 /** Each enterprise has its own bot chats: the same two chat ids under different bots would collide. */
