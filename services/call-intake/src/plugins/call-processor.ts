@@ -230,19 +230,20 @@ async function insertOutbox(
   leaseSec: number,
 ): Promise<{ leased: OutboxLease[]; waiting: boolean }> {
   const enterprise = rows[0]!.enterprise;
-  const busy = new Set(
-    (
-      await tx<{ call_id: string }[]>`
-        select distinct call_id from intake_outbox
-        where enterprise = ${enterprise} and call_id = any(${[...new Set(rows.map((r) => r.callId))]}::text[]) and status = 'pending'`
-    ).map((r) => r.call_id),
-  );
+  // One statement: a row whose call already has a pending row (an earlier one, not yet answered) is
+  // written due and waits behind it; the others are born leased.
   const inserted = await tx<{ id: string; call_id: string; dedup_key: string; leased: boolean }[]>`
+    with r as (
+      select * from jsonb_to_recordset(${tx.json(rows.map((r) => ({ call_id: r.callId, event_type: r.eventType, dedup_key: r.dedupKey, payload: r.payload })) as never)})
+        as r(call_id text, event_type text, dedup_key text, payload jsonb)
+    ), busy as (
+      select distinct o.call_id from intake_outbox o
+      where o.enterprise = ${enterprise} and o.call_id in (select call_id from r) and o.status = 'pending'
+    )
     insert into intake_outbox (enterprise, call_id, event_type, dedup_key, payload, next_attempt_at)
     select ${enterprise}, r.call_id, r.event_type, r.dedup_key, r.payload,
-           case when r.busy then now() else now() + make_interval(secs => ${leaseSec}) end
-    from jsonb_to_recordset(${tx.json(rows.map((r) => ({ call_id: r.callId, event_type: r.eventType, dedup_key: r.dedupKey, payload: r.payload, busy: busy.has(r.callId) })) as never)})
-      as r(call_id text, event_type text, dedup_key text, payload jsonb, busy boolean)
+           case when r.call_id in (select call_id from busy) then now() else now() + make_interval(secs => ${leaseSec}) end
+    from r
     on conflict (enterprise, call_id, dedup_key) do nothing
     returning id::text, call_id, dedup_key, next_attempt_at > now() as leased`;
   const byKey = new Map(rows.map((r) => [`${r.callId}\n${r.dedupKey}`, r]));

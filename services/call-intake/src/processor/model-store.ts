@@ -126,21 +126,22 @@ export function createModelStore(policy: SnapshotPolicy = {}): ModelStore {
       const version = loaded.version + 1;
       const replayEvents = loaded.replayEvents + applied.ids.length;
       const deadline = applied.deadline === null ? null : new Date(applied.deadline);
-      if (replayEvents >= everyEvents || loaded.snapshotAgeMs >= everyMs) {
-        await tx`
-          update call_model_state set version = ${version}, state = ${tx.json(state as never)},
-            snapshot_version = ${version}, snapshot_at = now(), replay_events = 0, next_deadline = ${deadline},
-            last_event_id = greatest(last_event_id, ${applied.lastId}), updated_at = now()
-          where enterprise = ${loaded.enterprise}`;
-      } else {
-        await tx`
-          update call_model_state set version = ${version}, replay_events = ${replayEvents}, next_deadline = ${deadline},
-            last_event_id = greatest(last_event_id, ${applied.lastId}), updated_at = now()
-          where enterprise = ${loaded.enterprise}`;
-      }
-      if (applied.ids.length)
-        await tx`update call_events set processed_at = now(), processed_batch = ${version}
-                 where id = any(${applied.ids}::bigint[])`;
+      const snapshot = replayEvents >= everyEvents || loaded.snapshotAgeMs >= everyMs;
+      // The row and the events' marks in one statement (a data-modifying CTE runs whether or not it is
+      // read): one round trip less on every batch.
+      await tx`
+        with events as (
+          update call_events set processed_at = now(), processed_batch = ${version}
+          where id = any(${applied.ids}::bigint[])
+        )
+        update call_model_state set version = ${version}, next_deadline = ${deadline},
+          last_event_id = greatest(last_event_id, ${applied.lastId}), updated_at = now(),
+          ${
+            snapshot
+              ? tx`state = ${tx.json(state as never)}, snapshot_version = ${version}, snapshot_at = now(), replay_events = 0`
+              : tx`replay_events = ${replayEvents}`
+          }
+        where enterprise = ${loaded.enterprise}`;
       return version;
     },
     committed: (enterprise, version, state) => void memory.set(enterprise, { version, state }),
