@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { backoffMs } from '@fleet/backoff';
 import type { Sql } from '@fleet/db';
 import type { CallSummary } from '@fleet/call-model';
 import { finalKeyboard, liveKeyboard, renderCard, type CardStage } from '@fleet/telegram-render';
@@ -50,7 +51,7 @@ export interface CardWorker {
 }
 
 /** Seconds until the next attempt after a transient failure: 1, 2, 4 … 60. */
-const backoff = (attempts: number) => Math.min(60, 2 ** Math.max(0, attempts - 1));
+const backoff = (attempts: number) => backoffMs(attempts, { firstMs: 1000, maxMs: 60_000 }) / 1000;
 
 /** How long the id of a message Telegram created is kept trying to reach the database (ms). */
 const RECORD_RETRY_MS = 120_000;
