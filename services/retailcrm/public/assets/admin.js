@@ -213,6 +213,8 @@ $('#connection-form').addEventListener('submit', (e) => {
         apiKey: f.apiKey.value || undefined,
         enabled: f.enabled.checked,
       });
+      // Saved: the key is stored, so it leaves the form before anything is shown (loadState masks it).
+      f.apiKey.value = '';
       if (r.registration.ok) result(box, 'ok', `Настройки сохранены. ${esc(r.registration.message)}`);
       else result(box, 'err', `Настройки сохранены, но регистрация не прошла: ${esc(r.registration.message)}`);
     } catch (err) {
