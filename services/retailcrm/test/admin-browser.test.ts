@@ -180,6 +180,8 @@ describe('admin page in chromium', () => {
     await page.check('input[name=enabled]', { force: true });
     await page.click('#save');
     await page.waitForSelector('#check-result.ok >> text=Модуль зарегистрирован');
+    // The page reloads its state after the result shows: the masked key is the sign it is done.
+    await page.waitForSelector('input[name=apiKey][placeholder*="••••"]');
     await expect(page.inputValue('input[name=apiKey]')).resolves.toBe('');
     await expect(page.getAttribute('input[name=apiKey]', 'placeholder')).resolves.toContain('••••');
     expect(await page.content()).not.toContain(KEY);
