@@ -1,4 +1,5 @@
 import type { CallSummary } from '@fleet/call-model';
+import { callbackLine, type CallbackInfo } from './callback.ts';
 import { callerSuffix, type CallerIdentity } from './caller.ts';
 import { clip, escapeHtml } from './html.ts';
 import { classifyNumber, formatPhone, UNKNOWN_NUMBER } from './phone.ts';
@@ -31,6 +32,8 @@ export interface RenderContext {
   caller?: CallerIdentity | null;
   /** http(s) link to the recording, shown on the final message. */
   recordingUrl?: string | null;
+  /** The call that reached the client of this missed call (callback.ts): its line ends the final. */
+  callback?: CallbackInfo | null;
 }
 
 export interface RenderedCard {
@@ -88,6 +91,7 @@ export function renderCard(stage: CardStage, call: CardCall, ctx: RenderContext)
     if (text.length <= MAX_TEXT) return { text, disableNotification };
   }
   return {
+    // The callback line is short (names clipped), so it stays; the rest is what may be long.
     text: build(stage, call, { ...ctx, clientName: null, caller: null, recordingUrl: null }, 0).slice(0, MAX_TEXT),
     disableNotification,
   };
@@ -132,6 +136,7 @@ function build(stage: CardStage, call: CardCall, ctx: RenderContext, limit: numb
     if (call.recovered) lines.push(RECOVERED_LINE);
     // The sweeper closed it (call model staleCallMs, CALL_STALE_MS): the PBX never sent the final hangup.
     if (call.closedByTimeout) lines.push(TIMEOUT_LINE);
+    if (ctx.callback && !call.answered) lines.push(callbackLine(call, ctx.callback, ctx));
   }
   return lines.join('\n');
 }

@@ -27,3 +27,4 @@ export {
   type CallerIdentity,
   type CallerLinks,
 } from './caller.ts';
+export { callbackLine, formatDelay, formatClock, type CallbackInfo } from './callback.ts';
