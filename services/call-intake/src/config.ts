@@ -26,6 +26,11 @@ export const telegramShape = {
   ASTERISK_URL: z.string().url().default('http://127.0.0.1:8018'),
   /** services/retailcrm on loopback: the caller's name and CRM links on cards (RetailCRM enterprises only). */
   RETAILCRM_URL: z.string().url().default('http://127.0.0.1:8019'),
+  /**
+   * The longest a card waits for the caller's name (ms): a ringing card must show while it rings; a later
+   * answer shows on the card's next edit.
+   */
+  TELEGRAM_CALLER_WAIT_MS: positiveInt(300),
   TELEGRAM_POLL_MS: positiveInt(1000),
 };
 

@@ -32,9 +32,11 @@ let crmUrl: string;
 let retailcrm: FastifyInstance;
 let proxy: Server;
 let app: Awaited<ReturnType<typeof intake>>;
-/** Lookups that reached the proxy ("<enterprise> <phone>"), and what the proxy does per enterprise. */
+/** Lookups that reached the proxy ("<enterprise> <phone>"), those it answered, what it does per enterprise. */
 const asked: string[] = [];
-const modes = new Map<string, 'stall' | 'cut'>();
+const answered: string[] = [];
+/** stall: accepts, never answers; cut: closes the connection; late: answers once the ringing card is out. */
+const modes = new Map<string, 'stall' | 'cut' | 'late'>();
 
 /** The scenario for one enterprise: unique UniqueIds, optionally another client number. */
 function fresh(tag: string, phone = KNOWN): ScenarioEvent[] {
@@ -71,6 +73,10 @@ async function finish(enterprise: string, events: ScenarioEvent[]): Promise<numb
   await post(app, rest, `HOST-${enterprise}`);
   await settle();
   return Date.now() - t0;
+}
+
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 20));
 }
 
 const lookups = (enterprise: string) => asked.filter((a) => a.startsWith(`${enterprise} `));
@@ -126,8 +132,10 @@ beforeAll(async () => {
     asked.push(`${ent} ${q.get('phone')}`);
     if (modes.get(ent) === 'stall') return; // accepts, never answers
     if (modes.get(ent) === 'cut') return void req.socket.destroy();
+    if (modes.get(ent) === 'late') await until(() => view(ent, OWNER).live.length > 0);
     const r = await fetch(`${retailcrmUrl}${req.url}`);
     res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
+    answered.push(`${ent} ${q.get('phone')}`);
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
@@ -139,7 +147,9 @@ beforeAll(async () => {
   ({ fake: tg, root } = await startFake(bots, FAST));
   for (const n of ['601', '602', '604', '605', '606', '607', '608']) await enterprise(n, true);
   await enterprise('603', false);
-  app = await intake(sql, { ...telegramConfig(root), RETAILCRM_URL: proxyUrl } as never);
+  // Cards wait up to 1.5 s for the name: a lookup through the proxy, the service and the fake takes
+  // milliseconds, and this leaves room for a loaded machine (the bound itself is tested below).
+  app = await intake(sql, { ...telegramConfig(root), RETAILCRM_URL: proxyUrl, TELEGRAM_CALLER_WAIT_MS: 1500 } as never);
 });
 afterAll(async () => {
   await app?.close();
@@ -205,24 +215,24 @@ describe('fail-open: no card waits for RetailCRM', () => {
   it('RetailCRM hangs: the ringing card goes out after the short wait, the number alone; the final does not wait again', async () => {
     crm.setFaults({ hangNext: 1, hangMs: 5_000, path: '/api/v5/telephony/manager' });
     const events = fresh('h');
-    // The retailcrm service would answer "unavailable" after its own deadline (1.2 s): the card did not wait for that.
-    expect(await ring('604', events)).toBeLessThan(1_000);
+    // The retailcrm service answers "unavailable" at its own deadline (1.2 s): no name, no buttons.
+    await ring('604', events);
     const [card] = view('604', OWNER).live;
     expect(card!.text).toContain('Клиент: <b>+375 (44) 000-00-01</b>\n');
     expect(card!.replyMarkup).toBeNull();
-    expect(await finish('604', events)).toBeLessThan(1_000);
+    await finish('604', events);
     const [final] = view('604', OWNER).finals;
     expect(final!.text).not.toContain(' — ');
     expect(final!.replyMarkup).toBeNull();
     expect(lookups('604')).toHaveLength(1);
   });
 
-  it('RetailCRM slow but within the service deadline: the ringing card goes without the name, the final (a later edit) has it', async () => {
-    crm.setFaults({ hangNext: 1, hangMs: 700, path: '/api/v5/telephony/manager' });
+  it('the answer comes after the card stopped waiting: the ringing card goes without the name, the final (a later edit) has it', async () => {
+    modes.set('605', 'late'); // the proxy answers only once the ringing card is out
     const events = fresh('s');
-    expect(await ring('605', events)).toBeLessThan(1_000);
+    await ring('605', events);
     expect(view('605', OWNER).live[0]!.text).not.toContain(' — ');
-    await new Promise((r) => setTimeout(r, 1_000)); // the answer arrives meanwhile
+    await until(() => answered.some((a) => a.startsWith('605 ')));
     await finish('605', events);
     const owner = view('605', OWNER);
     expect(owner.visible).toHaveLength(1); // the same message, edited into the final
@@ -234,7 +244,7 @@ describe('fail-open: no card waits for RetailCRM', () => {
   it('RetailCRM answers 503: the number alone (not «новый клиент»)', async () => {
     crm.setFaults({ fail503Next: 50, path: '/api/v5/telephony/manager' });
     const events = fresh('f');
-    expect(await ring('606', events)).toBeLessThan(1_500);
+    await ring('606', events);
     await finish('606', events);
     const [final] = view('606', OWNER).finals;
     expect(final!.text).toContain('Клиент: <b>+375 (44) 000-00-01</b>\n');
@@ -246,8 +256,8 @@ describe('fail-open: no card waits for RetailCRM', () => {
     modes.set('608', 'cut');
     for (const n of ['607', '608']) {
       const events = fresh(`x${n}`);
-      expect(await ring(n, events)).toBeLessThan(1_000);
-      expect(await finish(n, events)).toBeLessThan(1_000);
+      await ring(n, events);
+      await finish(n, events);
       const [final] = view(n, OWNER).finals;
       expect(final!.text).toMatch(/^<b>✅/);
       expect(final!.text).not.toContain(' — ');
@@ -270,24 +280,22 @@ describe('no RetailCRM integration', () => {
 });
 
 describe('the lookup itself (createCallerIdentity against a stalled server)', () => {
-  it('waits at most waitMs once per number; later asks do not wait; the answer is kept', async () => {
+  it('answers null while the request is still unanswered (no card waits past waitMs); later asks neither wait nor ask again', async () => {
     let requests = 0;
-    const stalled = createServer(() => void requests++);
+    const stalled = createServer(() => void requests++); // never answers
     await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
     const identity = createCallerIdentity({
       retailcrmUrl: `http://127.0.0.1:${(stalled.address() as { port: number }).port}`,
       waitMs: 300,
-      timeoutMs: 5_000,
+      timeoutMs: 120_000, // the request outlives the test: only the wait can end get()
     });
     try {
-      let t0 = Date.now();
       expect(await identity.get('700', KNOWN)).toBeNull();
-      const first = Date.now() - t0;
-      expect(first).toBeGreaterThanOrEqual(290);
-      expect(first).toBeLessThan(600);
-      t0 = Date.now();
-      await Promise.all([identity.get('700', KNOWN), identity.get('700', KNOWN)]);
-      expect(Date.now() - t0).toBeLessThan(50);
+      expect(requests).toBe(1);
+      // The number's wait has passed: a new ask resolves before any timer of the wait's length could fire.
+      const later = Promise.all([identity.get('700', KNOWN), identity.get('700', KNOWN)]).then(() => 'resolved');
+      const timer = new Promise((r) => setTimeout(() => r('waited'), 250));
+      expect(await Promise.race([later, timer])).toBe('resolved');
       expect(requests).toBe(1);
     } finally {
       await identity.close();

@@ -46,7 +46,9 @@ beforeAll(async () => {
     NODE_ENV: 'test',
     DATABASE_URL: db.url,
     LOG_LEVEL: 'info',
-    RETAILCRM_TIMEOUT_MS: '5000',
+    // Far above the route's deadline (CUSTOMER_DATA_DEADLINE_MS, 1.2 s): a route waiting for RetailCRM
+    // instead of its deadline would take 10 s or more below.
+    RETAILCRM_TIMEOUT_MS: '10000',
     RETAILCRM_RETRY_MIN_MS: '10',
   });
   app = await buildApp({
@@ -114,19 +116,18 @@ describe('GET /internal/retailcrm/caller', () => {
     });
   });
 
-  it('RetailCRM down (connection refused): a quick {known: false, unavailable: true}', async () => {
-    const t0 = Date.now();
+  it('RetailCRM down (connection refused): {known: false, unavailable: true}', async () => {
     const res = await caller('enterprise=203&phone=375291112233');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ known: false, unavailable: true });
-    expect(Date.now() - t0).toBeLessThan(1_500);
   });
 
   it('RetailCRM hanging or answering 503: unavailable within the deadline, and not cached', async () => {
-    fake.setFaults({ hangNext: 1, hangMs: 4_000 });
+    // RetailCRM holds the request 12 s; the route's deadline is 1.2 s, the client's timeout 10 s.
+    fake.setFaults({ hangNext: 1, hangMs: 12_000 });
     const t0 = Date.now();
     expect((await caller('enterprise=201&phone=375290000888')).json()).toEqual({ known: false, unavailable: true });
-    expect(Date.now() - t0).toBeLessThan(1_500);
+    expect(Date.now() - t0).toBeLessThan(6_000);
     fake.setFaults({ fail503Next: 20 });
     expect((await caller('enterprise=201&phone=375290000999')).json()).toEqual({ known: false, unavailable: true });
     fake.setFaults({});

@@ -20,6 +20,7 @@ export function telegramOptions(sql: Sql, config: Partial<TelegramConfig> & { WO
     timeoutMs: c.TELEGRAM_TIMEOUT_MS,
     asteriskUrl: c.ASTERISK_URL,
     retailcrmUrl: c.RETAILCRM_URL,
+    callerWaitMs: c.TELEGRAM_CALLER_WAIT_MS,
     pollMs: c.TELEGRAM_POLL_MS,
     workers: config.WORKERS,
     secretsKey: c.SECRETS_KEY ?? null,

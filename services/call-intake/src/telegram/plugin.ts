@@ -25,6 +25,8 @@ export interface TelegramOptions {
   asteriskUrl: string;
   /** services/retailcrm for the caller's name and CRM links on cards (RETAILCRM_URL). */
   retailcrmUrl: string;
+  /** The longest a card waits for the caller's name (TELEGRAM_CALLER_WAIT_MS). */
+  callerWaitMs: number;
   pollMs: number;
   /** Run the card worker and polling (off in some tests, like the other workers). */
   workers: boolean;
@@ -34,11 +36,10 @@ export interface TelegramOptions {
 
 const CLICK_TO_CALL_TIMEOUT_MS = 12_000;
 /**
- * The longest a card waits for the caller's name (ms): a ringing card must show while it rings. The
- * request itself may take CALLER_TIMEOUT_MS (above services/retailcrm's own deadline, 1.2 s by default),
- * and a late answer shows on the card's next edit.
+ * A card waits at most TELEGRAM_CALLER_WAIT_MS for the caller's name; the request itself may take
+ * CALLER_TIMEOUT_MS (above services/retailcrm's own deadline, 1.2 s by default), and a late answer shows
+ * on the card's next edit.
  */
-const CALLER_WAIT_MS = 300;
 const CALLER_TIMEOUT_MS = 2_000;
 
 declare module 'fastify' {
@@ -60,8 +61,9 @@ export default fp(
     const directory = createDirectory(opts.sql, bots);
     const identity = createCallerIdentity({
       retailcrmUrl: opts.retailcrmUrl,
-      waitMs: CALLER_WAIT_MS,
-      timeoutMs: CALLER_TIMEOUT_MS,
+      waitMs: opts.callerWaitMs,
+      // A late answer must still be able to arrive after the card stopped waiting.
+      timeoutMs: Math.max(CALLER_TIMEOUT_MS, 4 * opts.callerWaitMs),
       log,
     });
     const worker = createCardWorker({
