@@ -24,3 +24,20 @@ export function samePhone(a: string, b: string): boolean {
   const x = nationalNumber(a);
   return x.length >= 6 && x === nationalNumber(b);
 }
+
+/**
+ * The number in international format for RetailCRM (`customers/create` stores phones as given, and a
+ * customer's card should dial from anywhere): '375291234567', '80291234567', '8 029 123-45-67' →
+ * '+375291234567'; '89161234567', '7 916 123 45 67' → '+79161234567'; another number of 10 or more digits
+ * → '+' and its digits (assumed international already); '' when the number is shorter (an extension, a
+ * short code: not a customer's number). The same country rules as nationalNumber.
+ */
+export function internationalNumber(phone: string): string {
+  let d = phone.replace(/\D/g, '');
+  if (d.startsWith('00')) d = d.slice(2);
+  if (d.length === 12 && d.startsWith('375')) return `+${d}`;
+  if (d.length === 11 && d.startsWith('80')) return `+375${d.slice(2)}`;
+  if (d.length === 10 && d.startsWith('0')) return `+375${d.slice(1)}`;
+  if (d.length === 11 && (d.startsWith('7') || d.startsWith('8'))) return `+7${d.slice(1)}`;
+  return d.length >= 10 ? `+${d}` : '';
+}

@@ -1,7 +1,7 @@
 // The fleet's one rule for "the same client number" (issue 14): every spelling a RetailCRM user or a host
 // writes for one subscriber gives one national significant number.
 import { describe, expect, it } from 'vitest';
-import { nationalNumber, samePhone } from '../src/national-number.ts';
+import { internationalNumber, nationalNumber, samePhone } from '../src/national-number.ts';
 
 describe('nationalNumber', () => {
   it.each([
@@ -22,5 +22,26 @@ describe('nationalNumber', () => {
     expect(samePhone('375291234567', '375291234568')).toBe(false);
     expect(samePhone('151', '151')).toBe(false);
     expect(samePhone('', '')).toBe(false);
+  });
+});
+
+describe('internationalNumber', () => {
+  it.each([
+    ['375291234567', '+375291234567'],
+    ['+375 (29) 123-45-67', '+375291234567'],
+    ['80291234567', '+375291234567'],
+    ['8 029 123-45-67', '+375291234567'],
+    ['0291234567', '+375291234567'],
+    ['00375291234567', '+375291234567'],
+    ['89161234567', '+79161234567'],
+    ['7 916 123 45 67', '+79161234567'],
+    ['442079460958', '+442079460958'],
+    ['151', ''],
+    ['', ''],
+  ])('%s → %s', (phone, e164) => expect(internationalNumber(phone)).toBe(e164));
+
+  it('keeps the subscriber: its national number is the original one', () => {
+    for (const p of ['375291234567', '80291234567', '89161234567', '0291234567'])
+      expect(nationalNumber(internationalNumber(p))).toBe(nationalNumber(p));
   });
 });
