@@ -21,7 +21,10 @@ export interface CustomerInfo {
   links: CallerLinks;
 }
 
-export type CustomerLookup = (enterprise: string, phone: string) => Promise<CustomerInfo>;
+export type CustomerLookup = ((enterprise: string, phone: string) => Promise<CustomerInfo>) & {
+  /** The cached answer within its TTL, or undefined; never asks RetailCRM (the admin page's call list). */
+  peek(enterprise: string, phone: string): CustomerInfo | undefined;
+};
 
 /** A cached lookup. @throws whatever the settings read or RetailCRM throw (callers fail open). */
 export function createCustomerLookup(
@@ -49,16 +52,21 @@ export function createCustomerLookup(
     if (cache.size > (opts.cacheMax ?? 50_000)) cache.delete(cache.keys().next().value!);
     return value;
   }
-  return async (enterprise, phone) => {
-    const key = `${enterprise}|${phone}`;
+  const fresh = (key: string) => {
     const hit = cache.get(key);
-    if (hit && Date.now() - hit.at < opts.cacheMs) return hit;
+    return hit && Date.now() - hit.at < opts.cacheMs ? hit : undefined;
+  };
+  const lookup = async (enterprise: string, phone: string) => {
+    const key = `${enterprise}|${phone}`;
+    const hit = fresh(key);
+    if (hit) return hit;
     const pending = inFlight.get(key);
     if (pending) return pending;
     const p = ask(key, enterprise, phone).finally(() => inFlight.delete(key));
     inFlight.set(key, p);
     return p;
   };
+  return Object.assign(lookup, { peek: (enterprise: string, phone: string) => fresh(`${enterprise}|${phone}`) });
 }
 
 /** `p`'s value, or `fallback` when `ms` pass first (`onLate`) or `p` fails (`onError`): failing open. */

@@ -2,6 +2,7 @@
 // only (never an enterprise named in the request); mutations need the CSRF token. The hooks here
 // cover the sections registered below.
 import type { FastifyInstance } from 'fastify';
+import adminCallsRoutes from './admin-calls.ts';
 import adminConnectionRoutes from './admin-connection.ts';
 import adminJournalRoutes from './admin-journal.ts';
 import adminManagersRoutes from './admin-managers.ts';
@@ -18,4 +19,5 @@ export default async function adminApiRoutes(app: FastifyInstance): Promise<void
   await app.register(adminManagersRoutes);
   await app.register(adminJournalRoutes);
   await app.register(adminTasksRoutes);
+  await app.register(adminCallsRoutes);
 }
