@@ -58,6 +58,8 @@ const fail = (status: number, description: string, parameters?: Params): Answer 
   body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) },
 });
 const CHAT_METHODS = new Set(['sendMessage', 'editMessageText', 'deleteMessage']);
+/** How long a bot's message stays editable (48 h). */
+const EDITABLE_MS = 48 * 3600 * 1000;
 
 /** Creates the fake (not listening). Bot ids are the digits before ':' in each token. */
 export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
@@ -267,6 +269,9 @@ export function createTelegramFake(opts: TelegramFakeOptions): TelegramFake {
     if (err) return fail(400, err);
     const m = bot.chats.get(chatId)?.get(Number(p.message_id));
     if (!m || m.deleted) return fail(400, 'Bad Request: message to edit not found');
+    // A bot may edit its messages for 48 hours (https://core.telegram.org/bots/api#updating-messages);
+    // a test ages a message by moving its sentAt back.
+    if (Date.now() - m.sentAt > EDITABLE_MS) return fail(400, "Bad Request: message can't be edited");
     const markup = parseMarkup(p.reply_markup) ?? null;
     if (m.text === p.text && JSON.stringify(m.replyMarkup) === JSON.stringify(markup)) {
       return fail(
