@@ -32,12 +32,16 @@ export interface CardState {
   liveMessageId: number | null;
   liveText: string | null;
   finalMessageId: number | null;
+  /** A callback reached the client of this missed call and the final message does not say so yet (callbacks.ts). */
+  callbackPending?: boolean;
 }
 
 export type CardOp =
   | { kind: 'send'; final: boolean }
   | { kind: 'edit'; final: boolean; messageId: number }
   | { kind: 'delete'; messageId: number }
+  /** Edits the final message already shown (the callback line of a missed call). */
+  | { kind: 'amend'; messageId: number }
   | { kind: 'none' };
 
 /**
@@ -45,7 +49,8 @@ export type CardOp =
  * EDITED into the final when the final is quiet (one request instead of two, and the message keeps its
  * place in the chat), and a NEW message followed by deleting the live card when it must notify
  * (missed incoming): Telegram notifies only on new messages. Either way: exactly one final message,
- * no live card left. A card without a live message gets its final as a new message.
+ * no live card left. A card without a live message gets its final as a new message. Once the live card
+ * is gone, a pending callback amends the final message (once: the worker then marks it shown).
  */
 export function nextOp(card: CardState, want: { text: string; loud: boolean }): CardOp {
   if (card.stage !== 'final') {
@@ -59,5 +64,6 @@ export function nextOp(card: CardState, want: { text: string; loud: boolean }): 
   }
   if (card.liveMessageId !== null && card.liveMessageId !== card.finalMessageId)
     return { kind: 'delete', messageId: card.liveMessageId };
+  if (card.callbackPending) return { kind: 'amend', messageId: card.finalMessageId };
   return { kind: 'none' };
 }

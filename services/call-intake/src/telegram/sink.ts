@@ -2,6 +2,7 @@ import type { Sql } from '@fleet/db';
 import type { CallSummary } from '@fleet/call-model';
 import type { EffectSink } from '../plugins/call-processor.ts';
 import type { CardStage } from '@fleet/telegram-render';
+import { markCallbacks, missedKeyOf } from './callbacks.ts';
 import { stageOf, STAGE_RANK } from './plan.ts';
 
 /**
@@ -35,14 +36,14 @@ export function createTelegramSink(opts: {
       const rec = recovered.has(call.callId);
       const delay = stage === 'greeting' ? opts.greetingDelayMs : 0;
       await tx`
-        insert into telegram_cards (enterprise, call_id, chat_id, stage, call, not_before, recovered)
+        insert into telegram_cards (enterprise, call_id, chat_id, stage, call, not_before, recovered, missed_key)
         select ${enterprise}, ${call.callId}, r.chat_id, ${stage}, ${tx.json((rec ? { ...call, recovered: true } : call) as never)},
-               now() + make_interval(secs => ${delay / 1000}), ${rec}
+               now() + make_interval(secs => ${delay / 1000}), ${rec}, ${missedKeyOf(stage, call)}
         from telegram_recipients r where r.enterprise = ${enterprise} and r.active
         on conflict (enterprise, call_id, chat_id) do update set
           stage = excluded.stage, version = telegram_cards.version + 1,
           call = case when telegram_cards.recovered then excluded.call || '{"recovered": true}' else excluded.call end,
-          recovered = telegram_cards.recovered or excluded.recovered,
+          recovered = telegram_cards.recovered or excluded.recovered, missed_key = excluded.missed_key,
           not_before = excluded.not_before, status = 'pending', updated_at = now(),
           queued_at = case when telegram_cards.status = 'pending' then telegram_cards.queued_at else now() end
         where telegram_cards.stage <> 'final'
@@ -50,5 +51,11 @@ export function createTelegramSink(opts: {
                 when 'greeting' then 0 when 'ringing' then 1 when 'talking' then 2 else 3 end`;
       opts.onStage?.(enterprise, call.callId, stage);
     }
+    // After the batch's own cards, so a missed final written by this very batch is found too.
+    await markCallbacks(
+      tx,
+      enterprise,
+      [...latest.values()].map((l) => l.call),
+    );
   };
 }

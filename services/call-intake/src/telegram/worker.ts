@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { backoffMs } from '@fleet/backoff';
 import type { Sql } from '@fleet/db';
 import type { CallSummary } from '@fleet/call-model';
-import { finalKeyboard, liveKeyboard, renderCard, type CardStage } from '@fleet/telegram-render';
+import { finalKeyboard, liveKeyboard, renderCard, type CallbackInfo, type CardStage } from '@fleet/telegram-render';
 import { isFlood, isForbidden, isMessageGone, isNotModified, isTransient, type BotApi } from '@fleet/telegram-client';
 import type { CallerIdentityLookup } from './caller-identity.ts';
 import type { Directory, EnterpriseContext } from './directory.ts';
@@ -22,10 +22,13 @@ interface CardRow {
   live_text: string | null;
   final_message_id: string | null;
   attempts: number;
+  /** The call that reached this missed call's client, and whether the final message says so (callbacks.ts). */
+  callback: CallbackInfo | null;
+  callback_shown: boolean;
 }
 
 const COLUMNS =
-  'id::text, enterprise, call_id, chat_id::text, stage, call, version, live_message_id::text, live_text, final_message_id::text, attempts';
+  'id::text, enterprise, call_id, chat_id::text, stage, call, version, live_message_id::text, live_text, final_message_id::text, attempts, callback, callback_shown';
 /** A card gets at most this many operations per claim (a normal final needs ≤ 2); then others go first. */
 const OPS_PER_CLAIM = 6;
 /**
@@ -142,6 +145,7 @@ export function createCardWorker(opts: {
   const postpone = (row: CardRow, error: string) =>
     sql`update telegram_cards set attempts = attempts + 1, last_error = ${error},
         live_message_id = ${row.live_message_id}, live_text = ${row.live_text}, final_message_id = ${row.final_message_id},
+        callback_shown = callback_shown or ${row.callback_shown},
         next_attempt_at = now() + make_interval(secs => ${backoff(row.attempts + 1)}), lease_until = null
         where id = ${row.id}`;
 
@@ -150,6 +154,7 @@ export function createCardWorker(opts: {
     liveMessageId: num(row.live_message_id),
     liveText: row.live_text,
     finalMessageId: num(row.final_message_id),
+    callbackPending: row.callback !== null && !row.callback_shown,
   });
 
   /**
@@ -165,6 +170,7 @@ export function createCardWorker(opts: {
     const [r] = await sql<{ version: number; status: string }[]>`
       update telegram_cards set
         live_message_id = ${row.live_message_id}, live_text = ${row.live_text}, final_message_id = ${row.final_message_id},
+        callback_shown = callback_shown or ${row.callback_shown},
         status = case when ${finished} and version = ${row.version} then 'done' else status end,
         last_error = case when ${finished} and version = ${row.version} then null else last_error end,
         lease_until = case when ${finished} and version = ${row.version} then null
@@ -243,7 +249,7 @@ export function createCardWorker(opts: {
       const ctx = await directory.context(row.enterprise);
       const recordingUrl = recordingUrlOf(ctx.recordUrlTemplate, row.enterprise, row.stage, row.call);
       const caller = await callerOf(row, ctx);
-      const rendered = renderCard(row.stage, row.call, { ...ctx, recordingUrl, caller });
+      const rendered = renderCard(row.stage, row.call, { ...ctx, recordingUrl, caller, callback: row.callback });
       const want = { text: rendered.text, loud: !rendered.disableNotification };
       const op = nextOp(stateOf(row), want);
       if (op.kind === 'none') {
@@ -340,7 +346,8 @@ export function createCardWorker(opts: {
           link_preview_options: { is_disabled: true },
           ...(markup ? { reply_markup: markup } : {}),
         });
-        if (op.final) row.final_message_id = String(m.message_id);
+        if (op.final)
+          Object.assign(row, { final_message_id: String(m.message_id), callback_shown: row.callback !== null });
         else Object.assign(row, { live_message_id: String(m.message_id), live_text: want.text });
       } else if (op.kind === 'edit') {
         try {
@@ -356,8 +363,32 @@ export function createCardWorker(opts: {
           if (!isNotModified(e)) throw e;
         }
         if (op.final)
-          Object.assign(row, { final_message_id: row.live_message_id, live_message_id: null, live_text: null });
+          Object.assign(row, {
+            final_message_id: row.live_message_id,
+            live_message_id: null,
+            live_text: null,
+            callback_shown: row.callback !== null,
+          });
         else row.live_text = want.text;
+      } else if (op.kind === 'amend') {
+        // The callback line on a final already shown. Telegram lets a bot edit its message for 48 h
+        // only ("message can't be edited"), and the user may have deleted it ("message to edit not
+        // found"): either way there is nothing left to amend, so the callback counts as shown.
+        try {
+          await call('editMessageText', {
+            chat_id,
+            message_id: op.messageId,
+            text: want.text,
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+            ...(markup ? { reply_markup: markup } : {}),
+          });
+        } catch (e) {
+          if (!isNotModified(e) && !isMessageGone(e)) throw e;
+          if (isMessageGone(e))
+            log.info({ ...bind, error: (e as Error).message }, 'missed call final not amended: gone or too old');
+        }
+        row.callback_shown = true;
       } else {
         await call('deleteMessage', { chat_id, message_id: op.messageId });
         Object.assign(row, { live_message_id: null, live_text: null });
