@@ -1,4 +1,4 @@
-// The admin page: three sections over the JSON API under /retailcrm-admin/api. No framework: the
+// The admin page: four sections over the JSON API under /retailcrm-admin/api. No framework: the
 // page is small, and a build step for it would cost more than it saves.
 const API = '/retailcrm-admin/api';
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -71,12 +71,13 @@ async function busy(button, fn) {
 
 // ---------- tabs ----------
 function showTab(name) {
-  if (!['connection', 'managers', 'journal'].includes(name)) name = 'connection';
+  if (!['connection', 'managers', 'calls', 'journal'].includes(name)) name = 'connection';
   for (const s of document.querySelectorAll('[data-section]')) s.hidden = s.dataset.section !== name;
   for (const a of document.querySelectorAll('[data-tab]'))
     a.setAttribute('aria-selected', String(a.dataset.tab === name));
   if (name === 'managers') loadManagers();
   if (name === 'journal') loadJournal();
+  if (name === 'calls') loadCalls();
 }
 window.addEventListener('hashchange', () => showTab(location.hash.slice(1)));
 
@@ -466,6 +467,126 @@ $('#next').addEventListener('click', () => {
   if (page < pages) {
     page++;
     loadJournal();
+  }
+});
+
+// ---------- calls ----------
+// The enterprise's customer calls (GET /calls): times come from the server in the enterprise's zone,
+// the summary covers the whole period whatever the filter, the list is paged on the server.
+let callsPage = 1;
+let callsPages = 1;
+const RESULTS = { answered: 'разговор', 'no answer': 'без ответа', busy: 'занято', failed: 'не удался' };
+const TASKS = { creating: 'создаётся', open: 'открыта', closed: 'закрыта', lost: 'не подтверждена' };
+
+/** 390 → '6 мин 30 с', 4000 → '1 ч 6 мин'. */
+function fmtWait(sec) {
+  if (sec === null || sec === undefined) return '—';
+  if (sec < 60) return `${sec} с`;
+  const h = Math.floor(sec / 3600);
+  const m = Math.floor((sec % 3600) / 60);
+  const s = sec % 60;
+  return h ? `${h} ч${m ? ` ${m} мин` : ''}` : `${m} мин${s ? ` ${s} с` : ''}`;
+}
+const fmtDuration = (sec) => (sec === null ? '—' : `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, '0')}`);
+const fmtManager = (m) =>
+  !m ? '—' : m.extension ? `${m.name ? `${m.name} · ` : ''}${m.extension}` : `мобильный ${m.name}`;
+
+function callOutcome(x) {
+  if (x.status !== 'ended') return '<span class="pill">идёт</span>';
+  if (!x.missed) return esc(RESULTS[x.result] ?? x.result ?? '—');
+  const task = x.task
+    ? `<small>задача${x.task.id ? ` #${esc(x.task.id)}` : ''} ${esc(TASKS[x.task.status] ?? x.task.status)}</small>`
+    : '';
+  return `<span class="pill err">пропущен</span>${task}`;
+}
+
+function callbackCell(x) {
+  if (!x.missed) return '';
+  if (!x.callback) return '<span class="pill warn">ждёт звонка</span>';
+  const how = x.callback.direction === 'out' ? 'мы позвонили' : 'клиент дозвонился';
+  return `<span class="pill ok">через ${esc(fmtWait(x.callback.afterSec))}</span><small>${esc(x.callback.local)}, ${how}</small>`;
+}
+
+async function loadCalls() {
+  const f = $('#calls-filter');
+  const q = new URLSearchParams({ filter: f.filter.value, page: String(callsPage) });
+  for (const k of ['from', 'to']) if (f[k].value) q.set(k, f[k].value);
+  const rows = $('#calls-rows');
+  try {
+    const r = await api('GET', `/calls?${q}`);
+    f.from.value = r.query.from;
+    f.to.value = r.query.to;
+    $('#calls-zone').textContent = `время: ${r.timezone}`;
+    callsPages = Math.max(1, Math.ceil(r.total / r.pageSize));
+    $('#calls-info').textContent = `Страница ${r.page} из ${callsPages} · звонков: ${r.total}`;
+    $('#calls-prev').disabled = callsPage <= 1;
+    $('#calls-next').disabled = callsPage >= callsPages;
+    const c = r.counts;
+    $('#calls-summary').innerHTML = [
+      ['Звонков клиентов', c.all, ''],
+      ['Пропущено', c.missed, c.missed ? 'err' : ''],
+      ['Перезвонили', c.calledBack, 'ok'],
+      ['Ждут звонка', c.open, c.open ? 'warn' : ''],
+      ['Медиана до перезвона', fmtWait(c.medianSec), ''],
+    ]
+      .map(([t, v, cls]) => `<div class="tile ${cls}"><span>${esc(t)}</span><strong>${esc(v)}</strong></div>`)
+      .join('');
+    const none = (n) => `<tr><td colspan="${n}" class="empty">Звонков нет</td></tr>`;
+    $('#calls-days').innerHTML = r.days.length
+      ? r.days
+          .map(
+            (d) =>
+              `<tr data-day="${esc(d.day)}"><td>${esc(d.day.split('-').reverse().join('.'))}</td><td>${d.calls}</td><td>${d.missed}</td><td>${d.calledBack}</td><td>${d.open}</td><td>${esc(fmtWait(d.medianSec))}</td></tr>`,
+          )
+          .join('')
+      : none(6);
+    $('#calls-managers').innerHTML = r.managers.length
+      ? r.managers
+          .map(
+            (m) =>
+              `<tr><td>${esc(fmtManager(m.manager))}</td><td>${m.missed}</td><td>${m.calledBack}</td><td>${m.open}</td><td>${esc(fmtWait(m.medianSec))}</td></tr>`,
+          )
+          .join('')
+      : '<tr><td colspan="5" class="empty">Пропущенных нет</td></tr>';
+    if (!r.rows.length) {
+      rows.innerHTML = '<tr><td colspan="9" class="empty">Звонков нет</td></tr>';
+      return;
+    }
+    rows.innerHTML = r.rows
+      .map(
+        (x) => `<tr data-call="${esc(x.callId)}" class="${x.missed ? (x.callback ? 'called-back' : 'open') : ''}">
+          <td class="when">${esc(x.local)}</td>
+          <td title="${x.direction === 'out' ? 'исходящий' : 'входящий'}">${x.direction === 'out' ? '↗' : '↙'}</td>
+          <td>${esc(x.phone || '—')}</td><td>${esc(x.customer ?? '')}</td><td>${esc(fmtManager(x.manager))}</td>
+          <td class="outcome">${callOutcome(x)}</td><td>${x.missed ? '—' : fmtDuration(x.durationSec)}</td>
+          <td class="callback">${callbackCell(x)}</td>
+          <td>${x.recordUrl ? `<a href="${esc(x.recordUrl)}" target="_blank" rel="noopener noreferrer">▶ запись</a>` : ''}</td></tr>`,
+      )
+      .join('');
+  } catch (err) {
+    rows.innerHTML = `<tr><td colspan="9" class="empty">${esc(err.message)}</td></tr>`;
+  }
+}
+
+$('#calls-filter').addEventListener('submit', (e) => {
+  e.preventDefault();
+  callsPage = 1;
+  loadCalls();
+});
+$('#calls-filter').filter.addEventListener('change', () => {
+  callsPage = 1;
+  loadCalls();
+});
+$('#calls-prev').addEventListener('click', () => {
+  if (callsPage > 1) {
+    callsPage--;
+    loadCalls();
+  }
+});
+$('#calls-next').addEventListener('click', () => {
+  if (callsPage < callsPages) {
+    callsPage++;
+    loadCalls();
   }
 });
 
