@@ -10,3 +10,4 @@ export * from './store.ts';
 export * from './journal-write.ts';
 export * from './redact.ts';
 export * from './missed-call-tasks.ts';
+export * from './customer-creation.ts';

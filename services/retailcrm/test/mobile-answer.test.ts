@@ -96,6 +96,7 @@ describe('managerOf', () => {
     mobileExtensions: { [MOBILE]: '151' },
     recordUrlTemplate: undefined,
     missedCallTasks: { enabled: false, fallbackUserId: null, dueMinutes: 15 },
+    createCustomers: false,
   };
 
   it('compares the mobile as digits, however the host spelled it', () => {

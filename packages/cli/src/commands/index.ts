@@ -2,7 +2,14 @@ import type { Command } from '../command.ts';
 import { enterpriseAdd, enterpriseList, enterpriseSet } from './enterprise.ts';
 import { telegramInvite, telegramRecipients, telegramSetToken, telegramStatus, telegramWebhook } from './telegram.ts';
 import { extensionAdd, extensionList, lineAdd } from './directory.ts';
-import { retailcrmMap, retailcrmSet, retailcrmShow, retailcrmTasks, retailcrmUnmap } from './retailcrm.ts';
+import {
+  retailcrmCustomers,
+  retailcrmMap,
+  retailcrmSet,
+  retailcrmShow,
+  retailcrmTasks,
+  retailcrmUnmap,
+} from './retailcrm.ts';
 import { retailcrmAdminLink, retailcrmRegister } from './retailcrm-admin.ts';
 import { hostCheck, hostSet } from './host.ts';
 import { recover } from './recover.ts';
@@ -17,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   retailcrmUnmap,
   retailcrmShow,
   retailcrmTasks,
+  retailcrmCustomers,
   retailcrmAdminLink,
   retailcrmRegister,
   telegramSetToken,

@@ -3,7 +3,9 @@ import type { Sql } from '@fleet/db';
 import {
   MAX_DUE_MINUTES,
   mergeRetailcrmConfig,
+  readCreateCustomers,
   readMissedCallTasks,
+  saveCreateCustomers,
   saveMissedCallTasks,
 } from '@fleet/retailcrm-admin';
 import { notFoundError, usageError } from '../errors.ts';
@@ -151,6 +153,7 @@ export const retailcrmShow = defineCommand({
     out(
       `  missed-call tasks:   ${t.enabled ? 'on' : 'off'}, fallback user ${t.fallbackUserId ?? '-'}, due in ${t.dueMinutes} min`,
     );
+    out(`  create customers:    ${readCreateCustomers(c.create_customers) ? 'on' : 'off'}`);
     const map = readUserExtensions(c.user_extensions);
     const users = Object.keys(map).sort((a, b) => Number(a) - Number(b));
     if (users.length === 0) {
@@ -219,5 +222,28 @@ export const retailcrmTasks = defineCommand({
     );
     if (enabled && next.fallbackUserId === null)
       out('a missed call whose client has no responsible manager and whose first extension has no user gets no task');
+  },
+});
+
+export const retailcrmCustomers = defineCommand({
+  group: 'retailcrm',
+  name: 'customers',
+  summary: 'switch on or off creating a RetailCRM customer for a client number RetailCRM does not know',
+  usage: 'fleet retailcrm customers --enterprise <n> --on|--off',
+  options: {
+    enterprise: { type: 'string' },
+    on: { type: 'boolean' },
+    off: { type: 'boolean' },
+  },
+  parse: (o) => {
+    if ((o.on === true) === (o.off === true)) throw usageError('give exactly one of --on and --off');
+    return { enterprise: v.enterpriseNumber(v.required(o, 'enterprise'), 'enterprise'), enabled: o.on === true };
+  },
+  async run({ enterprise, enabled }, { sql, out }) {
+    if (!(await saveCreateCustomers(sql, enterprise, enabled)))
+      throw notFoundError(`enterprise ${enterprise} not found`);
+    out(`customer creation for enterprise ${enterprise}: ${enabled ? 'on' : 'off'}`);
+    if (enabled)
+      out('a customer call from a number RetailCRM does not know creates one customer with that phone (+375…/+7…)');
   },
 });

@@ -28,6 +28,11 @@ export interface RetailCrmSettings {
   recordUrlTemplate: string | undefined;
   /** Missed-call tasks (issue 14): off unless switched on by the admin page or `fleet retailcrm tasks`. */
   missedCallTasks: MissedCallTaskSettings;
+  /**
+   * Create a customer in RetailCRM for a client number it does not know (issue 14): off unless the admin
+   * page or `fleet retailcrm customers --on` switched it on (integrations_config.retailcrm.create_customers).
+   */
+  createCustomers: boolean;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
@@ -93,5 +98,6 @@ export function settingsOf(row: EnterpriseRow, decrypt: (stored: string) => stri
     mobileExtensions,
     recordUrlTemplate: template,
     missedCallTasks: readMissedCallTasks(cfg.missed_call_tasks),
+    createCustomers: cfg.create_customers === true,
   };
 }

@@ -7,7 +7,13 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { CrmAttempt, CrmExchange } from '@fleet/retailcrm-client';
 
-export type LogKind = 'call.event' | 'calls.upload' | 'task.create' | 'task.edit' | 'telephony.manager';
+export type LogKind =
+  | 'call.event'
+  | 'calls.upload'
+  | 'task.create'
+  | 'task.edit'
+  | 'telephony.manager'
+  | 'customer.create';
 
 export interface ExchangeContext {
   enterprise: string;

@@ -13,6 +13,7 @@ import type { LogKind } from '../plugins/integration-logs.ts';
 import { callEventBodySchema, type CallEventBody } from '@fleet/call-event';
 import { loopbackOnly } from './loopback-only.ts';
 import { taskSteps } from '../tasks/steps.ts';
+import { customerStep } from '../customers/step.ts';
 import { createMissedTaskStore } from '../tasks/store.ts';
 
 /** The popup a hangup opens first when no dial of its call was performed (its audience: call.ringing). */
@@ -32,7 +33,8 @@ export interface CallEventReply {
 
 /**
  * Whether a step's request may be sent again after an attempt with an unknown outcome: call/event and
- * tasks/create have no idempotency key at RetailCRM (a second popup, a second task); the others do or set fields.
+ * tasks/create and customers/create have no idempotency key at RetailCRM (a second popup, task or customer);
+ * the others do or set fields.
  */
 const REPEATABLE: Record<LogKind, boolean> = {
   'call.event': false,
@@ -40,6 +42,7 @@ const REPEATABLE: Record<LogKind, boolean> = {
   'task.create': false,
   'task.edit': true,
   'telephony.manager': true,
+  'customer.create': false,
 };
 
 export default async function callEventRoutes(app: FastifyInstance): Promise<void> {
@@ -90,6 +93,7 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
             await run('event:hangup', 'call.event', (c) => c.callEvent(hangupEvent(call, audience)));
           }
           await run('upload', 'calls.upload', (c) => c.uploadCalls([historyRecord(call, s, b.record_url)]));
+          await customerStep({ app, s, b, run, steps, log });
           await taskSteps({ app, s, b, run, steps, store: missedTasks, log });
         }
       }
