@@ -13,6 +13,7 @@ import { corePlugin } from './plugins/core.ts';
 import { crmPlugin } from './plugins/crm.ts';
 import { enterprisesPlugin } from './plugins/enterprises.ts';
 import { integrationLogsPlugin } from './plugins/integration-logs.ts';
+import { mappingDriftPlugin } from './plugins/mapping-drift.ts';
 import { stepsPlugin } from './plugins/steps.ts';
 import { customerLookupPlugin } from './plugins/customer-lookup.ts';
 import callerIdentityRoutes from './routes/caller-identity.ts';
@@ -77,6 +78,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(enterprisesPlugin);
   await app.register(stepsPlugin);
   await app.register(integrationLogsPlugin);
+  await app.register(mappingDriftPlugin);
   await app.register(customerLookupPlugin);
   await app.register(retailCrmRetentionPlugin);
   await app.register(healthRoutes);

@@ -1,6 +1,7 @@
 // The «Звонки» tab in a real browser (Debian's chromium through playwright-core), over the test day of
 // calls-day.ts: what an enterprise admin sees of the customer calls, the missed ones that were called
-// back (and how fast), those still waiting for a call, and the per-day / per-manager summary. Screenshots
+// back (and how fast), those still waiting for a call, and the per-day / per-manager summary; also the
+// mapping drift RetailCRM's popup answers reported (issue 14 item 4) on the Connection section. Screenshots
 // go to test-artifacts/admin/ (gitignored) next to the other tabs' for a human to look at.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,7 @@ let ctx: BrowserContext;
 let page: Page;
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-const rowIds = () => page.$$eval('#calls-rows tr[data-call]', (trs) => trs.map((t) => (t as HTMLElement).dataset.call));
+const rowIds = () => page.$$eval('#calls-rows tr[data-call]', (trs) => trs.map((t) => t.getAttribute('data-call')));
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -93,9 +94,8 @@ afterAll(async () => {
 });
 
 async function show(filter: string) {
-  const before = await page.textContent('#calls-info');
   await page.selectOption('#calls-filter select[name=filter]', filter);
-  await page.waitForFunction((b) => document.querySelector('#calls-info')?.textContent !== b, before);
+  await page.waitForSelector(`#calls-rows[data-shown^="${filter}:"]`); // the page marks what it rendered
 }
 
 describe('calls tab in chromium', () => {
@@ -171,5 +171,19 @@ describe('calls tab in chromium', () => {
     await page.click('#calls-filter button[type=submit]');
     await page.waitForSelector('#calls-info >> text=звонков: 0');
     await expect(page.textContent('#calls-rows')).resolves.toContain('Звонков нет');
+  });
+
+  it('mapping drift: the extensions and users RetailCRM reported unknown are named on the Connection section', async () => {
+    await app.rcrmDrift.note(ENT, 'c-1000', { success: true, notExistCodes: ['152', '153'], notExistUsers: [25] });
+    await page.goto(page.url().replace(/#.*$/, '#connection'));
+    await page.reload();
+    await page.waitForSelector('body[data-ready="1"]');
+    await page.waitForSelector('#drift:not([hidden])');
+    const items = await page.$$eval('#drift li', (lis) => lis.map((l) => l.getAttribute('data-drift')));
+    expect(items).toEqual(['code:152', 'code:153', 'user:25']);
+    const text = await page.textContent('#drift');
+    expect(text).toContain('внутренний номер 153 не сопоставлен в RetailCRM');
+    expect(text).toContain('пользователь RetailCRM #25 не найден в RetailCRM');
+    await shot('24-mapping-drift');
   });
 });

@@ -108,6 +108,7 @@ async function loadState(fillForm = true) {
     el.textContent = v ? `${fmtTime(v.at)} — ${KINDS[v.kind] ?? v.kind}${v.detail ? `: ${v.detail}` : ''}` : '—';
     el.className = v ? cls : 'muted';
   };
+  showDrift();
   out($('#last-success'), state.lastSuccess, 'ok');
   out($('#last-error'), state.lastError, 'err');
   if (fillForm) {
@@ -115,6 +116,30 @@ async function loadState(fillForm = true) {
     t.enabled.checked = state.missedCallTasks.enabled;
     t.fallbackUserId.value = state.missedCallTasks.fallbackUserId ?? '';
     t.dueMinutes.value = state.missedCallTasks.dueMinutes;
+  }
+}
+
+// ---------- mapping drift ----------
+// What RetailCRM's call/event answers said it lacks (notExistCodes / notExistUsers), on the Connection
+// and Managers sections until the mapping is saved again.
+function showDrift() {
+  const items = state.mappingDrift ?? [];
+  const html = items.length
+    ? `<strong>RetailCRM не знает, кому показывать звонки</strong><ul>${items
+        .map(
+          (d) =>
+            `<li data-drift="${esc(d.kind)}:${esc(d.value)}">${
+              d.kind === 'code'
+                ? `внутренний номер ${esc(d.value)} не сопоставлен в RetailCRM`
+                : `пользователь RetailCRM #${esc(d.value)} не найден в RetailCRM`
+            } <small class="muted">(звонков: ${d.seen}, последний ${esc(fmtTime(d.lastSeenAt))})</small></li>`,
+        )
+        .join('')}</ul>Сопоставьте номера менеджерам в разделе «Менеджеры» и сохраните.`
+    : '';
+  for (const id of ['#drift', '#managers-drift']) {
+    const box = $(id);
+    box.innerHTML = html;
+    box.hidden = !items.length;
   }
 }
 
@@ -391,6 +416,7 @@ $('#save-managers').addEventListener('click', (e) =>
       mgr.mapping = r.mapping;
       changes.clear();
       renderManagers();
+      await loadState(false);
     } catch (err) {
       result(box, 'err', esc(err.message));
     }
@@ -548,6 +574,7 @@ async function loadCalls() {
           )
           .join('')
       : '<tr><td colspan="5" class="empty">Пропущенных нет</td></tr>';
+    rows.dataset.shown = `${r.query.filter}:${r.query.from}:${r.query.to}:${r.page}`;
     if (!r.rows.length) {
       rows.innerHTML = '<tr><td colspan="9" class="empty">Звонков нет</td></tr>';
       return;

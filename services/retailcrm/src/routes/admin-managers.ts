@@ -55,6 +55,8 @@ export default async function adminManagersRoutes(app: FastifyInstance): Promise
       try {
         const mode = (await currentModuleLink(app.sql, conn.enterprise)) ? 'push' : 'register';
         const r = await registerModule(ctx, conn.enterprise, { mode });
+        // RetailCRM now holds the new codes: the drift noted so far may be fixed (the next popups tell).
+        await app.rcrmDrift.clear(conn.enterprise);
         push = {
           ok: true,
           message: `В RetailCRM отправлено соответствий: ${r.additionalCodes.length}.`,

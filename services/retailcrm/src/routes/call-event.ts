@@ -5,7 +5,7 @@
 // what is done is skipped when the dispatcher retries the whole event. After the history record, the
 // missed-call task steps when the enterprise switched them on (tasks/steps.ts, issue 14).
 import type { FastifyInstance, FastifyBaseLogger } from 'fastify';
-import { RetailCrmError, type RetailCrmClient } from '@fleet/retailcrm-client';
+import { RetailCrmError, type CallEvent, type RetailCrmClient } from '@fleet/retailcrm-client';
 import { audienceOf, dialEvent, hangupEvent, historyRecord } from '../domain/crm-requests.ts';
 import type { RetailCrmSettings } from '../domain/settings.ts';
 import { NotCustomerCallError, UpstreamRejectedError, UpstreamUnavailableError } from '../errors.ts';
@@ -69,6 +69,9 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
       ]);
       const steps: StepReport[] = [];
       const run = stepRunner(app, s, b, steps, log);
+      // A popup's answer may name extensions or users RetailCRM lacks (mapping drift, issue 14 item 4).
+      const popup = (ev: CallEvent) => async (c: RetailCrmClient) =>
+        app.rcrmDrift.note(s.enterprise, call.callId, await c.callEvent(ev));
 
       if (b.event_type === 'dial') {
         const step = `event:dial:${b.dedup_key}`;
@@ -78,7 +81,7 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
           steps.push({ step, outcome: 'superseded', reason: 'the call already ended at the CRM' });
         } else if (audience.codes.length === 0)
           steps.push({ step, outcome: 'skipped', reason: 'no extensions to show the popup to' });
-        else await run(step, 'call.event', (c) => c.callEvent(dialEvent(call, audience)));
+        else await run(step, 'call.event', popup(dialEvent(call, audience)));
       } else {
         const audience = audienceOf(call.ringing, s);
         if (!call.phone.trim()) {
@@ -89,8 +92,8 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
           if (audience.codes.length === 0)
             steps.push({ step: 'event:hangup', outcome: 'skipped', reason: 'nobody rang' });
           else {
-            if (!dialed) await run(SYNTHETIC_DIAL_STEP, 'call.event', (c) => c.callEvent(dialEvent(call, audience)));
-            await run('event:hangup', 'call.event', (c) => c.callEvent(hangupEvent(call, audience)));
+            if (!dialed) await run(SYNTHETIC_DIAL_STEP, 'call.event', popup(dialEvent(call, audience)));
+            await run('event:hangup', 'call.event', popup(hangupEvent(call, audience)));
           }
           await run('upload', 'calls.upload', (c) => c.uploadCalls([historyRecord(call, s, b.record_url)]));
           await customerStep({ app, s, b, run, steps, log });
