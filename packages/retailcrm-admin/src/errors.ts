@@ -46,3 +46,13 @@ export const TaskScopesMissingError = createError(
   'Задачи по пропущенным звонкам не включены: API-ключу не хватает прав %s. Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API»).',
   422,
 );
+
+/**
+ * Switching customer creation on with a key that lacks customer_write (issue 14): the page lists it; nothing
+ * is stored.
+ */
+export const CustomerScopesMissingError = createError(
+  'RCRM_ADMIN_CUSTOMER_SCOPES_MISSING',
+  'Создание клиентов не включено: API-ключу не хватает прав %s. Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API»).',
+  422,
+);

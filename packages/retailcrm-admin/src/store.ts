@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Sql } from '@fleet/db';
 import { decryptSecret, encryptSecret } from '@fleet/secrets';
 import { readMissedCallTasks, type MissedCallTaskSettings } from './missed-call-tasks.ts';
+import { readCreateCustomers } from './customer-creation.ts';
 
 export interface StoredConnection {
   enterprise: string;
@@ -19,6 +20,8 @@ export interface StoredConnection {
   clientId: string | undefined;
   userExtensions: Record<string, string>;
   missedCallTasks: MissedCallTaskSettings;
+  /** Customer creation for unknown numbers (issue 14). */
+  createCustomers: boolean;
 }
 
 export const SECTION = `case when jsonb_typeof(integrations_config->'retailcrm') = 'object'
@@ -63,6 +66,7 @@ export async function readConnection(sql: Sql, key: Buffer, enterprise: string):
     clientId: str(c.client_id),
     userExtensions: readUserExtensions(c.user_extensions),
     missedCallTasks: readMissedCallTasks(c.missed_call_tasks),
+    createCustomers: readCreateCustomers(c.create_customers),
   };
 }
 

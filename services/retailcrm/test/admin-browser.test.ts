@@ -354,6 +354,40 @@ describe('admin page in chromium', () => {
     }
   });
 
+  it('customer creation: switched on and off; a key without customer_write is refused, the page says so', async () => {
+    const stored = async () =>
+      (
+        await sql<{ c: unknown; k: string }[]>`
+          select integrations_config->'retailcrm'->'create_customers' as c, integrations_config->'retailcrm'->>'api_key' as k
+          from enterprises where number = ${ENT}`
+      )[0]!;
+    await page.click('a[data-tab=connection]');
+    await page.waitForSelector('#customers-form');
+    await expect(page.isChecked('#customers-form input[name=enabled]')).resolves.toBe(false);
+    await page.check('#customers-form input[name=enabled]', { force: true });
+    await page.click('#save-customers');
+    await page.waitForSelector('#customers-result.ok >> text=клиенты для незнакомых номеров создаются');
+    expect((await stored()).c).toBe(true);
+    await shot('08c-create-customers-on');
+    await page.uncheck('#customers-form input[name=enabled]', { force: true });
+    await page.click('#save-customers');
+    await page.waitForSelector('#customers-result.ok >> text=клиенты не создаются');
+    expect((await stored()).c).toBe(false);
+    const key = (await stored()).k;
+    await sql`update enterprises set integrations_config = jsonb_set(integrations_config, '{retailcrm,api_key}', to_jsonb(${WEAK_KEY}::text)) where number = ${ENT}`;
+    try {
+      await page.check('#customers-form input[name=enabled]', { force: true });
+      await page.click('#save-customers');
+      await page.waitForSelector('#customers-result.err >> text=не хватает прав');
+      await expect(page.textContent('#customers-result')).resolves.toContain('customer_write');
+      await expect(page.isChecked('#customers-form input[name=enabled]')).resolves.toBe(false);
+      expect((await stored()).c).toBe(false);
+      await shot('08d-create-customers-scope-missing');
+    } finally {
+      await sql`update enterprises set integrations_config = jsonb_set(integrations_config, '{retailcrm,api_key}', to_jsonb(${key}::text)) where number = ${ENT}`;
+    }
+  });
+
   it("refuses a tampered token, another enterprise's token and a revoked token", async () => {
     const fresh = await browserPage();
     // tampered: one character of the signature changed

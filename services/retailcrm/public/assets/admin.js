@@ -116,6 +116,7 @@ async function loadState(fillForm = true) {
     t.enabled.checked = state.missedCallTasks.enabled;
     t.fallbackUserId.value = state.missedCallTasks.fallbackUserId ?? '';
     t.dueMinutes.value = state.missedCallTasks.dueMinutes;
+    $('#customers-form').enabled.checked = state.createCustomers === true;
   }
 }
 
@@ -142,6 +143,36 @@ function showDrift() {
     box.hidden = !items.length;
   }
 }
+
+// ---------- customer creation ----------
+// Switching on is refused (422) when the key lacks customer_write: the page lists what is missing.
+$('#customers-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  busy($('#save-customers'), async () => {
+    const f = e.currentTarget;
+    const box = $('#customers-result');
+    box.hidden = true;
+    try {
+      const r = await api('PUT', '/create-customers', { enabled: f.enabled.checked });
+      result(
+        box,
+        'ok',
+        r.createCustomers ? 'Сохранено: клиенты для незнакомых номеров создаются.' : 'Сохранено: клиенты не создаются.',
+      );
+      await loadState();
+    } catch (err) {
+      const missing = err.data?.missing ?? [];
+      if (missing.length) {
+        f.enabled.checked = false;
+        result(
+          box,
+          'err',
+          `<strong>Не включено: API-ключу не хватает прав</strong><ul>${missing.map((m) => `<li><code>${esc(m.scope)}</code> — ${esc(m.title)}</li>`).join('')}</ul>Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API») и включите ещё раз.`,
+        );
+      } else result(box, 'err', esc(err.message));
+    }
+  });
+});
 
 // ---------- missed-call tasks ----------
 // Switching on is refused (422) when the key lacks task scopes: the page lists what is missing.

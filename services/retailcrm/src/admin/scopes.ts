@@ -74,3 +74,20 @@ const TASK_METHODS: Record<TaskScope, string[]> = {
 export function missingTaskScopes(res: Credentials): TaskScope[] {
   return lacking(res, TASK_SCOPES, TASK_METHODS);
 }
+
+/** Scopes customer creation needs (issue 14): checked when the admin switches it on. */
+export const CUSTOMER_SCOPES = ['customer_write'] as const;
+export type CustomerScope = (typeof CUSTOMER_SCOPES)[number];
+
+export const CUSTOMER_SCOPE_TITLES: Record<CustomerScope, string> = {
+  customer_write: 'запись клиентов (создание клиента для незнакомого номера)',
+};
+
+const CUSTOMER_METHODS: Record<CustomerScope, string[]> = {
+  customer_write: ['/api/customers/create'],
+};
+
+/** The customer scopes the key lacks, in CUSTOMER_SCOPES order. */
+export function missingCustomerScopes(res: Credentials): CustomerScope[] {
+  return lacking(res, CUSTOMER_SCOPES, CUSTOMER_METHODS);
+}

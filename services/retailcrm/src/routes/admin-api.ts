@@ -7,6 +7,7 @@ import adminConnectionRoutes from './admin-connection.ts';
 import adminJournalRoutes from './admin-journal.ts';
 import adminManagersRoutes from './admin-managers.ts';
 import adminTasksRoutes from './admin-tasks.ts';
+import adminCustomersRoutes from './admin-customers.ts';
 
 export default async function adminApiRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', app.requireAdminSession);
@@ -19,5 +20,6 @@ export default async function adminApiRoutes(app: FastifyInstance): Promise<void
   await app.register(adminManagersRoutes);
   await app.register(adminJournalRoutes);
   await app.register(adminTasksRoutes);
+  await app.register(adminCustomersRoutes);
   await app.register(adminCallsRoutes);
 }

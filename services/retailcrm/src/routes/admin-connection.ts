@@ -61,6 +61,7 @@ export default async function adminConnectionRoutes(app: FastifyInstance): Promi
       },
       module: { code: ctx.moduleCode, registered: Boolean(link), registeredAt: link?.issuedAt.toISOString() ?? null },
       missedCallTasks: conn.missedCallTasks,
+      createCustomers: conn.createCustomers,
       mappingDrift: await app.rcrmDrift.list(ent(request)),
       ...(await lastOutcomes(app.sql, ent(request), secrets)),
       csrfToken: reply.generateCsrf({ userInfo: request.adminSession!.idHash }),
