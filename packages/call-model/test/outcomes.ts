@@ -33,3 +33,23 @@ export function deliveries(effects: CallEffect[]): Record<string, string[]> {
     );
   return out;
 }
+
+/**
+ * deliveries() as reordered arrival may change them without changing what a consumer sees: `answered`
+ * (Telegram's "talking" stage, which only moves forward) may trade places with a ringing of another
+ * extension when the bridge that shows the answer and a dial of another UniqueId arrive swapped within
+ * 2 s (2-29, seed 720128520: the blind transfer's dial to 150 arrived before 151's bridge). Everything
+ * else keeps its order: started first, the ringing sequence, the end last; answered before the end.
+ */
+export function deliveriesUpToAnswer(effects: CallEffect[]): Record<string, { sequence: string[]; answered: number }> {
+  const out: Record<string, { sequence: string[]; answered: number }> = {};
+  for (const [callId, keys] of Object.entries(deliveries(effects))) {
+    const ended = keys.indexOf('ended');
+    const lateAnswer = keys.some((k, i) => k === 'answered' && ended >= 0 && i > ended);
+    out[callId] = {
+      sequence: keys.filter((k) => k !== 'answered'),
+      answered: keys.filter((k) => k === 'answered').length + (lateAnswer ? 1000 : 0),
+    };
+  }
+  return out;
+}
