@@ -151,6 +151,39 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
     failures.push(`${late.length} Telegram requests sent inside a retry_after: ${JSON.stringify(late.slice(0, 3))}`);
   n.telegram429 = w.tg.requests.filter((r) => r.status === 429).length + w.tgTap.injected429;
 
+  // --- missed-call tasks (issue 14) -------------------------------------------------------------------
+  // Every missed incoming customer call is on exactly one task row (it created the number's task or was
+  // merged into the open one); each task RetailCRM holds is one row's, except a task created by an attempt
+  // without an answer (its row is 'lost': not repeated, like call/event). No number has two open tasks.
+  const taskRows = await w.sql<
+    { status: string; task_id: number | null; calls: { callId: string }[]; phone_key: string; enterprise: string }[]
+  >`
+    select status, task_id::int, calls, phone_key, enterprise from retailcrm_missed_tasks`;
+  const onTask = new Map<string, number>();
+  for (const r of taskRows) for (const c of r.calls) onTask.set(c.callId, (onTask.get(c.callId) ?? 0) + 1);
+  for (const run of runs) {
+    for (const c of run.calls) {
+      if (c.kind !== 'customer' || c.direction !== 'in' || c.answered) continue;
+      add('missedCalls');
+      const n = onTask.get(c.callId) ?? 0;
+      if (n === 1) add('missedOnTask');
+      else failures.push(`${run.code} (${run.host.enterprise}) call ${c.callId}: missed, on ${n} task rows`);
+    }
+  }
+  const rowTasks = new Set(taskRows.flatMap((r) => (r.task_id === null ? [] : [r.task_id])));
+  const lostRows = taskRows.filter((r) => r.status === 'lost').length;
+  const crmTasks = w.crm.state.tasks.map((t) => t.task.id as number);
+  const strays = crmTasks.filter((id) => !rowTasks.has(id)).length;
+  n.tasks = crmTasks.length;
+  n.tasksLost = lostRows;
+  n.tasksCompleted = w.crm.state.tasks.filter((t) => t.task.complete).length;
+  if (strays > lostRows)
+    failures.push(`RetailCRM holds ${strays} tasks no row knows (only ${lostRows} lost rows explain one)`);
+  const open = new Map<string, number>();
+  for (const r of taskRows.filter((x) => x.status === 'open' || x.status === 'creating'))
+    open.set(`${r.enterprise} ${r.phone_key}`, (open.get(`${r.enterprise} ${r.phone_key}`) ?? 0) + 1);
+  for (const [k, v] of open) if (v > 1) failures.push(`number ${k}: ${v} open tasks`);
+
   // --- integration_logs against the fake --------------------------------------------------------------
   // Every attempt is journalled before it leaves: each request the fake saw has its row. A row more is
   // only allowed for an attempt journalled and then killed before it left (left in state 'sent').
@@ -200,6 +233,7 @@ export async function count(w: World, runs: Run[], hs: Host[], retailcrmKills: n
     `Telegram: ${n.chats ?? 0} chats, ${n.finals ?? 0} final messages for ${n.chatCalls ?? 0} (call, chat) pairs, chats with exactly one final per call ${n.chatsOneFinalPerCall ?? 0}/${n.chats ?? 0}, ` +
       `${n.liveCards ?? 0} live cards; ${n.telegram429} answers 429 (${w.tgTap.injected429} injected), ${n.telegramViolations} retry_after violations ` +
       `(+ ${n.telegramInFlightAt429} already in flight when a 429 was answered)`,
+    `missed-call tasks: ${n.missedOnTask ?? 0}/${n.missedCalls ?? 0} missed calls on exactly one task; RetailCRM holds ${n.tasks} tasks (${n.tasksCompleted} completed by a callback, ${n.tasksLost} lost to an attempt without an answer)`,
     `integration_logs: ${n.logRows} rows for ${n.crmRequests} call/event and calls/upload requests the fake saw; ${n.logSent} attempts without an answer (cut by a kill)`,
     `pending: intake_outbox ${n.outbox_pending}, telegram_cards ${n.cards_pending}, unprocessed events ${n.events_unprocessed}, ` +
       `running CRM steps ${n.steps_running}; dead: outbox ${n.outbox_dead}, cards ${n.cards_dead}`,

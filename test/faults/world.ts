@@ -169,6 +169,8 @@ export async function addEnterprise(
       client_id: `client-${e.number}`,
       user_extensions: { '18': '151' },
       record_url_template: 'https://records.example.com/{enterprise}/{uniqueId}.mp3',
+      // Issue 14 under the same faults: every missed customer call is on exactly one task.
+      missed_call_tasks: { enabled: true, fallback_user_id: 18, due_minutes: 15 },
     },
   };
   await w.sql`insert into enterprises (number, name, host_token, timezone, integrations_config)
