@@ -2,7 +2,8 @@
 // RETENTION_INTEGRATION_LOGS_DAYS but keeps what the admin page still shows (each enterprise's last
 // success and last error, whatever their age) and attempts without an answer; done steps past
 // RETENTION_CALL_STEPS_DAYS go, running ones stay; expired admin sessions go; missed-call tasks closed
-// or lost past RETENTION_INTEGRATION_LOGS_DAYS go, open ones stay.
+// or lost past RETENTION_INTEGRATION_LOGS_DAYS go, open ones stay; mapping drift not reported for
+// RETENTION_CALL_STEPS_DAYS goes.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createSql, createTestDatabase, type Sql, type TestDatabase } from '@fleet/db';
@@ -51,6 +52,12 @@ beforeAll(async () => {
   ] as const)
     await sql`insert into retailcrm_missed_tasks (enterprise, phone_key, phone, status, created_by, task_id, updated_at)
       values ('201', ${phone}, ${phone}, ${status}, ${'call-' + phone}, 1, now() - ${daysAgo} * interval '1 day')`;
+  for (const [value, daysAgo] of [
+    ['153', 8],
+    ['154', 1],
+  ] as const)
+    await sql`insert into retailcrm_mapping_drift (enterprise, kind, value, last_seen_at, last_call_id)
+      values ('201', 'code', ${value}, now() - ${daysAgo} * interval '1 day', 'call-1')`;
   await sql`insert into retailcrm_admin_links (jti, enterprise, kind, issued_at, expires_at) values ('jti-0123456789abcdef', '201', 'operator', now(), now() + interval '1 day')`;
   await sql`insert into retailcrm_admin_sessions (id_hash, enterprise, jti, expires_at)
     values ('expired', '201', 'jti-0123456789abcdef', now() - interval '1 minute'), ('live', '201', 'jti-0123456789abcdef', now() + interval '1 hour')`;
@@ -91,4 +98,7 @@ it('removes what is past its retention on its schedule; the admin page still sho
   expect(
     (await sql<{ phone: string }[]>`select phone from retailcrm_missed_tasks order by phone`).map((r) => r.phone),
   ).toEqual(['291000003', '291000004']);
+  expect(
+    (await sql<{ value: string }[]>`select value from retailcrm_mapping_drift order by value`).map((r) => r.value),
+  ).toEqual(['154']);
 });

@@ -43,6 +43,14 @@ export const retailCrmRetentionRules = (c: Days): RetentionRule[] => [
     age: 'updated_at',
     finished: "status in ('closed', 'lost')",
   },
+  // A mapping drift RetailCRM has not reported for as long as a done step is kept: the admin page stopped
+  // showing it after 7 days (plugins/mapping-drift.ts); a new report writes it again.
+  {
+    table: 'retailcrm_mapping_drift',
+    days: c.RETENTION_CALL_STEPS_DAYS,
+    age: 'last_seen_at',
+    finished: 'true',
+  },
   // An expired session opens nothing (admin/sessions.ts); no use in keeping it.
   { table: 'retailcrm_admin_sessions', days: 0, age: 'expires_at', finished: 'true' },
 ];
