@@ -6,6 +6,7 @@ import type { CallSummary } from '@fleet/call-model';
 import type { CallerIdentity } from './caller.ts';
 import { MAX_NAME } from './caller.ts';
 import { clip, escapeHtml } from './html.ts';
+import { zoneParts } from './format.ts';
 import { personLabel, type RenderContext } from './card.ts';
 
 /** The first answered call that reached the client of a missed call (telegram_cards.callback). */
@@ -33,20 +34,7 @@ export function formatDelay(ms: number): string {
 
 /** `14:32` in `timeZone`, or `15.09 14:32` when that is not the day of `sameDayAs` there. */
 export function formatClock(ms: number, timeZone: string, sameDayAs: number): string {
-  const parts = (t: number) =>
-    Object.fromEntries(
-      new Intl.DateTimeFormat('ru-RU', {
-        timeZone,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        hourCycle: 'h23',
-      })
-        .formatToParts(new Date(t))
-        .map((p) => [p.type, p.value]),
-    ) as Record<string, string>;
+  const parts = (t: number) => zoneParts(t, timeZone);
   const a = parts(ms);
   const b = parts(sameDayAs);
   const time = `${a.hour}:${a.minute}`;

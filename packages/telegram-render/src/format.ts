@@ -3,6 +3,18 @@
  * @param ms epoch milliseconds (our clock, CallSummary.startedAt)
  */
 export function formatTime(ms: number, timeZone: string): string {
+  const p = zoneParts(ms, timeZone);
+  return `${p.day}.${p.month}.${p.year} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+/**
+ * The wall-clock fields of `ms` (epoch milliseconds) in `timeZone`, two digits each (year four):
+ * { year, month, day, hour, minute, second }. @throws RangeError for an unknown time zone.
+ */
+export function zoneParts(
+  ms: number,
+  timeZone: string,
+): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
   const parts = new Intl.DateTimeFormat('ru-RU', {
     timeZone,
     year: 'numeric',
@@ -14,7 +26,14 @@ export function formatTime(ms: number, timeZone: string): string {
     hourCycle: 'h23',
   }).formatToParts(new Date(ms));
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('day')}.${get('month')}.${get('year')} ${get('hour')}:${get('minute')}:${get('second')}`;
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour'),
+    minute: get('minute'),
+    second: get('second'),
+  };
 }
 
 /** Seconds for people: `45 с`, `2 мин 05 с`, `1 ч 02 мин 05 с`. Negative or missing → `0 с`. */

@@ -144,6 +144,11 @@ function showDrift() {
   }
 }
 
+/** What a feature switch refused for missing API key scopes shows: the scopes and where to add them. */
+function scopesRefusal(missing) {
+  return `<strong>Не включено: API-ключу не хватает прав</strong><ul>${missing.map((m) => `<li><code>${esc(m.scope)}</code> — ${esc(m.title)}</li>`).join('')}</ul>Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API») и включите ещё раз.`;
+}
+
 // ---------- customer creation ----------
 // Switching on is refused (422) when the key lacks customer_write: the page lists what is missing.
 $('#customers-form').addEventListener('submit', (e) => {
@@ -164,11 +169,7 @@ $('#customers-form').addEventListener('submit', (e) => {
       const missing = err.data?.missing ?? [];
       if (missing.length) {
         f.enabled.checked = false;
-        result(
-          box,
-          'err',
-          `<strong>Не включено: API-ключу не хватает прав</strong><ul>${missing.map((m) => `<li><code>${esc(m.scope)}</code> — ${esc(m.title)}</li>`).join('')}</ul>Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API») и включите ещё раз.`,
-        );
+        result(box, 'err', scopesRefusal(missing));
       } else result(box, 'err', esc(err.message));
     }
   });
@@ -201,11 +202,7 @@ $('#tasks-form').addEventListener('submit', (e) => {
       const missing = err.data?.missing ?? [];
       if (missing.length) {
         f.enabled.checked = false;
-        result(
-          box,
-          'err',
-          `<strong>Не включено: API-ключу не хватает прав</strong><ul>${missing.map((m) => `<li><code>${esc(m.scope)}</code> — ${esc(m.title)}</li>`).join('')}</ul>Добавьте их ключу в RetailCRM («Настройки → Интеграция → Ключи доступа к API») и включите ещё раз.`,
-        );
+        result(box, 'err', scopesRefusal(missing));
       } else result(box, 'err', esc(err.message));
     }
   });

@@ -2,6 +2,7 @@
 // telephony/manager?details=1 answer getcustomerdata reads: the customer's display name for people
 // (not the dialplan-safe Name: quotes and commas stay, the card escapes them) and RetailCRM's ready links.
 // Pure.
+import { customerFullName } from './customer-data.ts';
 
 /** RetailCRM's links, renamed for the card (customerLink → customer …); each an absolute http(s) URL. */
 export interface CallerLinks {
@@ -16,21 +17,13 @@ const MAX_DISPLAY_NAME = 100;
 /** RetailCRM's links are an origin and a short path; anything longer is not one of them. */
 const MAX_LINK = 1024;
 
-const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
-
 /**
  * The customer's name as people write it: fullName, nickName, else last + first + patronymic, else name
- * (either shape, as customerNameOf). Control characters and line breaks become spaces; at most 100
+ * (customerFullName). Control characters and line breaks become spaces; at most 100
  * code points; '' when there is none. Not escaped: the renderer escapes.
  */
 export function customerDisplayName(customer: unknown): string {
-  if (!customer || typeof customer !== 'object') return '';
-  const c = customer as Record<string, unknown>;
-  const full =
-    text(c.fullName) ||
-    text(c.nickName) ||
-    [c.lastName, c.firstName, c.patronymic].map(text).filter(Boolean).join(' ') ||
-    text(c.name);
+  const full = customerFullName(customer);
   const cleaned = full
     .normalize('NFC')
     .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')

@@ -23,16 +23,24 @@ export function dialPlanFor(extension: string | null | undefined, trunk: unknown
 
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
-/** The customer's display name from telephony/manager (details=1), tolerating either shape (?). */
-export function customerNameOf(customer: unknown): string {
+/**
+ * The customer's name as RetailCRM's telephony/manager (details=1) gives it, tolerating either shape (?):
+ * fullName, nickName, else last + first + patronymic, else name; trimmed, not cleaned; '' when none.
+ */
+export function customerFullName(customer: unknown): string {
   if (!customer || typeof customer !== 'object') return '';
   const c = customer as Record<string, unknown>;
-  const full =
+  return (
     text(c.fullName) ||
     text(c.nickName) ||
     [c.lastName, c.firstName, c.patronymic].map(text).filter(Boolean).join(' ') ||
-    text(c.name);
-  return sanitizeName(full, 64);
+    text(c.name)
+  );
+}
+
+/** The customer's display name for the host's dialplan (sanitizeName, at most 64). */
+export function customerNameOf(customer: unknown): string {
+  return sanitizeName(customerFullName(customer), 64);
 }
 
 /** manager → our extension: our own map of the RetailCRM user first, else RetailCRM's `code`. */

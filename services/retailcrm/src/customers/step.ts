@@ -15,6 +15,7 @@ import { internationalNumber, nationalNumber } from '@fleet/validate/national-nu
 import type { RetailCrmSettings } from '../domain/settings.ts';
 import type { RunStep } from '../tasks/steps.ts';
 import type { StepReport } from '../routes/call-event.ts';
+import { crmId, lookupNumber } from '../tasks/number-lookup.ts';
 
 export const CUSTOMER_STEP = 'customer:create';
 
@@ -99,23 +100,7 @@ async function record(sql: Sql, enterprise: string, key: string, status: 'exists
             where enterprise = ${enterprise} and phone_key = ${key}`;
 }
 
-/** The customer RetailCRM has for the number (any spelling), journalled off-step; transient errors retry the step. */
+/** The customer RetailCRM has for the number (any spelling); transient errors retry the hangup. */
 async function knownCustomer(x: CustomerStepContext): Promise<number | undefined> {
-  const { app, s, b } = x;
-  const journal = app.rcrmLogs.journal({
-    enterprise: s.enterprise,
-    kind: 'telephony.manager',
-    callId: b.call.callId,
-    phone: b.call.phone,
-    apiKey: s.apiKey,
-  });
-  const client = app.rcrmClients.clientFor(
-    s.origin,
-    s.apiKey,
-    (r) => journal.complete(r),
-    (a) => journal.begin(a),
-  );
-  const res = await client.telephonyManager(b.call.phone, { details: true });
-  const id = res.customer?.id;
-  return typeof id === 'number' ? id : typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : undefined;
+  return crmId((await lookupNumber(x.app, x.s, x.b)).customer?.id);
 }

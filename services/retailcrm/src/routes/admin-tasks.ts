@@ -5,13 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import {
   BadInputError,
   TaskScopesMissingError,
-  crmFailure,
-  journalExchanges,
   missedCallTasksProblem,
   readConnection,
   saveMissedCallTasks,
-  usableConnection,
 } from '@fleet/retailcrm-admin';
+import { missingScopesOfKey } from '../admin/scope-check.ts';
 import { missingTaskScopes, TASK_SCOPE_TITLES } from '../admin/scopes.ts';
 
 interface Body {
@@ -37,18 +35,7 @@ export default async function adminTasksRoutes(app: FastifyInstance): Promise<vo
     const problem = missedCallTasksProblem(next);
     if (problem) throw new BadInputError(problem);
     if (next.enabled) {
-      const conn = await usableConnection(ctx, enterprise);
-      const client = ctx.clientFor(
-        conn.domain,
-        conn.apiKey,
-        journalExchanges(app.sql, enterprise, 'credentials', conn.apiKey),
-      );
-      let missing;
-      try {
-        missing = missingTaskScopes(await client.credentials());
-      } catch (err) {
-        throw crmFailure(err);
-      }
+      const missing = await missingScopesOfKey(app, enterprise, missingTaskScopes);
       if (missing.length)
         throw Object.assign(new TaskScopesMissingError(missing.join(', ')), {
           details: { missing: missing.map((scope) => ({ scope, title: TASK_SCOPE_TITLES[scope] })) },

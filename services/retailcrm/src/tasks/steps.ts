@@ -21,6 +21,7 @@ import { StepInProgressError } from '../errors.ts';
 import type { LogKind } from '../plugins/integration-logs.ts';
 import type { StepReport } from '../routes/call-event.ts';
 import type { MissedTaskStore } from './store.ts';
+import { crmId, lookupNumber } from './number-lookup.ts';
 
 export const TASK_STEPS = { create: 'task:missed', merge: 'task:merge', callback: 'task:callback' } as const;
 
@@ -185,22 +186,9 @@ async function responsible(
   b: CallEventBody,
   log: FastifyBaseLogger,
 ): Promise<{ managerId?: number; customerId?: number }> {
-  const journal = app.rcrmLogs.journal({
-    enterprise: s.enterprise,
-    kind: 'telephony.manager',
-    callId: b.call.callId,
-    phone: b.call.phone,
-    apiKey: s.apiKey,
-  });
-  const client = app.rcrmClients.clientFor(
-    s.origin,
-    s.apiKey,
-    (x) => journal.complete(x),
-    (a) => journal.begin(a),
-  );
   try {
-    const res = await client.telephonyManager(b.call.phone, { details: true });
-    return { managerId: res.manager?.id, customerId: res.customer?.id };
+    const res = await lookupNumber(app, s, b);
+    return { managerId: crmId(res.manager?.id), customerId: crmId(res.customer?.id) };
   } catch (err) {
     // RetailCRM unavailable: retried with the step (503). Refused (e.g. no telephony_read): the task
     // still goes to the extension's manager or the fallback user.
