@@ -336,6 +336,15 @@ export function createCardWorker(opts: {
         free();
       }
     };
+    const editText = (messageId: number) =>
+      call('editMessageText', {
+        chat_id,
+        message_id: messageId,
+        text: want.text,
+        parse_mode: 'HTML',
+        link_preview_options: { is_disabled: true },
+        ...(markup ? { reply_markup: markup } : {}),
+      });
     try {
       if (op.kind === 'send') {
         const m = await call<{ message_id: number }>('sendMessage', {
@@ -351,14 +360,7 @@ export function createCardWorker(opts: {
         else Object.assign(row, { live_message_id: String(m.message_id), live_text: want.text });
       } else if (op.kind === 'edit') {
         try {
-          await call('editMessageText', {
-            chat_id,
-            message_id: op.messageId,
-            text: want.text,
-            parse_mode: 'HTML',
-            link_preview_options: { is_disabled: true },
-            ...(markup ? { reply_markup: markup } : {}),
-          });
+          await editText(op.messageId);
         } catch (e) {
           if (!isNotModified(e)) throw e;
         }
@@ -375,14 +377,7 @@ export function createCardWorker(opts: {
         // only ("message can't be edited"), and the user may have deleted it ("message to edit not
         // found"): either way there is nothing left to amend, so the callback counts as shown.
         try {
-          await call('editMessageText', {
-            chat_id,
-            message_id: op.messageId,
-            text: want.text,
-            parse_mode: 'HTML',
-            link_preview_options: { is_disabled: true },
-            ...(markup ? { reply_markup: markup } : {}),
-          });
+          await editText(op.messageId);
         } catch (e) {
           if (!isNotModified(e) && !isMessageGone(e)) throw e;
           if (isMessageGone(e))
