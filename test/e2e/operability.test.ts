@@ -152,7 +152,13 @@ describe('operability', () => {
     loading = false;
     await load;
     for (const [name, r] of Object.entries(results)) {
-      expect(r.code, name).toBe(0);
+      // A failed drain says why: the service's own last lines (its log, or a crash's stack on stderr).
+      const tail = () =>
+        f.logs
+          .filter((l) => l.startsWith(`${name} |`))
+          .slice(-40)
+          .join('\n');
+      expect(r.code, `${name} exit code; its last lines:\n${r.code === 0 ? '' : tail()}`).toBe(0);
       expect(r.ms, name).toBeLessThan(GRACE_MS);
     }
     // Nothing half-done: everything acknowledged ends up delivered exactly once, no step left running.
