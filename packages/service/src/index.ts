@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '@fleet/config';
 import type { Sql } from '@fleet/db';
+import { closeKeepAliveOnDrain } from './drain.ts';
 
 export { readyReport, within, OUTBOX_LAG_WARN_SEC, type ReadyCheck, type ReadyReport } from './readiness.ts';
 export { isLoopbackPeer, loopbackOnly } from './loopback.ts';
 export { refuseUnstorableBodies } from './storable.ts';
+export { closeKeepAliveOnDrain } from './drain.ts';
 
 /** What a service's boot function hands to runService. */
 export interface ServiceProcess {
@@ -38,6 +40,7 @@ export async function runService(name: string, boot: () => Promise<ServiceProces
   }
   const { app, pools } = proc;
   const endPools = (timeout: number) => Promise.all(pools.map((p) => p.end({ timeout }).catch(() => {})));
+  const startDrain = closeKeepAliveOnDrain(app.server);
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -49,6 +52,7 @@ export async function runService(name: string, boot: () => Promise<ServiceProces
       process.exit(1);
     }, graceMs).unref();
     try {
+      startDrain();
       await app.close();
       await endPools(5);
       process.exit(0);
