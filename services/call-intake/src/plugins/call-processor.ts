@@ -6,7 +6,7 @@ import { applyStoredEvents, type AppliedEffect, type StoredEvent } from '../proc
 import { createModelStore, type SnapshotPolicy } from '../processor/model-store.ts';
 import { effectToDelivery, type OutboxRow } from '../processor/deliveries.ts';
 import type { OutboxLease } from './dispatcher.ts';
-import { confirmMatchedOriginates, loadOriginateLookup } from '../processor/originates.ts';
+import { confirmMatchedOriginates, loadOriginateLookup, loadOriginateLookupForBatch } from '../processor/originates.ts';
 
 /** Events applied per transaction; a backlog is worked off in several. */
 const BATCH = 500;
@@ -17,9 +17,10 @@ const MOBILES_TTL_MS = 30_000;
 
 /**
  * Receives a batch's effects inside the processing transaction (e.g. to write a Telegram outbox), so
- * that what it writes commits atomically with the call state. Must only use `tx`.
+ * that what it writes commits atomically with the call state. Must only use `tx`. Resolves false when
+ * it wrote nothing (its workers then need no wake-up after the commit).
  */
-export type EffectSink = (tx: Sql, enterprise: string, effects: AppliedEffect[]) => Promise<void>;
+export type EffectSink = (tx: Sql, enterprise: string, effects: AppliedEffect[]) => Promise<boolean>;
 
 export interface CallProcessor {
   /** Adds a sink called with every batch's effects, in the processing transaction. */
@@ -75,18 +76,28 @@ export function createCallProcessor(
     return entry.digits;
   }
 
-  /** Model options for events of the enterprise: our originate records, the mapped mobiles. */
-  async function optsFor(tx: Sql, enterprise: string, events: StoredEvent[]): Promise<ModelOptions> {
+  /**
+   * Model options for events of the enterprise: our originate records (from `originates`), the mapped
+   * mobiles.
+   */
+  async function optsWith(
+    tx: Sql,
+    enterprise: string,
+    originates: () => Promise<NonNullable<ModelOptions['originates']>>,
+  ): Promise<ModelOptions> {
     // Click-to-call: our originate records fill the model's seam (unless the caller gave one).
-    const opts: ModelOptions = model.originates
-      ? { ...model }
-      : { ...model, originates: await loadOriginateLookup(tx, enterprise, events[0]?.received_at) };
-    if (!opts.managerMobile) {
-      const mapped = await managerMobiles(tx, enterprise);
-      if (mapped.size) opts.managerMobile = (phone) => mapped.has(digits(phone));
-    }
+    const [lookup, mapped] = await Promise.all([
+      model.originates ? undefined : originates(),
+      model.managerMobile ? undefined : managerMobiles(tx, enterprise),
+    ]);
+    const opts: ModelOptions = lookup ? { ...model, originates: lookup } : { ...model };
+    if (mapped?.size) opts.managerMobile = (phone) => mapped.has(digits(phone));
     return opts;
   }
+
+  /** Options for replaying stored events (a rebuild): originates around the first of them. */
+  const optsFor = (tx: Sql, enterprise: string, events: StoredEvent[]) =>
+    optsWith(tx, enterprise, () => loadOriginateLookup(tx, enterprise, events[0]?.received_at));
 
   async function runOnce(enterprise: string): Promise<boolean> {
     let leased: OutboxLease[] = [];
@@ -97,11 +108,22 @@ export function createCallProcessor(
     try {
       more = await sql.begin(async (t) => {
         const tx = t as unknown as Sql;
+        // Nothing here is waited for by a host: what this transaction writes is derived from events
+        // already durable, and every side effect it sets off leaves only after a later synchronous
+        // commit in this database (the RetailCRM step's claim, the Telegram card's claim), whose WAL
+        // flush covers this commit too. A crash that loses it only means the batch is processed again,
+        // to the same outbox rows (dedup keys) and steps already done. So no WAL flush is waited for here.
+        const asyncCommit = tx`set local synchronous_commit = off`.execute();
         const loaded = await store.load(tx, enterprise, (x, evs) => optsFor(x, enterprise, evs));
-        const events = await tx<StoredEvent[]>`
-          select id::int as id, event_type, body, received_at, origin from call_events
-          where enterprise = ${enterprise} and processed_at is null order by id limit ${BATCH}`;
-        const opts = { ...(await optsFor(tx, enterprise, events)), inPlace: true };
+        // The batch and its model options in one round trip (sent together on this connection).
+        const [events, baseOpts] = await Promise.all([
+          tx<StoredEvent[]>`
+            select id::int as id, event_type, body, received_at, origin from call_events
+            where enterprise = ${enterprise} and processed_at is null order by id limit ${BATCH}`,
+          optsWith(tx, enterprise, () => loadOriginateLookupForBatch(tx, enterprise)),
+          asyncCommit,
+        ]);
+        const opts = { ...baseOpts, inPlace: true };
         const now = Date.now();
         let out;
         try {
@@ -112,26 +134,32 @@ export function createCallProcessor(
           const state = await store.rebuild(tx, enterprise, (x, evs) => optsFor(x, enterprise, evs));
           out = applyStoredEvents(state, events, now, opts, true);
         }
-        const version = await store.save(tx, loaded, out.state, {
-          ids: events.map((e) => e.id),
-          lastId: events.at(-1)?.id ?? 0,
-          deadline: nextDeadline(out.state, model),
-        });
-        saved = { version, state: out.state };
         const latest = new Map<string, CallSummary>();
         for (const { effect } of out.effects) latest.set(effect.call.callId, effect.call);
-        if (latest.size) await upsertCalls(tx, enterprise, [...latest.values()]);
-        await confirmMatchedOriginates(tx, out.effects);
-        await markRecovered(tx, enterprise, out.effects);
+        // Independent statements sent together: the batch's marks, the calls, the originates, and which
+        // calls were recovered (the deliveries and the sinks below need that).
+        const [version] = await Promise.all([
+          store.save(tx, loaded, out.state, {
+            ids: events.map((e) => e.id),
+            lastId: events.at(-1)?.id ?? 0,
+            deadline: nextDeadline(out.state, model),
+          }),
+          latest.size ? upsertCalls(tx, enterprise, [...latest.values()]) : undefined,
+          confirmMatchedOriginates(tx, out.effects),
+          markRecovered(tx, enterprise, out.effects),
+        ]);
+        saved = { version, state: out.state };
         const rows = out.effects.flatMap(
           ({ effect, origin }) => effectToDelivery(effect, { enterprise, origin }) ?? [],
         );
-        if (rows.length) ({ leased, waiting } = await insertOutbox(tx, rows, leaseSec));
-        if (out.effects.length && sinks.length) {
-          for (const sink of sinks) await sink(tx, enterprise, out.effects);
-          sinkRows = true;
-        }
-        for (const f of out.failed) await tx`update call_events set process_error = ${f.error} where id = ${f.id}`;
+        const feedSinks = out.effects.length > 0 && sinks.length > 0;
+        const [written, sunk] = await Promise.all([
+          rows.length ? insertOutbox(tx, rows, leaseSec) : undefined,
+          feedSinks ? Promise.all(sinks.map((sink) => sink(tx, enterprise, out.effects))) : [],
+          ...out.failed.map((f) => tx`update call_events set process_error = ${f.error} where id = ${f.id}`),
+        ]);
+        if (written) ({ leased, waiting } = written);
+        sinkRows = (sunk as boolean[]).some(Boolean);
         return events.length === BATCH;
       });
     } catch (err) {

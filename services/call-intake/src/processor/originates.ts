@@ -58,7 +58,7 @@ export function originateLookup(records: readonly OriginateRecord[]): OriginateL
   };
 }
 
-/** The enterprise's originates that a call being processed now could belong to. */
+/** The enterprise's originates that a call among `oldestEventAt` and later events could belong to (a replay). */
 export async function loadOriginateLookup(
   tx: Sql,
   enterprise: string,
@@ -68,6 +68,23 @@ export async function loadOriginateLookup(
   const rows = await tx<OriginateRecord[]>`
     select correlation_id, extension, phone, requested_by, created_at from originates
     where enterprise = ${enterprise} and created_at >= ${since} and status <> 'failed'
+    order by created_at desc limit 500`;
+  return originateLookup(rows);
+}
+
+/**
+ * The same for the batch about to be read: its oldest event is the enterprise's first unprocessed one
+ * (by id; the caller holds the enterprise's lock, so no other instance processes it meanwhile). Needs
+ * no events in hand, so it can be sent together with the batch's own read (one round trip, not two).
+ */
+export async function loadOriginateLookupForBatch(tx: Sql, enterprise: string): Promise<OriginateLookup> {
+  const window = ORIGINATE_MATCH_WINDOW_MS / 1000;
+  const rows = await tx<OriginateRecord[]>`
+    select correlation_id, extension, phone, requested_by, created_at from originates
+    where enterprise = ${enterprise} and status <> 'failed'
+      and created_at >= least(now(), coalesce((select received_at from call_events
+            where enterprise = ${enterprise} and processed_at is null order by id limit 1), now()))
+          - make_interval(secs => ${window})
     order by created_at desc limit 500`;
   return originateLookup(rows);
 }

@@ -21,7 +21,7 @@ export function createTelegramSink(opts: {
     const [has] = await tx`
       select 1 from telegram_bots b join telegram_recipients r on r.enterprise = b.enterprise and r.active
       where b.enterprise = ${enterprise} limit 1`;
-    if (!has) return;
+    if (!has) return false; // no chat to tell: the card worker need not look
     const latest = new Map<string, { call: CallSummary; stage: ReturnType<typeof stageOf> }>();
     // Calls with an event read back from the host's post log: their final says so (sticky, below).
     const recovered = new Set<string>();
@@ -57,5 +57,6 @@ export function createTelegramSink(opts: {
       enterprise,
       [...latest.values()].map((l) => l.call),
     );
+    return true;
   };
 }
