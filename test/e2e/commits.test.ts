@@ -171,3 +171,56 @@ describe('commits in sequence (scenario 2-1 with the call model deciding at once
     expect(toRecord.length).toBeLessThanOrEqual(6);
   });
 });
+
+describe('what a hangup waits for', () => {
+  // The same scenario as another call (its UniqueIds renamed, order kept).
+  const events = loadEvents('2-1').map((e) => ({
+    ...e,
+    body: JSON.parse(JSON.stringify(e.body).replace(/"(\d{10})\.(\d+)"/g, '"$1.9$2"')) as Record<string, unknown>,
+  }));
+  const lastHangup = events.length - 1;
+
+  it("the history record leaves while the popup end's done mark and journal answer are still held", async () => {
+    // Both writes of the popup end, after RetailCRM answered it, wait on a lock this test holds: if the
+    // history record waited for them, it would never reach the fake while the lock is held.
+    await admin.unsafe(`
+      create or replace function commits_test_hold_log() returns trigger language plpgsql as $$
+      begin
+        if new.step = 'event:hangup' and new.state = 'done' then perform pg_advisory_xact_lock(770077); end if;
+        return new;
+      end $$;
+      create or replace function commits_test_hold_step() returns trigger language plpgsql as $$
+      begin
+        if new.step = 'event:hangup' and new.status = 'done' then perform pg_advisory_xact_lock(770077); end if;
+        return new;
+      end $$;
+      create trigger commits_test_hold before update on integration_logs
+        for each row execute function commits_test_hold_log();
+      create trigger commits_test_hold before insert or update on retailcrm_call_steps
+        for each row execute function commits_test_hold_step();`);
+    const holder = await admin.reserve();
+    try {
+      await holder`select pg_advisory_lock(770077)`;
+      const uploads = crm.state.uploads.length;
+      for (const e of events.slice(0, lastHangup)) await post(e);
+      await settle();
+      await post(events[lastHangup]!);
+      await until(() => crm.state.uploads.length === uploads + 1, 'the history record at the fake');
+      // Both still wait on the lock: the step is running, its attempt answered on no record yet.
+      const [held] = await admin<{ status: string; state: string }[]>`
+        select s.status, l.state from retailcrm_call_steps s
+        join integration_logs l on l.call_id = s.call_id and l.step = s.step
+        where s.step = 'event:hangup' and s.call_id = '1757772742.960'`;
+      expect(held).toEqual({ status: 'running', state: 'sent' });
+    } finally {
+      await holder`select pg_advisory_unlock(770077)`;
+      holder.release();
+    }
+    await settle();
+    await admin.unsafe(`drop trigger commits_test_hold on integration_logs;
+                        drop trigger commits_test_hold on retailcrm_call_steps;`);
+    const [done] = await admin<{ status: string }[]>`
+      select status from retailcrm_call_steps where step = 'event:hangup' and call_id = '1757772742.960'`;
+    expect(done?.status).toBe('done'); // and once released, the marks land
+  });
+});

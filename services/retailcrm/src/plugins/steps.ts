@@ -25,13 +25,17 @@ export interface StepStore {
    * 'already_done' when the claim found the step done. A step that is not `repeatable` (call/event)
    * whose attempt may have been performed (RetailCrmError.unknownOutcome, or an earlier attempt left
    * without an answer by a kill) is marked done as 'unknown' instead of being sent again.
+   * With `o.deferDone`, the done mark of a step performed now is handed to it instead of awaited: the
+   * caller's next step then leaves without waiting for this commit, and the caller awaits the mark
+   * before it answers (a kill in between leaves the step running with its attempt answered or not on
+   * record, which the next claim reads as performed or unknown: not sent again either way).
    * @throws StepInProgressError (409) when another request holds the lease.
    */
   run(
     key: StepKey,
     journal: AttemptJournal,
     action: () => Promise<void>,
-    o: { repeatable: boolean },
+    o: { repeatable: boolean; deferDone?: (mark: Promise<void>) => void },
   ): Promise<StepOutcome>;
   /**
    * True when any of `steps` of the call is done (e.g. the hangup, to leave a late dial alone), or any
@@ -130,7 +134,8 @@ export const stepsPlugin = fp(
           }
           throw err;
         }
-        await markDone(k);
+        if (o.deferDone) o.deferDone(markDone(k));
+        else await markDone(k);
         return 'done';
       },
       async anyDone(enterprise, callId, steps, prefix) {

@@ -68,39 +68,51 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
           : true,
       ]);
       const steps: StepReport[] = [];
-      const run = stepRunner(app, s, b, steps, log);
-      // A popup's answer may name extensions or users RetailCRM lacks (mapping drift, issue 14 item 4).
-      const popup = (ev: CallEvent) => async (c: RetailCrmClient) =>
-        app.rcrmDrift.note(s.enterprise, call.callId, await c.callEvent(ev));
+      // Each step's done mark and journal answer, awaited before we answer rather than before the next
+      // step leaves: the popup's end is followed by the history record one commit sooner.
+      const marks: Promise<void>[] = [];
+      const run = stepRunner(app, s, b, steps, log, marks);
+      const runSteps = async (): Promise<void> => {
+        // A popup's answer may name extensions or users RetailCRM lacks (mapping drift, issue 14 item 4).
+        const popup = (ev: CallEvent) => async (c: RetailCrmClient) =>
+          app.rcrmDrift.note(s.enterprise, call.callId, await c.callEvent(ev));
 
-      if (b.event_type === 'dial') {
-        const step = `event:dial:${b.dedup_key}`;
-        const audience = audienceOf(b.new_extensions ?? [], s);
-        if (!call.phone.trim()) steps.push({ step, outcome: 'skipped', reason: 'no client phone' });
-        else if (ended) {
-          steps.push({ step, outcome: 'superseded', reason: 'the call already ended at the CRM' });
-        } else if (audience.codes.length === 0)
-          steps.push({ step, outcome: 'skipped', reason: 'no extensions to show the popup to' });
-        else await run(step, 'call.event', popup(dialEvent(call, audience)));
-      } else {
-        const audience = audienceOf(call.ringing, s);
-        if (!call.phone.trim()) {
-          steps.push({ step: 'event:hangup', outcome: 'skipped', reason: 'no client phone' });
-          steps.push({ step: 'upload', outcome: 'skipped', reason: 'no client phone (RetailCRM requires one)' });
+        if (b.event_type === 'dial') {
+          const step = `event:dial:${b.dedup_key}`;
+          const audience = audienceOf(b.new_extensions ?? [], s);
+          if (!call.phone.trim()) steps.push({ step, outcome: 'skipped', reason: 'no client phone' });
+          else if (ended) {
+            steps.push({ step, outcome: 'superseded', reason: 'the call already ended at the CRM' });
+          } else if (audience.codes.length === 0)
+            steps.push({ step, outcome: 'skipped', reason: 'no extensions to show the popup to' });
+          else await run(step, 'call.event', popup(dialEvent(call, audience)));
         } else {
-          // A popup that never opened needs no end; the history record is still written.
-          if (audience.codes.length === 0)
-            steps.push({ step: 'event:hangup', outcome: 'skipped', reason: 'nobody rang' });
-          else {
-            if (!dialed) await run(SYNTHETIC_DIAL_STEP, 'call.event', popup(dialEvent(call, audience)));
-            await run('event:hangup', 'call.event', popup(hangupEvent(call, audience)));
+          const audience = audienceOf(call.ringing, s);
+          if (!call.phone.trim()) {
+            steps.push({ step: 'event:hangup', outcome: 'skipped', reason: 'no client phone' });
+            steps.push({ step: 'upload', outcome: 'skipped', reason: 'no client phone (RetailCRM requires one)' });
+          } else {
+            // A popup that never opened needs no end; the history record is still written.
+            if (audience.codes.length === 0)
+              steps.push({ step: 'event:hangup', outcome: 'skipped', reason: 'nobody rang' });
+            else {
+              if (!dialed) await run(SYNTHETIC_DIAL_STEP, 'call.event', popup(dialEvent(call, audience)));
+              await run('event:hangup', 'call.event', popup(hangupEvent(call, audience)));
+            }
+            await run('upload', 'calls.upload', (c) => c.uploadCalls([historyRecord(call, s, b.record_url)]));
+            await customerStep({ app, s, b, run, steps, log });
+            await taskSteps({ app, s, b, run, steps, store: missedTasks, log });
           }
-          await run('upload', 'calls.upload', (c) => c.uploadCalls([historyRecord(call, s, b.record_url)]));
-          await customerStep({ app, s, b, run, steps, log });
-          await taskSteps({ app, s, b, run, steps, store: missedTasks, log });
         }
+      };
+      let failure: { err: unknown } | undefined;
+      try {
+        await runSteps();
+      } catch (err) {
+        failure = { err };
       }
-
+      await settleMarks(marks, log, failure === undefined);
+      if (failure) throw failure.err;
       const rejected = steps.find((x) => x.outcome === 'rejected');
       if (rejected)
         throw Object.assign(new UpstreamRejectedError(rejected.errorMsg), {
@@ -110,6 +122,19 @@ export default async function callEventRoutes(app: FastifyInstance): Promise<voi
       return { status: 'ok', steps };
     },
   );
+}
+
+/**
+ * Waits for the steps' done marks and journal answers. A mark that could not be written fails the
+ * request (the gateway retries; the step's claim then finds it performed), unless the request already
+ * failed for another reason, which is the one reported.
+ */
+async function settleMarks(marks: Promise<void>[], log: FastifyBaseLogger, rethrow: boolean): Promise<void> {
+  const results = await Promise.allSettled(marks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return;
+  log.warn({ err: failed.reason }, 'a step done at RetailCRM could not be recorded');
+  if (rethrow) throw failed.reason;
 }
 
 /**
@@ -123,6 +148,7 @@ function stepRunner(
   b: CallEventBody,
   steps: StepReport[],
   log: FastifyBaseLogger,
+  marks: Promise<void>[],
 ) {
   return async (step: string, kind: LogKind, action: (c: RetailCrmClient) => Promise<unknown>): Promise<StepReport> => {
     const report = (r: StepReport) => {
@@ -158,9 +184,9 @@ function stepRunner(
           async () => {
             await action(client);
           },
-          { repeatable: REPEATABLE[kind] },
+          { repeatable: REPEATABLE[kind], deferDone: (mark) => void marks.push(mark) },
         )
-        .finally(() => journal);
+        .finally(() => void marks.push(journal));
       if (outcome === 'unknown') {
         // RetailCRM may have shown (or closed) the popup: a repeat could do it twice, so it is not sent
         // again; the journal shows the attempt without an answer.
