@@ -2,34 +2,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import { backoffMs } from '@fleet/backoff';
 import type { Sql } from '@fleet/db';
 import { createLanes, createLeasedTable, createRounds, type TableSpec } from '@fleet/leased-queue';
-import type { CallSummary } from '@fleet/call-model';
-import { finalKeyboard, liveKeyboard, renderCard, type CallbackInfo, type CardStage } from '@fleet/telegram-render';
-import { isFlood, isForbidden, isMessageGone, isNotModified, isTransient, type BotApi } from '@fleet/telegram-client';
+import { finalKeyboard, liveKeyboard, renderCard, type CardStage } from '@fleet/telegram-render';
+import type { BotApi } from '@fleet/telegram-client';
 import type { CallerIdentityLookup } from './caller-identity.ts';
 import type { Directory, EnterpriseContext } from './directory.ts';
 import type { Limiter, Release } from './limiter.ts';
-import { nextOp, STAGE_RANK, type CardOp } from './plan.ts';
+import { nextOp, STAGE_RANK } from './plan.ts';
 import { recordingUrlOf } from './recording.ts';
+import { COLUMNS, type CardRow } from './card-row.ts';
+import { createPerform } from './perform.ts';
 
-interface CardRow {
-  id: string;
-  enterprise: string;
-  call_id: string;
-  chat_id: string;
-  stage: CardStage;
-  call: CallSummary;
-  version: number;
-  live_message_id: string | null;
-  live_text: string | null;
-  final_message_id: string | null;
-  attempts: number;
-  /** The call that reached this missed call's client, and whether the final message says so (callbacks.ts). */
-  callback: CallbackInfo | null;
-  callback_shown: boolean;
-}
-
-const COLUMNS =
-  'id::text, enterprise, call_id, chat_id::text, stage, call, version, live_message_id::text, live_text, final_message_id::text, attempts, callback, callback_shown';
 /**
  * telegram_cards as a leased queue (@fleet/leased-queue): a lease column of its own (`lease_until`), due
  * cards oldest first, a card whose previous lease was never released reported as reclaimed.
@@ -88,7 +70,8 @@ interface MessageIds {
  * API answer is written to the row at once, in the same statement that marks the card done when
  * nothing is left to do (message ids, so a restart resumes where the database says); a row is claimed
  * with a lease so two instances never send the same card, and a lease left by a killed instance is
- * taken over once it expires. 429 pauses the bot for exactly retry_after; 403 deactivates the
+ * taken over once it expires (lanes, rounds and lease statements: @fleet/leased-queue; the Bot API
+ * requests: perform.ts). 429 pauses the bot for exactly retry_after; 403 deactivates the
  * recipient; "not modified" counts as done and "not found" as "no live card" — neither can loop.
  */
 export function createCardWorker(opts: {
@@ -145,6 +128,8 @@ export function createCardWorker(opts: {
       set: sql`live_message_id = ${row.live_message_id}, live_text = ${row.live_text},
         final_message_id = ${row.final_message_id}, callback_shown = callback_shown or ${row.callback_shown}`,
     });
+
+  const perform = createPerform({ sql, api, limiter, directory, log, stats, finish, postpone });
 
   const stateOf = (row: CardRow) => ({
     stage: row.stage,
@@ -307,118 +292,6 @@ export function createCardWorker(opts: {
       row = r.row;
     }
     await release(row.id);
-  }
-
-  /**
-   * One Bot API request; on success `row` holds what the chat shows afterwards (the caller writes it).
-   * 'retry': nothing changed, plan again (429); 'stop': the card must not be worked on now.
-   */
-  async function perform(
-    token: string,
-    botId: string,
-    row: CardRow,
-    op: Exclude<CardOp, { kind: 'none' }>,
-    want: { text: string; loud: boolean },
-    markup: unknown,
-    free: Release,
-  ): Promise<'next' | 'retry' | 'stop'> {
-    const chat_id = Number(row.chat_id);
-    const bind = { enterprise: row.enterprise, callId: row.call_id, chatId: row.chat_id, op: op.kind };
-    stats.requests++;
-    // The limiter's slot ends when the answer (or the failure) is in, before any bookkeeping.
-    const call = async <T>(method: string, params: Record<string, unknown>) => {
-      try {
-        return await api.call<T>(token, method, params);
-      } finally {
-        free();
-      }
-    };
-    const editText = (messageId: number) =>
-      call('editMessageText', {
-        chat_id,
-        message_id: messageId,
-        text: want.text,
-        parse_mode: 'HTML',
-        link_preview_options: { is_disabled: true },
-        ...(markup ? { reply_markup: markup } : {}),
-      });
-    try {
-      if (op.kind === 'send') {
-        const m = await call<{ message_id: number }>('sendMessage', {
-          chat_id,
-          text: want.text,
-          parse_mode: 'HTML',
-          disable_notification: !want.loud,
-          link_preview_options: { is_disabled: true },
-          ...(markup ? { reply_markup: markup } : {}),
-        });
-        if (op.final)
-          Object.assign(row, { final_message_id: String(m.message_id), callback_shown: row.callback !== null });
-        else Object.assign(row, { live_message_id: String(m.message_id), live_text: want.text });
-      } else if (op.kind === 'edit') {
-        try {
-          await editText(op.messageId);
-        } catch (e) {
-          if (!isNotModified(e)) throw e;
-        }
-        if (op.final)
-          Object.assign(row, {
-            final_message_id: row.live_message_id,
-            live_message_id: null,
-            live_text: null,
-            callback_shown: row.callback !== null,
-          });
-        else row.live_text = want.text;
-      } else if (op.kind === 'amend') {
-        // The callback line on a final already shown. Telegram lets a bot edit its message for 48 h
-        // only ("message can't be edited"), and the user may have deleted it ("message to edit not
-        // found"): either way there is nothing left to amend, so the callback counts as shown.
-        try {
-          await editText(op.messageId);
-        } catch (e) {
-          if (!isNotModified(e) && !isMessageGone(e)) throw e;
-          if (isMessageGone(e))
-            log.info({ ...bind, error: (e as Error).message }, 'missed call final not amended: gone or too old');
-        }
-        row.callback_shown = true;
-      } else {
-        await call('deleteMessage', { chat_id, message_id: op.messageId });
-        Object.assign(row, { live_message_id: null, live_text: null });
-      }
-      return 'next';
-    } catch (e) {
-      const err = e as Error;
-      if (isFlood(e)) {
-        stats.floods++;
-        limiter.pause(botId, e.retryAfter ?? 1); // the whole bot: the 429 does not say which limit (limiter.ts)
-        log.warn({ ...bind, retryAfter: e.retryAfter }, 'telegram flood limit: pausing the bot');
-        return 'retry';
-      }
-      if (isMessageGone(e) && op.kind !== 'send') {
-        // Deleted by the user (or too old): there is no live card any more; a final goes as a new message.
-        Object.assign(row, { live_message_id: null, live_text: null });
-        return 'next';
-      }
-      stats.failures++;
-      stats.lastError = err.message;
-      await sql`update telegram_bots set last_error = ${err.message.slice(0, 500)}, last_error_at = now() where enterprise = ${row.enterprise}`;
-      if (isForbidden(e)) {
-        log.info(bind, 'telegram chat blocked the bot: recipient deactivated');
-        await sql`update telegram_recipients set active = false, updated_at = now() where enterprise = ${row.enterprise} and chat_id = ${row.chat_id}`;
-        directory.forget(`rcp:${row.enterprise}:${row.chat_id}`);
-        await finish(row.id, err.message);
-        return 'stop';
-      }
-      if (isTransient(e)) {
-        log.warn({ ...bind, error: err.message }, 'telegram request failed; will retry');
-        await postpone(row, err.message);
-        return 'stop';
-      }
-      // Any other 4xx is our bug (bad HTML, bad markup): retrying cannot help; keep the reason.
-      log.error({ ...bind, error: err.message }, 'telegram refused a card operation');
-      await finish(row.id, err.message);
-      return 'stop';
-    }
   }
 
   /**
