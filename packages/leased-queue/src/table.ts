@@ -78,18 +78,20 @@ export function createLeasedTable<Row extends object>(
   spec: TableSpec,
   o: LeasedTableOptions,
 ): LeasedTable<Row> {
-  const t = sql(spec.table);
-  const lease = sql(spec.lease);
+  // Fragments are made per statement, never here: building an app touches no database (the OpenAPI
+  // generator builds call-intake on a pool that refuses every call).
+  const t = () => sql(spec.table);
+  const lease = () => sql(spec.lease);
   const nextAttemptColumn = spec.nextAttempt ?? 'next_attempt_at';
-  const nextAttempt = sql(nextAttemptColumn);
+  const nextAttempt = () => sql(nextAttemptColumn);
   const leaseSec = Math.ceil(o.leaseMs) / 1000;
   // Giving a lease back clears a lease column of its own; a lease kept in the due time (the outbox)
   // is given back by the due time a retry writes anyway.
-  const leaseOff = spec.lease === nextAttemptColumn ? sql`` : sql`, ${lease} = null`;
+  const leaseOff = () => (spec.lease === nextAttemptColumn ? sql`` : sql`, ${lease()} = null`);
   const extra = (set: string | undefined) => (set ? sql.unsafe(`, ${set}`) : sql``);
   const marks: DoneMarks = createDoneMarks({
     write: (ids) =>
-      sql`update ${t} set status = 'done' ${extra(spec.doneSet)} where id = any(${ids}::bigint[]) and status = 'pending'`.then(
+      sql`update ${t()} set status = 'done' ${extra(spec.doneSet)} where id = any(${ids}::bigint[]) and status = 'pending'`.then(
         () => {},
       ),
     windowMs: o.markWindowMs ?? 3,
@@ -101,30 +103,30 @@ export function createLeasedTable<Row extends object>(
     async claim({ n, where, busy = [] }) {
       return (await sql<Row[]>`
         with c as (
-          select q.id ${spec.claimExtras ? sql.unsafe(`, ${spec.claimExtras}`) : sql``} from ${t} q
+          select q.id ${spec.claimExtras ? sql.unsafe(`, ${spec.claimExtras}`) : sql``} from ${t()} q
           where (${sql.unsafe(spec.due)}) and ${where ?? sql`true`} and not (q.id = any(${busy}::bigint[]))
           order by ${sql.unsafe(spec.order)} limit ${n} for update of q skip locked)
-        update ${t} t set ${lease} = now() + make_interval(secs => ${leaseSec})
+        update ${t()} t set ${lease()} = now() + make_interval(secs => ${leaseSec})
         from c where t.id = c.id
         returning ${sql.unsafe(spec.returning)}`) as unknown as Row[];
     },
     async renew(ids) {
-      await sql`update ${t} set ${lease} = now() + make_interval(secs => ${leaseSec}) where id = any(${ids}::bigint[])`;
+      await sql`update ${t()} set ${lease()} = now() + make_interval(secs => ${leaseSec}) where id = any(${ids}::bigint[])`;
     },
     async release(ids) {
       const due = spec.lease === nextAttemptColumn ? sql`now()` : sql`null`;
-      await sql`update ${t} set ${lease} = ${due} where id = any(${ids}::bigint[])`;
+      await sql`update ${t()} set ${lease()} = ${due} where id = any(${ids}::bigint[])`;
     },
     done: (id) => marks.add(id),
     async retry(id, { afterSec, error, alsoIds = [], set }) {
       const ids = [id, ...alsoIds.filter((x) => x !== id)];
-      await sql`update ${t} set attempts = attempts + case when id = ${id} then 1 else 0 end,
+      await sql`update ${t()} set attempts = attempts + case when id = ${id} then 1 else 0 end,
         last_error = case when id = ${id} then ${error} else last_error end,
-        ${set ? sql`${set},` : sql``} ${nextAttempt} = now() + make_interval(secs => ${afterSec}) ${leaseOff}
+        ${set ? sql`${set},` : sql``} ${nextAttempt()} = now() + make_interval(secs => ${afterSec}) ${leaseOff()}
         where id = any(${ids}::bigint[])`;
     },
     async dead(id, error, then) {
-      const mark = sql`update ${t} set status = 'dead', last_error = ${error} ${leaseOff} ${extra(spec.deadSet)} where id = ${id}`;
+      const mark = sql`update ${t()} set status = 'dead', last_error = ${error} ${leaseOff()} ${extra(spec.deadSet)} where id = ${id}`;
       await (then ? sql`with d as (${mark}) ${then}` : mark);
     },
     flush: () => marks.flush(),
