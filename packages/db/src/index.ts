@@ -1,4 +1,4 @@
-export { createSql, pingDatabase, type Sql, type SqlOptions } from './client.ts';
+export { createSql, pingDatabase, type postgres, type Sql, type SqlOptions } from './client.ts';
 export { migrate, MIGRATIONS_DIR, type MigrationResult } from './migrate.ts';
 export { startEmbeddedPostgres, withDatabase, type EmbeddedServer, type EmbeddedOptions } from './embedded.ts';
 export { resolveDatabase, type ResolvedDatabase } from './resolve.ts';

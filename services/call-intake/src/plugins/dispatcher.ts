@@ -1,10 +1,10 @@
 import fp from 'fastify-plugin';
 import { backoffMs } from '@fleet/backoff';
 import type { FastifyBaseLogger } from 'fastify';
-import pLimit from 'p-limit';
 import { Pool } from 'undici';
 import type { CallEventBody } from '@fleet/call-event';
 import type { Sql } from '@fleet/db';
+import { createLanes, createLeasedTable, createRounds, type LaneHandle } from '@fleet/leased-queue';
 
 const CLAIM_BATCH = 100;
 /** Calls sent at once; more wait in arrival order. */
@@ -49,6 +49,26 @@ export function backoffSeconds(attempts: number, random: () => number = Math.ran
 /** How long a leased row stays invisible to other instances: past the send's own deadline. */
 export const leaseSecondsOf = (timeoutMs: number): number => Math.ceil(timeoutMs / 1000) + 10;
 
+/**
+ * The outbox as a leased queue (@fleet/leased-queue): the lease is the due time pushed out, so a leased
+ * row is simply not due; a row waits while an earlier row of its call is pending and not due (in
+ * backoff, or leased by a send in flight). Without that rule, a hangup written while its dial waited
+ * out a backoff went first, and the popup stayed open.
+ */
+const OUTBOX = {
+  table: 'intake_outbox',
+  returning: 't.id, t.enterprise, t.call_id, t.dedup_key, t.payload, t.attempts',
+  due: `q.status = 'pending' and q.next_attempt_at <= now()
+    and not exists (
+      select 1 from intake_outbox p
+      where p.enterprise = q.enterprise and p.call_id = q.call_id and p.id < q.id
+        and p.status = 'pending' and p.next_attempt_at > now())`,
+  order: 'q.id',
+  lease: 'next_attempt_at',
+  doneSet: 'delivered_at = now(), attempts = attempts + 1, last_error = null',
+  deadSet: 'attempts = attempts + 1',
+};
+
 type SendResult =
   | { ok: true }
   | { ok: false; permanent: boolean; error: string; status?: number; response?: string; retryAfterSec?: number };
@@ -73,12 +93,14 @@ export function createDispatcher(
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
   });
-  const leaseSec = leaseSecondsOf(opts.timeoutMs);
   const stats = { sent: 0, failed: 0, dead: 0, lastError: null as string | null };
-  const limit = pLimit(CONCURRENCY);
-  const inflight = new Set<Promise<void>>();
   /** Rows wait behind an earlier row of their call: look again as soon as a call's send finishes. */
   let waiting = false;
+  let stopped = false;
+  const outbox = createLeasedTable<OutboxLease>(sql, OUTBOX, {
+    leaseMs: leaseSecondsOf(opts.timeoutMs) * 1000,
+    onMarkError: (err, ids) => log.warn({ err, rows: ids.length }, 'outbox done marks not written; retrying'),
+  });
 
   async function send(row: OutboxLease): Promise<SendResult> {
     try {
@@ -110,133 +132,106 @@ export function createDispatcher(
   async function markDead(row: OutboxLease, r: Extract<SendResult, { ok: false }>, why: string): Promise<void> {
     stats.dead++;
     log.error({ enterprise: row.enterprise, callId: row.call_id, dedupKey: row.dedup_key, error: r.error }, why);
-    await sql`
-      with d as (update intake_outbox set status = 'dead', attempts = attempts + 1, last_error = ${r.error} where id = ${row.id})
-      insert into integration_logs (enterprise, integration, kind, call_id, phone, method, url, request, status_code, response, ok, error)
+    await outbox.dead(
+      row.id,
+      r.error,
+      sql`insert into integration_logs (enterprise, integration, kind, call_id, phone, method, url, request, status_code, response, ok, error)
       values (${row.enterprise}, 'retailcrm', 'dead_letter', ${row.call_id}, ${row.payload.call?.phone ?? null}, 'POST',
-              ${url.toString()}, ${sql.json(row.payload as never)}, ${r.status ?? null}, ${r.response ?? null}, false, ${`${why}: ${r.error}`})`;
+              ${url.toString()}, ${sql.json(row.payload as never)}, ${r.status ?? null}, ${r.response ?? null}, false, ${`${why}: ${r.error}`})`,
+    );
   }
 
-  async function deliverCall(rows: OutboxLease[]): Promise<void> {
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
+  /** Sends one row of a call; a retry puts the call's rows queued behind it back with it (per-call order). */
+  async function deliver(row: OutboxLease, call: LaneHandle<OutboxLease>): Promise<void> {
+    try {
       const r = await send(row);
       if (r.ok) {
         stats.sent++;
-        await sql`update intake_outbox set status = 'done', delivered_at = now(), attempts = attempts + 1, last_error = null where id = ${row.id}`;
-        continue;
+        // Coalesced with the rows of other calls finishing within a few ms: one statement for all.
+        await outbox.done(row.id);
+        return;
       }
       stats.failed++;
       stats.lastError = r.error;
-      if (r.permanent) {
-        await markDead(row, r, 'refused for good; dead-lettered');
-        continue;
-      }
+      if (r.permanent) return await markDead(row, r, 'refused for good; dead-lettered');
       const [{ old } = { old: false }] = await sql<{ old: boolean }[]>`
         select created_at < now() - ${opts.giveUpMs} * interval '1 millisecond' as old from intake_outbox where id = ${row.id}`;
-      if (old) {
-        await markDead(row, r, `still failing after ${Math.round(opts.giveUpMs / 60_000)} min; given up`);
-        continue;
-      }
+      if (old) return await markDead(row, r, `still failing after ${Math.round(opts.giveUpMs / 60_000)} min; given up`);
       log.warn(
         { enterprise: row.enterprise, callId: row.call_id, dedupKey: row.dedup_key, error: r.error },
         'delivery failed; will retry',
       );
       // The integration's own Retry-After when it gave one (a step's lease running out, RetailCRM's rate
       // limit, an open breaker): it knows when trying again makes sense; else exponential backoff.
-      const delay = r.retryAfterSec ?? backoffSeconds(row.attempts + 1);
-      const rest = rows.slice(i).map((x) => x.id);
-      await sql`update intake_outbox set attempts = attempts + case when id = ${row.id} then 1 else 0 end,
-                last_error = case when id = ${row.id} then ${r.error} else last_error end,
-                next_attempt_at = now() + make_interval(secs => ${delay})
-                where id = any(${rest}::bigint[])`;
-      return; // later rows of this call wait for this one: per-call order
+      const afterSec = r.retryAfterSec ?? backoffSeconds(row.attempts + 1);
+      const rest = call.drain().map((x) => x.id); // later rows of this call wait for this one: per-call order
+      await outbox.retry(row.id, { afterSec, error: r.error, alsoIds: rest });
+    } catch (err) {
+      // The call's rows not yet sent stay leased: the lease expires and a poll sends them in order.
+      call.drain();
+      log.warn(
+        { err, enterprise: row.enterprise, callId: row.call_id },
+        'delivery bookkeeping failed; the lease expires and a poll retries',
+      );
     }
   }
 
-  /** Queues each call's rows (in id order) for sending, bounded by CONCURRENCY. */
-  function dispatch(rows: OutboxLease[]): Promise<void>[] {
+  /** One lane per call: its rows one after the other, CONCURRENCY sends at once in order of arrival. */
+  const calls = createLanes<OutboxLease>({
+    perLane: 1,
+    concurrency: CONCURRENCY,
+    idOf: (row) => row.id,
+    work: deliver,
+    onLaneIdle: () => {
+      if (waiting) rounds.kick();
+    },
+    onError: (err) => log.warn({ err }, 'delivery failed unexpectedly; the lease expires and a poll retries'),
+  });
+
+  /** Queues each call's rows (in id order) for sending; resolves when they are sent (or put back). */
+  function dispatch(rows: OutboxLease[]): Promise<void> {
     const byCall = new Map<string, OutboxLease[]>();
     for (const row of [...rows].sort((a, b) => Number(a.id) - Number(b.id))) {
       const k = `${row.enterprise}\n${row.call_id}`;
       byCall.set(k, [...(byCall.get(k) ?? []), row]);
     }
-    return [...byCall.values()].map((group) => {
-      const p: Promise<void> = limit(() => deliverCall(group))
-        .catch((err) =>
-          log.warn(
-            { err, enterprise: group[0]!.enterprise, callId: group[0]!.call_id },
-            'delivery bookkeeping failed; the lease expires and a poll retries',
-          ),
-        )
-        .finally(() => {
-          inflight.delete(p);
-          if (waiting) kick();
-        });
-      inflight.add(p);
-      return p;
-    });
+    return Promise.all([...byCall].map(([k, group]) => calls.push(k, group))).then(() => {});
   }
 
   async function runOnce(): Promise<number> {
-    const claimed = await sql<OutboxLease[]>`
-      update intake_outbox set next_attempt_at = now() + make_interval(secs => ${leaseSec})
-      where id in (
-        select o.id from intake_outbox o
-        where o.status = 'pending' and o.next_attempt_at <= now()
-          -- Per-call order across rounds: a row waits while an earlier row of its call is pending and
-          -- not due (in backoff, or leased by a send in flight). Without this, a hangup written
-          -- while its dial waited out a backoff went first, and the popup stayed open.
-          and not exists (
-            select 1 from intake_outbox p
-            where p.enterprise = o.enterprise and p.call_id = o.call_id and p.id < o.id
-              and p.status = 'pending' and p.next_attempt_at > now())
-        order by o.id limit ${CLAIM_BATCH} for update of o skip locked)
-      returning id, enterprise, call_id, dedup_key, payload, attempts`;
-    if (claimed.length === 0 && inflight.size === 0) waiting = false;
-    await Promise.all(dispatch(claimed));
+    const claimed = await outbox.claim({ n: CLAIM_BATCH });
+    if (claimed.length === 0 && calls.size === 0) waiting = false;
+    await dispatch(claimed);
     return claimed.length;
   }
 
-  let running: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-  function kick(): void {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          while ((await runOnce()) === CLAIM_BATCH && !stopped);
-        } while (again && !stopped);
-      } catch (err) {
-        log.warn({ err }, 'dispatcher round failed; will retry');
-      } finally {
-        running = null;
-      }
-    })();
-  }
+  const rounds = createRounds({
+    round: async () => {
+      while ((await runOnce()) === CLAIM_BATCH && !stopped);
+      return undefined;
+    },
+    onError: (err) => log.warn({ err }, 'dispatcher round failed; will retry'),
+  });
 
   async function idle(): Promise<void> {
-    while (running || inflight.size) await Promise.all([running, ...inflight]);
+    while (rounds.running || calls.size) await Promise.all([rounds.idle(), calls.idle()]);
+    await outbox.flush();
   }
 
   return {
-    kick,
+    kick: rounds.kick,
     sendLeased: (rows, rowsWaiting) => {
       if (rowsWaiting) waiting = true;
-      if (!stopped && rows.length) dispatch(rows);
+      if (!stopped && rows.length) void dispatch(rows);
     },
     runOnce,
     idle,
     stats,
     async stop() {
       stopped = true;
-      await idle();
+      await rounds.stop();
+      await calls.stop();
+      await outbox.close();
       await pool.close();
     },
   };

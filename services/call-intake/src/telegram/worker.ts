@@ -1,34 +1,33 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { backoffMs } from '@fleet/backoff';
 import type { Sql } from '@fleet/db';
-import type { CallSummary } from '@fleet/call-model';
-import { finalKeyboard, liveKeyboard, renderCard, type CallbackInfo, type CardStage } from '@fleet/telegram-render';
-import { isFlood, isForbidden, isMessageGone, isNotModified, isTransient, type BotApi } from '@fleet/telegram-client';
+import { createLanes, createLeasedTable, createRounds, type TableSpec } from '@fleet/leased-queue';
+import { finalKeyboard, liveKeyboard, renderCard, type CardStage } from '@fleet/telegram-render';
+import type { BotApi } from '@fleet/telegram-client';
 import type { CallerIdentityLookup } from './caller-identity.ts';
 import type { Directory, EnterpriseContext } from './directory.ts';
 import type { Limiter, Release } from './limiter.ts';
-import { nextOp, STAGE_RANK, type CardOp } from './plan.ts';
+import { nextOp, STAGE_RANK } from './plan.ts';
 import { recordingUrlOf } from './recording.ts';
+import { COLUMNS, type CardRow } from './card-row.ts';
+import { createPerform } from './perform.ts';
 
-interface CardRow {
-  id: string;
-  enterprise: string;
-  call_id: string;
-  chat_id: string;
-  stage: CardStage;
-  call: CallSummary;
-  version: number;
-  live_message_id: string | null;
-  live_text: string | null;
-  final_message_id: string | null;
-  attempts: number;
-  /** The call that reached this missed call's client, and whether the final message says so (callbacks.ts). */
-  callback: CallbackInfo | null;
-  callback_shown: boolean;
-}
-
-const COLUMNS =
-  'id::text, enterprise, call_id, chat_id::text, stage, call, version, live_message_id::text, live_text, final_message_id::text, attempts, callback, callback_shown';
+/**
+ * telegram_cards as a leased queue (@fleet/leased-queue): a lease column of its own (`lease_until`), due
+ * cards oldest first, a card whose previous lease was never released reported as reclaimed.
+ */
+const CARDS: TableSpec = {
+  table: 'telegram_cards',
+  returning: `${COLUMNS.split(', ')
+    .map((col) => `t.${col}`)
+    .join(', ')}, c.reclaimed`,
+  due: `q.status = 'pending' and q.not_before <= now() and q.next_attempt_at <= now()
+    and (q.lease_until is null or q.lease_until < now())`,
+  order: 'q.queued_at, q.id',
+  claimExtras: 'q.lease_until is not null as reclaimed',
+  lease: 'lease_until',
+  deadSet: 'updated_at = now()',
+};
 /** A card gets at most this many operations per claim (a normal final needs ≤ 2); then others go first. */
 const OPS_PER_CLAIM = 6;
 /**
@@ -65,19 +64,14 @@ interface MessageIds {
   final: string | null;
 }
 
-interface Lane {
-  again: boolean;
-  wake: () => void;
-  done: Promise<void>;
-}
-
 /**
  * Delivers telegram_cards: one lane per chat keeping up to CARDS_PER_CHAT cards in flight (claimed in
  * batches, oldest first), lanes of all chats in parallel, each request paced by the limiter. Each Bot
  * API answer is written to the row at once, in the same statement that marks the card done when
  * nothing is left to do (message ids, so a restart resumes where the database says); a row is claimed
  * with a lease so two instances never send the same card, and a lease left by a killed instance is
- * taken over once it expires. 429 pauses the bot for exactly retry_after; 403 deactivates the
+ * taken over once it expires (lanes, rounds and lease statements: @fleet/leased-queue; the Bot API
+ * requests: perform.ts). 429 pauses the bot for exactly retry_after; 403 deactivates the
  * recipient; "not modified" counts as done and "not found" as "no live card" — neither can loop.
  */
 export function createCardWorker(opts: {
@@ -92,14 +86,14 @@ export function createCardWorker(opts: {
   identity?: CallerIdentityLookup;
 }): CardWorker {
   const { sql, api, limiter, directory, log, identity } = opts;
-  const lanes = new Map<string, Lane>();
   const stats = { requests: 0, floods: 0, failures: 0, reclaimed: 0, lastError: null as string | null };
   const abort = new AbortController();
   const leaseSec = opts.leaseMs / 1000;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let round: Promise<void> | null = null;
-  let roundAgain = false;
+  const cards = createLeasedTable<CardRow & { reclaimed: boolean }>(sql, CARDS, {
+    leaseMs: opts.leaseMs,
+    onMarkError: () => {}, // cards are marked done by record() (compare-and-set), not by done marks
+  });
   const hints = new Map<string, number>();
   const hintKey = (enterprise: string, callId: string) => `${enterprise}\n${callId}`;
 
@@ -108,20 +102,7 @@ export function createCardWorker(opts: {
    * lease was never released was being worked by an instance that died: logged as reclaimed.
    */
   async function claim(enterprise: string, chatId: string, n: number, busy: string[]): Promise<CardRow[]> {
-    const rows = await sql<(CardRow & { reclaimed: boolean })[]>`
-      with c as (
-        select id, lease_until is not null as reclaimed from telegram_cards
-        where enterprise = ${enterprise} and chat_id = ${chatId} and status = 'pending' and not_before <= now()
-          and next_attempt_at <= now() and (lease_until is null or lease_until < now())
-          and not (id::text = any(${busy}::text[]))
-        order by queued_at, id limit ${n} for update skip locked)
-      update telegram_cards t set lease_until = now() + make_interval(secs => ${leaseSec})
-      from c where t.id = c.id
-      returning ${sql.unsafe(
-        COLUMNS.split(', ')
-          .map((col) => `t.${col}`)
-          .join(', '),
-      )}, c.reclaimed`;
+    const rows = await cards.claim({ n, busy, where: sql`q.enterprise = ${enterprise} and q.chat_id = ${chatId}` });
     for (const r of rows) {
       if (!r.reclaimed) continue;
       stats.reclaimed++;
@@ -135,19 +116,20 @@ export function createCardWorker(opts: {
 
   const reload = async (id: string) =>
     (await sql<CardRow[]>`select ${sql.unsafe(COLUMNS)} from telegram_cards where id = ${id}`)[0]!;
-  const renew = (id: string) =>
-    sql`update telegram_cards set lease_until = now() + make_interval(secs => ${leaseSec}) where id = ${id}`;
-  const release = (id: string) => sql`update telegram_cards set lease_until = null where id = ${id}`;
-  const finish = (id: string, status: 'done' | 'dead', error: string | null) =>
-    sql`update telegram_cards set status = ${status}, last_error = ${error}, lease_until = null, updated_at = now() where id = ${id}`;
+  const renew = (id: string) => cards.renew([id]);
+  const release = (id: string) => cards.release([id]);
+  const finish = (id: string, error: string) => cards.dead(id, error);
 
   /** Back to the queue for a later attempt (1, 2, 4 … 60 s), keeping what the chat shows. */
   const postpone = (row: CardRow, error: string) =>
-    sql`update telegram_cards set attempts = attempts + 1, last_error = ${error},
-        live_message_id = ${row.live_message_id}, live_text = ${row.live_text}, final_message_id = ${row.final_message_id},
-        callback_shown = callback_shown or ${row.callback_shown},
-        next_attempt_at = now() + make_interval(secs => ${backoff(row.attempts + 1)}), lease_until = null
-        where id = ${row.id}`;
+    cards.retry(row.id, {
+      afterSec: backoff(row.attempts + 1),
+      error,
+      set: sql`live_message_id = ${row.live_message_id}, live_text = ${row.live_text},
+        final_message_id = ${row.final_message_id}, callback_shown = callback_shown or ${row.callback_shown}`,
+    });
+
+  const perform = createPerform({ sql, api, limiter, directory, log, stats, finish, postpone });
 
   const stateOf = (row: CardRow) => ({
     stage: row.stage,
@@ -243,9 +225,9 @@ export function createCardWorker(opts: {
         return 'postponed' as const;
       });
       if (bot === 'postponed') return;
-      if (!bot) return void (await finish(row.id, 'dead', 'no bot for the enterprise'));
+      if (!bot) return void (await finish(row.id, 'no bot for the enterprise'));
       const recipient = await directory.recipient(row.enterprise, row.chat_id);
-      if (!recipient?.active) return void (await finish(row.id, 'dead', 'recipient inactive'));
+      if (!recipient?.active) return void (await finish(row.id, 'recipient inactive'));
       const ctx = await directory.context(row.enterprise);
       const recordingUrl = recordingUrlOf(ctx.recordUrlTemplate, row.enterprise, row.stage, row.call);
       const caller = await callerOf(row, ctx);
@@ -313,207 +295,53 @@ export function createCardWorker(opts: {
   }
 
   /**
-   * One Bot API request; on success `row` holds what the chat shows afterwards (the caller writes it).
-   * 'retry': nothing changed, plan again (429); 'stop': the card must not be worked on now.
+   * The lanes of the chats: each keeps up to CARDS_PER_CHAT of its due cards in work, claiming as many
+   * as there is room for in one query when half the room is free or when woken by new cards.
    */
-  async function perform(
-    token: string,
-    botId: string,
-    row: CardRow,
-    op: Exclude<CardOp, { kind: 'none' }>,
-    want: { text: string; loud: boolean },
-    markup: unknown,
-    free: Release,
-  ): Promise<'next' | 'retry' | 'stop'> {
-    const chat_id = Number(row.chat_id);
-    const bind = { enterprise: row.enterprise, callId: row.call_id, chatId: row.chat_id, op: op.kind };
-    stats.requests++;
-    // The limiter's slot ends when the answer (or the failure) is in, before any bookkeeping.
-    const call = async <T>(method: string, params: Record<string, unknown>) => {
-      try {
-        return await api.call<T>(token, method, params);
-      } finally {
-        free();
-      }
-    };
-    const editText = (messageId: number) =>
-      call('editMessageText', {
-        chat_id,
-        message_id: messageId,
-        text: want.text,
-        parse_mode: 'HTML',
-        link_preview_options: { is_disabled: true },
-        ...(markup ? { reply_markup: markup } : {}),
-      });
-    try {
-      if (op.kind === 'send') {
-        const m = await call<{ message_id: number }>('sendMessage', {
-          chat_id,
-          text: want.text,
-          parse_mode: 'HTML',
-          disable_notification: !want.loud,
-          link_preview_options: { is_disabled: true },
-          ...(markup ? { reply_markup: markup } : {}),
-        });
-        if (op.final)
-          Object.assign(row, { final_message_id: String(m.message_id), callback_shown: row.callback !== null });
-        else Object.assign(row, { live_message_id: String(m.message_id), live_text: want.text });
-      } else if (op.kind === 'edit') {
-        try {
-          await editText(op.messageId);
-        } catch (e) {
-          if (!isNotModified(e)) throw e;
-        }
-        if (op.final)
-          Object.assign(row, {
-            final_message_id: row.live_message_id,
-            live_message_id: null,
-            live_text: null,
-            callback_shown: row.callback !== null,
-          });
-        else row.live_text = want.text;
-      } else if (op.kind === 'amend') {
-        // The callback line on a final already shown. Telegram lets a bot edit its message for 48 h
-        // only ("message can't be edited"), and the user may have deleted it ("message to edit not
-        // found"): either way there is nothing left to amend, so the callback counts as shown.
-        try {
-          await editText(op.messageId);
-        } catch (e) {
-          if (!isNotModified(e) && !isMessageGone(e)) throw e;
-          if (isMessageGone(e))
-            log.info({ ...bind, error: (e as Error).message }, 'missed call final not amended: gone or too old');
-        }
-        row.callback_shown = true;
-      } else {
-        await call('deleteMessage', { chat_id, message_id: op.messageId });
-        Object.assign(row, { live_message_id: null, live_text: null });
-      }
-      return 'next';
-    } catch (e) {
-      const err = e as Error;
-      if (isFlood(e)) {
-        stats.floods++;
-        limiter.pause(botId, e.retryAfter ?? 1); // the whole bot: the 429 does not say which limit (limiter.ts)
-        log.warn({ ...bind, retryAfter: e.retryAfter }, 'telegram flood limit: pausing the bot');
-        return 'retry';
-      }
-      if (isMessageGone(e) && op.kind !== 'send') {
-        // Deleted by the user (or too old): there is no live card any more; a final goes as a new message.
-        Object.assign(row, { live_message_id: null, live_text: null });
-        return 'next';
-      }
-      stats.failures++;
-      stats.lastError = err.message;
-      await sql`update telegram_bots set last_error = ${err.message.slice(0, 500)}, last_error_at = now() where enterprise = ${row.enterprise}`;
-      if (isForbidden(e)) {
-        log.info(bind, 'telegram chat blocked the bot: recipient deactivated');
-        await sql`update telegram_recipients set active = false, updated_at = now() where enterprise = ${row.enterprise} and chat_id = ${row.chat_id}`;
-        directory.forget(`rcp:${row.enterprise}:${row.chat_id}`);
-        await finish(row.id, 'dead', err.message);
-        return 'stop';
-      }
-      if (isTransient(e)) {
-        log.warn({ ...bind, error: err.message }, 'telegram request failed; will retry');
-        await postpone(row, err.message);
-        return 'stop';
-      }
-      // Any other 4xx is our bug (bad HTML, bad markup): retrying cannot help; keep the reason.
-      log.error({ ...bind, error: err.message }, 'telegram refused a card operation');
-      await finish(row.id, 'dead', err.message);
-      return 'stop';
-    }
-  }
+  const lanes = createLanes<CardRow>({
+    perLane: CARDS_PER_CHAT,
+    refillAt: CARDS_PER_CHAT / 2,
+    idOf: (row) => row.id,
+    refill: (key, room, busy) => {
+      const [enterprise, chatId] = key.split('\n') as [string, string];
+      return claim(enterprise, chatId, room, busy);
+    },
+    work: (row) =>
+      work(row).catch(async (err: unknown) => {
+        await release(row.id).catch(() => {});
+        if (!stopped)
+          log.warn(
+            { enterprise: row.enterprise, chatId: row.chat_id, err },
+            'telegram card failed; the next round retries',
+          );
+      }),
+    onError: (err, key) => {
+      if (!stopped) log.warn({ lane: key, err }, 'telegram lane failed; the next round retries');
+    },
+  });
 
-  /**
-   * The lane of one chat: keeps up to CARDS_PER_CHAT of its due cards in work, claiming as many as
-   * there is room for in one query whenever a card finishes or the lane is woken by new cards.
-   */
-  function runLane(enterprise: string, chatId: string): void {
-    const key = `${enterprise}\n${chatId}`;
-    const existing = lanes.get(key);
-    if (existing) {
-      existing.again = true;
-      existing.wake();
-      return;
-    }
-    const inFlight = new Map<string, Promise<void>>();
-    let woken: Promise<void> = Promise.resolve();
-    const lane: Lane = { again: false, wake: () => {}, done: Promise.resolve() };
-    const arm = () => {
-      woken = new Promise<void>((r) => (lane.wake = r));
-    };
-    lane.done = (async () => {
-      try {
-        while (!stopped) {
-          arm();
-          // Claim in batches: when half the room is free, when idle, or when woken by new cards.
-          const room = CARDS_PER_CHAT - inFlight.size;
-          if (room > 0 && (room >= CARDS_PER_CHAT / 2 || lane.again)) {
-            lane.again = false;
-            for (const row of await claim(enterprise, chatId, room, [...inFlight.keys()])) {
-              const task = work(row)
-                .catch(async (err: unknown) => {
-                  await release(row.id).catch(() => {});
-                  if (!stopped) log.warn({ enterprise, chatId, err }, 'telegram card failed; the next round retries');
-                })
-                .finally(() => inFlight.delete(row.id));
-              inFlight.set(row.id, task);
-            }
-          }
-          if (!inFlight.size) {
-            if (lane.again) continue;
-            break;
-          }
-          await Promise.race([...inFlight.values(), woken]);
-        }
-      } catch (err) {
-        if (!stopped) log.warn({ enterprise, chatId, err }, 'telegram lane failed; the next round retries');
-      } finally {
-        await Promise.allSettled(inFlight.values());
-        lanes.delete(key);
-      }
-    })();
-    lanes.set(key, lane);
-  }
-
-  async function scan(): Promise<void> {
+  /** Wakes the lane of every chat with a due card; resolves with the ms until the next one falls due. */
+  async function scan(): Promise<number> {
     const rows = await sql<{ enterprise: string; chat_id: string; wait_ms: number }[]>`
       select enterprise, chat_id::text,
-             extract(epoch from min(greatest(not_before, next_attempt_at, coalesce(lease_until, now()))) - now()) * 1000 as wait_ms
+             extract(epoch from min(greatest(not_before, next_attempt_at, coalesce(lease_until, now()))) - now())::float8 * 1000 as wait_ms
       from telegram_cards where status = 'pending' group by 1, 2`;
     let next = opts.pollMs;
     for (const r of rows) {
-      if (r.wait_ms <= 0) runLane(r.enterprise, r.chat_id);
+      if (r.wait_ms <= 0) lanes.wake(`${r.enterprise}\n${r.chat_id}`);
       else next = Math.min(next, r.wait_ms);
     }
-    clearTimeout(timer);
-    if (!stopped) timer = setTimeout(kick, Math.max(5, Math.ceil(next)));
+    return next;
   }
 
-  function kick(): void {
-    if (stopped) return;
-    if (round) {
-      roundAgain = true;
-      return;
-    }
-    round = (async () => {
-      try {
-        do {
-          roundAgain = false;
-          const started = Date.now();
-          await scan();
-          const gap = MIN_SCAN_GAP_MS - (Date.now() - started);
-          if (roundAgain && gap > 0) await new Promise((r) => setTimeout(r, gap));
-        } while (roundAgain && !stopped);
-      } catch (err) {
-        log.warn({ err }, 'telegram scan failed; will retry');
-        clearTimeout(timer);
-        if (!stopped) timer = setTimeout(kick, opts.pollMs);
-      } finally {
-        round = null;
-      }
-    })();
-  }
+  /** Kicks arrive with every commit: scans at most every MIN_SCAN_GAP_MS, and a timer to the next due card. */
+  const rounds = createRounds({
+    round: scan,
+    minGapMs: MIN_SCAN_GAP_MS,
+    pollMs: opts.pollMs,
+    onError: (err) => log.warn({ err }, 'telegram scan failed; will retry'),
+  });
+  const kick = rounds.kick;
 
   return {
     kick,
@@ -527,8 +355,8 @@ export function createCardWorker(opts: {
     async idle() {
       for (;;) {
         kick();
-        await round;
-        await Promise.all([...lanes.values()].map((l) => l.done));
+        await rounds.idle();
+        await lanes.idle();
         const [r] = await sql<{ n: number }[]>`
           select count(*)::int as n from telegram_cards where status = 'pending' and not_before <= now() and next_attempt_at <= now()`;
         if (!r!.n && !lanes.size) return;
@@ -538,9 +366,9 @@ export function createCardWorker(opts: {
     async stop() {
       stopped = true;
       abort.abort();
-      clearTimeout(timer);
-      await round;
-      await Promise.all([...lanes.values()].map((l) => l.done));
+      await rounds.stop();
+      await lanes.stop();
+      await cards.close();
     },
   };
 }
