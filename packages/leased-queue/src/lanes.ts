@@ -1,7 +1,9 @@
 // Lanes of a leased queue: items grouped by a key (a call for the outbox, a chat for Telegram cards).
 // A lane works at most `perLane` of its items at once, in the order they arrived (1: strictly one after
-// the other); all lanes together at most `concurrency`, waiting in arrival order (p-limit). A lane either
-// works what it is given (push) or claims more itself (refill) whenever it has room.
+// the other); at most `concurrency` lanes work at once, the others waiting in arrival order (p-limit).
+// A waiting lane is only its queue: under a backlog of thousands of calls, a running loop per call cost
+// call-intake ~30 MB more peak memory (pnpm bench, loads 1–2). A lane either works what it is given
+// (push) or claims more itself (refill) whenever it has room.
 import pLimit from 'p-limit';
 
 /** What a work function sees of its lane. */
@@ -17,7 +19,10 @@ export interface LaneHandle<T> {
 export interface LanesOptions<T> {
   /** Items of one lane worked at once (1: in order). */
   perLane: number;
-  /** Items worked at once over all lanes (default: unbounded). */
+  /**
+   * Lanes working at once (default: unbounded); a lane keeps its slot until it has nothing left, so with
+   * perLane 1 this is also the bound on items worked at once.
+   */
   concurrency?: number;
   /** The item's id, unique within its lane (refill's `busy`). */
   idOf: (item: T) => string;
@@ -86,7 +91,7 @@ export function createLanes<T>(o: LanesOptions<T>): Lanes<T> {
           return q.item;
         }),
     };
-    lane.done = (async () => {
+    const run = async () => {
       try {
         for (;;) {
           const woken = new Promise<void>((r) => {
@@ -101,7 +106,8 @@ export function createLanes<T>(o: LanesOptions<T>): Lanes<T> {
           while (inFlight.size < o.perLane && lane.queue.length) {
             const { item, settle } = lane.queue.shift()!;
             const id = o.idOf(item);
-            const task = limit(() => o.work(item, handle))
+            const task = o
+              .work(item, handle)
               .catch((err: unknown) => o.onError(err, key))
               .finally(() => {
                 inFlight.delete(id);
@@ -125,7 +131,8 @@ export function createLanes<T>(o: LanesOptions<T>): Lanes<T> {
         if (lanes.get(key) === lane) lanes.delete(key);
         o.onLaneIdle?.(key);
       }
-    })();
+    };
+    lane.done = o.concurrency === undefined ? run() : limit(run);
     return lane;
   }
 

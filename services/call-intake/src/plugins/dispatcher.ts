@@ -28,7 +28,7 @@ export interface Dispatcher {
    * the processor also wrote rows that wait behind an earlier pending row of their call.
    */
   sendLeased(rows: OutboxLease[], waiting?: boolean): void;
-  /** One claim-and-send round; resolves with the number of rows claimed. */
+  /** One claim-and-send round; resolves with the number of rows claimed, once their done marks are written. */
   runOnce(): Promise<number>;
   /** Resolves when every send started so far has finished. */
   idle(): Promise<void>;
@@ -147,8 +147,11 @@ export function createDispatcher(
       const r = await send(row);
       if (r.ok) {
         stats.sent++;
-        // Coalesced with the rows of other calls finishing within a few ms: one statement for all.
-        await outbox.done(row.id);
+        // Coalesced with the rows of other calls finishing within a few ms: one statement for all. Not
+        // awaited: the integrations answered, so the call's next row may go (its order at the CRM is this
+        // answer, not our mark), and the send slot is not held for the mark's window. A mark given up
+        // leaves the row to its lease: sent again, which the integrations skip as done.
+        outbox.done(row.id).catch(() => {});
         return;
       }
       stats.failed++;
@@ -183,7 +186,8 @@ export function createDispatcher(
     idOf: (row) => row.id,
     work: deliver,
     onLaneIdle: () => {
-      if (waiting) rounds.kick();
+      // Rows written behind a pending row of their call become claimable once that row's mark is in.
+      if (waiting) void outbox.flush().then(() => rounds.kick());
     },
     onError: (err) => log.warn({ err }, 'delivery failed unexpectedly; the lease expires and a poll retries'),
   });
@@ -202,6 +206,7 @@ export function createDispatcher(
     const claimed = await outbox.claim({ n: CLAIM_BATCH });
     if (claimed.length === 0 && calls.size === 0) waiting = false;
     await dispatch(claimed);
+    await outbox.flush(); // a round ends with its rows' marks written
     return claimed.length;
   }
 
