@@ -226,8 +226,12 @@ export function createDispatcher(
   return {
     kick: rounds.kick,
     sendLeased: (rows, rowsWaiting) => {
-      if (rowsWaiting) waiting = true;
       if (!stopped && rows.length) void dispatch(rows);
+      if (!rowsWaiting) return;
+      waiting = true;
+      // The row they wait behind may be delivered already with its done mark still in the window: once
+      // the marks are in, a claim finds them (else the lane that finishes it kicks, as above).
+      if (!stopped) void outbox.flush().then(() => rounds.kick());
     },
     runOnce,
     idle,
